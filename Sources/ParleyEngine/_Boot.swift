@@ -1,0 +1,1 @@
+// The ParleyEngine module; its types arrive in the next commit of issue #2.

@@ -1,0 +1,43 @@
+/// The few file operations the log and the snapshots need, behind a seam so that tests can
+/// replace the disk with one that simulates crashes (`CrashSimulatingFileSystem`).
+///
+/// Paths are plain strings; a directory's entries are bare names.
+public protocol FileSystem: Sendable {
+    /// The names in `directory` (not recursive). Throws when it does not exist.
+    func contentsOfDirectory(_ directory: String) throws -> [String]
+    func createDirectory(_ path: String) throws
+    func fileExists(_ path: String) -> Bool
+    /// The whole content of a file.
+    func readFile(_ path: String) throws -> [UInt8]
+    /// Opens `path` for appending, creating it (empty) when it is missing.
+    func openForAppending(_ path: String) throws -> any AppendableFile
+    /// Atomically replaces `to` with `from`. Durable once the directory is synced.
+    func rename(_ from: String, to: String) throws
+    func removeFile(_ path: String) throws
+    /// Cuts a file to `size` bytes and makes that durable.
+    func truncateFile(_ path: String, to size: Int) throws
+    /// Makes the directory's entries (creates, renames, removes) durable.
+    func syncDirectory(_ path: String) throws
+}
+
+/// A file open for appending. Used by one thread at a time.
+public protocol AppendableFile: AnyObject {
+    /// The file's size, including bytes not yet synced.
+    var size: Int { get }
+    func append(_ bytes: UnsafeRawBufferPointer) throws
+    /// `fdatasync`: every byte appended so far is durable when this returns.
+    func sync() throws
+    func close() throws
+}
+
+extension AppendableFile {
+    public func append(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try append($0) }
+    }
+}
+
+/// Joins a directory and a name.
+@inlinable
+public func joinPath(_ directory: String, _ name: String) -> String {
+    directory.hasSuffix("/") ? directory + name : directory + "/" + name
+}

@@ -1,0 +1,123 @@
+/// The group-commit decisions of the log, as a plain state machine (no I/O, no locks).
+///
+/// Appends are framed here, in LSN order, into the pending batch; the flusher takes the whole
+/// batch at once (`takeBatch`), writes it with one `write` and one `fdatasync`, and reports
+/// back (`complete`). Records appended while a batch is being flushed form the next batch.
+struct GroupCommitState {
+    /// Bytes bound for one segment file.
+    struct Chunk {
+        var segmentFirstLSN: UInt64
+        var bytes: [UInt8]
+    }
+
+    /// A batch for the flusher.
+    struct Batch {
+        var chunks: [Chunk]
+        var records: [LogRecord]
+        var lastLSN: UInt64
+        var recordCount: Int
+    }
+
+    struct Waiter {
+        var lsn: UInt64
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    let maxSegmentBytes: Int
+    let keepsRecords: Bool
+    private(set) var nextLSN: UInt64
+    private(set) var durableLSN: UInt64
+    private(set) var failure: LogError?
+    private(set) var isClosing = false
+    /// The first LSN of every segment, oldest first; the last one is being appended to.
+    private(set) var segments: [UInt64]
+    private var lastCRC: UInt32
+    private var segmentBytes: Int
+    private var chunks: [Chunk] = []
+    private var records: [LogRecord] = []
+    private var pendingCount = 0
+    private var waiters: [Waiter] = []
+
+    init(nextLSN: UInt64, lastCRC: UInt32, segments: [UInt64], segmentBytes: Int, maxSegmentBytes: Int, keepsRecords: Bool) {
+        self.nextLSN = nextLSN
+        self.durableLSN = nextLSN - 1
+        self.lastCRC = lastCRC
+        self.segments = segments
+        self.segmentBytes = segmentBytes
+        self.maxSegmentBytes = maxSegmentBytes
+        self.keepsRecords = keepsRecords
+    }
+
+    var hasPending: Bool { pendingCount > 0 }
+
+    /// Frames one record into the pending batch and gives it the next LSN.
+    mutating func enqueue(type: UInt8, payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
+        if let failure { throw failure }
+        if isClosing { throw .closed }
+        guard payload.count <= SegmentFormat.maxPayload else { throw .payloadTooLarge(payload.count) }
+        let lsn = nextLSN
+        let frameSize = SegmentFormat.frameSize(payloadCount: payload.count)
+        if segmentBytes > SegmentFormat.headerSize && segmentBytes + frameSize > maxSegmentBytes {
+            // Cut a new segment named by this record's LSN; its CRC chain starts at its header.
+            segments.append(lsn)
+            let header = SegmentFormat.header(firstLSN: lsn)
+            lastCRC = header.withUnsafeBytes { $0.littleEndian(at: 28) }
+            segmentBytes = SegmentFormat.headerSize
+            chunks.append(Chunk(segmentFirstLSN: lsn, bytes: []))
+        } else if chunks.isEmpty {
+            chunks.append(Chunk(segmentFirstLSN: segments[segments.count - 1], bytes: []))
+        }
+        chunks[chunks.count - 1].bytes.reserveCapacity(frameSize)
+        lastCRC = SegmentFormat.appendFrame(
+            to: &chunks[chunks.count - 1].bytes, previousCRC: lastCRC, type: type, lsn: lsn, payload: payload)
+        if keepsRecords { records.append(LogRecord(lsn: lsn, type: type, payload: Array(payload))) }
+        segmentBytes += frameSize
+        pendingCount += 1
+        nextLSN += 1
+        return lsn
+    }
+
+    /// Takes everything pending, or nothing when there is nothing.
+    mutating func takeBatch() -> Batch? {
+        guard pendingCount > 0 else { return nil }
+        defer {
+            chunks = []
+            records = []
+            pendingCount = 0
+        }
+        return Batch(chunks: chunks, records: records, lastLSN: nextLSN - 1, recordCount: pendingCount)
+    }
+
+    /// Registers a waiter; returns `false` when it is already satisfied or failed (resume it now).
+    mutating func addWaiter(_ waiter: Waiter) -> Bool {
+        guard failure == nil, waiter.lsn > durableLSN else { return false }
+        waiters.append(waiter)
+        return true
+    }
+
+    /// Marks everything through `lsn` durable; returns the waiters to resume.
+    mutating func complete(through lsn: UInt64) -> [Waiter] {
+        durableLSN = max(durableLSN, lsn)
+        guard !waiters.isEmpty else { return [] }
+        var ready: [Waiter] = []
+        var rest: [Waiter] = []
+        for waiter in waiters {
+            if waiter.lsn <= durableLSN { ready.append(waiter) } else { rest.append(waiter) }
+        }
+        waiters = rest
+        return ready
+    }
+
+    /// Records a write or fsync failure; returns every waiter (all will be failed).
+    mutating func fail(_ error: LogError) -> [Waiter] {
+        if failure == nil { failure = error }
+        defer { waiters = [] }
+        return waiters
+    }
+
+    mutating func beginClosing() { isClosing = true }
+
+    mutating func removeSegments(_ firstLSNs: Set<UInt64>) {
+        segments.removeAll { firstLSNs.contains($0) }
+    }
+}

@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The real disk, through POSIX calls (`write`, `fdatasync`, `rename`, directory `fsync`).
+public struct PosixFileSystem: FileSystem {
+    public init() {}
+
+    public func contentsOfDirectory(_ directory: String) throws -> [String] {
+        guard let handle = opendir(directory) else { throw Self.error("opendir", directory) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public func createDirectory(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw Self.error("mkdir", prefix) }
+            prefix += "/"
+        }
+    }
+
+    public func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public func readFile(_ path: String) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Self.error("open", path) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw Self.error("fstat", path) }
+        let size = Int(info.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        try bytes.withUnsafeMutableBytes { buffer in
+            while done < size {
+                let count = read(descriptor, buffer.baseAddress! + done, size - done)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else {
+                    if count == 0 { break }
+                    throw Self.error("read", path)
+                }
+                done += count
+            }
+        }
+        return done == size ? bytes : Array(bytes.prefix(done))
+    }
+
+    public func openForAppending(_ path: String) throws -> any AppendableFile {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Self.error("open", path) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            close(descriptor)
+            throw Self.error("fstat", path)
+        }
+        return PosixAppendableFile(descriptor: descriptor, path: path, size: Int(info.st_size))
+    }
+
+    public func rename(_ from: String, to: String) throws {
+        guard Glibc.rename(from, to) == 0 else { throw Self.error("rename", "\(from) → \(to)") }
+    }
+
+    public func removeFile(_ path: String) throws {
+        guard unlink(path) == 0 || errno == ENOENT else { throw Self.error("unlink", path) }
+    }
+
+    public func truncateFile(_ path: String, to size: Int) throws {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Self.error("open", path) }
+        defer { close(descriptor) }
+        guard ftruncate(descriptor, off_t(size)) == 0 else { throw Self.error("ftruncate", path) }
+        guard fsync(descriptor) == 0 else { throw Self.error("fsync", path) }
+    }
+
+    public func syncDirectory(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Self.error("open", path) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw Self.error("fsync", path) }
+    }
+
+    static func error(_ operation: String, _ path: String) -> FileSystemError {
+        let code = errno
+        return FileSystemError(operation: operation, path: path, code: code, reason: String(cString: strerror(code)))
+    }
+}
+
+/// An `O_APPEND` descriptor. Owned by one thread at a time (the log's flusher, or a snapshot writer).
+final class PosixAppendableFile: AppendableFile {
+    private let descriptor: Int32
+    private let path: String
+    private(set) var size: Int
+
+    init(descriptor: Int32, path: String, size: Int) {
+        self.descriptor = descriptor
+        self.path = path
+        self.size = size
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let count = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw PosixFileSystem.error("write", path)
+            }
+            done += count
+        }
+        size += done
+    }
+
+    func sync() throws {
+        #if canImport(Glibc)
+        let result = fdatasync(descriptor)
+        #else
+        let result = fsync(descriptor)
+        #endif
+        guard result == 0 else { throw PosixFileSystem.error("fdatasync", path) }
+    }
+
+    func close() throws {
+        guard Glibc.close(descriptor) == 0 else { throw PosixFileSystem.error("close", path) }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// The log's state shared between appenders and the flusher thread.
+///
+/// Safety of `@unchecked Sendable`: `state` and `exited` are read and written only while
+/// `condition` is locked (every access goes through `withLock` or the waits below). `writer` is
+/// used only by the flusher thread: `RecordLog.open` creates it before the thread starts and
+/// never touches it again, and `close()` only waits for the thread to exit.
+final class SharedState: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var state: GroupCommitState
+    private var exited = false
+    let writer: SegmentWriter
+
+    init(state: GroupCommitState, writer: SegmentWriter) {
+        self.state = state
+        self.writer = writer
+    }
+
+    func withLock<T, E: Error>(_ body: (inout GroupCommitState) throws(E) -> T) throws(E) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body(&state)
+    }
+
+    /// Wakes the flusher.
+    func signal() {
+        condition.lock()
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Blocks until there is a batch, the log is closing, or `deadline` passes.
+    func waitForBatch(until deadline: Date?) -> (batch: GroupCommitState.Batch?, closing: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        while !state.hasPending && !state.isClosing {
+            if let deadline {
+                if !condition.wait(until: deadline) { break }
+            } else {
+                condition.wait()
+            }
+        }
+        return (state.takeBatch(), state.isClosing)
+    }
+
+    func markExited() {
+        condition.lock()
+        exited = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitUntilFlusherExits() {
+        condition.lock()
+        while !exited { condition.wait() }
+        condition.unlock()
+    }
+}

@@ -1,0 +1,167 @@
+/// Binary encodings of the entities, shared by log records and snapshots.
+///
+/// Fields are written in declaration order. A later codec version may only append fields;
+/// readers of version N read the fields that version N wrote (see snapshots/FORMAT.md).
+extension BinaryWriter {
+    public mutating func write(_ site: Site) {
+        write(site.id)
+        write(site.name)
+        write(site.domain)
+        write(site.publicKey)
+        write(site.secretKey)
+        write(site.ownerAgentID)
+        write(site.widget.primaryColor)
+        write(site.widget.welcomeMessage)
+        write(site.widget.offlineMessage)
+        write(site.createdAt)
+    }
+
+    public mutating func write(_ agent: Agent) {
+        write(agent.id)
+        write(agent.siteID)
+        write(agent.username)
+        write(agent.email)
+        write(agent.displayName)
+        write(agent.role.rawValue)
+        write(agent.passwordHash)
+        write(agent.availability.rawValue)
+        write(agent.isBot)
+        write(agent.createdAt)
+        write(agent.lastSeenAt)
+    }
+
+    public mutating func write(_ visitor: Visitor) {
+        write(visitor.id)
+        write(visitor.siteID)
+        write(visitor.externalID)
+        write(visitor.name)
+        write(visitor.email)
+        write(visitor.phone)
+        write(visitor.metadataJSON)
+        write(visitor.firstSeenAt)
+        write(visitor.lastSeenAt)
+    }
+
+    public mutating func write(_ conversation: Conversation) {
+        write(conversation.id)
+        write(conversation.siteID)
+        write(conversation.visitorID)
+        write(conversation.assignedAgentID)
+        write(conversation.subject)
+        write(conversation.createdAt)
+        write(conversation.closedAt)
+        write(conversation.lastMessageAt)
+    }
+
+    public mutating func write(_ participant: Participant) {
+        switch participant {
+        case .visitor(let id):
+            write(UInt8(1))
+            write(id)
+        case .agent(let id):
+            write(UInt8(2))
+            write(id)
+        }
+    }
+
+    public mutating func write(_ sender: Sender) {
+        switch sender {
+        case .visitor(let id):
+            write(UInt8(1))
+            write(id)
+        case .agent(let id):
+            write(UInt8(2))
+            write(id)
+        case .bot(let id):
+            write(UInt8(3))
+            write(id)
+        case .system:
+            write(UInt8(4))
+        }
+    }
+
+    /// A message inside its conversation: the conversation id is implied by the context.
+    public mutating func write(_ message: Message, includingConversation: Bool) {
+        write(message.id)
+        if includingConversation { write(message.conversationID) }
+        write(message.seq)
+        write(message.sender)
+        write(message.content)
+        write(message.contentType.rawValue)
+        write(message.fileID)
+        write(message.clientMessageID)
+        write(message.createdAt)
+    }
+}
+
+extension BinaryReader {
+    public mutating func readSite() throws(CodecError) -> Site {
+        Site(
+            id: try readID(), name: try readString(), domain: try readString(), publicKey: try readString(),
+            secretKey: try readString(), ownerAgentID: try readOptional { (r) throws(CodecError) in try r.readID() },
+            widget: WidgetConfig(
+                primaryColor: try readString(), welcomeMessage: try readString(), offlineMessage: try readString()),
+            createdAt: try readTimestamp())
+    }
+
+    public mutating func readAgent() throws(CodecError) -> Agent {
+        Agent(
+            id: try readID(), siteID: try readID(), username: try readString(), email: try readString(),
+            displayName: try readString(), role: try readEnum(AgentRole.self), passwordHash: try readString(),
+            availability: try readEnum(Availability.self), isBot: try readBool(), createdAt: try readTimestamp(),
+            lastSeenAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() })
+    }
+
+    public mutating func readVisitor() throws(CodecError) -> Visitor {
+        Visitor(
+            id: try readID(), siteID: try readID(), externalID: try readString(), name: try readString(),
+            email: try readOptionalString(), phone: try readOptionalString(), metadataJSON: try readOptionalString(),
+            firstSeenAt: try readTimestamp(), lastSeenAt: try readTimestamp())
+    }
+
+    public mutating func readConversation() throws(CodecError) -> Conversation {
+        Conversation(
+            id: try readID(), siteID: try readID(), visitorID: try readID(),
+            assignedAgentID: try readOptional { (r) throws(CodecError) in try r.readID() },
+            subject: try readOptionalString(), createdAt: try readTimestamp(),
+            closedAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() },
+            lastMessageAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() })
+    }
+
+    public mutating func readParticipant() throws(CodecError) -> Participant {
+        switch try readByte() {
+        case 1: return .visitor(try readID())
+        case 2: return .agent(try readID())
+        case let tag: throw .malformed("unknown participant tag \(tag)")
+        }
+    }
+
+    public mutating func readSender() throws(CodecError) -> Sender {
+        switch try readByte() {
+        case 1: return .visitor(try readID())
+        case 2: return .agent(try readID())
+        case 3: return .bot(try readID())
+        case 4: return .system
+        case let tag: throw .malformed("unknown sender tag \(tag)")
+        }
+    }
+
+    public mutating func readMessage(in conversation: ConversationID?) throws(CodecError) -> Message {
+        let id: MessageID = try readID()
+        let conversationID: ConversationID
+        if let conversation {
+            conversationID = conversation
+        } else {
+            conversationID = try readID()
+        }
+        return Message(
+            id: id, conversationID: conversationID, seq: try readUInt64(), sender: try readSender(),
+            content: try readString(), contentType: try readEnum(ContentType.self),
+            fileID: try readOptional { (r) throws(CodecError) in try r.readUInt64() },
+            clientMessageID: try readOptionalString(), createdAt: try readTimestamp())
+    }
+
+    public mutating func readOptionalString() throws(CodecError) -> String? {
+        try readOptional { (r) throws(CodecError) in try r.readString() }
+    }
+}

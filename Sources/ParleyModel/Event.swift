@@ -1,0 +1,83 @@
+/// A change to the broker's durable state: the records of the write-ahead log.
+///
+/// Every event is applied by ``ParleyState/apply(_:lsn:)``. Typing and socket presence are not
+/// events: they are never logged.
+public enum Event: Hashable, Sendable {
+    case siteCreated(Site)
+    case agentCreated(Agent)
+    case agentAvailabilityChanged(AgentID, Availability, at: Timestamp)
+    case visitorRegistered(Visitor)
+    /// A known visitor came back (registered again); the given fields replace the stored ones.
+    case visitorSeen(VisitorID, name: String, email: String?, metadataJSON: String?, at: Timestamp)
+    case conversationOpened(Conversation)
+    /// `nil` unassigns.
+    case conversationAssigned(ConversationID, AgentID?, at: Timestamp)
+    case conversationClosed(ConversationID, at: Timestamp)
+    case messageAppended(Message)
+    /// A reader's cursor moves forward to `seq` (it never moves back).
+    case readCursorMoved(ConversationID, Participant, seq: UInt64, at: Timestamp)
+
+    /// The record type stored in the log frame.
+    public var recordType: EventType {
+        switch self {
+        case .siteCreated: .siteCreated
+        case .agentCreated: .agentCreated
+        case .agentAvailabilityChanged: .agentAvailabilityChanged
+        case .visitorRegistered: .visitorRegistered
+        case .visitorSeen: .visitorSeen
+        case .conversationOpened: .conversationOpened
+        case .conversationAssigned: .conversationAssigned
+        case .conversationClosed: .conversationClosed
+        case .messageAppended: .messageAppended
+        case .readCursorMoved: .readCursorMoved
+        }
+    }
+}
+
+/// The stable numbers of the log's record types. Never renumber; only add.
+public enum EventType: UInt8, Sendable, CaseIterable {
+    case siteCreated = 1
+    case agentCreated = 2
+    case agentAvailabilityChanged = 3
+    case visitorRegistered = 4
+    case visitorSeen = 5
+    case conversationOpened = 6
+    case conversationAssigned = 7
+    case conversationClosed = 8
+    case messageAppended = 9
+    case readCursorMoved = 10
+
+    /// A readable name, used by `parley wal inspect`.
+    public var name: String {
+        switch self {
+        case .siteCreated: "site_created"
+        case .agentCreated: "agent_created"
+        case .agentAvailabilityChanged: "agent_availability_changed"
+        case .visitorRegistered: "visitor_registered"
+        case .visitorSeen: "visitor_seen"
+        case .conversationOpened: "conversation_opened"
+        case .conversationAssigned: "conversation_assigned"
+        case .conversationClosed: "conversation_closed"
+        case .messageAppended: "message_appended"
+        case .readCursorMoved: "read_cursor_moved"
+        }
+    }
+}
+
+extension Event {
+    /// When the change happened (used by point-in-time restore).
+    public var timestamp: Timestamp {
+        switch self {
+        case .siteCreated(let site): site.createdAt
+        case .agentCreated(let agent): agent.createdAt
+        case .agentAvailabilityChanged(_, _, let at): at
+        case .visitorRegistered(let visitor): visitor.lastSeenAt
+        case .visitorSeen(_, _, _, _, let at): at
+        case .conversationOpened(let conversation): conversation.createdAt
+        case .conversationAssigned(_, _, let at): at
+        case .conversationClosed(_, let at): at
+        case .messageAppended(let message): message.createdAt
+        case .readCursorMoved(_, _, _, let at): at
+        }
+    }
+}

@@ -1,0 +1,100 @@
+/// The log's record codec: an ``Event`` ⇄ (record type, payload).
+///
+/// A payload starts with the codec version byte, then the event's fields. A decoder refuses a
+/// record type it does not know and a version newer than ``currentVersion`` with a clean error.
+public enum EventCodec {
+    /// The version this build writes. Version 1 is the first.
+    public static let currentVersion: UInt8 = 1
+
+    public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
+        var writer = BinaryWriter(capacity: 96)
+        writer.write(currentVersion)
+        switch event {
+        case .siteCreated(let site):
+            writer.write(site)
+        case .agentCreated(let agent):
+            writer.write(agent)
+        case .agentAvailabilityChanged(let id, let availability, let at):
+            writer.write(id)
+            writer.write(availability.rawValue)
+            writer.write(at)
+        case .visitorRegistered(let visitor):
+            writer.write(visitor)
+        case .visitorSeen(let id, let name, let email, let metadata, let at):
+            writer.write(id)
+            writer.write(name)
+            writer.write(email)
+            writer.write(metadata)
+            writer.write(at)
+        case .conversationOpened(let conversation):
+            writer.write(conversation)
+        case .conversationAssigned(let id, let agent, let at):
+            writer.write(id)
+            writer.write(agent)
+            writer.write(at)
+        case .conversationClosed(let id, let at):
+            writer.write(id)
+            writer.write(at)
+        case .messageAppended(let message):
+            writer.write(message, includingConversation: true)
+        case .readCursorMoved(let id, let participant, let seq, let at):
+            writer.write(id)
+            writer.write(participant)
+            writer.write(seq)
+            writer.write(at)
+        }
+        return (event.recordType.rawValue, writer.bytes)
+    }
+
+    public static func decode(type: UInt8, payload: UnsafeRawBufferPointer) throws(CodecError) -> Event {
+        guard let recordType = EventType(rawValue: type) else { throw .unknownRecordType(type) }
+        var reader = BinaryReader(payload)
+        let version = try reader.readByte()
+        guard version >= 1, version <= currentVersion else {
+            throw .unsupportedVersion(found: version, supported: currentVersion)
+        }
+        let event: Event
+        switch recordType {
+        case .siteCreated:
+            event = .siteCreated(try reader.readSite())
+        case .agentCreated:
+            event = .agentCreated(try reader.readAgent())
+        case .agentAvailabilityChanged:
+            event = .agentAvailabilityChanged(
+                try reader.readID(), try reader.readEnum(Availability.self), at: try reader.readTimestamp())
+        case .visitorRegistered:
+            event = .visitorRegistered(try reader.readVisitor())
+        case .visitorSeen:
+            event = .visitorSeen(
+                try reader.readID(), name: try reader.readString(), email: try reader.readOptionalString(),
+                metadataJSON: try reader.readOptionalString(), at: try reader.readTimestamp())
+        case .conversationOpened:
+            event = .conversationOpened(try reader.readConversation())
+        case .conversationAssigned:
+            event = .conversationAssigned(
+                try reader.readID(), try reader.readOptional { (r) throws(CodecError) in try r.readID() },
+                at: try reader.readTimestamp())
+        case .conversationClosed:
+            event = .conversationClosed(try reader.readID(), at: try reader.readTimestamp())
+        case .messageAppended:
+            event = .messageAppended(try reader.readMessage(in: nil))
+        case .readCursorMoved:
+            event = .readCursorMoved(
+                try reader.readID(), try reader.readParticipant(), seq: try reader.readUInt64(),
+                at: try reader.readTimestamp())
+        }
+        guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
+        return event
+    }
+
+    /// Decodes from an array (convenience for tests and tools).
+    public static func decode(type: UInt8, payload: [UInt8]) throws(CodecError) -> Event {
+        do {
+            return try payload.withUnsafeBytes { bytes in try decode(type: type, payload: bytes) }
+        } catch let error as CodecError {
+            throw error
+        } catch {
+            throw .malformed("\(error)")
+        }
+    }
+}

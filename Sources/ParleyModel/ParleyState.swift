@@ -1,0 +1,217 @@
+/// The broker's durable state as one value: what a snapshot holds and what log replay rebuilds.
+///
+/// A plain state machine: ``apply(_:lsn:)`` folds one log record in, and does nothing for a
+/// record that an entity has already applied (its `lastLSN` is at or past the record's LSN), so
+/// replaying an overlapping stretch of log is harmless. It performs no I/O.
+public struct ParleyState: Sendable {
+    public private(set) var sites: [SiteID: Site] = [:]
+    public private(set) var agents: [AgentID: Agent] = [:]
+    public private(set) var visitors: [VisitorID: Visitor] = [:]
+    public private(set) var conversations: [ConversationID: ConversationLog] = [:]
+    /// The LSN of the newest record applied.
+    public private(set) var appliedLSN: UInt64 = 0
+    public private(set) var watermarks = IDWatermarks()
+    public private(set) var messageCount = 0
+
+    /// Lower-cased username or e-mail → the agents that log in with it (one per site at most).
+    public private(set) var agentsByLogin: [String: [AgentID]] = [:]
+    /// Site key (`pk_…` or `sk_…`) → site.
+    public private(set) var sitesByKey: [String: SiteID] = [:]
+    public private(set) var visitorsByExternalID: [SiteScopedKey: VisitorID] = [:]
+    public private(set) var conversationsBySite: [SiteID: [ConversationID]] = [:]
+    /// A visitor's conversation that is not closed, if any.
+    public private(set) var openConversationByVisitor: [VisitorID: ConversationID] = [:]
+
+    public init() {}
+
+    /// Folds in one log record. Returns `false` when the record had already been applied.
+    @discardableResult
+    public mutating func apply(_ event: Event, lsn: UInt64) throws(StateError) -> Bool {
+        // A rejected record still counts as processed: a snapshot never asks to replay it again.
+        defer { appliedLSN = max(appliedLSN, lsn) }
+        return try applyChecked(event, lsn: lsn)
+    }
+
+    private mutating func applyChecked(_ event: Event, lsn: UInt64) throws(StateError) -> Bool {
+        switch event {
+        case .siteCreated(var site):
+            if let existing = sites[site.id], existing.lastLSN >= lsn { return false }
+            site.lastLSN = lsn
+            insert(site)
+        case .agentCreated(var agent):
+            if let existing = agents[agent.id], existing.lastLSN >= lsn { return false }
+            guard sites[agent.siteID] != nil else { throw .unknown("site", agent.siteID.rawValue, lsn: lsn) }
+            agent.lastLSN = lsn
+            insert(agent)
+        case .agentAvailabilityChanged(let id, let availability, let at):
+            guard var agent = agents[id] else { throw .unknown("agent", id.rawValue, lsn: lsn) }
+            if agent.lastLSN >= lsn { return false }
+            agent.availability = availability
+            agent.lastSeenAt = at
+            agent.lastLSN = lsn
+            agents[id] = agent
+        case .visitorRegistered(var visitor):
+            if let existing = visitors[visitor.id], existing.lastLSN >= lsn { return false }
+            guard sites[visitor.siteID] != nil else { throw .unknown("site", visitor.siteID.rawValue, lsn: lsn) }
+            visitor.lastLSN = lsn
+            visitors[visitor.id] = visitor
+            visitorsByExternalID[SiteScopedKey(site: visitor.siteID, key: visitor.externalID)] = visitor.id
+            watermarks.observe(.visitor, visitor.id.rawValue)
+        case .visitorSeen(let id, let name, let email, let metadata, let at):
+            guard var visitor = visitors[id] else { throw .unknown("visitor", id.rawValue, lsn: lsn) }
+            if visitor.lastLSN >= lsn { return false }
+            visitor.name = name
+            if let email { visitor.email = email }
+            if let metadata { visitor.metadataJSON = metadata }
+            visitor.lastSeenAt = at
+            visitor.lastLSN = lsn
+            visitors[id] = visitor
+        case .conversationOpened(let conversation):
+            if let existing = conversations[conversation.id], existing.lastLSN >= lsn { return false }
+            guard visitors[conversation.visitorID] != nil else {
+                throw .unknown("visitor", conversation.visitorID.rawValue, lsn: lsn)
+            }
+            insert(ConversationLog(conversation: conversation, lastLSN: lsn))
+        case .conversationAssigned(let id, let agent, _):
+            return try updateConversation(id, lsn: lsn) { log in
+                log.conversation.assignedAgentID = agent
+            }
+        case .conversationClosed(let id, let at):
+            let applied = try updateConversation(id, lsn: lsn) { log in
+                log.conversation.closedAt = log.conversation.closedAt ?? at
+            }
+            if applied, let log = conversations[id], openConversationByVisitor[log.conversation.visitorID] == id {
+                openConversationByVisitor[log.conversation.visitorID] = nil
+            }
+            return applied
+        case .messageAppended(let message):
+            guard let (lastLSN, lastSeq) = conversations[message.conversationID].map({ ($0.lastLSN, $0.lastSeq) })
+            else { throw .unknown("conversation", message.conversationID.rawValue, lsn: lsn) }
+            if lastLSN >= lsn || message.seq <= lastSeq { return false }
+            guard message.seq == lastSeq + 1 else {
+                throw .seqGap(message.conversationID, expected: lastSeq + 1, found: message.seq, lsn: lsn)
+            }
+            _ = try updateConversation(message.conversationID, lsn: lsn) { log in
+                log.messages.append(message)
+                log.conversation.lastMessageAt = message.createdAt
+            }
+            messageCount += 1
+            watermarks.observe(.message, message.id.rawValue)
+        case .readCursorMoved(let id, let participant, let seq, let at):
+            return try updateConversation(id, lsn: lsn) { log in
+                let target = min(seq, log.lastSeq)
+                if target > log.readCursors[participant]?.seq ?? 0 {
+                    log.readCursors[participant] = ReadCursor(seq: target, updatedAt: at)
+                }
+            }
+        }
+        return true
+    }
+
+    private mutating func updateConversation(
+        _ id: ConversationID, lsn: UInt64, _ change: (inout ConversationLog) -> Void
+    ) throws(StateError) -> Bool {
+        // Only scalars are read out first, so the in-place change below never copies the history.
+        guard let lastLSN = conversations[id]?.lastLSN else { throw .unknown("conversation", id.rawValue, lsn: lsn) }
+        if lastLSN >= lsn { return false }
+        change(&conversations[id]!)
+        conversations[id]!.lastLSN = lsn
+        return true
+    }
+
+    private mutating func insert(_ site: Site) {
+        sites[site.id] = site
+        sitesByKey[site.publicKey] = site.id
+        sitesByKey[site.secretKey] = site.id
+        watermarks.observe(.site, site.id.rawValue)
+    }
+
+    private mutating func insert(_ agent: Agent) {
+        agents[agent.id] = agent
+        for login in Set([agent.username.lowercased(), agent.email.lowercased()]) where !login.isEmpty {
+            agentsByLogin[login, default: []].append(agent.id)
+        }
+        if agent.role == .owner, sites[agent.siteID]?.ownerAgentID == nil {
+            sites[agent.siteID]?.ownerAgentID = agent.id
+        }
+        watermarks.observe(.agent, agent.id.rawValue)
+    }
+
+    private mutating func insert(_ log: ConversationLog) {
+        let conversation = log.conversation
+        let isNew = conversations[conversation.id] == nil
+        conversations[conversation.id] = log
+        if isNew { conversationsBySite[conversation.siteID, default: []].append(conversation.id) }
+        if conversation.closedAt == nil { openConversationByVisitor[conversation.visitorID] = conversation.id }
+        messageCount += log.messages.count
+        for message in log.messages { watermarks.observe(.message, message.id.rawValue) }
+        watermarks.observe(.conversation, conversation.id.rawValue)
+    }
+
+    /// Rebuilds the state from snapshot contents (entities carry their own `lastLSN`).
+    public init(
+        sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64
+    ) {
+        for site in sites { insert(site) }
+        for agent in agents { insert(agent) }
+        for visitor in visitors {
+            self.visitors[visitor.id] = visitor
+            visitorsByExternalID[SiteScopedKey(site: visitor.siteID, key: visitor.externalID)] = visitor.id
+            watermarks.observe(.visitor, visitor.id.rawValue)
+        }
+        for log in conversations.sorted(by: { $0.conversation.id < $1.conversation.id }) { insert(log) }
+        self.appliedLSN = appliedLSN
+    }
+
+    /// Entity counts, as the snapshot header records them.
+    public var counts: EntityCounts {
+        EntityCounts(
+            sites: UInt64(sites.count), agents: UInt64(agents.count), visitors: UInt64(visitors.count),
+            conversations: UInt64(conversations.count), messages: UInt64(messageCount),
+            readCursors: UInt64(conversations.values.reduce(0) { $0 + $1.readCursors.count }))
+    }
+}
+
+/// A key that is unique inside one site (a visitor's external id, say).
+public struct SiteScopedKey: Hashable, Sendable {
+    public var site: SiteID
+    public var key: String
+
+    public init(site: SiteID, key: String) {
+        self.site = site
+        self.key = key
+    }
+}
+
+/// How many entities of each kind a state (or a snapshot) holds.
+public struct EntityCounts: Hashable, Sendable {
+    public var sites: UInt64
+    public var agents: UInt64
+    public var visitors: UInt64
+    public var conversations: UInt64
+    public var messages: UInt64
+    public var readCursors: UInt64
+
+    public init(sites: UInt64, agents: UInt64, visitors: UInt64, conversations: UInt64, messages: UInt64, readCursors: UInt64) {
+        self.sites = sites
+        self.agents = agents
+        self.visitors = visitors
+        self.conversations = conversations
+        self.messages = messages
+        self.readCursors = readCursors
+    }
+}
+
+/// A log record that cannot be applied: the log and the state disagree.
+public enum StateError: Error, Hashable, Sendable, CustomStringConvertible {
+    case unknown(String, UInt64, lsn: UInt64)
+    case seqGap(ConversationID, expected: UInt64, found: UInt64, lsn: UInt64)
+
+    public var description: String {
+        switch self {
+        case .unknown(let kind, let id, let lsn): "record at LSN \(lsn) names unknown \(kind) \(id)"
+        case .seqGap(let conversation, let expected, let found, let lsn):
+            "record at LSN \(lsn) gives \(conversation) seq \(found), expected \(expected)"
+        }
+    }
+}

@@ -1,0 +1,100 @@
+/// The snapshot body codec: a whole ``ParleyState`` ⇄ bytes (before LZ4 compression).
+///
+/// Layout (all integers varints): codec version byte, applied LSN, then four sections — sites,
+/// agents, visitors, conversations — each a count followed by that many entities, every entity
+/// followed by its `lastLSN`. A conversation carries its messages (without the conversation id)
+/// and its read cursors.
+public enum StateCodec {
+    public static func encode(_ state: ParleyState) -> [UInt8] {
+        var writer = BinaryWriter(capacity: 256 + state.messageCount * 96)
+        writer.write(EventCodec.currentVersion)
+        writer.write(state.appliedLSN)
+        writer.write(UInt64(state.sites.count))
+        for site in state.sites.values.sorted(by: { $0.id < $1.id }) {
+            writer.write(site)
+            writer.write(site.lastLSN)
+        }
+        writer.write(UInt64(state.agents.count))
+        for agent in state.agents.values.sorted(by: { $0.id < $1.id }) {
+            writer.write(agent)
+            writer.write(agent.lastLSN)
+        }
+        writer.write(UInt64(state.visitors.count))
+        for visitor in state.visitors.values.sorted(by: { $0.id < $1.id }) {
+            writer.write(visitor)
+            writer.write(visitor.lastLSN)
+        }
+        writer.write(UInt64(state.conversations.count))
+        for log in state.conversations.values.sorted(by: { $0.conversation.id < $1.conversation.id }) {
+            writer.write(log.conversation)
+            writer.write(log.lastLSN)
+            writer.write(UInt64(log.messages.count))
+            for message in log.messages { writer.write(message, includingConversation: false) }
+            writer.write(UInt64(log.readCursors.count))
+            for (participant, cursor) in log.readCursors {
+                writer.write(participant)
+                writer.write(cursor.seq)
+                writer.write(cursor.updatedAt)
+            }
+        }
+        return writer.bytes
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(CodecError) -> ParleyState {
+        var reader = BinaryReader(bytes)
+        let version = try reader.readByte()
+        guard version >= 1, version <= EventCodec.currentVersion else {
+            throw .unsupportedVersion(found: version, supported: EventCodec.currentVersion)
+        }
+        let appliedLSN = try reader.readUInt64()
+        var sites: [Site] = []
+        for _ in 0..<(try reader.readCount()) {
+            var site = try reader.readSite()
+            site.lastLSN = try reader.readUInt64()
+            sites.append(site)
+        }
+        var agents: [Agent] = []
+        for _ in 0..<(try reader.readCount()) {
+            var agent = try reader.readAgent()
+            agent.lastLSN = try reader.readUInt64()
+            agents.append(agent)
+        }
+        var visitors: [Visitor] = []
+        for _ in 0..<(try reader.readCount()) {
+            var visitor = try reader.readVisitor()
+            visitor.lastLSN = try reader.readUInt64()
+            visitors.append(visitor)
+        }
+        var conversations: [ConversationLog] = []
+        for _ in 0..<(try reader.readCount()) {
+            let conversation = try reader.readConversation()
+            var log = ConversationLog(conversation: conversation, lastLSN: try reader.readUInt64())
+            let messageCount = try reader.readCount()
+            log.messages.reserveCapacity(messageCount)
+            for index in 0..<messageCount {
+                let message = try reader.readMessage(in: conversation.id)
+                guard message.seq == UInt64(index + 1) else {
+                    throw .malformed("\(conversation.id) has seq \(message.seq) at position \(index + 1)")
+                }
+                log.messages.append(message)
+            }
+            for _ in 0..<(try reader.readCount()) {
+                let participant = try reader.readParticipant()
+                log.readCursors[participant] = ReadCursor(seq: try reader.readUInt64(), updatedAt: try reader.readTimestamp())
+            }
+            conversations.append(log)
+        }
+        guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
+        return ParleyState(
+            sites: sites, agents: agents, visitors: visitors, conversations: conversations, appliedLSN: appliedLSN)
+    }
+}
+
+extension BinaryReader {
+    /// A count that cannot exceed the bytes left (every element takes at least one byte).
+    mutating func readCount() throws(CodecError) -> Int {
+        let count = try readUInt64()
+        guard count <= UInt64(remaining) else { throw .malformed("count \(count) exceeds the \(remaining) bytes left") }
+        return Int(count)
+    }
+}

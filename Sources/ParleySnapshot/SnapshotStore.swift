@@ -1,0 +1,142 @@
+public import ParleyLog
+
+/// The snapshot files of one directory: writing them safely, listing, loading the newest valid
+/// one (falling back to older ones), and pruning.
+///
+/// ```swift
+/// let store = SnapshotStore(directory: "data/snapshots")
+/// try store.write(body: bytes, lsn: 1200, createdAt: now, bodyVersion: 1, counts: [3, 5])
+/// let newest = try store.loadNewestValid()
+/// ```
+public struct SnapshotStore: Sendable {
+    public let directory: String
+    public let fileSystem: any FileSystem
+
+    public init(directory: String, fileSystem: any FileSystem = PosixFileSystem()) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+    }
+
+    /// A loaded snapshot and the newer ones that had to be skipped.
+    public struct Loaded: Sendable {
+        public var info: SnapshotInfo
+        public var header: SnapshotHeader
+        public var body: [UInt8]
+        /// Newer snapshots that failed their checks, with the reason.
+        public var skipped: [(path: String, reason: String)]
+    }
+
+    /// Writes a snapshot: temp file → fsync → rename → fsync the directory.
+    @discardableResult
+    public func write(
+        body: [UInt8], lsn: UInt64, createdAt: Int64, bodyVersion: UInt16, counts: [UInt64]
+    ) throws -> SnapshotInfo {
+        try fileSystem.createDirectory(directory)
+        let frame = try LZ4Frame.compress(body)
+        let header = SnapshotHeader(
+            bodyVersion: bodyVersion, lsn: lsn, createdAt: createdAt, counts: counts, bodySize: UInt64(body.count),
+            frameSize: UInt64(frame.count), frameCRC: CRC32C.checksum(frame))
+        let name = SnapshotInfo.fileName(lsn: lsn)
+        let temporary = joinPath(directory, name + ".tmp")
+        try? fileSystem.removeFile(temporary)
+        let file = try fileSystem.openForAppending(temporary)
+        do {
+            try file.append(header.bytes)
+            try file.append(frame)
+            try file.sync()
+            try file.close()
+        } catch {
+            try? file.close()
+            try? fileSystem.removeFile(temporary)
+            throw error
+        }
+        let path = joinPath(directory, name)
+        try fileSystem.rename(temporary, to: path)
+        try fileSystem.syncDirectory(directory)
+        return SnapshotInfo(
+            path: path, fileName: name, lsn: lsn, header: header, headerProblem: nil,
+            fileSize: SnapshotHeader.size + frame.count)
+    }
+
+    /// Every snapshot file, newest first, with its header when it is readable.
+    public func list() throws -> [SnapshotInfo] {
+        guard fileSystem.fileExists(directory) else { return [] }
+        return try fileSystem.contentsOfDirectory(directory)
+            .compactMap { name -> SnapshotInfo? in
+                guard let lsn = SnapshotInfo.lsn(fileName: name) else { return nil }
+                let path = joinPath(directory, name)
+                let bytes = (try? fileSystem.readFile(path)) ?? []
+                var info = SnapshotInfo(
+                    path: path, fileName: name, lsn: lsn, header: nil, headerProblem: nil, fileSize: bytes.count)
+                do {
+                    info.header = try bytes.withUnsafeBytes { raw throws(SnapshotError) in try SnapshotHeader(parsing: raw) }
+                } catch {
+                    info.headerProblem = "\(error)"
+                }
+                return info
+            }
+            .sorted { $0.lsn > $1.lsn }
+    }
+
+    /// Reads and checks one snapshot file completely: header, frame checksum, LZ4 frame, sizes.
+    public static func read(path: String, fileSystem: any FileSystem = PosixFileSystem()) throws -> (SnapshotHeader, [UInt8]) {
+        let bytes = try fileSystem.readFile(path)
+        return try bytes.withUnsafeBytes { raw in
+            let header = try SnapshotHeader(parsing: raw)
+            let frameEnd = UInt64(SnapshotHeader.size) + header.frameSize
+            guard UInt64(raw.count) == frameEnd else {
+                throw SnapshotError.damaged("file is \(raw.count) bytes, the header says \(frameEnd)")
+            }
+            let frame = UnsafeRawBufferPointer(rebasing: raw[SnapshotHeader.size...])
+            guard CRC32C.update(0, frame) == header.frameCRC else { throw SnapshotError.damaged("payload checksum mismatch") }
+            guard header.bodySize <= UInt64(Int.max) else { throw SnapshotError.damaged("body size out of range") }
+            return (header, try LZ4Frame.decompress(frame, expectedSize: Int(header.bodySize)))
+        }
+    }
+
+    /// The newest snapshot at or before `lsn` that passes every check, and its body; `accept`
+    /// may refuse a body (for example one that does not decode), which falls back further.
+    /// `nil` when there is no snapshot; throws ``AllSnapshotsDamaged`` when none is valid.
+    public func loadNewestValid(
+        atOrBefore lsn: UInt64 = .max, accept: (SnapshotHeader, [UInt8]) throws -> Void = { _, _ in }
+    ) throws -> Loaded? {
+        var skipped: [(path: String, reason: String)] = []
+        for info in try list() where info.lsn <= lsn {
+            do {
+                let (header, body) = try Self.read(path: info.path, fileSystem: fileSystem)
+                guard header.lsn == info.lsn else { throw SnapshotError.damaged("header LSN \(header.lsn) ≠ file name") }
+                try accept(header, body)
+                return Loaded(info: info, header: header, body: body, skipped: skipped)
+            } catch {
+                skipped.append((info.path, "\(error)"))
+            }
+        }
+        if skipped.isEmpty { return nil }
+        throw AllSnapshotsDamaged(skipped: skipped)
+    }
+
+    /// Deletes all but the newest `keep` snapshots (and stray temp files); returns the deleted paths.
+    @discardableResult
+    public func prune(keep: Int) throws -> [String] {
+        let all = try list()
+        var removed: [String] = []
+        for info in all.dropFirst(max(1, keep)) {
+            try fileSystem.removeFile(info.path)
+            removed.append(info.path)
+        }
+        for name in try fileSystem.contentsOfDirectory(directory) where name.hasSuffix(".snap.tmp") {
+            try fileSystem.removeFile(joinPath(directory, name))
+            removed.append(joinPath(directory, name))
+        }
+        if !removed.isEmpty { try fileSystem.syncDirectory(directory) }
+        return removed
+    }
+}
+
+/// Every snapshot in the directory is damaged: starting would lose what they held.
+public struct AllSnapshotsDamaged: Error, CustomStringConvertible {
+    public var skipped: [(path: String, reason: String)]
+    public var description: String {
+        "every snapshot is damaged: " + skipped.map { "\($0.path): \($0.reason)" }.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,64 @@
+import Logging
+import Metrics
+import ParleyLog
+public import ParleyModel
+import Synchronization
+
+/// Holds the live ``ParleyState`` and folds each committed batch into it in LSN order, then
+/// tells the observers. It runs on the log's flusher thread, before the batch's appenders
+/// resume, so an acknowledged write is always visible to readers.
+final class CommitApplier: Sendable {
+    let state: Mutex<ParleyState>
+    private let observers = Mutex<[any CommitObserver]>([])
+    private let logger: Logger
+    private let conversationsGauge = Gauge(label: "parley_conversations")
+    private let messagesGauge = Gauge(label: "parley_messages")
+    private let rejectedRecords = Counter(label: "parley_rejected_records_total")
+
+    init(state: ParleyState, logger: Logger) {
+        self.state = Mutex(state)
+        self.logger = logger
+        updateGauges(state)
+    }
+
+    func addObserver(_ observer: any CommitObserver) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    /// The log's commit handler.
+    func apply(_ records: [LogRecord]) {
+        var committed: [CommittedEvent] = []
+        committed.reserveCapacity(records.count)
+        var decoded: [(UInt64, Event)] = []
+        decoded.reserveCapacity(records.count)
+        for record in records {
+            do {
+                decoded.append((record.lsn, try EventCodec.decode(type: record.type, payload: record.payload)))
+            } catch {
+                // Cannot happen for records this process encoded; counted and logged if it does.
+                rejectedRecords.increment()
+                logger.error("committed record does not decode", metadata: ["parley.lsn": "\(record.lsn)", "parley.error": "\(error)"])
+            }
+        }
+        let counts: (Int, Int) = state.withLock { state in
+            for (lsn, event) in decoded {
+                do {
+                    if try state.apply(event, lsn: lsn) { committed.append(CommittedEvent(lsn: lsn, event: event)) }
+                } catch {
+                    rejectedRecords.increment()
+                    logger.error("committed record rejected by the state", metadata: ["parley.lsn": "\(lsn)", "parley.error": "\(error)"])
+                }
+            }
+            return (state.conversations.count, state.messageCount)
+        }
+        conversationsGauge.record(counts.0)
+        messagesGauge.record(counts.1)
+        guard !committed.isEmpty else { return }
+        for observer in observers.withLock({ $0 }) { observer.didCommit(committed) }
+    }
+
+    private func updateGauges(_ state: ParleyState) {
+        conversationsGauge.record(state.conversations.count)
+        messagesGauge.record(state.messageCount)
+    }
+}

@@ -1,0 +1,223 @@
+public import Logging
+import Metrics
+public import ParleyLog
+public import ParleyModel
+public import ParleySnapshot
+import Synchronization
+
+/// The durable store: the write-ahead log, the live state it builds, and the snapshots.
+///
+/// Start = the newest valid snapshot + replay of the log after its LSN. Writers call
+/// ``append(_:)`` (synchronous, so a single writer's events keep their order) and then
+/// ``waitUntilDurable(_:)``; when that returns the event is in the log under the fsync policy
+/// *and* applied to the state. Readers see the state through ``read(_:)``.
+///
+/// ```swift
+/// let store = try EventStore.open(StorageConfiguration(dataDirectory: "data"))
+/// let lsn = try store.append(.siteCreated(site))
+/// try await store.waitUntilDurable(lsn)
+/// let name = store.read { $0.sites[site.id]?.name }
+/// ```
+public final class EventStore: Sendable {
+    /// What a start found and did.
+    public struct StartReport: Sendable {
+        /// The snapshot the state was loaded from, if any.
+        public var snapshot: SnapshotInfo?
+        /// Newer snapshots that failed their checks and were passed over.
+        public var skippedSnapshots: [String]
+        public var replayedRecords: Int
+        public var repair: RecordLog.Repair?
+        public var appliedLSN: UInt64
+        public var duration: Duration
+    }
+
+    public let configuration: StorageConfiguration
+    public let startReport: StartReport
+    private let log: RecordLog
+    private let applier: CommitApplier
+    private let snapshots: SnapshotStore
+    private let lock: DataDirectoryLock?
+    private let snapshotInProgress = Mutex(false)
+    private let logger: Logger
+    private let snapshotTimer = Metrics.Timer(label: "parley_snapshot_seconds")
+    private let snapshotBytes = Gauge(label: "parley_snapshot_bytes")
+
+    private init(
+        configuration: StorageConfiguration, report: StartReport, log: RecordLog, applier: CommitApplier,
+        snapshots: SnapshotStore, lock: DataDirectoryLock?, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.startReport = report
+        self.log = log
+        self.applier = applier
+        self.snapshots = snapshots
+        self.lock = lock
+        self.logger = logger
+    }
+
+    /// Opens the data directory: lock, load the newest valid snapshot, replay the log after it.
+    ///
+    /// `onFatalError` is called once if a log write or fsync fails; the server stops the process.
+    public static func open(
+        _ configuration: StorageConfiguration, logger: Logger = Logger(label: "parley.storage"),
+        onFatalError: @escaping @Sendable (LogError) -> Void = { _ in }
+    ) throws -> EventStore {
+        let started = ContinuousClock.now
+        let fs = configuration.fileSystem
+        try fs.createDirectory(configuration.dataDirectory)
+        let lock = configuration.usesLockFile ? try DataDirectoryLock(directory: configuration.dataDirectory) : nil
+        let snapshots = SnapshotStore(directory: configuration.snapshotDirectory, fileSystem: fs)
+
+        var state = ParleyState()
+        var decodedState: ParleyState?
+        let loaded: SnapshotStore.Loaded?
+        var skipped: [String] = []
+        do {
+            loaded = try snapshots.loadNewestValid { header, body in
+                decodedState = try Self.decodeState(header: header, body: body)
+            }
+            skipped = loaded?.skipped.map { "\($0.path): \($0.reason)" } ?? []
+        } catch let error as AllSnapshotsDamaged {
+            // Every snapshot is damaged: start from nothing, which is safe only if the log still
+            // begins at LSN 1 (checked below).
+            loaded = nil
+            skipped = error.skipped.map { "\($0.path): \($0.reason)" }
+        }
+        if let decodedState { state = decodedState }
+        for problem in skipped { logger.warning("passed over a damaged snapshot", metadata: ["parley.snapshot": "\(problem)"]) }
+        let snapshotLSN = loaded?.header.lsn ?? 0
+
+        let applier = CommitApplier(state: ParleyState(), logger: logger)
+        var replayError: (any Error)?
+        let (log, logReport) = try RecordLog.open(
+            RecordLog.Configuration(
+                directory: configuration.walDirectory, fsync: configuration.fsync,
+                segmentBytes: configuration.segmentBytes, fileSystem: fs, initialLSN: snapshotLSN + 1),
+            logger: logger, replayFrom: snapshotLSN + 1,
+            replay: { record in
+                let event = try EventCodec.decode(type: record.type, payload: record.payload)
+                do {
+                    try state.apply(event, lsn: record.lsn)
+                } catch {
+                    if replayError == nil { replayError = error }
+                    logger.error("log record rejected during replay", metadata: ["parley.lsn": "\(record.lsn)", "parley.error": "\(error)"])
+                }
+            },
+            onCommit: { records in applier.apply(records) },
+            onFatalError: onFatalError)
+        if logReport.firstLSN > snapshotLSN + 1 {
+            log.close()
+            throw StorageError.missingRecords(
+                "the snapshot covers up to LSN \(snapshotLSN) but the log starts at LSN \(logReport.firstLSN)")
+        }
+        applier.state.withLock { $0 = state }
+        let report = StartReport(
+            snapshot: loaded?.info, skippedSnapshots: skipped, replayedRecords: logReport.replayedRecords,
+            repair: logReport.repair, appliedLSN: state.appliedLSN, duration: ContinuousClock.now - started)
+        logger.info(
+            "store opened",
+            metadata: [
+                "parley.snapshot_lsn": "\(snapshotLSN)", "parley.replayed": "\(logReport.replayedRecords)",
+                "parley.applied_lsn": "\(state.appliedLSN)", "parley.rejected_during_replay": "\(replayError.map { "\($0)" } ?? "none")",
+            ])
+        return EventStore(
+            configuration: configuration, report: report, log: log, applier: applier, snapshots: snapshots, lock: lock,
+            logger: logger)
+    }
+
+    static func decodeState(header: SnapshotHeader, body: [UInt8]) throws -> ParleyState {
+        guard header.bodyVersion <= UInt16(EventCodec.currentVersion) else {
+            throw CodecError.unsupportedVersion(found: UInt8(clamping: header.bodyVersion), supported: EventCodec.currentVersion)
+        }
+        let state = try body.withUnsafeBytes { raw in try StateCodec.decode(raw) }
+        guard state.appliedLSN == header.lsn else {
+            throw SnapshotError.damaged("body LSN \(state.appliedLSN) differs from header LSN \(header.lsn)")
+        }
+        return state
+    }
+
+    // MARK: Writing
+
+    /// Queues an event for the log and returns its LSN. Events appended by one caller keep
+    /// their order. It is not yet durable: call ``waitUntilDurable(_:)``.
+    public func append(_ event: Event) throws(LogError) -> UInt64 {
+        let (type, payload) = EventCodec.encode(event)
+        return try log.append(type: type, payload: payload)
+    }
+
+    /// Returns once the event with `lsn` is durable and applied to the state.
+    public func waitUntilDurable(_ lsn: UInt64) async throws {
+        try await log.waitUntilDurable(lsn)
+    }
+
+    /// Appends and waits.
+    @discardableResult
+    public func commit(_ event: Event) async throws -> UInt64 {
+        let lsn = try append(event)
+        try await waitUntilDurable(lsn)
+        return lsn
+    }
+
+    /// Registers an observer of committed events (see ``CommitObserver``).
+    public func addObserver(_ observer: any CommitObserver) { applier.addObserver(observer) }
+
+    // MARK: Reading
+
+    /// Reads the live state under its lock. Keep `body` short: commits wait for it.
+    public func read<T>(_ body: (borrowing ParleyState) throws -> T) rethrows -> T {
+        try applier.state.withLock { state in try body(state) }
+    }
+
+    /// The LSN of the newest applied record.
+    public var appliedLSN: UInt64 { read { $0.appliedLSN } }
+
+    /// The LSN the next record gets.
+    public var nextLSN: UInt64 { log.nextLSN }
+
+    // MARK: Snapshots
+
+    /// Takes a snapshot of the live state while writes go on, keeps the newest
+    /// `snapshotsToKeep`, and deletes log segments wholly below the oldest one kept.
+    /// Returns `nil` when another snapshot is already being taken.
+    ///
+    /// The state is copied under its lock in O(1) (copy-on-write), so the snapshot is exactly
+    /// the state at its LSN; encoding, compression and I/O happen outside the lock.
+    @discardableResult
+    public func takeSnapshot() throws -> SnapshotInfo? {
+        let acquired = snapshotInProgress.withLock { busy -> Bool in
+            if busy { return false }
+            busy = true
+            return true
+        }
+        guard acquired else { return nil }
+        defer { snapshotInProgress.withLock { $0 = false } }
+        let started = ContinuousClock.now
+        let copy = applier.state.withLock { $0 }
+        let body = StateCodec.encode(copy)
+        let counts = copy.counts
+        let info = try snapshots.write(
+            body: body, lsn: copy.appliedLSN, createdAt: Timestamp.now().milliseconds,
+            bodyVersion: UInt16(EventCodec.currentVersion),
+            counts: [counts.sites, counts.agents, counts.visitors, counts.conversations, counts.messages, counts.readCursors])
+        try snapshots.prune(keep: configuration.snapshotsToKeep)
+        if let oldest = try snapshots.list().last(where: { $0.header != nil }) {
+            try log.removeSegments(whollyBelow: oldest.lsn + 1)
+        }
+        let elapsed = ContinuousClock.now - started
+        snapshotTimer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        snapshotBytes.record(info.fileSize)
+        logger.info(
+            "snapshot written",
+            metadata: ["parley.snapshot": "\(info.fileName)", "parley.bytes": "\(info.fileSize)", "parley.duration": "\(elapsed)"])
+        return info
+    }
+
+    /// Every snapshot in the data directory, newest first.
+    public func listSnapshots() throws -> [SnapshotInfo] { try snapshots.list() }
+
+    /// Flushes and closes the log; appends afterwards fail. Call ``takeSnapshot()`` after it
+    /// for a clean shutdown (the next start then replays nothing).
+    public func close() {
+        log.close()
+    }
+}

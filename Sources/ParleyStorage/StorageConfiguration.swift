@@ -1,0 +1,36 @@
+public import ParleyLog
+
+/// Where the store keeps its files and how it makes them durable.
+public struct StorageConfiguration: Sendable {
+    /// The data directory: `wal/` (log segments), `snapshots/` and the `LOCK` file live in it.
+    public var dataDirectory: String
+    public var fsync: FsyncPolicy
+    public var segmentBytes: Int
+    /// Take a snapshot after this many records since the last one …
+    public var snapshotEveryRecords: Int
+    /// … or after this many seconds, when at least one record was written since.
+    public var snapshotEverySeconds: Int
+    /// How many snapshots to keep; log segments wholly below the oldest kept one are deleted.
+    public var snapshotsToKeep: Int
+    public var fileSystem: any FileSystem
+    /// Whether to take the data directory's `LOCK` (off for in-memory test disks).
+    public var usesLockFile: Bool
+
+    public init(
+        dataDirectory: String, fsync: FsyncPolicy = .always, segmentBytes: Int = 64 << 20,
+        snapshotEveryRecords: Int = 100_000, snapshotEverySeconds: Int = 300, snapshotsToKeep: Int = 2,
+        fileSystem: any FileSystem = PosixFileSystem(), usesLockFile: Bool = true
+    ) {
+        self.dataDirectory = dataDirectory
+        self.fsync = fsync
+        self.segmentBytes = segmentBytes
+        self.snapshotEveryRecords = snapshotEveryRecords
+        self.snapshotEverySeconds = snapshotEverySeconds
+        self.snapshotsToKeep = snapshotsToKeep
+        self.fileSystem = fileSystem
+        self.usesLockFile = usesLockFile
+    }
+
+    public var walDirectory: String { joinPath(dataDirectory, "wal") }
+    public var snapshotDirectory: String { joinPath(dataDirectory, "snapshots") }
+}

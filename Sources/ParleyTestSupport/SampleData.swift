@@ -1,0 +1,45 @@
+public import ParleyModel
+
+/// Deterministic sample entities and events, one of every kind, for codec and storage tests.
+public enum SampleData {
+    public static let t0 = Timestamp(milliseconds: 1_705_761_000_000)
+
+    public static let site = Site(
+        id: SiteID(1), name: "My E-commerce Store", domain: "https://mystore.com", publicKey: "pk_test_1",
+        secretKey: "sk_test_1", createdAt: t0)
+    public static let agent = Agent(
+        id: AgentID(1), siteID: site.id, username: "alice", email: "alice@company.com", displayName: "Alice Smith",
+        role: .owner, passwordHash: "scrypt$16384$8$1$c2FsdA$aGFzaA", createdAt: t0)
+    public static let visitor = Visitor(
+        id: VisitorID(1), siteID: site.id, externalID: "v_uuid_12345", name: "John Doe", email: "john@example.com",
+        metadataJSON: #"{"page_url":"https://mystore.com/products"}"#, firstSeenAt: t0, lastSeenAt: t0)
+    public static let conversation = Conversation(
+        id: ConversationID(1), siteID: site.id, visitorID: visitor.id, subject: "Order #1234", createdAt: t0)
+
+    public static func message(seq: UInt64, id: UInt64? = nil, text: String = "Hello, I need help 👋") -> Message {
+        Message(
+            id: MessageID(id ?? seq), conversationID: conversation.id, seq: seq,
+            sender: seq % 2 == 1 ? .visitor(visitor.id) : .agent(agent.id), content: text,
+            clientMessageID: "client-\(seq)", createdAt: Timestamp(milliseconds: t0.milliseconds + Int64(seq) * 1000))
+    }
+
+    /// One event of every type, in an order that applies cleanly to an empty state.
+    public static var everyEvent: [Event] {
+        [
+            .siteCreated(site),
+            .agentCreated(agent),
+            .agentAvailabilityChanged(agent.id, .away, at: t0),
+            .visitorRegistered(visitor),
+            .visitorSeen(visitor.id, name: "John D.", email: nil, metadataJSON: #"{"page":"/cart"}"#, at: t0),
+            .conversationOpened(conversation),
+            .conversationAssigned(conversation.id, agent.id, at: t0),
+            .messageAppended(message(seq: 1)),
+            .messageAppended(
+                Message(
+                    id: MessageID(2), conversationID: conversation.id, seq: 2, sender: .system, content: "",
+                    contentType: .file, fileID: 9, createdAt: t0)),
+            .readCursorMoved(conversation.id, .agent(agent.id), seq: 2, at: t0),
+            .conversationClosed(conversation.id, at: t0),
+        ]
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import ParleyLog
+import ParleyTestSupport
+import Synchronization
+import Testing
+
+@Suite struct RecordLogTests {
+    @Test func recordsSurviveReopenAcrossSegmentCuts() throws {
+        let fs = try LogFixture.makeLog(count: 500, segmentBytes: 2048)
+        let paths = try LogFixture.segmentPaths(fs)
+        #expect(paths.count > 5)
+        // Segments are named by their first LSN, which continues the previous segment.
+        let firsts = try LogReader.segmentNames(fileSystem: fs, directory: LogFixture.directory).map(\.firstLSN)
+        #expect(firsts.first == 1)
+        let (log, report, records) = try LogFixture.openAndRead(fs)
+        log.close()
+        #expect(report.segmentCount == paths.count)
+        #expect(records.map(\.lsn) == Array(1...500))
+        #expect(records.map(\.payload) == (0..<500).map(LogFixture.payload))
+    }
+
+    @Test func replayStartsAtTheRequestedLSN() throws {
+        let fs = try LogFixture.makeLog(count: 50, segmentBytes: 1024)
+        var seen: [UInt64] = []
+        let (log, report) = try RecordLog.open(LogFixture.configuration(fs), replayFrom: 41) { seen.append($0.lsn) }
+        log.close()
+        #expect(seen == Array(41...50))
+        #expect(report.replayedRecords == 10)
+    }
+
+    @Test func segmentsWhollyBelowAnLSNAreRemoved() throws {
+        let fs = try LogFixture.makeLog(count: 200, segmentBytes: 1024)
+        let (log, _) = try RecordLog.open(LogFixture.configuration(fs))
+        let before = try LogReader.segmentNames(fileSystem: fs, directory: LogFixture.directory)
+        let removed = try log.removeSegments(whollyBelow: 120)
+        log.close()
+        let after = try LogReader.segmentNames(fileSystem: fs, directory: LogFixture.directory)
+        #expect(!removed.isEmpty)
+        #expect(after.count == before.count - removed.count)
+        #expect(after[0].firstLSN <= 120)
+        let (again, report, records) = try LogFixture.openAndRead(fs)
+        again.close()
+        #expect(report.firstLSN == after[0].firstLSN)
+        #expect(records.first?.lsn == after[0].firstLSN)
+        #expect(records.last?.lsn == 200)
+    }
+
+    @Test(arguments: [FsyncPolicy.always, .interval(milliseconds: 5), .none])
+    func concurrentWritersAllBecomeDurableWithUniqueLSNs(policy: FsyncPolicy) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-log-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let committed = Mutex<[UInt64]>([])
+        let (log, _) = try RecordLog.open(
+            RecordLog.Configuration(directory: directory, fsync: policy, segmentBytes: 64 << 10),
+            onCommit: { records in committed.withLock { $0 += records.map(\.lsn) } })
+        let lsns = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for writer in 0..<64 {
+                group.addTask {
+                    var mine: [UInt64] = []
+                    for index in 0..<20 {
+                        let lsn = try await log.appendAndWait(type: 1, payload: Array("w\(writer)-\(index)".utf8))
+                        #expect(log.durableLSN >= lsn)
+                        mine.append(lsn)
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        log.close()
+        #expect(Set(lsns).count == 64 * 20)
+        // The commit handler saw every record, in LSN order.
+        #expect(committed.withLock { $0 } == Array(1...UInt64(64 * 20)))
+        var count = 0
+        let report = try LogReader.scan(directory: directory) { _ in count += 1 }
+        #expect(report.problem == nil)
+        #expect(count == 64 * 20)
+    }
+
+    @Test func aFailedFsyncStopsTheLogAndNothingIsAcknowledged() async throws {
+        let fs = CrashSimulatingFileSystem()
+        let fatal = Mutex<LogError?>(nil)
+        let (log, _) = try RecordLog.open(LogFixture.configuration(fs), onFatalError: { error in fatal.withLock { $0 = error } })
+        _ = try await log.appendAndWait(type: 1, payload: [1])
+        fs.setSyncFailure(true)
+        await #expect(throws: LogError.self) { _ = try await log.appendAndWait(type: 1, payload: [2]) }
+        #expect(fatal.withLock { $0 } != nil)
+        #expect(log.failure != nil)
+        #expect(log.durableLSN == 1)
+        #expect(throws: LogError.self) { _ = try log.append(type: 1, payload: [3]) }
+        log.close()
+    }
+
+    @Test func appendsAfterCloseAreRefused() throws {
+        let (log, _) = try RecordLog.open(LogFixture.configuration(CrashSimulatingFileSystem()))
+        log.close()
+        #expect(throws: LogError.closed) { _ = try log.append(type: 1, payload: [1]) }
+    }
+
+    @Test func crc32cMatchesTheStandardCheckValue() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        let long = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let chained = CRC32C.update(CRC32C.checksum(long.prefix(333)), long.dropFirst(333))
+        #expect(chained == CRC32C.checksum(long))
+    }
+}

@@ -1,0 +1,86 @@
+import ParleyModel
+import ParleyTestSupport
+import Testing
+
+@Suite struct EventCodecTests {
+    @Test func everyEventTypeIsCovered() {
+        let covered = Set(SampleData.everyEvent.map(\.recordType))
+        #expect(covered == Set(EventType.allCases))
+    }
+
+    @Test(arguments: SampleData.everyEvent)
+    func roundTrip(_ event: Event) throws {
+        let (type, payload) = EventCodec.encode(event)
+        #expect(type == event.recordType.rawValue)
+        #expect(payload.first == EventCodec.currentVersion)
+        #expect(try EventCodec.decode(type: type, payload: payload) == event)
+    }
+
+    @Test func unknownRecordTypeIsRefused() {
+        let (_, payload) = EventCodec.encode(SampleData.everyEvent[0])
+        #expect(throws: CodecError.unknownRecordType(200)) { try EventCodec.decode(type: 200, payload: payload) }
+    }
+
+    @Test func newerCodecVersionIsRefused() {
+        var (type, payload) = EventCodec.encode(SampleData.everyEvent[0])
+        payload[0] = EventCodec.currentVersion + 1
+        #expect(throws: CodecError.unsupportedVersion(found: EventCodec.currentVersion + 1, supported: EventCodec.currentVersion)) {
+            try EventCodec.decode(type: type, payload: payload)
+        }
+        type = 0
+        #expect(throws: CodecError.self) { try EventCodec.decode(type: type, payload: payload) }
+    }
+
+    @Test(arguments: SampleData.everyEvent)
+    func everyTruncationThrowsCleanly(_ event: Event) {
+        let (type, payload) = EventCodec.encode(event)
+        for length in 0..<payload.count {
+            #expect(throws: CodecError.self) { try EventCodec.decode(type: type, payload: Array(payload.prefix(length))) }
+        }
+    }
+
+    @Test func trailingBytesAreRefused() {
+        let (type, payload) = EventCodec.encode(SampleData.everyEvent[1])
+        #expect(throws: CodecError.self) { try EventCodec.decode(type: type, payload: payload + [0]) }
+    }
+
+    @Test func invalidUTF8IsRefused() {
+        var writer = BinaryWriter()
+        writer.write(UInt64(2))
+        writer.write(UInt8(0xff))
+        writer.write(UInt8(0xfe))
+        let bytes = writer.bytes
+        bytes.withUnsafeBytes { raw in
+            var reader = BinaryReader(raw)
+            #expect(throws: CodecError.self) { try reader.readString() }
+        }
+    }
+
+    @Test func varintsRoundTripAtTheEdges() throws {
+        let values: [UInt64] = [0, 1, 127, 128, 16_383, 16_384, UInt64(UInt32.max), .max]
+        let signed: [Int64] = [0, -1, 1, .min, .max, -1_705_761_000_000]
+        var writer = BinaryWriter()
+        for value in values { writer.write(value) }
+        for value in signed { writer.write(value) }
+        let bytes = writer.bytes
+        try bytes.withUnsafeBytes { raw in
+            var reader = BinaryReader(raw)
+            var unsignedRead: [UInt64] = []
+            var signedRead: [Int64] = []
+            for _ in values { unsignedRead.append(try reader.readUInt64()) }
+            for _ in signed { signedRead.append(try reader.readInt64()) }
+            let atEnd = reader.isAtEnd
+            #expect(unsignedRead == values)
+            #expect(signedRead == signed)
+            #expect(atEnd)
+        }
+    }
+
+    @Test func overlongVarintIsRefused() {
+        let bytes = [UInt8](repeating: 0xff, count: 11)
+        bytes.withUnsafeBytes { raw in
+            var reader = BinaryReader(raw)
+            #expect(throws: CodecError.self) { try reader.readUInt64() }
+        }
+    }
+}

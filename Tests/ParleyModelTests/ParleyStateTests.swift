@@ -1,0 +1,107 @@
+import ParleyModel
+import ParleyTestSupport
+import Testing
+
+@Suite struct ParleyStateTests {
+    func applied(_ events: [Event]) throws -> ParleyState {
+        var state = ParleyState()
+        for (index, event) in events.enumerated() { try state.apply(event, lsn: UInt64(index + 1)) }
+        return state
+    }
+
+    @Test func everyEventApplies() throws {
+        let state = try applied(SampleData.everyEvent)
+        let log = try #require(state.conversations[SampleData.conversation.id])
+        #expect(log.lastSeq == 2)
+        #expect(log.conversation.status == .closed)
+        #expect(log.conversation.assignedAgentID == SampleData.agent.id)
+        #expect(log.readCursors[.agent(SampleData.agent.id)]?.seq == 2)
+        #expect(state.visitors[SampleData.visitor.id]?.name == "John D.")
+        #expect(state.agents[SampleData.agent.id]?.availability == .away)
+        #expect(state.sites[SampleData.site.id]?.ownerAgentID == SampleData.agent.id)
+        #expect(state.appliedLSN == UInt64(SampleData.everyEvent.count))
+        #expect(state.openConversationByVisitor[SampleData.visitor.id] == nil)
+        #expect(state.agentsByLogin["alice@company.com"] == [SampleData.agent.id])
+    }
+
+    @Test func replayingTheSameRecordsChangesNothing() throws {
+        var state = try applied(SampleData.everyEvent)
+        let before = StateCodec.encode(state)
+        for (index, event) in SampleData.everyEvent.enumerated() {
+            #expect(try state.apply(event, lsn: UInt64(index + 1)) == false)
+        }
+        #expect(StateCodec.encode(state) == before)
+    }
+
+    @Test func aSeqGapIsRejected() throws {
+        var state = try applied(Array(SampleData.everyEvent.prefix(6)))
+        #expect(throws: StateError.self) { try state.apply(.messageAppended(SampleData.message(seq: 3)), lsn: 50) }
+        #expect(state.appliedLSN == 50)
+        #expect(state.conversations[SampleData.conversation.id]?.lastSeq == 0)
+    }
+
+    @Test func unknownReferencesAreRejected() {
+        var state = ParleyState()
+        #expect(throws: StateError.self) { try state.apply(.agentCreated(SampleData.agent), lsn: 1) }
+        #expect(throws: StateError.self) { try state.apply(.messageAppended(SampleData.message(seq: 1)), lsn: 2) }
+    }
+
+    @Test func readCursorsOnlyMoveForwardAndUnreadCountsFollow() throws {
+        var events = Array(SampleData.everyEvent.prefix(6))
+        for seq in 1...5 { events.append(.messageAppended(SampleData.message(seq: UInt64(seq)))) }
+        var state = try applied(events)
+        let agent = Participant.agent(SampleData.agent.id)
+        // Visitor wrote seq 1, 3, 5; the agent has read nothing yet.
+        #expect(state.conversations[SampleData.conversation.id]?.unreadCount(for: agent) == 3)
+        try state.apply(.readCursorMoved(SampleData.conversation.id, agent, seq: 3, at: SampleData.t0), lsn: 100)
+        #expect(state.conversations[SampleData.conversation.id]?.unreadCount(for: agent) == 1)
+        try state.apply(.readCursorMoved(SampleData.conversation.id, agent, seq: 1, at: SampleData.t0), lsn: 101)
+        #expect(state.conversations[SampleData.conversation.id]?.readCursors[agent]?.seq == 3)
+        try state.apply(.readCursorMoved(SampleData.conversation.id, agent, seq: 99, at: SampleData.t0), lsn: 102)
+        #expect(state.conversations[SampleData.conversation.id]?.readCursors[agent]?.seq == 5)
+    }
+
+    @Test func stateCodecRoundTrips() throws {
+        var events = SampleData.everyEvent
+        events.insert(.readCursorMoved(SampleData.conversation.id, .visitor(SampleData.visitor.id), seq: 1, at: SampleData.t0), at: 9)
+        let state = try applied(events)
+        let bytes = StateCodec.encode(state)
+        let decoded = try bytes.withUnsafeBytes { try StateCodec.decode($0) }
+        #expect(StateCodec.encode(decoded) == bytes)
+        #expect(decoded.counts == state.counts)
+        #expect(decoded.conversations == state.conversations)
+        #expect(decoded.agents == state.agents)
+        #expect(decoded.watermarks == state.watermarks)
+        #expect(decoded.agentsByLogin == state.agentsByLogin)
+        for length in stride(from: 0, to: bytes.count, by: 7) {
+            #expect(throws: CodecError.self) { try Array(bytes.prefix(length)).withUnsafeBytes { try StateCodec.decode($0) } }
+        }
+    }
+
+    @Test func messagesAreFoundByIdAndSeq() throws {
+        var events = Array(SampleData.everyEvent.prefix(6))
+        for seq in 1...9 { events.append(.messageAppended(SampleData.message(seq: UInt64(seq), id: UInt64(seq * 10)))) }
+        let log = try #require(try applied(events).conversations[SampleData.conversation.id])
+        #expect(log.message(id: MessageID(70))?.seq == 7)
+        #expect(log.message(id: MessageID(71)) == nil)
+        #expect(log.message(seq: 9)?.id == MessageID(90))
+        #expect(log.message(seq: 0) == nil)
+    }
+}
+
+@Suite struct TimestampTests {
+    @Test func formatsRFC3339WithMilliseconds() {
+        #expect(Timestamp(milliseconds: 1_705_761_000_000).rfc3339 == "2024-01-20T14:30:00.000Z")
+        #expect(Timestamp(milliseconds: 1_705_761_000_042).rfc3339 == "2024-01-20T14:30:00.042Z")
+        #expect(Timestamp(milliseconds: 0).rfc3339 == "1970-01-01T00:00:00.000Z")
+    }
+
+    @Test func parsesRFC3339() {
+        #expect(Timestamp(rfc3339: "2024-01-20T14:30:00Z")?.milliseconds == 1_705_761_000_000)
+        #expect(Timestamp(rfc3339: "2024-01-20T14:30:00.5Z")?.milliseconds == 1_705_761_000_500)
+        #expect(Timestamp(rfc3339: "2024-01-20T16:30:00.000+02:00")?.milliseconds == 1_705_761_000_000)
+        #expect(Timestamp(rfc3339: "2024-01-20 14:30") == nil)
+        #expect(Timestamp(rfc3339: "2024-13-20T14:30:00Z") == nil)
+        #expect(Timestamp(rfc3339: "") == nil)
+    }
+}
