@@ -101,11 +101,14 @@ let package = Package(
         .testTarget(name: "ParleySnapshotTests", dependencies: ["ParleySnapshot", "ParleyLog", "ParleyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ParleyStorageTests",
-            dependencies: ["ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyEngine", "ParleyTestSupport"],
+            dependencies: [
+                "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyEngine", "ParleyTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ParleyServerTests",
             dependencies: ["ParleyServer", "ParleyEngine", "ParleyStorage", "ParleyModel",

@@ -6,8 +6,9 @@ import Synchronization
 ///
 /// Written bytes are held until `sync()`; directory entries (creates, renames, removes) until
 /// `syncDirectory`. ``crash(_:using:)`` keeps only what was made durable, plus, by the mode,
-/// none, some whole 512-byte sectors, or an arbitrary part of the unsynced bytes — and cuts off
-/// every handle opened before it, so a "dead process" cannot write afterwards.
+/// none, some whole 512-byte sectors, or an arbitrary part of the unsynced bytes. It returns a
+/// view of the disk for the next "process": every operation of the old view, and of handles it
+/// opened, fails from then on, so a dead process cannot write afterwards.
 public final class CrashSimulatingFileSystem: FileSystem {
     /// What happens to bytes written but not yet synced at a crash.
     public enum CrashMode: CaseIterable, Sendable {
@@ -34,25 +35,62 @@ public final class CrashSimulatingFileSystem: FileSystem {
         var nextNode = 1
         var generation = 0
         var failSyncs = false
+        /// Writes left before the disk freezes (the process "dies" right after that write).
+        var writesUntilFreeze: Int?
+        var frozen = false
     }
 
-    let disk = Mutex(Disk())
+    final class SharedDisk: Sendable {
+        let state = Mutex(Disk())
+    }
 
-    public init() {}
+    let shared: SharedDisk
+    let generation: Int
+
+    public init() {
+        shared = SharedDisk()
+        generation = 0
+    }
+
+    init(shared: SharedDisk, generation: Int) {
+        self.shared = shared
+        self.generation = generation
+    }
+
+    /// Runs `body` on the disk if this view's process is still alive.
+    func withDisk<T>(_ operation: String, _ path: String, _ body: (inout Disk) throws -> T) throws -> T {
+        try shared.state.withLock { disk in
+            guard disk.generation == generation, !disk.frozen else {
+                throw FileSystemError(operation: operation, path: path, code: 5, reason: "the process crashed")
+            }
+            return try body(&disk)
+        }
+    }
+
+    /// Freezes the disk right after the `writes`-th later write: from then on every operation
+    /// fails as if the process had died, with that write not yet synced. Then call ``crash(_:using:)``.
+    public func armCrash(afterWrites writes: Int) { shared.state.withLock { $0.writesUntilFreeze = max(1, writes) } }
+
+    /// Whether an armed crash has frozen the disk.
+    public var isFrozen: Bool { shared.state.withLock { $0.frozen } }
 
     /// Makes every later `sync` fail (a dying disk).
-    public func setSyncFailure(_ failing: Bool) { disk.withLock { $0.failSyncs = failing } }
+    public func setSyncFailure(_ failing: Bool) { shared.state.withLock { $0.failSyncs = failing } }
 
     /// Simulates a power cut: unsynced data is lost or torn as `mode` says.
-    public func crash(_ mode: CrashMode, using generator: inout some RandomNumberGenerator) {
-        disk.withLock { disk in
+    public func crash(_ mode: CrashMode, using generator: inout some RandomNumberGenerator) -> CrashSimulatingFileSystem {
+        shared.state.withLock { disk in
             disk.generation += 1
+            disk.failSyncs = false
+            disk.frozen = false
+            disk.writesUntilFreeze = nil
             disk.entries = disk.durableEntries
             let live = Set(disk.entries.values)
             for id in disk.nodes.keys where !live.contains(id) { disk.nodes[id] = nil }
             for (id, node) in disk.nodes {
                 disk.nodes[id] = Self.survivor(of: node, mode: mode, using: &generator)
             }
+            return CrashSimulatingFileSystem(shared: shared, generation: disk.generation)
         }
     }
 
@@ -92,7 +130,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
 
     public func contentsOfDirectory(_ directory: String) throws -> [String] {
         let prefix = Self.normalized(directory) + "/"
-        return try disk.withLock { disk in
+        return try withDisk("opendir", directory) { disk in
             guard disk.directories.contains(Self.normalized(directory)) else {
                 throw FileSystemError(operation: "opendir", path: directory, code: 2, reason: "No such file or directory")
             }
@@ -102,15 +140,16 @@ public final class CrashSimulatingFileSystem: FileSystem {
     }
 
     public func createDirectory(_ path: String) throws {
-        _ = disk.withLock { $0.directories.insert(Self.normalized(path)) }
+        _ = try withDisk("mkdir", path) { $0.directories.insert(Self.normalized(path)) }
     }
 
     public func fileExists(_ path: String) -> Bool {
-        disk.withLock { $0.entries[Self.normalized(path)] != nil || $0.directories.contains(Self.normalized(path)) }
+        (try? withDisk("access", path) { $0.entries[Self.normalized(path)] != nil || $0.directories.contains(Self.normalized(path)) })
+            ?? false
     }
 
     public func readFile(_ path: String) throws -> [UInt8] {
-        try disk.withLock { disk in
+        try withDisk("open", path) { disk in
             guard let id = disk.entries[Self.normalized(path)], let node = disk.nodes[id] else {
                 throw FileSystemError(operation: "open", path: path, code: 2, reason: "No such file or directory")
             }
@@ -120,7 +159,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
 
     public func openForAppending(_ path: String) throws -> any AppendableFile {
         let key = Self.normalized(path)
-        return disk.withLock { disk in
+        return try withDisk("open", path) { disk in
             let id: Int
             if let existing = disk.entries[key] {
                 id = existing
@@ -130,12 +169,12 @@ public final class CrashSimulatingFileSystem: FileSystem {
                 disk.nodes[id] = Node()
                 disk.entries[key] = id
             }
-            return SimulatedFile(fileSystem: self, node: id, path: path, generation: disk.generation)
+            return SimulatedFile(fileSystem: self, node: id, path: path)
         }
     }
 
     public func rename(_ from: String, to: String) throws {
-        try disk.withLock { disk in
+        try withDisk("rename", from) { disk in
             guard let id = disk.entries.removeValue(forKey: Self.normalized(from)) else {
                 throw FileSystemError(operation: "rename", path: from, code: 2, reason: "No such file or directory")
             }
@@ -144,11 +183,11 @@ public final class CrashSimulatingFileSystem: FileSystem {
     }
 
     public func removeFile(_ path: String) throws {
-        _ = disk.withLock { $0.entries.removeValue(forKey: Self.normalized(path)) }
+        _ = try withDisk("unlink", path) { $0.entries.removeValue(forKey: Self.normalized(path)) }
     }
 
     public func truncateFile(_ path: String, to size: Int) throws {
-        try disk.withLock { disk in
+        try withDisk("truncate", path) { disk in
             guard let id = disk.entries[Self.normalized(path)], var node = disk.nodes[id] else {
                 throw FileSystemError(operation: "truncate", path: path, code: 2, reason: "No such file or directory")
             }
@@ -161,10 +200,22 @@ public final class CrashSimulatingFileSystem: FileSystem {
 
     public func syncDirectory(_ path: String) throws {
         let prefix = Self.normalized(path) + "/"
-        try disk.withLock { disk in
+        try withDisk("fsync", path) { disk in
             if disk.failSyncs { throw FileSystemError(operation: "fsync", path: path, code: 5, reason: "Input/output error") }
             for key in disk.durableEntries.keys where Self.isDirectChild(key, of: prefix) { disk.durableEntries[key] = nil }
             for (key, id) in disk.entries where Self.isDirectChild(key, of: prefix) { disk.durableEntries[key] = id }
+        }
+    }
+
+    func countWrite() {
+        shared.state.withLock { disk in
+            guard let left = disk.writesUntilFreeze else { return }
+            if left <= 1 {
+                disk.frozen = true
+                disk.writesUntilFreeze = nil
+            } else {
+                disk.writesUntilFreeze = left - 1
+            }
         }
     }
 
@@ -178,24 +229,22 @@ public final class CrashSimulatingFileSystem: FileSystem {
     }
 }
 
-/// A handle of the simulated disk; useless once the disk has crashed after it was opened.
+/// A handle of the simulated disk; useless once its process has crashed.
 final class SimulatedFile: AppendableFile {
     private let fileSystem: CrashSimulatingFileSystem
     private let node: Int
     private let path: String
-    private let generation: Int
 
-    init(fileSystem: CrashSimulatingFileSystem, node: Int, path: String, generation: Int) {
+    init(fileSystem: CrashSimulatingFileSystem, node: Int, path: String) {
         self.fileSystem = fileSystem
         self.node = node
         self.path = path
-        self.generation = generation
     }
 
     private func withNode<T>(_ operation: String, _ body: (inout CrashSimulatingFileSystem.Node, Bool) throws -> T) throws -> T {
-        try fileSystem.disk.withLock { disk in
-            guard disk.generation == generation, var current = disk.nodes[node] else {
-                throw FileSystemError(operation: operation, path: path, code: 5, reason: "the process crashed")
+        try fileSystem.withDisk(operation, path) { disk in
+            guard var current = disk.nodes[node] else {
+                throw FileSystemError(operation: operation, path: path, code: 2, reason: "file was removed")
             }
             defer { disk.nodes[node] = current }
             return try body(&current, disk.failSyncs)
@@ -206,6 +255,7 @@ final class SimulatedFile: AppendableFile {
 
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         try withNode("write") { node, _ in node.content.append(contentsOf: bytes) }
+        fileSystem.countWrite()
     }
 
     func sync() throws {

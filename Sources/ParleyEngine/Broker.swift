@@ -1,0 +1,149 @@
+public import Logging
+public import ParleyModel
+public import ParleyStorage
+import Synchronization
+
+/// The engine's façade: what the REST and WebSocket layers call.
+///
+/// Writes go to the ``Directory`` (sites, agents, visitors) or to the conversation's
+/// ``ConversationActor``; reads come from the store's live state. Subscribers (the routing hub)
+/// receive every committed event in LSN order, and typing changes.
+///
+/// ```swift
+/// let broker = Broker(store: store)
+/// let receipt = try await broker.send(MessageDraft(sender: .visitor(v), content: "Hi"), to: conversation)
+/// ```
+public final class Broker: Sendable {
+    public let store: EventStore
+    public let directory: Directory
+    public let limits: EngineLimits
+    let ids: IDAllocator
+    private let actors = Mutex<[ConversationID: ConversationActor]>([:])
+    private let subscribers = Mutex<[any BrokerSubscriber]>([])
+    private let logger: Logger
+
+    public init(
+        store: EventStore, limits: EngineLimits = EngineLimits(), passwords: PasswordHasher = PasswordHasher(),
+        logger: Logger = Logger(label: "parley.engine")
+    ) {
+        self.store = store
+        self.limits = limits
+        self.logger = logger
+        ids = IDAllocator(after: store.read { $0.watermarks })
+        directory = Directory(store: store, ids: ids, limits: limits, passwords: passwords)
+        store.addObserver(CommitForwarder(broker: self))
+    }
+
+    /// Adds a subscriber to every later event.
+    public func subscribe(_ subscriber: any BrokerSubscriber) {
+        subscribers.withLock { $0.append(subscriber) }
+    }
+
+    func publish(_ events: [BrokerEvent]) {
+        for subscriber in subscribers.withLock({ $0 }) { subscriber.receive(events) }
+    }
+
+    /// The actor of an existing conversation, created on first use.
+    public func conversationActor(_ id: ConversationID) throws -> ConversationActor {
+        if let actor = actors.withLock({ $0[id] }) { return actor }
+        // Built from the state outside the actors lock; a racing creator's actor wins below.
+        let actor: ConversationActor? = store.read { state in
+            state.conversations[id].map { log in
+                ConversationActor(log: log, store: store, ids: ids, limits: limits) { [weak self] in self?.publish($0) }
+            }
+        }
+        guard let actor else { throw EngineError.notFound("conversation not found") }
+        return actors.withLock { actors in
+            if let existing = actors[id] { return existing }
+            actors[id] = actor
+            return actor
+        }
+    }
+
+    // MARK: Conversations
+
+    /// Opens a conversation for a visitor of `site`.
+    public func openConversation(site: SiteID, visitor: VisitorID, subject: String? = nil) async throws -> Conversation {
+        if let subject { try Validate.text(subject, field: "subject", max: limits.maxNameBytes, allowEmpty: true) }
+        guard store.read({ $0.visitors[visitor]?.siteID == site }) else { throw EngineError.notFound("visitor not found") }
+        let conversation = Conversation(
+            id: ids.nextConversation(), siteID: site, visitorID: visitor, subject: subject, createdAt: .now())
+        try await store.commit(.conversationOpened(conversation))
+        return conversation
+    }
+
+    /// Sends a message after checking its size; returns once it is durable.
+    public func send(_ draft: MessageDraft, to conversation: ConversationID) async throws -> SendReceipt {
+        guard draft.content.utf8.count <= limits.maxMessageBytes else {
+            throw EngineError(.payloadTooLarge, "message text is longer than \(limits.maxMessageBytes) bytes")
+        }
+        if draft.contentType == .text && draft.content.allSatisfy(\.isWhitespace) {
+            throw EngineError.validation("content is required")
+        }
+        if let clientID = draft.clientMessageID {
+            try Validate.text(clientID, field: "client_message_id", max: limits.maxClientMessageIDBytes)
+        }
+        return try await conversationActor(conversation).send(draft)
+    }
+
+    public func markRead(_ conversation: ConversationID, reader: Participant, through seq: UInt64) async throws -> UInt64 {
+        try await conversationActor(conversation).markRead(reader, through: seq)
+    }
+
+    public func assign(_ conversation: ConversationID, to agent: AgentID?) async throws {
+        if let agent {
+            let sameSite = store.read { state in
+                state.agents[agent]?.siteID == state.conversations[conversation]?.conversation.siteID
+            }
+            guard sameSite else { throw EngineError.notFound("agent not found") }
+        }
+        try await conversationActor(conversation).assign(to: agent)
+    }
+
+    public func close(_ conversation: ConversationID) async throws {
+        try await conversationActor(conversation).close()
+    }
+
+    public func setTyping(_ conversation: ConversationID, _ participant: Participant, _ isTyping: Bool) async throws {
+        try await conversationActor(conversation).setTyping(participant, isTyping)
+    }
+
+    // MARK: Reads
+
+    /// A conversation's header.
+    public func conversation(_ id: ConversationID) -> Conversation? {
+        store.read { $0.conversations[id]?.conversation }
+    }
+
+    /// The conversations of a site, newest first.
+    public func conversations(site: SiteID) -> [Conversation] {
+        store.read { state in
+            (state.conversationsBySite[site] ?? []).reversed().compactMap { state.conversations[$0]?.conversation }
+        }
+    }
+
+    /// A page of messages, always in ascending `seq` order (CONTRACT §7).
+    public func messages(_ conversation: ConversationID, page: MessagePage) throws -> MessagePage.Result {
+        try store.read { state in
+            guard let log = state.conversations[conversation] else { throw EngineError.notFound("conversation not found") }
+            return try page.select(from: log)
+        }
+    }
+
+    public func unreadCount(_ conversation: ConversationID, for reader: Participant) -> Int? {
+        store.read { $0.conversations[conversation]?.unreadCount(for: reader) }
+    }
+
+    public func site(_ id: SiteID) -> Site? { store.read { $0.sites[id] } }
+    public func agent(_ id: AgentID) -> Agent? { store.read { $0.agents[id] } }
+    public func visitor(_ id: VisitorID) -> Visitor? { store.read { $0.visitors[id] } }
+}
+
+/// Forwards committed events from the store to the broker's subscribers.
+private struct CommitForwarder: CommitObserver {
+    weak var broker: Broker?
+
+    func didCommit(_ events: [CommittedEvent]) {
+        broker?.publish(events.map { .committed(lsn: $0.lsn, $0.event) })
+    }
+}

@@ -1,0 +1,113 @@
+import Logging
+public import ParleyModel
+public import ParleyStorage
+
+/// The single writer of one conversation: dedupes by client message id, gives each message the
+/// next `seq` with no gaps, appends it to the log and returns once it is durable; also moves
+/// read cursors, assigns, closes, and owns the typing state.
+///
+/// Appending is synchronous inside the actor, so messages enter the log in `seq` order even
+/// while earlier ones still wait for their fsync (the actor is reentrant at that await).
+public actor ConversationActor {
+    public nonisolated let id: ConversationID
+    private let store: EventStore
+    private let ids: IDAllocator
+    private let limits: EngineLimits
+    private let announce: @Sendable ([BrokerEvent]) -> Void
+    private var lastSeq: UInt64
+    private var isClosed: Bool
+    private var sent: [String: (message: Message, lsn: UInt64)] = [:]
+    private var typing: TypingState
+    private var typingSweeper: Task<Void, Never>?
+
+    init(
+        log: borrowing ConversationLog, store: EventStore, ids: IDAllocator, limits: EngineLimits,
+        announce: @escaping @Sendable ([BrokerEvent]) -> Void
+    ) {
+        id = log.conversation.id
+        self.store = store
+        self.ids = ids
+        self.limits = limits
+        self.announce = announce
+        lastSeq = log.lastSeq
+        isClosed = log.conversation.closedAt != nil
+        typing = TypingState(timeout: limits.typingTimeout)
+        for message in log.messages {
+            if let clientID = message.clientMessageID { sent[clientID] = (message, log.lastLSN) }
+        }
+    }
+
+    /// Sends a message; returns when it is durable (and visible to readers).
+    public func send(_ draft: MessageDraft) async throws -> SendReceipt {
+        if let clientID = draft.clientMessageID, let earlier = sent[clientID] {
+            guard earlier.message.content == draft.content, earlier.message.sender == draft.sender else {
+                throw EngineError.conflict("client_message_id \(clientID) was already used for another message")
+            }
+            try await store.waitUntilDurable(earlier.lsn)
+            return SendReceipt(message: earlier.message, lsn: earlier.lsn, duplicate: true)
+        }
+        guard !isClosed else { throw EngineError.conflict("conversation is closed") }
+        let message = Message(
+            id: ids.nextMessage(), conversationID: id, seq: lastSeq + 1, sender: draft.sender, content: draft.content,
+            contentType: draft.contentType, fileID: draft.fileID, clientMessageID: draft.clientMessageID,
+            createdAt: .now())
+        let lsn = try store.append(.messageAppended(message))
+        lastSeq = message.seq
+        if let clientID = draft.clientMessageID { sent[clientID] = (message, lsn) }
+        if let typist = draft.sender.participant, typing.stop(typist) {
+            announce([.typing(id, typist, isTyping: false)])
+        }
+        try await store.waitUntilDurable(lsn)
+        return SendReceipt(message: message, lsn: lsn, duplicate: false)
+    }
+
+    /// Moves `reader`'s cursor forward to `seq` (clamped to the newest message). Returns the
+    /// cursor's `seq` afterwards; a cursor never moves back.
+    public func markRead(_ reader: Participant, through seq: UInt64) async throws -> UInt64 {
+        let target = min(seq, lastSeq)
+        let current = store.read { $0.conversations[id]?.readCursors[reader]?.seq ?? 0 }
+        guard target > current else { return current }
+        try await store.commit(.readCursorMoved(id, reader, seq: target, at: .now()))
+        return target
+    }
+
+    /// Assigns the conversation to `agent` (`nil` unassigns).
+    public func assign(to agent: AgentID?) async throws {
+        guard !isClosed else { throw EngineError.conflict("conversation is closed") }
+        try await store.commit(.conversationAssigned(id, agent, at: .now()))
+    }
+
+    /// Closes the conversation; closing a closed one changes nothing.
+    public func close() async throws {
+        guard !isClosed else { return }
+        isClosed = true
+        try await store.commit(.conversationClosed(id, at: .now()))
+    }
+
+    /// A typing start or stop from `participant`; announces only real changes.
+    public func setTyping(_ participant: Participant, _ isTyping: Bool) {
+        let changed = isTyping ? typing.start(participant, now: .now) : typing.stop(participant)
+        if changed { announce([.typing(id, participant, isTyping: isTyping)]) }
+        if isTyping && typingSweeper == nil { scheduleSweep() }
+    }
+
+    /// Who is typing now.
+    public var typists: Set<Participant> { typing.current }
+
+    private func scheduleSweep() {
+        guard let deadline = typing.nextDeadline else {
+            typingSweeper = nil
+            return
+        }
+        typingSweeper = Task { [weak self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            await self?.sweepTyping()
+        }
+    }
+
+    private func sweepTyping() {
+        let expired = typing.expire(now: .now)
+        if !expired.isEmpty { announce(expired.map { .typing(id, $0, isTyping: false) }) }
+        scheduleSweep()
+    }
+}

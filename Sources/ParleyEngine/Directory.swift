@@ -1,0 +1,120 @@
+public import ParleyModel
+public import ParleyStorage
+
+/// Sites, agents and visitors: creates them, keeps usernames, e-mails and visitor ids unique
+/// per site, and records availability changes.
+///
+/// Uniqueness is checked against the state *and* against creations still waiting for their
+/// fsync (the reservations), so two concurrent sign-ups of one name cannot both succeed.
+public actor Directory {
+    private let store: EventStore
+    private let ids: IDAllocator
+    private let limits: EngineLimits
+    private let passwords: PasswordHasher
+    private var reservedLogins: Set<SiteScopedKey> = []
+    private var pendingVisitors: [SiteScopedKey: (id: VisitorID, lsn: UInt64)] = [:]
+
+    public init(store: EventStore, ids: IDAllocator, limits: EngineLimits, passwords: PasswordHasher) {
+        self.store = store
+        self.ids = ids
+        self.limits = limits
+        self.passwords = passwords
+    }
+
+    /// Creates a site with fresh `pk_…`/`sk_…` keys.
+    public func createSite(name: String, domain: String, widget: WidgetConfig = WidgetConfig()) async throws -> Site {
+        try Validate.text(name, field: "name", max: limits.maxNameBytes)
+        try Validate.text(domain, field: "domain", max: 2048, allowEmpty: true)
+        let site = Site(
+            id: ids.nextSite(), name: name, domain: domain, publicKey: SecretGenerator.token(prefix: "pk_"),
+            secretKey: SecretGenerator.token(prefix: "sk_"), widget: widget, createdAt: .now())
+        try await store.commit(.siteCreated(site))
+        return site
+    }
+
+    /// Creates an agent of `site`; username and e-mail must be unused on the site.
+    public func createAgent(
+        site: SiteID, username: String, email: String, password: String, role: AgentRole, displayName: String? = nil,
+        isBot: Bool = false
+    ) async throws -> Agent {
+        try Validate.text(username, field: "username", max: limits.maxNameBytes)
+        try Validate.email(email)
+        guard password.utf8.count >= 8, password.utf8.count <= 1024 else {
+            throw EngineError.validation("password must be 8 to 1024 bytes long")
+        }
+        guard store.read({ $0.sites[site] != nil }) else { throw EngineError.notFound("site not found") }
+        let logins = Set([username.lowercased(), email.lowercased()]).map { SiteScopedKey(site: site, key: $0) }
+        let taken = store.read { state in
+            logins.contains { login in
+                (state.agentsByLogin[login.key] ?? []).contains { state.agents[$0]?.siteID == site }
+            }
+        }
+        guard !taken, reservedLogins.isDisjoint(with: logins) else {
+            throw EngineError.conflict("an agent with this username or email already exists on the site")
+        }
+        reservedLogins.formUnion(logins)
+        defer { reservedLogins.subtract(logins) }
+        let hash = try passwords.hash(password)
+        let agent = Agent(
+            id: ids.nextAgent(), siteID: site, username: username, email: email,
+            displayName: displayName ?? username, role: role, passwordHash: hash, isBot: isBot, createdAt: .now())
+        try await store.commit(.agentCreated(agent))
+        return agent
+    }
+
+    /// Registers a visitor by their client-side id; a known one is updated and returned with
+    /// `created == false`.
+    public func registerVisitor(
+        site: SiteID, externalID: String, name: String, email: String? = nil, metadataJSON: String? = nil
+    ) async throws -> (visitor: Visitor, created: Bool) {
+        try Validate.text(externalID, field: "visitor_id", max: limits.maxNameBytes)
+        try Validate.text(name, field: "name", max: limits.maxNameBytes, allowEmpty: true)
+        if let email { try Validate.email(email) }
+        if let metadataJSON, metadataJSON.utf8.count > limits.maxMetadataBytes {
+            throw EngineError(.payloadTooLarge, "metadata is larger than \(limits.maxMetadataBytes) bytes")
+        }
+        let key = SiteScopedKey(site: site, key: externalID)
+        guard store.read({ $0.sites[site] != nil }) else { throw EngineError.notFound("site not found") }
+        if let pending = pendingVisitors[key] { try await store.waitUntilDurable(pending.lsn) }
+        if let existing = store.read({ state in state.visitorsByExternalID[key] }) {
+            try await store.commit(.visitorSeen(existing, name: name, email: email, metadataJSON: metadataJSON, at: .now()))
+            guard let visitor = store.read({ $0.visitors[existing] }) else { throw EngineError.notFound("visitor not found") }
+            return (visitor, false)
+        }
+        let now = Timestamp.now()
+        let visitor = Visitor(
+            id: ids.nextVisitor(), siteID: site, externalID: externalID, name: name, email: email,
+            metadataJSON: metadataJSON, firstSeenAt: now, lastSeenAt: now)
+        let lsn = try store.append(.visitorRegistered(visitor))
+        pendingVisitors[key] = (visitor.id, lsn)
+        defer { pendingVisitors[key] = nil }
+        try await store.waitUntilDurable(lsn)
+        return (visitor, true)
+    }
+
+    /// Sets an agent's availability (separate from socket presence).
+    public func setAvailability(_ agent: AgentID, _ availability: Availability) async throws -> Agent {
+        guard store.read({ $0.agents[agent] != nil }) else { throw EngineError.notFound("agent not found") }
+        try await store.commit(.agentAvailabilityChanged(agent, availability, at: .now()))
+        guard let updated = store.read({ $0.agents[agent] }) else { throw EngineError.notFound("agent not found") }
+        return updated
+    }
+}
+
+/// Input checks shared by the engine's commands.
+enum Validate {
+    static func text(_ value: String, field: String, max: Int, allowEmpty: Bool = false) throws {
+        if !allowEmpty && value.allSatisfy(\.isWhitespace) { throw EngineError.validation("\(field) is required") }
+        if value.utf8.count > max { throw EngineError.validation("\(field) is longer than \(max) bytes") }
+        if value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }) {
+            throw EngineError.validation("\(field) contains control characters")
+        }
+    }
+
+    static func email(_ value: String) throws {
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        guard value.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+            !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !value.contains(where: \.isWhitespace)
+        else { throw EngineError.validation("email is not a valid address") }
+    }
+}

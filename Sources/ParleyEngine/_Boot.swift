@@ -1,1 +1,0 @@
-// The ParleyEngine module; its types arrive in the next commit of issue #2.

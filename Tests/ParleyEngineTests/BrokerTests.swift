@@ -1,0 +1,224 @@
+import ParleyEngine
+import ParleyLog
+import ParleyModel
+import ParleyStorage
+import ParleyTestSupport
+import Synchronization
+import Testing
+
+/// Collects what the broker publishes.
+final class RecordingSubscriber: BrokerSubscriber {
+    private let events = Mutex<[BrokerEvent]>([])
+    func receive(_ batch: [BrokerEvent]) { events.withLock { $0 += batch } }
+    var all: [BrokerEvent] { events.withLock { $0 } }
+}
+
+@Suite struct BrokerTests {
+    static func makeBroker(typingTimeout: Duration = .seconds(6)) throws -> (EventStore, Broker) {
+        let store = try EventStore.open(
+            StorageConfiguration(dataDirectory: "/data", fsync: .always, fileSystem: CrashSimulatingFileSystem(), usesLockFile: false))
+        var limits = EngineLimits()
+        limits.typingTimeout = typingTimeout
+        return (store, Broker(store: store, limits: limits, passwords: PasswordHasher(cost: 2)))
+    }
+
+    static func setUp(_ broker: Broker) async throws -> (Site, Agent, Visitor, Conversation) {
+        let site = try await broker.directory.createSite(name: "Shop", domain: "https://shop.example")
+        let agent = try await broker.directory.createAgent(
+            site: site.id, username: "alice", email: "Alice@Shop.example", password: "correct horse", role: .owner)
+        let (visitor, created) = try await broker.directory.registerVisitor(site: site.id, externalID: "v_1", name: "Vera")
+        #expect(created)
+        let conversation = try await broker.openConversation(site: site.id, visitor: visitor.id)
+        return (site, agent, visitor, conversation)
+    }
+
+    @Test func concurrentSendsGetGaplessSeqsAndSubscribersSeeThemInOrder() async throws {
+        let (store, broker) = try Self.makeBroker()
+        defer { store.close() }
+        let subscriber = RecordingSubscriber()
+        broker.subscribe(subscriber)
+        let (_, _, visitor, conversation) = try await Self.setUp(broker)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "m\(index)"), to: conversation.id)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let page = try broker.messages(conversation.id, page: .newest(limit: 500))
+        #expect(page.messages.map(\.seq) == Array(1...200))
+        let published: [UInt64] = subscriber.all.compactMap {
+            if case .committed(_, .messageAppended(let message)) = $0 { return message.seq }
+            return nil
+        }
+        #expect(published == Array(1...200))
+        let lsns: [UInt64] = subscriber.all.compactMap {
+            if case .committed(let lsn, _) = $0 { return lsn }
+            return nil
+        }
+        #expect(lsns == lsns.sorted())
+    }
+
+    @Test func aRepeatedClientMessageIDIsAnsweredNotStored() async throws {
+        let (store, broker) = try Self.makeBroker()
+        defer { store.close() }
+        let (_, _, visitor, conversation) = try await Self.setUp(broker)
+        let draft = MessageDraft(sender: .visitor(visitor.id), content: "hello", clientMessageID: "c-1")
+        let first = try await broker.send(draft, to: conversation.id)
+        let again = try await broker.send(draft, to: conversation.id)
+        #expect(!first.duplicate)
+        #expect(again.duplicate)
+        #expect(again.message == first.message)
+        await #expect(throws: EngineError.self) {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "other", clientMessageID: "c-1"), to: conversation.id)
+        }
+        #expect(try broker.messages(conversation.id, page: .newest(limit: 10)).messages.count == 1)
+    }
+
+    @Test func limitsAndBadInputAreRefusedWithStableCodes() async throws {
+        let (store, broker) = try Self.makeBroker()
+        defer { store.close() }
+        let (site, _, visitor, conversation) = try await Self.setUp(broker)
+        let big = String(repeating: "é", count: 8193)  // 16,386 UTF-8 bytes
+        await #expect(throws: EngineError(.payloadTooLarge, "message text is longer than 16384 bytes")) {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: big), to: conversation.id)
+        }
+        await #expect(throws: EngineError.validation("content is required")) {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "  "), to: conversation.id)
+        }
+        await #expect(throws: EngineError.notFound("conversation not found")) {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "x"), to: ConversationID(999))
+        }
+        await #expect(throws: EngineError.self) {
+            _ = try await broker.directory.createAgent(site: site.id, username: "ALICE", email: "b@shop.example", password: "long enough", role: .agent)
+        }
+        await #expect(throws: EngineError.self) {
+            _ = try await broker.directory.createAgent(site: site.id, username: "bob", email: "not-an-email", password: "long enough", role: .agent)
+        }
+        await #expect(throws: EngineError.self) {
+            _ = try await broker.directory.createAgent(site: SiteID(77), username: "bob", email: "b@x.io", password: "long enough", role: .agent)
+        }
+        await #expect(throws: EngineError.self) {
+            _ = try await broker.openConversation(site: SiteID(77), visitor: visitor.id)
+        }
+    }
+
+    @Test func closedConversationsTakeNoMessagesAndStatusFollowsAssignment() async throws {
+        let (store, broker) = try Self.makeBroker()
+        defer { store.close() }
+        let (_, agent, visitor, conversation) = try await Self.setUp(broker)
+        #expect(broker.conversation(conversation.id)?.status == .pending)
+        try await broker.assign(conversation.id, to: agent.id)
+        #expect(broker.conversation(conversation.id)?.status == .open)
+        try await broker.close(conversation.id)
+        try await broker.close(conversation.id)
+        #expect(broker.conversation(conversation.id)?.status == .closed)
+        await #expect(throws: EngineError.conflict("conversation is closed")) {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "late"), to: conversation.id)
+        }
+    }
+
+    @Test func readCursorsAndUnreadCounts() async throws {
+        let (store, broker) = try Self.makeBroker()
+        defer { store.close() }
+        let (_, agent, visitor, conversation) = try await Self.setUp(broker)
+        for index in 0..<5 {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "v\(index)"), to: conversation.id)
+        }
+        _ = try await broker.send(MessageDraft(sender: .agent(agent.id), content: "a"), to: conversation.id)
+        #expect(broker.unreadCount(conversation.id, for: .agent(agent.id)) == 5)
+        #expect(broker.unreadCount(conversation.id, for: .visitor(visitor.id)) == 1)
+        #expect(try await broker.markRead(conversation.id, reader: .agent(agent.id), through: 3) == 3)
+        #expect(try await broker.markRead(conversation.id, reader: .agent(agent.id), through: 2) == 3)
+        #expect(broker.unreadCount(conversation.id, for: .agent(agent.id)) == 2)
+        #expect(try await broker.markRead(conversation.id, reader: .agent(agent.id), through: 1000) == 6)
+        #expect(broker.unreadCount(conversation.id, for: .agent(agent.id)) == 0)
+    }
+
+    @Test func historyPagesAreAscendingWithHasMoreInTheDirectionOfTravel() async throws {
+        let (store, broker) = try Self.makeBroker()
+        defer { store.close() }
+        let (_, _, visitor, conversation) = try await Self.setUp(broker)
+        var ids: [MessageID] = []
+        for index in 0..<10 {
+            ids.append(try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "\(index)"), to: conversation.id).message.id)
+        }
+        let newest = try broker.messages(conversation.id, page: .newest(limit: 4))
+        #expect(newest.messages.map(\.seq) == [7, 8, 9, 10])
+        #expect(newest.hasMore)
+        let before = try broker.messages(conversation.id, page: .before(ids[6], limit: 4))
+        #expect(before.messages.map(\.seq) == [3, 4, 5, 6])
+        #expect(before.hasMore)
+        let first = try broker.messages(conversation.id, page: .before(ids[2], limit: 4))
+        #expect(first.messages.map(\.seq) == [1, 2])
+        #expect(!first.hasMore)
+        let after = try broker.messages(conversation.id, page: .after(ids[6], limit: 10))
+        #expect(after.messages.map(\.seq) == [8, 9, 10])
+        #expect(!after.hasMore)
+        #expect(throws: EngineError.self) { _ = try broker.messages(conversation.id, page: .before(MessageID(999), limit: 4)) }
+    }
+
+    @Test func visitorsRegisterOncePerSiteAndComeBack() async throws {
+        let (store, broker) = try Self.makeBroker()
+        defer { store.close() }
+        let site = try await broker.directory.createSite(name: "Shop", domain: "")
+        async let first = broker.directory.registerVisitor(site: site.id, externalID: "v_same", name: "A")
+        async let second = broker.directory.registerVisitor(site: site.id, externalID: "v_same", name: "B")
+        let results = try await [first, second]
+        #expect(results[0].visitor.id == results[1].visitor.id)
+        #expect(results.filter(\.created).count == 1)
+        #expect(store.read { $0.visitors.count } == 1)
+    }
+
+    @Test func typingIsAnnouncedOnChangeAndStopsByItself() async throws {
+        let (store, broker) = try Self.makeBroker(typingTimeout: .milliseconds(100))
+        defer { store.close() }
+        let subscriber = RecordingSubscriber()
+        broker.subscribe(subscriber)
+        let (_, _, visitor, conversation) = try await Self.setUp(broker)
+        try await broker.setTyping(conversation.id, .visitor(visitor.id), true)
+        try await broker.setTyping(conversation.id, .visitor(visitor.id), true)
+        let typing: () -> [Bool] = {
+            subscriber.all.compactMap {
+                if case .typing(_, _, let isTyping) = $0 { return isTyping }
+                return nil
+            }
+        }
+        #expect(typing() == [true])
+        let deadline = ContinuousClock.now + .seconds(5)
+        while typing().count < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(typing() == [true, false])
+        // A sent message also ends typing.
+        try await broker.setTyping(conversation.id, .visitor(visitor.id), true)
+        _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "done"), to: conversation.id)
+        #expect(typing() == [true, false, true, false])
+    }
+
+    @Test func passwordsVerify() throws {
+        let hasher = PasswordHasher(cost: 16)
+        let hash = try hasher.hash("correct horse")
+        #expect(PasswordHasher.verify("correct horse", against: hash))
+        #expect(!PasswordHasher.verify("wrong horse", against: hash))
+        #expect(!PasswordHasher.verify("correct horse", against: "scrypt$x"))
+    }
+}
+
+@Suite struct TypingStateTests {
+    @Test func startsStopsAndExpires() {
+        var state = TypingState(timeout: .seconds(6))
+        let t0 = ContinuousClock.now
+        let visitor = Participant.visitor(VisitorID(1))
+        let started = state.start(visitor, now: t0)
+        let restarted = state.start(visitor, now: t0 + .seconds(3))
+        let early = state.expire(now: t0 + .seconds(8))
+        let late = state.expire(now: t0 + .seconds(9))
+        let stopped = state.stop(visitor)
+        #expect(started)
+        #expect(!restarted)
+        #expect(early == [])
+        #expect(late == [visitor])
+        #expect(!stopped)
+        #expect(state.nextDeadline == nil)
+    }
+}

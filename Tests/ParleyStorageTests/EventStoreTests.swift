@@ -1,0 +1,131 @@
+import ParleyEngine
+import ParleyLog
+import ParleyModel
+import ParleySnapshot
+import ParleyStorage
+import ParleyTestSupport
+import Testing
+
+@Suite struct EventStoreTests {
+    @Test func stateSurvivesReopenThroughLogReplay() async throws {
+        let fs = CrashSimulatingFileSystem()
+        let (store, broker) = try StoreFixture.open(fs)
+        let (_, agent, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 2)
+        for index in 0..<30 {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "m\(index)"), to: conversations[index % 2])
+        }
+        _ = try await broker.markRead(conversations[0], reader: .agent(agent.id), through: 10)
+        store.close()
+
+        let (reopened, again) = try StoreFixture.open(fs)
+        defer { reopened.close() }
+        #expect(reopened.startReport.snapshot == nil)
+        #expect(reopened.startReport.replayedRecords > 30)
+        let page = try again.messages(conversations[0], page: .newest(limit: 100))
+        #expect(page.messages.map(\.seq) == Array(1...15))
+        #expect(page.messages.map(\.content) == stride(from: 0, to: 30, by: 2).map { "m\($0)" })
+        #expect(again.unreadCount(conversations[0], for: .agent(agent.id)) == 5)
+        // New ids continue above the old ones; seq continues without a gap.
+        let receipt = try await again.send(MessageDraft(sender: .agent(agent.id), content: "back"), to: conversations[0])
+        #expect(receipt.message.seq == 16)
+        #expect(receipt.message.id.rawValue == 31)
+    }
+
+    @Test func snapshotThenReplayGivesTheSameStateAndCleanShutdownReplaysNothing() async throws {
+        let fs = CrashSimulatingFileSystem()
+        let (store, broker) = try StoreFixture.open(fs)
+        let (_, _, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 3)
+        for index in 0..<60 {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "x\(index)"), to: conversations[index % 3])
+        }
+        let snapshot = try #require(try store.takeSnapshot())
+        for index in 60..<90 {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "x\(index)"), to: conversations[index % 3])
+        }
+        let expected = store.read { StateCodec.encode($0) }
+        store.close()
+
+        let (reopened, _) = try StoreFixture.open(fs)
+        #expect(reopened.startReport.snapshot?.lsn == snapshot.lsn)
+        #expect(reopened.startReport.replayedRecords == 30)
+        #expect(reopened.read { StateCodec.encode($0) } == expected)
+        // A clean shutdown: close, then the final snapshot; the next start replays nothing.
+        reopened.close()
+        try reopened.takeSnapshot()
+        let (third, _) = try StoreFixture.open(fs)
+        defer { third.close() }
+        #expect(third.startReport.replayedRecords == 0)
+        #expect(third.read { StateCodec.encode($0) } == expected)
+    }
+
+    @Test(arguments: ["header", "frame", "truncated"])
+    func aDamagedNewestSnapshotFallsBackToTheOlderOnePlusReplay(damage: String) async throws {
+        let fs = CrashSimulatingFileSystem()
+        let (store, broker) = try StoreFixture.open(fs, keep: 3)
+        let (_, _, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 1)
+        for round in 0..<3 {
+            for index in 0..<20 {
+                _ = try await broker.send(
+                    MessageDraft(sender: .visitor(visitor.id), content: "r\(round)-\(index)"), to: conversations[0])
+            }
+            try store.takeSnapshot()
+        }
+        for index in 0..<5 {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "tail-\(index)"), to: conversations[0])
+        }
+        let expected = store.read { StateCodec.encode($0) }
+        store.close()
+
+        let snapshots = try SnapshotStore(directory: "/data/snapshots", fileSystem: fs).list()
+        #expect(snapshots.count == 3)
+        let newest = snapshots[0]
+        var bytes = try fs.readFile(newest.path)
+        switch damage {
+        case "header": bytes[20] ^= 0xff
+        case "frame": bytes[bytes.count / 2] ^= 0x01
+        default: bytes.removeLast(9)
+        }
+        try fs.removeFile(newest.path)
+        let file = try fs.openForAppending(newest.path)
+        try file.append(bytes)
+        try file.sync()
+
+        let (reopened, _) = try StoreFixture.open(fs)
+        defer { reopened.close() }
+        #expect(reopened.startReport.snapshot?.lsn == snapshots[1].lsn)
+        #expect(reopened.startReport.skippedSnapshots.count == 1)
+        #expect(reopened.read { StateCodec.encode($0) } == expected)
+    }
+
+    @Test func oldLogSegmentsAreDeletedOnlyBelowTheOldestKeptSnapshot() async throws {
+        let fs = CrashSimulatingFileSystem()
+        let (store, broker) = try StoreFixture.open(fs, segmentBytes: 1024, keep: 2)
+        let (_, _, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 1)
+        var snapshotLSNs: [UInt64] = []
+        for round in 0..<4 {
+            for index in 0..<40 {
+                _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "\(round)-\(index)"), to: conversations[0])
+            }
+            snapshotLSNs.append(try #require(try store.takeSnapshot()).lsn)
+        }
+        store.close()
+        let segments = try LogReader.segmentNames(fileSystem: fs, directory: "/data/wal")
+        let oldestKept = snapshotLSNs[2]
+        #expect(segments[0].firstLSN <= oldestKept + 1)
+        #expect(segments[0].firstLSN > 1)
+        #expect(try SnapshotStore(directory: "/data/snapshots", fileSystem: fs).list().map(\.lsn) == [snapshotLSNs[3], snapshotLSNs[2]])
+    }
+
+    @Test func aSnapshotWithoutTheLogBehindItRefusesToStart() async throws {
+        let fs = CrashSimulatingFileSystem()
+        let (store, broker) = try StoreFixture.open(fs, segmentBytes: 1024, keep: 1)
+        let (_, _, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 1)
+        for index in 0..<80 {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "\(index)"), to: conversations[0])
+        }
+        try store.takeSnapshot()
+        store.close()
+        for snapshot in try SnapshotStore(directory: "/data/snapshots", fileSystem: fs).list() { try fs.removeFile(snapshot.path) }
+        #expect(throws: StorageError.self) { _ = try StoreFixture.open(fs) }
+    }
+}
