@@ -79,6 +79,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -105,14 +106,18 @@ let package = Package(
                 "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyEngine", "ParleyTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ParleyServerTests",
-            dependencies: ["ParleyServer", "ParleyEngine", "ParleyStorage", "ParleyModel",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "ParleyServer", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

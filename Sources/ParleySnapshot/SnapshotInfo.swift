@@ -9,6 +9,15 @@ public struct SnapshotInfo: Hashable, Sendable {
     public var headerProblem: String?
     public var fileSize: Int
 
+    public init(path: String, fileName: String, lsn: UInt64, header: SnapshotHeader?, headerProblem: String?, fileSize: Int) {
+        self.path = path
+        self.fileName = fileName
+        self.lsn = lsn
+        self.header = header
+        self.headerProblem = headerProblem
+        self.fileSize = fileSize
+    }
+
     /// The file name of the snapshot taken at `lsn`.
     public static func fileName(lsn: UInt64) -> String {
         let digits = String(lsn)

@@ -62,20 +62,33 @@ public struct SnapshotStore: Sendable {
     public func list() throws -> [SnapshotInfo] {
         guard fileSystem.fileExists(directory) else { return [] }
         return try fileSystem.contentsOfDirectory(directory)
-            .compactMap { name -> SnapshotInfo? in
-                guard let lsn = SnapshotInfo.lsn(fileName: name) else { return nil }
-                let path = joinPath(directory, name)
-                let bytes = (try? fileSystem.readFile(path)) ?? []
-                var info = SnapshotInfo(
-                    path: path, fileName: name, lsn: lsn, header: nil, headerProblem: nil, fileSize: bytes.count)
-                do {
-                    info.header = try bytes.withUnsafeBytes { raw throws(SnapshotError) in try SnapshotHeader(parsing: raw) }
-                } catch {
-                    info.headerProblem = "\(error)"
-                }
-                return info
-            }
+            .filter { SnapshotInfo.lsn(fileName: $0) != nil }
+            .map { Self.info(path: joinPath(directory, $0), fileSystem: fileSystem) }
             .sorted { $0.lsn > $1.lsn }
+    }
+
+    /// A snapshot file's header (or why it cannot be read); the body is not checked.
+    public static func info(path: String, fileSystem: any FileSystem = PosixFileSystem()) -> SnapshotInfo {
+        let name = String(path.split(separator: "/").last ?? "")
+        let bytes: [UInt8]
+        do {
+            bytes = try fileSystem.readFile(path)
+        } catch {
+            return SnapshotInfo(
+                path: path, fileName: name, lsn: SnapshotInfo.lsn(fileName: name) ?? 0, header: nil,
+                headerProblem: "\(error)", fileSize: 0)
+        }
+        var info = SnapshotInfo(
+            path: path, fileName: name, lsn: SnapshotInfo.lsn(fileName: name) ?? 0, header: nil, headerProblem: nil,
+            fileSize: bytes.count)
+        do {
+            let header = try bytes.withUnsafeBytes { raw in try SnapshotHeader(parsing: raw) }
+            info.header = header
+            if SnapshotInfo.lsn(fileName: name) == nil { info.lsn = header.lsn }
+        } catch {
+            info.headerProblem = "\(error)"
+        }
+        return info
     }
 
     /// Reads and checks one snapshot file completely: header, frame checksum, LZ4 frame, sizes.

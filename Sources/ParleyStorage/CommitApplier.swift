@@ -15,10 +15,15 @@ final class CommitApplier: Sendable {
     private let messagesGauge = Gauge(label: "parley_messages")
     private let rejectedRecords = Counter(label: "parley_rejected_records_total")
 
-    init(state: ParleyState, logger: Logger) {
-        self.state = Mutex(state)
+    init(logger: Logger) {
+        self.state = Mutex(ParleyState())
         self.logger = logger
-        updateGauges(state)
+    }
+
+    /// Installs the state that start-up rebuilt (before any commit can arrive).
+    func install(_ rebuilt: ParleyState) {
+        state.withLock { $0 = rebuilt }
+        updateGauges(rebuilt)
     }
 
     func addObserver(_ observer: any CommitObserver) {

@@ -87,7 +87,7 @@ public final class EventStore: Sendable {
         for problem in skipped { logger.warning("passed over a damaged snapshot", metadata: ["parley.snapshot": "\(problem)"]) }
         let snapshotLSN = loaded?.header.lsn ?? 0
 
-        let applier = CommitApplier(state: ParleyState(), logger: logger)
+        let applier = CommitApplier(logger: logger)
         var replayError: (any Error)?
         let (log, logReport) = try RecordLog.open(
             RecordLog.Configuration(
@@ -110,7 +110,7 @@ public final class EventStore: Sendable {
             throw StorageError.missingRecords(
                 "the snapshot covers up to LSN \(snapshotLSN) but the log starts at LSN \(logReport.firstLSN)")
         }
-        applier.state.withLock { $0 = state }
+        applier.install(state)
         let report = StartReport(
             snapshot: loaded?.info, skippedSnapshots: skipped, replayedRecords: logReport.replayedRecords,
             repair: logReport.repair, appliedLSN: state.appliedLSN, duration: ContinuousClock.now - started)

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import Hummingbird
+import UnixSignals
+public import Logging
+public import ParleyEngine
+import ParleyLog
+public import ParleyStorage
+public import Prometheus
+
+/// The composition root: storage → engine → router → application, with the store's service
+/// in the application's `ServiceGroup` (shutdown runs in reverse: the HTTP server stops
+/// accepting first, then the store flushes the log and writes its final snapshot).
+///
+/// ```swift
+/// let server = try ParleyServer(configuration: configuration, registry: registry, logger: logger)
+/// try await server.application.runService()
+/// ```
+public struct ParleyServer: Sendable {
+    public let store: EventStore
+    public let broker: Broker
+    public let application: Application<RouterResponder<BasicRequestContext>>
+
+    public init(configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) throws {
+        let store = try EventStore.open(configuration.storage, logger: logger) { error in
+            // Nothing may be acknowledged after a failed fsync: stop the process (EX_IOERR).
+            logger.critical("stopping: the write-ahead log failed", metadata: ["parley.error": "\(error)"])
+            exit(74)
+        }
+        if let repair = store.startReport.repair {
+            logger.warning("log tail repaired at start", metadata: ["parley.repair": "\(repair)"])
+        }
+        let broker = Broker(store: store, logger: logger)
+        let router = Router()
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        HealthController(store: store).register(on: router)
+        MetricsController(registry: registry).register(on: router)
+        var application = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
+            logger: logger)
+        application.addServices(EventStoreService(store: store, logger: logger))
+        self.store = store
+        self.broker = broker
+        self.application = application
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains (see the type's summary) and returns.
+    public func run() async throws {
+        try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}

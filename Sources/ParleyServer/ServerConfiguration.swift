@@ -1,0 +1,26 @@
+public import Logging
+public import ParleyLog
+public import ParleyStorage
+
+/// Everything `parley serve` can be told (flags, or `PARLEY_*` environment variables).
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./data"
+    public var fsync = FsyncPolicy.always
+    public var segmentBytes = 64 << 20
+    public var snapshotEveryRecords = 100_000
+    public var snapshotEverySeconds = 300
+    public var snapshotsToKeep = 2
+    public var logLevel = Logger.Level.info
+
+    public init() {}
+
+    /// The storage part of the configuration.
+    public var storage: StorageConfiguration {
+        StorageConfiguration(
+            dataDirectory: dataDirectory, fsync: fsync, segmentBytes: segmentBytes,
+            snapshotEveryRecords: snapshotEveryRecords, snapshotEverySeconds: snapshotEverySeconds,
+            snapshotsToKeep: snapshotsToKeep)
+    }
+}

@@ -1,1 +1,0 @@
-// The ParleyServer module; its types arrive in the next commit of issue #2.

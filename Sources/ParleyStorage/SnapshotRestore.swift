@@ -1,0 +1,86 @@
+public import ParleyLog
+public import ParleyModel
+public import ParleySnapshot
+
+/// Builds a new data directory from a snapshot, optionally replaying a log after it up to an
+/// LSN or a point in time: `parley snapshot restore`.
+public enum SnapshotRestore {
+    /// Where replay stops (inclusive).
+    public struct Target: Sendable {
+        public var lsn: UInt64?
+        public var time: Timestamp?
+
+        public init(lsn: UInt64? = nil, time: Timestamp? = nil) {
+            self.lsn = lsn
+            self.time = time
+        }
+    }
+
+    public struct Report: Sendable {
+        public var snapshotLSN: UInt64
+        public var restoredLSN: UInt64
+        public var replayedRecords: Int
+        /// Why replay stopped before the end of the log (damage), if it did.
+        public var logProblem: String?
+        public var snapshot: SnapshotInfo
+        public var counts: EntityCounts
+    }
+
+    /// Restores `snapshotPath` into the empty or missing directory `dataDirectory`.
+    ///
+    /// - Parameters:
+    ///   - walDirectory: the log to replay after the snapshot (`nil`: the snapshot alone).
+    ///   - progress: called now and then with the records replayed so far and the LSN reached.
+    public static func restore(
+        snapshotPath: String, walDirectory: String?, into dataDirectory: String, target: Target = Target(),
+        fileSystem fs: any FileSystem = PosixFileSystem(), progress: (Int, UInt64) -> Void = { _, _ in }
+    ) throws -> Report {
+        if fs.fileExists(dataDirectory), !(try fs.contentsOfDirectory(dataDirectory)).isEmpty {
+            throw StorageError.invalidArgument("\(dataDirectory) is not empty; restore needs a new data directory")
+        }
+        let (header, body) = try SnapshotStore.read(path: snapshotPath, fileSystem: fs)
+        var state = try EventStore.decodeState(header: header, body: body)
+        if let lsn = target.lsn, lsn < header.lsn {
+            throw StorageError.invalidArgument("the snapshot is at LSN \(header.lsn), after the requested LSN \(lsn)")
+        }
+        if let time = target.time, header.createdAt > time.milliseconds {
+            throw StorageError.invalidArgument("the snapshot was taken after the requested time \(time)")
+        }
+        var replayed = 0
+        var logProblem: String?
+        if let walDirectory {
+            struct Reached: Error {}
+            do {
+                let report = try LogReader.scan(directory: walDirectory, fileSystem: fs, from: header.lsn + 1) { record in
+                    if let lsn = target.lsn, record.lsn > lsn { throw Reached() }
+                    let event = try EventCodec.decode(type: record.type, payload: record.payload)
+                    if let time = target.time, event.timestamp > time { throw Reached() }
+                    _ = try? state.apply(event, lsn: record.lsn)
+                    replayed += 1
+                    if replayed % 50_000 == 0 { progress(replayed, record.lsn) }
+                }
+                if let first = report.segments.first?.firstLSN, first > header.lsn + 1 {
+                    throw StorageError.missingRecords("the log starts at LSN \(first), the snapshot ends at \(header.lsn)")
+                }
+                logProblem = report.problem.map { "\($0)" }
+            } catch is Reached {
+                // Replay stopped at the target.
+            }
+        }
+        progress(replayed, state.appliedLSN)
+        let configuration = StorageConfiguration(dataDirectory: dataDirectory, fileSystem: fs, usesLockFile: false)
+        try fs.createDirectory(dataDirectory)
+        let counts = state.counts
+        let info = try SnapshotStore(directory: configuration.snapshotDirectory, fileSystem: fs).write(
+            body: StateCodec.encode(state), lsn: state.appliedLSN, createdAt: Timestamp.now().milliseconds,
+            bodyVersion: UInt16(EventCodec.currentVersion),
+            counts: [counts.sites, counts.agents, counts.visitors, counts.conversations, counts.messages, counts.readCursors])
+        // A fresh log that continues right after the restored state.
+        let (log, _) = try RecordLog.open(
+            RecordLog.Configuration(directory: configuration.walDirectory, fileSystem: fs, initialLSN: state.appliedLSN + 1))
+        log.close()
+        return Report(
+            snapshotLSN: header.lsn, restoredLSN: state.appliedLSN, replayedRecords: replayed, logProblem: logProblem,
+            snapshot: info, counts: counts)
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Logging
+import Metrics
+import ParleyLog
+import ParleyServer
+import ParleyStorage
+import Prometheus
+
+/// `parley serve`: the broker on one port.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the broker (HTTP, WebSocket, /health, /metrics).",
+        discussion: "Every option also reads PARLEY_<OPTION> from the environment, e.g. PARLEY_PORT=9000. SIGTERM drains: stop accepting, flush the log, write a snapshot, exit 0.")
+
+    @Option(help: "Address to listen on (PARLEY_HOST).")
+    var host: String = environment("HOST") ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on (PARLEY_PORT).")
+    var port: Int = environment("PORT").flatMap(Int.init) ?? 8080
+
+    @Option(help: "Data directory: wal/, snapshots/ and LOCK (PARLEY_DATA_DIR).")
+    var dataDir: String = environment("DATA_DIR") ?? "./data"
+
+    @Option(help: "When an acknowledged write is durable: always | interval[:ms] | none (PARLEY_FSYNC).")
+    var fsync: String = environment("FSYNC") ?? "always"
+
+    @Option(help: "Cut a log segment at this many bytes (PARLEY_SEGMENT_BYTES).")
+    var segmentBytes: Int = environment("SEGMENT_BYTES").flatMap(Int.init) ?? 64 << 20
+
+    @Option(help: "Snapshot after this many log records (PARLEY_SNAPSHOT_EVERY_RECORDS).")
+    var snapshotEveryRecords: Int = environment("SNAPSHOT_EVERY_RECORDS").flatMap(Int.init) ?? 100_000
+
+    @Option(help: "Snapshot after this many seconds with new records (PARLEY_SNAPSHOT_EVERY_SECONDS).")
+    var snapshotEverySeconds: Int = environment("SNAPSHOT_EVERY_SECONDS").flatMap(Int.init) ?? 300
+
+    @Option(help: "Snapshots to keep; older log segments are deleted (PARLEY_SNAPSHOTS_KEEP).")
+    var snapshotsKeep: Int = environment("SNAPSHOTS_KEEP").flatMap(Int.init) ?? 2
+
+    @Option(help: "trace | debug | info | notice | warning | error | critical (PARLEY_LOG_LEVEL).")
+    var logLevel: String = environment("LOG_LEVEL") ?? "info"
+
+    func validate() throws {
+        guard FsyncPolicy(parsing: fsync) != nil else {
+            throw ValidationError("--fsync must be always, none, interval or interval:<milliseconds>")
+        }
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+        guard segmentBytes >= 4096 else { throw ValidationError("--segment-bytes must be at least 4096") }
+        guard snapshotEveryRecords > 0, snapshotEverySeconds > 0 else {
+            throw ValidationError("snapshot intervals must be positive")
+        }
+        guard snapshotsKeep >= 1 else { throw ValidationError("--snapshots-keep must be at least 1") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.dataDirectory = dataDir
+        configuration.fsync = FsyncPolicy(parsing: fsync) ?? .always
+        configuration.segmentBytes = segmentBytes
+        configuration.snapshotEveryRecords = snapshotEveryRecords
+        configuration.snapshotEverySeconds = snapshotEverySeconds
+        configuration.snapshotsToKeep = snapshotsKeep
+        configuration.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "parley")
+        let server: ParleyServer
+        do {
+            server = try ParleyServer(configuration: configuration, registry: registry, logger: logger)
+        } catch {
+            throw CLIFailure(message: "cannot start: \(error)")
+        }
+        logger.info(
+            "parley serving",
+            metadata: [
+                "parley.address": "\(host):\(port)", "parley.data_dir": "\(dataDir)", "parley.fsync": "\(configuration.fsync)",
+                "parley.applied_lsn": "\(server.store.appliedLSN)",
+            ])
+        try await server.run()
+    }
+}

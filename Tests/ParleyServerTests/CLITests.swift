@@ -1,0 +1,123 @@
+import Foundation
+import ParleyLog
+import ParleyModel
+import ParleySnapshot
+import ParleyStorage
+import Testing
+
+/// `parley snapshot …`, `parley wal …` and `parley admin …` as an operator runs them.
+@Suite(.serialized) struct CLITests {
+    /// A data directory with traffic and one snapshot in the middle of it.
+    func seededDirectory(_ name: String) throws -> (String, snapshotLSN: UInt64) {
+        let data = ParleyBinary.temporaryDirectory(name)
+        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "200", "--quiet"]).status == 0)
+        let created = try ParleyBinary.run(["snapshot", "create", "--data-dir", data])
+        #expect(created.status == 0, "\(created.stderr)")
+        let lsn = try #require(
+            (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["lsn"] as? Int)
+        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "100", "--quiet"]).status == 0)
+        return (data, UInt64(lsn))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let result = try ParleyBinary.run(["serve", "--fsync", "sometimes"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--fsync"))
+        #expect(try ParleyBinary.run(["snapshot", "restore"]).status == 2)
+        #expect(try ParleyBinary.run(["admin", "create-agent", "--site-id", "site_x", "--username", "a", "--email", "a@b.co", "--password", "12345678"]).status == 2)
+    }
+
+    @Test func adminCreatesSitesAndAgentsAsJSON() throws {
+        let data = ParleyBinary.temporaryDirectory("admin")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let site = try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop", "--domain", "https://shop.example"])
+        #expect(site.status == 0)
+        let siteJSON = try #require(try JSONSerialization.jsonObject(with: Data(site.stdout.utf8)) as? [String: Any])
+        #expect(siteJSON["site_id"] as? String == "site_1")
+        #expect((siteJSON["public_key"] as? String)?.hasPrefix("pk_") == true)
+        #expect((siteJSON["secret_key"] as? String)?.hasPrefix("sk_") == true)
+        let agent = try ParleyBinary.run([
+            "admin", "create-agent", "--data-dir", data, "--site-id", "site_1", "--username", "alice", "--email",
+            "alice@shop.example", "--password", "correct horse", "--role", "owner",
+        ])
+        #expect(agent.status == 0, "\(agent.stderr)")
+        let agentJSON = try #require(try JSONSerialization.jsonObject(with: Data(agent.stdout.utf8)) as? [String: Any])
+        #expect(agentJSON["agent_id"] as? String == "user_1")
+        let duplicate = try ParleyBinary.run([
+            "admin", "create-agent", "--data-dir", data, "--site-id", "site_1", "--username", "alice", "--email",
+            "other@shop.example", "--password", "correct horse",
+        ])
+        #expect(duplicate.status == 1)
+        #expect(duplicate.stderr.contains("CONFLICT"))
+    }
+
+    @Test func snapshotListInspectAndVerify() throws {
+        let (data, lsn) = try seededDirectory("snap")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let list = try ParleyBinary.run(["snapshot", "list", "--data-dir", data])
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.count == 1)
+        let file = try #require(entries.first?["file"] as? String)
+        #expect(entries.first?["lsn"] as? Int == Int(lsn))
+        let inspect = try ParleyBinary.run(["snapshot", "inspect", file])
+        #expect(inspect.status == 0)
+        #expect(inspect.stdout.contains("\"messages\" : 200"))
+        #expect(try ParleyBinary.run(["snapshot", "verify", file]).status == 0)
+
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        bytes[bytes.count - 10] ^= 0xff
+        try bytes.write(to: URL(fileURLWithPath: file))
+        let damaged = try ParleyBinary.run(["snapshot", "verify", file])
+        #expect(damaged.status == 1)
+        #expect(damaged.stderr.contains("checksum"))
+    }
+
+    @Test func walVerifyNamesTheDamagedFileAndOffset() throws {
+        let (data, _) = try seededDirectory("wal")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(try ParleyBinary.run(["wal", "verify", "--data-dir", data]).status == 0)
+        let inspect = try ParleyBinary.run(["wal", "inspect", "--data-dir", data, "--limit", "3"])
+        #expect(inspect.stdout.split(separator: "\n").count == 3)
+        #expect(inspect.stdout.contains("\"type\":\"site_created\""))
+
+        let segment = try #require(try LogReader.segmentNames(fileSystem: PosixFileSystem(), directory: data + "/wal").first)
+        let path = data + "/wal/" + segment.name
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[600] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let verify = try ParleyBinary.run(["wal", "verify", "--data-dir", data])
+        #expect(verify.status == 1)
+        #expect(verify.stderr.contains(path))
+        #expect(verify.stderr.contains("offset"))
+    }
+
+    @Test func restoreReplaysUpToAnLSNOrATime() throws {
+        let (data, snapshotLSN) = try seededDirectory("restore")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let snapshot = try #require(try SnapshotStore(directory: data + "/snapshots").list().first)
+        let target = ParleyBinary.temporaryDirectory("restored")
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        let stop = snapshotLSN + 25
+        let restored = try ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target, "--to-lsn", "\(stop)"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(restored.stderr.contains("restore:"))
+        let store = try EventStore.open(StorageConfiguration(dataDirectory: target))
+        #expect(store.appliedLSN == stop)
+        #expect(store.startReport.replayedRecords == 0)
+        #expect(store.nextLSN == stop + 1)
+        store.close()
+
+        // Restoring to a time before the snapshot is a usage error; a non-empty target too.
+        let early = try ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target + "-t", "--to-time", "2001-01-01T00:00:00Z"])
+        #expect(early.status == 2)
+        let occupied = try ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target])
+        #expect(occupied.status == 2)
+        // The whole log: everything comes back.
+        let full = try ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target + "-full", "--to-time", "2999-01-01T00:00:00Z"])
+        defer { try? FileManager.default.removeItem(atPath: target + "-full") }
+        #expect(full.status == 0)
+        let all = try EventStore.open(StorageConfiguration(dataDirectory: target + "-full"))
+        #expect(all.read { $0.messageCount } == 300)
+        all.close()
+    }
+}

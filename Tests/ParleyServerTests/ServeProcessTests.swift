@@ -1,0 +1,86 @@
+import Foundation
+import ParleyModel
+import ParleyStorage
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The real `parley` binary over real sockets: health, metrics, SIGTERM drain, kill -9.
+@Suite(.serialized) struct ServeProcessTests {
+    @Test func sigtermDrainsLeavesASnapshotAndTheNextStartReplaysNothing() async throws {
+        let data = ParleyBinary.temporaryDirectory("sigterm")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let seeded = try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "300", "--quiet"])
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+
+        let port = ParleyBinary.freePort()
+        let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data])
+        defer { if server.isRunning { server.terminate() } }
+        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+
+        let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        let metrics = String(decoding: body, as: UTF8.self)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        for name in ["parley_messages 300", "parley_conversations 10", "parley_log_batch_records", "parley_snapshot_seconds"] {
+            #expect(metrics.contains(name), "metrics lack \(name)")
+        }
+        // The lock keeps offline tools away from a live data directory.
+        let locked = try ParleyBinary.run(["snapshot", "create", "--data-dir", data])
+        #expect(locked.status == 1)
+        #expect(locked.stderr.contains("in use"))
+
+        let started = ContinuousClock.now
+        server.terminate()  // SIGTERM
+        #expect(await ParleyBinary.waitForExit(server, timeout: .seconds(10)))
+        #expect(server.terminationStatus == 0)
+        #expect(ContinuousClock.now - started < .seconds(10))
+
+        let store = try EventStore.open(StorageConfiguration(dataDirectory: data))
+        defer { store.close() }
+        #expect(store.startReport.snapshot != nil)
+        #expect(store.startReport.replayedRecords == 0)
+        #expect(store.read { $0.messageCount } == 300)
+    }
+
+    @Test func kill9LosesNothingAcknowledged() async throws {
+        let data = ParleyBinary.temporaryDirectory("kill9")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let output = Pipe()
+        let writer = try ParleyBinary.start(
+            ["admin", "seed", "--data-dir", data, "--messages", "5000000", "--conversations", "20", "--concurrency", "64"],
+            stdout: output)
+        // Read acknowledgements until there are plenty, then kill -9 mid-stream.
+        var acknowledged = Data()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while acknowledged.split(separator: UInt8(ascii: "\n")).count < 3000 && ContinuousClock.now < deadline {
+            acknowledged += output.fileHandleForReading.availableData
+        }
+        kill(writer.processIdentifier, SIGKILL)
+        writer.waitUntilExit()
+        #expect(writer.terminationReason == .uncaughtSignal)
+        // Only complete lines are acknowledgements that reached us.
+        let lines = acknowledged.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+            .dropLast(acknowledged.last == UInt8(ascii: "\n") ? 0 : 1)
+        struct Ack: Decodable {
+            var conversation_id: String
+            var seq: UInt64
+            var message_id: String
+        }
+        let acks = try lines.map { try JSONDecoder().decode(Ack.self, from: Data($0)) }
+        #expect(acks.count >= 3000)
+
+        let store = try EventStore.open(StorageConfiguration(dataDirectory: data))
+        defer { store.close() }
+        for ack in acks {
+            let conversation = try #require(NativeID.parse(ack.conversation_id, as: ConversationID.self))
+            let stored = store.read { $0.conversations[conversation]?.message(seq: ack.seq) }
+            #expect(stored.map { NativeID.format($0.id) } == ack.message_id, "acknowledged \(ack.message_id) lost")
+        }
+        let gapless = store.read { state in
+            state.conversations.values.allSatisfy { log in log.messages.enumerated().allSatisfy { $0.element.seq == UInt64($0.offset + 1) } }
+        }
+        #expect(gapless)
+    }
+}
