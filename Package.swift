@@ -16,6 +16,10 @@ let package = Package(
         .executable(name: "parley", targets: ["parley"]),
         .library(name: "ParleyServer", targets: ["ParleyServer"]),
         .library(name: "ParleyStorage", targets: ["ParleyStorage"]),
+        .library(name: "ParleyEngine", targets: ["ParleyEngine"]),
+        .library(name: "ParleySnapshot", targets: ["ParleySnapshot"]),
+        .library(name: "ParleyLog", targets: ["ParleyLog"]),
+        .library(name: "ParleyModel", targets: ["ParleyModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),

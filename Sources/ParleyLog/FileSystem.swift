@@ -9,6 +9,8 @@ public protocol FileSystem: Sendable {
     func fileExists(_ path: String) -> Bool
     /// The whole content of a file.
     func readFile(_ path: String) throws -> [UInt8]
+    /// At most the first `count` bytes of a file, and the file's size.
+    func readPrefix(_ path: String, count: Int) throws -> (bytes: [UInt8], fileSize: Int)
     /// Opens `path` for appending, creating it (empty) when it is missing.
     func openForAppending(_ path: String) throws -> any AppendableFile
     /// Atomically replaces `to` with `from`. Durable once the directory is synced.

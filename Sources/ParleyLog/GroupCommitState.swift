@@ -67,7 +67,6 @@ struct GroupCommitState {
         } else if chunks.isEmpty {
             chunks.append(Chunk(segmentFirstLSN: segments[segments.count - 1], bytes: []))
         }
-        chunks[chunks.count - 1].bytes.reserveCapacity(frameSize)
         lastCRC = SegmentFormat.appendFrame(
             to: &chunks[chunks.count - 1].bytes, previousCRC: lastCRC, type: type, lsn: lsn, payload: payload)
         if keepsRecords { records.append(LogRecord(lsn: lsn, type: type, payload: Array(payload))) }

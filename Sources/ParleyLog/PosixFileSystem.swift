@@ -55,6 +55,29 @@ public struct PosixFileSystem: FileSystem {
         return done == size ? bytes : Array(bytes.prefix(done))
     }
 
+    public func readPrefix(_ path: String, count: Int) throws -> (bytes: [UInt8], fileSize: Int) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Self.error("open", path) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw Self.error("fstat", path) }
+        let size = Int(info.st_size)
+        var bytes = [UInt8](repeating: 0, count: min(count, size))
+        var done = 0
+        try bytes.withUnsafeMutableBytes { buffer in
+            while done < buffer.count {
+                let got = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(done))
+                if got < 0 && errno == EINTR { continue }
+                guard got > 0 else {
+                    if got == 0 { break }
+                    throw Self.error("pread", path)
+                }
+                done += got
+            }
+        }
+        return (Array(bytes.prefix(done)), size)
+    }
+
     public func openForAppending(_ path: String) throws -> any AppendableFile {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw Self.error("open", path) }

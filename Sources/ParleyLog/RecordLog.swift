@@ -162,6 +162,9 @@ public final class RecordLog: Sendable {
     /// Every record up to this LSN is durable (written, and synced as the policy says).
     public var durableLSN: UInt64 { shared.withLock { $0.durableLSN } }
 
+    /// Running totals of records, batches and fsyncs.
+    public var statistics: LogStatistics { metrics.statistics }
+
     /// The failure that stopped the log, if one did.
     public var failure: LogError? { shared.withLock { $0.failure } }
 

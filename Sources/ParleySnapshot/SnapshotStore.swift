@@ -71,8 +71,9 @@ public struct SnapshotStore: Sendable {
     public static func info(path: String, fileSystem: any FileSystem = PosixFileSystem()) -> SnapshotInfo {
         let name = String(path.split(separator: "/").last ?? "")
         let bytes: [UInt8]
+        let fileSize: Int
         do {
-            bytes = try fileSystem.readFile(path)
+            (bytes, fileSize) = try fileSystem.readPrefix(path, count: SnapshotHeader.size)
         } catch {
             return SnapshotInfo(
                 path: path, fileName: name, lsn: SnapshotInfo.lsn(fileName: name) ?? 0, header: nil,
@@ -80,7 +81,7 @@ public struct SnapshotStore: Sendable {
         }
         var info = SnapshotInfo(
             path: path, fileName: name, lsn: SnapshotInfo.lsn(fileName: name) ?? 0, header: nil, headerProblem: nil,
-            fileSize: bytes.count)
+            fileSize: fileSize)
         do {
             let header = try bytes.withUnsafeBytes { raw in try SnapshotHeader(parsing: raw) }
             info.header = header
@@ -131,7 +132,12 @@ public struct SnapshotStore: Sendable {
     /// Deletes all but the newest `keep` snapshots (and stray temp files); returns the deleted paths.
     @discardableResult
     public func prune(keep: Int) throws -> [String] {
-        let all = try list()
+        try prune(keep: keep, of: list())
+    }
+
+    /// Deletes all but the newest `keep` of `all` (a ``list()`` result) and stray temp files.
+    @discardableResult
+    public func prune(keep: Int, of all: [SnapshotInfo]) throws -> [String] {
         var removed: [String] = []
         for info in all.dropFirst(max(1, keep)) {
             try fileSystem.removeFile(info.path)

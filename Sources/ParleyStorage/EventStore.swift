@@ -74,7 +74,7 @@ public final class EventStore: Sendable {
         var skipped: [String] = []
         do {
             loaded = try snapshots.loadNewestValid { header, body in
-                decodedState = try Self.decodeState(header: header, body: body)
+                decodedState = try SnapshotStore.decodeState(header: header, body: body)
             }
             skipped = loaded?.skipped.map { "\($0.path): \($0.reason)" } ?? []
         } catch let error as AllSnapshotsDamaged {
@@ -125,17 +125,6 @@ public final class EventStore: Sendable {
             logger: logger)
     }
 
-    static func decodeState(header: SnapshotHeader, body: [UInt8]) throws -> ParleyState {
-        guard header.bodyVersion <= UInt16(EventCodec.currentVersion) else {
-            throw CodecError.unsupportedVersion(found: UInt8(clamping: header.bodyVersion), supported: EventCodec.currentVersion)
-        }
-        let state = try body.withUnsafeBytes { raw in try StateCodec.decode(raw) }
-        guard state.appliedLSN == header.lsn else {
-            throw SnapshotError.damaged("body LSN \(state.appliedLSN) differs from header LSN \(header.lsn)")
-        }
-        return state
-    }
-
     // MARK: Writing
 
     /// Queues an event for the log and returns its LSN. Events appended by one caller keep
@@ -174,6 +163,9 @@ public final class EventStore: Sendable {
     /// The LSN the next record gets.
     public var nextLSN: UInt64 { log.nextLSN }
 
+    /// The log's running totals (records, batches, fsyncs).
+    public var logStatistics: LogStatistics { log.statistics }
+
     // MARK: Snapshots
 
     /// Takes a snapshot of the live state while writes go on, keeps the newest
@@ -193,14 +185,10 @@ public final class EventStore: Sendable {
         defer { snapshotInProgress.withLock { $0 = false } }
         let started = ContinuousClock.now
         let copy = applier.state.withLock { $0 }
-        let body = StateCodec.encode(copy)
-        let counts = copy.counts
-        let info = try snapshots.write(
-            body: body, lsn: copy.appliedLSN, createdAt: Timestamp.now().milliseconds,
-            bodyVersion: UInt16(EventCodec.currentVersion),
-            counts: [counts.sites, counts.agents, counts.visitors, counts.conversations, counts.messages, counts.readCursors])
-        try snapshots.prune(keep: configuration.snapshotsToKeep)
-        if let oldest = try snapshots.list().last(where: { $0.header != nil }) {
+        let info = try snapshots.write(copy)
+        let all = try snapshots.list()
+        try snapshots.prune(keep: configuration.snapshotsToKeep, of: all)
+        if let oldest = all.prefix(max(1, configuration.snapshotsToKeep)).last(where: { $0.header != nil }) {
             try log.removeSegments(whollyBelow: oldest.lsn + 1)
         }
         let elapsed = ContinuousClock.now - started

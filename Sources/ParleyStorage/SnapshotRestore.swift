@@ -39,7 +39,7 @@ public enum SnapshotRestore {
             throw StorageError.invalidArgument("\(dataDirectory) is not empty; restore needs a new data directory")
         }
         let (header, body) = try SnapshotStore.read(path: snapshotPath, fileSystem: fs)
-        var state = try EventStore.decodeState(header: header, body: body)
+        var state = try SnapshotStore.decodeState(header: header, body: body)
         if let lsn = target.lsn, lsn < header.lsn {
             throw StorageError.invalidArgument("the snapshot is at LSN \(header.lsn), after the requested LSN \(lsn)")
         }
@@ -70,17 +70,13 @@ public enum SnapshotRestore {
         progress(replayed, state.appliedLSN)
         let configuration = StorageConfiguration(dataDirectory: dataDirectory, fileSystem: fs, usesLockFile: false)
         try fs.createDirectory(dataDirectory)
-        let counts = state.counts
-        let info = try SnapshotStore(directory: configuration.snapshotDirectory, fileSystem: fs).write(
-            body: StateCodec.encode(state), lsn: state.appliedLSN, createdAt: Timestamp.now().milliseconds,
-            bodyVersion: UInt16(EventCodec.currentVersion),
-            counts: [counts.sites, counts.agents, counts.visitors, counts.conversations, counts.messages, counts.readCursors])
+        let info = try SnapshotStore(directory: configuration.snapshotDirectory, fileSystem: fs).write(state)
         // A fresh log that continues right after the restored state.
         let (log, _) = try RecordLog.open(
             RecordLog.Configuration(directory: configuration.walDirectory, fileSystem: fs, initialLSN: state.appliedLSN + 1))
         log.close()
         return Report(
             snapshotLSN: header.lsn, restoredLSN: state.appliedLSN, replayedRecords: replayed, logProblem: logProblem,
-            snapshot: info, counts: counts)
+            snapshot: info, counts: state.counts)
     }
 }

@@ -157,6 +157,11 @@ public final class CrashSimulatingFileSystem: FileSystem {
         }
     }
 
+    public func readPrefix(_ path: String, count: Int) throws -> (bytes: [UInt8], fileSize: Int) {
+        let bytes = try readFile(path)
+        return (Array(bytes.prefix(count)), bytes.count)
+    }
+
     public func openForAppending(_ path: String) throws -> any AppendableFile {
         let key = Self.normalized(path)
         return try withDisk("open", path) { disk in

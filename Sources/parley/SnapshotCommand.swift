@@ -58,7 +58,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let (header, body) = try SnapshotStore.read(path: file)
-                let state = try EventStoreDecoding.state(header: header, body: body)
+                let state = try SnapshotStore.decodeState(header: header, body: body)
                 let counts = state.counts
                 FileOutput.standardError(
                     "ok: \(file) at LSN \(header.lsn): \(counts.sites) sites, \(counts.agents) agents, \(counts.visitors) visitors, \(counts.conversations) conversations, \(counts.messages) messages")
@@ -110,20 +110,6 @@ struct SnapshotCommand: AsyncParsableCommand {
                 throw CLIFailure(message: "\(error)")
             }
         }
-    }
-}
-
-/// Decoding a snapshot body the way the store does.
-enum EventStoreDecoding {
-    static func state(header: SnapshotHeader, body: [UInt8]) throws -> ParleyState {
-        guard header.bodyVersion <= UInt16(EventCodec.currentVersion) else {
-            throw CodecError.unsupportedVersion(found: UInt8(clamping: header.bodyVersion), supported: EventCodec.currentVersion)
-        }
-        let state = try body.withUnsafeBytes { try StateCodec.decode($0) }
-        guard state.appliedLSN == header.lsn else {
-            throw SnapshotError.damaged("body LSN \(state.appliedLSN) differs from header LSN \(header.lsn)")
-        }
-        return state
     }
 }
 
