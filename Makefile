@@ -36,7 +36,8 @@ test: deps
 
 # Micro benchmarks (ordo-one benchmark, a separate package under Benchmarks/).
 bench: deps
-	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --format markdown --no-progress
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target LogBenchmarks --format markdown --no-progress
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target SnapshotBenchmarks --format markdown --no-progress
 
 clean-data:
 	rm -rf $(DATA_DIR)
