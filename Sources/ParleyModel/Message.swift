@@ -69,4 +69,12 @@ public enum Sender: Hashable, Sendable {
 public enum Participant: Hashable, Sendable {
     case visitor(VisitorID)
     case agent(AgentID)
+
+    /// A total order (visitors first, then agents, by id) for deterministic encodings.
+    public var sortKey: (UInt8, UInt64) {
+        switch self {
+        case .visitor(let id): (1, id.rawValue)
+        case .agent(let id): (2, id.rawValue)
+        }
+    }
 }

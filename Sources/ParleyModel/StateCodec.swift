@@ -31,7 +31,8 @@ public enum StateCodec {
             writer.write(UInt64(log.messages.count))
             for message in log.messages { writer.write(message, includingConversation: false) }
             writer.write(UInt64(log.readCursors.count))
-            for (participant, cursor) in log.readCursors {
+            // Sorted, so that equal states always encode to equal bytes.
+            for (participant, cursor) in log.readCursors.sorted(by: { $0.key.sortKey < $1.key.sortKey }) {
                 writer.write(participant)
                 writer.write(cursor.seq)
                 writer.write(cursor.updatedAt)

@@ -39,10 +39,11 @@ enum ParleyBinary {
     }
 
     /// Starts `parley` and leaves it running.
-    static func start(_ arguments: [String], stdout: Pipe? = nil) throws -> Process {
+    static func start(_ arguments: [String], stdout: Pipe? = nil, environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = stdout ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

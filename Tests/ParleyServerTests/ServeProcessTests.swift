@@ -44,6 +44,23 @@ import FoundationNetworking
         #expect(store.read { $0.messageCount } == 300)
     }
 
+    @Test func theEnvironmentConfiguresServe() async throws {
+        let data = ParleyBinary.temporaryDirectory("env")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let port = ParleyBinary.freePort()
+        let server = try ParleyBinary.start(
+            ["serve"], environment: ["PARLEY_PORT": "\(port)", "PARLEY_DATA_DIR": data, "PARLEY_FSYNC": "interval:20"])
+        defer { if server.isRunning { server.terminate() } }
+        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        #expect(FileManager.default.fileExists(atPath: data + "/LOCK"))
+        server.terminate()
+        #expect(await ParleyBinary.waitForExit(server, timeout: .seconds(10)))
+        #expect(server.terminationStatus == 0)
+        let bad = try ParleyBinary.start(["serve"], environment: ["PARLEY_FSYNC": "sometimes"])
+        bad.waitUntilExit()
+        #expect(bad.terminationStatus == 2)
+    }
+
     @Test func kill9LosesNothingAcknowledged() async throws {
         let data = ParleyBinary.temporaryDirectory("kill9")
         defer { try? FileManager.default.removeItem(atPath: data) }

@@ -129,3 +129,18 @@ import Testing
         #expect(throws: StorageError.self) { _ = try StoreFixture.open(fs) }
     }
 }
+
+@Suite struct SnapshotScheduleTests {
+    @Test func dueAfterEnoughRecordsOrEnoughTimeWithNewRecords() {
+        let t0 = ContinuousClock.now
+        var schedule = SnapshotSchedule(everyRecords: 100, everySeconds: 60, lastLSN: 10, now: t0)
+        #expect(!schedule.isDue(appliedLSN: 10, now: t0 + .seconds(3600)))  // nothing new: never
+        #expect(!schedule.isDue(appliedLSN: 109, now: t0 + .seconds(1)))
+        #expect(schedule.isDue(appliedLSN: 110, now: t0 + .seconds(1)))
+        #expect(!schedule.isDue(appliedLSN: 11, now: t0 + .seconds(59)))
+        #expect(schedule.isDue(appliedLSN: 11, now: t0 + .seconds(60)))
+        schedule.taken(lsn: 110, now: t0 + .seconds(61))
+        #expect(!schedule.isDue(appliedLSN: 110, now: t0 + .seconds(500)))
+        #expect(!schedule.isDue(appliedLSN: 150, now: t0 + .seconds(62)))
+    }
+}
