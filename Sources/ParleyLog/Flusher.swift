@@ -23,41 +23,40 @@ enum Flusher {
         defer { shared.markExited() }
         var lastSync = ContinuousClock.now
         var unsynced = false
+        var writtenThrough = shared.withLock { $0.durableLSN }
         while true {
             let deadline: Date? =
                 if case .interval(let ms) = policy, unsynced { Date(timeIntervalSinceNow: Double(ms) / 1000) } else { nil }
             let (batch, closing) = shared.waitForBatch(until: deadline)
             do {
+                var syncs = 0
+                let started = ContinuousClock.now
                 if let batch {
-                    let started = ContinuousClock.now
-                    var syncs = try shared.writer.write(batch.chunks)
-                    switch policy {
-                    case .always:
-                        try shared.writer.sync()
-                        syncs += 1
-                    case .interval(let ms):
-                        unsynced = true
-                        if ContinuousClock.now - lastSync >= .milliseconds(ms) {
-                            try shared.writer.sync()
-                            syncs += 1
-                            unsynced = false
-                            lastSync = ContinuousClock.now
-                        }
-                    case .none:
-                        break
-                    }
-                    metrics.recordBatch(records: batch.recordCount, syncs: syncs, duration: ContinuousClock.now - started)
+                    syncs += try shared.writer.write(batch.chunks)
+                    writtenThrough = batch.lastLSN
+                    unsynced = true
+                }
+                let syncRequested = shared.withLock { $0.syncIsRequested }
+                let intervalDue: Bool =
+                    if case .interval(let ms) = policy { ContinuousClock.now - lastSync >= .milliseconds(ms) } else { false }
+                if unsynced && (policy == .always || syncRequested || intervalDue || (batch == nil && deadline != nil)) {
+                    try shared.writer.sync()
+                    syncs += 1
+                    unsynced = false
+                    lastSync = ContinuousClock.now
+                    shared.markSynced(through: writtenThrough)
+                } else if syncRequested {
+                    shared.markSynced(through: writtenThrough)
+                }
+                metrics.recordBatch(records: batch?.recordCount ?? 0, syncs: syncs, duration: ContinuousClock.now - started)
+                if let batch {
                     onCommit?(batch.records)
                     let ready = shared.withLock { $0.complete(through: batch.lastLSN) }
                     for waiter in ready { waiter.continuation.resume() }
-                } else if unsynced {
-                    try shared.writer.sync()
-                    metrics.recordBatch(records: 0, syncs: 1, duration: .zero)
-                    unsynced = false
-                    lastSync = ContinuousClock.now
                 }
                 if closing && batch == nil {
                     try shared.writer.close()
+                    shared.markSynced(through: writtenThrough)
                     return
                 }
             } catch {

@@ -27,6 +27,10 @@ struct GroupCommitState {
     let keepsRecords: Bool
     private(set) var nextLSN: UInt64
     private(set) var durableLSN: UInt64
+    /// Every record up to this LSN has been fdatasynced (not only written).
+    private(set) var syncedLSN: UInt64
+    /// A caller waits for an fdatasync through this LSN (``RecordLog/syncNow()``).
+    private(set) var syncRequestedThrough: UInt64 = 0
     private(set) var failure: LogError?
     private(set) var isClosing = false
     /// The first LSN of every segment, oldest first; the last one is being appended to.
@@ -41,6 +45,7 @@ struct GroupCommitState {
     init(nextLSN: UInt64, lastCRC: UInt32, segments: [UInt64], segmentBytes: Int, maxSegmentBytes: Int, keepsRecords: Bool) {
         self.nextLSN = nextLSN
         self.durableLSN = nextLSN - 1
+        self.syncedLSN = nextLSN - 1
         self.lastCRC = lastCRC
         self.segments = segments
         self.segmentBytes = segmentBytes
@@ -49,6 +54,18 @@ struct GroupCommitState {
     }
 
     var hasPending: Bool { pendingCount > 0 }
+
+    /// Whether the flusher owes an fdatasync to a ``RecordLog/syncNow()`` caller.
+    var syncIsRequested: Bool { syncRequestedThrough > syncedLSN }
+
+    /// Asks for everything appended so far to be fdatasynced; returns the LSN to wait for.
+    mutating func requestSync() -> UInt64 {
+        syncRequestedThrough = max(syncRequestedThrough, nextLSN - 1)
+        return syncRequestedThrough
+    }
+
+    /// Notes an fdatasync that covered everything written through `lsn`.
+    mutating func synced(through lsn: UInt64) { syncedLSN = max(syncedLSN, lsn) }
 
     /// Frames one record into the pending batch and gives it the next LSN.
     mutating func enqueue(type: UInt8, payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {

@@ -156,6 +156,13 @@ public final class RecordLog: Sendable {
         return lsn
     }
 
+    /// Blocks until every record appended before the call is fdatasynced, whatever the policy
+    /// (a snapshot calls this first, so the log never ends before a snapshot's LSN).
+    public func syncNow() throws(LogError) {
+        shared.signal()
+        try shared.waitUntilSynced()
+    }
+
     /// The LSN the next appended record gets.
     public var nextLSN: UInt64 { shared.withLock { $0.nextLSN } }
 

@@ -34,7 +34,7 @@ final class SharedState: @unchecked Sendable {
     func waitForBatch(until deadline: Date?) -> (batch: GroupCommitState.Batch?, closing: Bool) {
         condition.lock()
         defer { condition.unlock() }
-        while !state.hasPending && !state.isClosing {
+        while !state.hasPending && !state.isClosing && !state.syncIsRequested {
             if let deadline {
                 if !condition.wait(until: deadline) { break }
             } else {
@@ -42,6 +42,25 @@ final class SharedState: @unchecked Sendable {
             }
         }
         return (state.takeBatch(), state.isClosing)
+    }
+
+    /// Blocks until everything appended before the call is fdatasynced (or the log failed/closed).
+    func waitUntilSynced() throws(LogError) {
+        condition.lock()
+        defer { condition.unlock() }
+        let target = state.requestSync()
+        condition.broadcast()
+        while state.syncedLSN < target && state.failure == nil && !exited { condition.wait() }
+        if let failure = state.failure { throw failure }
+        if state.syncedLSN < target { throw .closed }
+    }
+
+    /// Records an fdatasync through `lsn` and wakes ``waitUntilSynced()`` callers.
+    func markSynced(through lsn: UInt64) {
+        condition.lock()
+        state.synced(through: lsn)
+        condition.broadcast()
+        condition.unlock()
     }
 
     func markExited() {

@@ -105,6 +105,11 @@ public final class EventStore: Sendable {
             },
             onCommit: { records in applier.apply(records) },
             onFatalError: onFatalError)
+        if logReport.nextLSN <= snapshotLSN {
+            log.close()
+            throw StorageError.missingRecords(
+                "the log ends at LSN \(logReport.nextLSN - 1), before the snapshot's LSN \(snapshotLSN); restore from the snapshot (parley snapshot restore)")
+        }
         if logReport.firstLSN > snapshotLSN + 1 {
             log.close()
             throw StorageError.missingRecords(
@@ -185,6 +190,11 @@ public final class EventStore: Sendable {
         defer { snapshotInProgress.withLock { $0 = false } }
         let started = ContinuousClock.now
         let copy = applier.state.withLock { $0 }
+        // Under `interval` or `none` the records behind the copy may be written but not yet
+        // synced; the log must never end before a snapshot's LSN, so sync it first.
+        // After a failed write nothing past the failure may be made to look durable.
+        if let failure = log.failure { throw failure }
+        try log.syncNow()
         let info = try snapshots.write(copy)
         let all = try snapshots.list()
         try snapshots.prune(keep: configuration.snapshotsToKeep, of: all)

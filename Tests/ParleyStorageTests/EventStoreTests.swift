@@ -144,3 +144,48 @@ import Testing
         #expect(!schedule.isDue(appliedLSN: 150, now: t0 + .seconds(62)))
     }
 }
+
+@Suite struct SnapshotOrderingTests {
+    /// Under `none` nothing is synced until a snapshot forces it: a crash right after the
+    /// snapshot must still find the log reaching the snapshot's LSN, and new appends must
+    /// continue above it.
+    @Test(arguments: [FsyncPolicy.none, .interval(milliseconds: 60_000)])
+    func aSnapshotNeverGetsAheadOfTheLog(policy: FsyncPolicy) async throws {
+        var generator = SeededGenerator(seed: 9)
+        let fs = CrashSimulatingFileSystem()
+        var configuration = StoreFixture.configuration(fs)
+        configuration.fsync = policy
+        let store = try EventStore.open(configuration)
+        let broker = Broker(store: store, passwords: PasswordHasher(cost: 2))
+        let (_, _, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 1)
+        for index in 0..<20 {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "\(index)"), to: conversations[0])
+        }
+        let snapshot = try #require(try store.takeSnapshot())
+        let after = fs.crash(.dropUnsynced, using: &generator)
+        store.close()
+        configuration.fileSystem = after
+        let reopened = try EventStore.open(configuration)
+        defer { reopened.close() }
+        #expect(reopened.startReport.snapshot?.lsn == snapshot.lsn)
+        #expect(reopened.nextLSN == snapshot.lsn + 1)
+        #expect(reopened.read { $0.conversations[conversations[0]]?.lastSeq } == 20)
+    }
+
+    @Test func aLogThatEndsBeforeTheSnapshotRefusesToStart() async throws {
+        let fs = CrashSimulatingFileSystem()
+        let (store, broker) = try StoreFixture.open(fs)
+        let (_, _, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 1)
+        for index in 0..<5 {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "\(index)"), to: conversations[0])
+        }
+        try store.takeSnapshot()
+        store.close()
+        // An operator deleted the log: starting would reuse LSNs the snapshot already covers.
+        for segment in try LogReader.segmentNames(fileSystem: fs, directory: "/data/wal") {
+            let path = "/data/wal/" + segment.name
+            try fs.truncateFile(path, to: SegmentFormat.headerSize)
+        }
+        #expect(throws: StorageError.self) { _ = try StoreFixture.open(fs) }
+    }
+}
