@@ -33,26 +33,7 @@ public struct PosixFileSystem: FileSystem {
     public func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     public func readFile(_ path: String) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Self.error("open", path) }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw Self.error("fstat", path) }
-        let size = Int(info.st_size)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        try bytes.withUnsafeMutableBytes { buffer in
-            while done < size {
-                let count = read(descriptor, buffer.baseAddress! + done, size - done)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else {
-                    if count == 0 { break }
-                    throw Self.error("read", path)
-                }
-                done += count
-            }
-        }
-        return done == size ? bytes : Array(bytes.prefix(done))
+        try readPrefix(path, count: .max).bytes
     }
 
     public func readPrefix(_ path: String, count: Int) throws -> (bytes: [UInt8], fileSize: Int) {
