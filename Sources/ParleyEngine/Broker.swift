@@ -16,6 +16,7 @@ import Synchronization
 public final class Broker: Sendable {
     public let store: EventStore
     public let directory: Directory
+    public let accounts: AccountService
     public let limits: EngineLimits
     let ids: IDAllocator
     private let actors = Mutex<[ConversationID: ConversationActor]>([:])
@@ -31,6 +32,7 @@ public final class Broker: Sendable {
         self.logger = logger
         ids = IDAllocator(after: store.read { $0.watermarks })
         directory = Directory(store: store, ids: ids, limits: limits, passwords: passwords)
+        accounts = AccountService(store: store, ids: ids)
         store.addObserver(CommitForwarder(broker: self))
     }
 

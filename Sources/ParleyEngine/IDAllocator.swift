@@ -9,6 +9,7 @@ public final class IDAllocator: Sendable {
     private let visitor: Atomic<UInt64>
     private let conversation: Atomic<UInt64>
     private let message: Atomic<UInt64>
+    private let tokenFamily: Atomic<UInt64>
 
     public init(after watermarks: IDWatermarks) {
         site = Atomic(watermarks.site)
@@ -16,6 +17,7 @@ public final class IDAllocator: Sendable {
         visitor = Atomic(watermarks.visitor)
         conversation = Atomic(watermarks.conversation)
         message = Atomic(watermarks.message)
+        tokenFamily = Atomic(watermarks.tokenFamily)
     }
 
     public func nextSite() -> SiteID { SiteID(site.add(1, ordering: .relaxed).newValue) }
@@ -23,4 +25,5 @@ public final class IDAllocator: Sendable {
     public func nextVisitor() -> VisitorID { VisitorID(visitor.add(1, ordering: .relaxed).newValue) }
     public func nextConversation() -> ConversationID { ConversationID(conversation.add(1, ordering: .relaxed).newValue) }
     public func nextMessage() -> MessageID { MessageID(message.add(1, ordering: .relaxed).newValue) }
+    public func nextTokenFamily() -> UInt64 { tokenFamily.add(1, ordering: .relaxed).newValue }
 }

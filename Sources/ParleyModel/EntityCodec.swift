@@ -80,6 +80,15 @@ extension BinaryWriter {
         }
     }
 
+    public mutating func write(_ token: RefreshToken) {
+        write(token.tokenHash)
+        write(token.family)
+        write(token.agentID)
+        write(token.issuedAt)
+        write(token.expiresAt)
+        write(token.spentAt)
+    }
+
     /// A message inside its conversation: the conversation id is implied by the context.
     public mutating func write(_ message: Message, includingConversation: Bool) {
         write(message.id)
@@ -159,6 +168,12 @@ extension BinaryReader {
             content: try readString(), contentType: try readEnum(ContentType.self),
             fileID: try readOptional { (r) throws(CodecError) in try r.readUInt64() },
             clientMessageID: try readOptionalString(), createdAt: try readTimestamp())
+    }
+
+    public mutating func readRefreshToken() throws(CodecError) -> RefreshToken {
+        RefreshToken(
+            tokenHash: try readString(), family: try readUInt64(), agentID: try readID(), issuedAt: try readTimestamp(),
+            expiresAt: try readTimestamp(), spentAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() })
     }
 
     public mutating func readOptionalString() throws(CodecError) -> String? {

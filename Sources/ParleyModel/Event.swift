@@ -16,6 +16,14 @@ public enum Event: Hashable, Sendable {
     case messageAppended(Message)
     /// A reader's cursor moves forward to `seq` (it never moves back).
     case readCursorMoved(ConversationID, Participant, seq: UInt64, at: Timestamp)
+    /// A refresh token was issued (codec version 2).
+    case refreshTokenIssued(RefreshToken)
+    /// A refresh token was presented and rotated; presenting it again is reuse.
+    case refreshTokenSpent(tokenHash: String, at: Timestamp)
+    /// Every token of the family is void (logout, or reuse of a spent token).
+    case refreshFamilyRevoked(family: UInt64, at: Timestamp)
+    /// A visitor got a session token (only its SHA-256 is kept).
+    case visitorSessionIssued(VisitorID, tokenHash: String, at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -30,6 +38,10 @@ public enum Event: Hashable, Sendable {
         case .conversationClosed: .conversationClosed
         case .messageAppended: .messageAppended
         case .readCursorMoved: .readCursorMoved
+        case .refreshTokenIssued: .refreshTokenIssued
+        case .refreshTokenSpent: .refreshTokenSpent
+        case .refreshFamilyRevoked: .refreshFamilyRevoked
+        case .visitorSessionIssued: .visitorSessionIssued
         }
     }
 }
@@ -46,6 +58,10 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case conversationClosed = 8
     case messageAppended = 9
     case readCursorMoved = 10
+    case refreshTokenIssued = 11
+    case refreshTokenSpent = 12
+    case refreshFamilyRevoked = 13
+    case visitorSessionIssued = 14
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -60,6 +76,10 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .conversationClosed: "conversation_closed"
         case .messageAppended: "message_appended"
         case .readCursorMoved: "read_cursor_moved"
+        case .refreshTokenIssued: "refresh_token_issued"
+        case .refreshTokenSpent: "refresh_token_spent"
+        case .refreshFamilyRevoked: "refresh_family_revoked"
+        case .visitorSessionIssued: "visitor_session_issued"
         }
     }
 }
@@ -78,6 +98,10 @@ extension Event {
         case .conversationClosed(_, let at): at
         case .messageAppended(let message): message.createdAt
         case .readCursorMoved(_, _, _, let at): at
+        case .refreshTokenIssued(let token): token.issuedAt
+        case .refreshTokenSpent(_, let at): at
+        case .refreshFamilyRevoked(_, let at): at
+        case .visitorSessionIssued(_, _, let at): at
         }
     }
 }

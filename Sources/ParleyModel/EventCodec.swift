@@ -3,8 +3,9 @@
 /// A payload starts with the codec version byte, then the event's fields. A decoder refuses a
 /// record type it does not know and a version newer than ``currentVersion`` with a clean error.
 public enum EventCodec {
-    /// The version this build writes. Version 1 is the first.
-    public static let currentVersion: UInt8 = 1
+    /// The version this build writes. Version 1 is the first; version 2 added record types
+    /// 11–14 (tokens and sessions) and the snapshot body's token section.
+    public static let currentVersion: UInt8 = 2
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -41,6 +42,18 @@ public enum EventCodec {
             writer.write(id)
             writer.write(participant)
             writer.write(seq)
+            writer.write(at)
+        case .refreshTokenIssued(let token):
+            writer.write(token)
+        case .refreshTokenSpent(let hash, let at):
+            writer.write(hash)
+            writer.write(at)
+        case .refreshFamilyRevoked(let family, let at):
+            writer.write(family)
+            writer.write(at)
+        case .visitorSessionIssued(let visitor, let hash, let at):
+            writer.write(visitor)
+            writer.write(hash)
             writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
@@ -82,6 +95,14 @@ public enum EventCodec {
             event = .readCursorMoved(
                 try reader.readID(), try reader.readParticipant(), seq: try reader.readUInt64(),
                 at: try reader.readTimestamp())
+        case .refreshTokenIssued:
+            event = .refreshTokenIssued(try reader.readRefreshToken())
+        case .refreshTokenSpent:
+            event = .refreshTokenSpent(tokenHash: try reader.readString(), at: try reader.readTimestamp())
+        case .refreshFamilyRevoked:
+            event = .refreshFamilyRevoked(family: try reader.readUInt64(), at: try reader.readTimestamp())
+        case .visitorSessionIssued:
+            event = .visitorSessionIssued(try reader.readID(), tokenHash: try reader.readString(), at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

@@ -5,6 +5,8 @@ public struct IDWatermarks: Hashable, Sendable {
     public var visitor: UInt64 = 0
     public var conversation: UInt64 = 0
     public var message: UInt64 = 0
+    /// Refresh-token families.
+    public var tokenFamily: UInt64 = 0
 
     public init() {}
 

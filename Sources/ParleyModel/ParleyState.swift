@@ -21,6 +21,11 @@ public struct ParleyState: Sendable {
     public private(set) var conversationsBySite: [SiteID: [ConversationID]] = [:]
     /// A visitor's conversation that is not closed, if any.
     public private(set) var openConversationByVisitor: [VisitorID: ConversationID] = [:]
+    /// Refresh tokens by hash (only hashes are stored).
+    public private(set) var refreshTokens: [String: RefreshToken] = [:]
+    public private(set) var revokedTokenFamilies: Set<UInt64> = []
+    /// Visitor session-token hash → visitor.
+    public private(set) var visitorSessions: [String: VisitorID] = [:]
 
     public init() {}
 
@@ -104,6 +109,20 @@ public struct ParleyState: Sendable {
                     log.readCursors[participant] = ReadCursor(seq: target, updatedAt: at)
                 }
             }
+        // Token records are idempotent by nature: applying one twice changes nothing.
+        case .refreshTokenIssued(let token):
+            guard agents[token.agentID] != nil else { throw .unknown("agent", token.agentID.rawValue, lsn: lsn) }
+            if refreshTokens[token.tokenHash] != nil { return false }
+            refreshTokens[token.tokenHash] = token
+            watermarks.tokenFamily = max(watermarks.tokenFamily, token.family)
+        case .refreshTokenSpent(let hash, let at):
+            guard refreshTokens[hash] != nil, refreshTokens[hash]?.spentAt == nil else { return false }
+            refreshTokens[hash]?.spentAt = at
+        case .refreshFamilyRevoked(let family, _):
+            return revokedTokenFamilies.insert(family).inserted
+        case .visitorSessionIssued(let visitor, let hash, _):
+            guard visitors[visitor] != nil else { throw .unknown("visitor", visitor.rawValue, lsn: lsn) }
+            return visitorSessions.updateValue(visitor, forKey: hash) == nil
         }
         return true
     }
@@ -150,8 +169,13 @@ public struct ParleyState: Sendable {
 
     /// Rebuilds the state from snapshot contents (entities carry their own `lastLSN`).
     public init(
-        sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64
+        sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64,
+        tokens: TokenTables = TokenTables()
     ) {
+        refreshTokens = Dictionary(tokens.refreshTokens.map { ($0.tokenHash, $0) }, uniquingKeysWith: { $1 })
+        revokedTokenFamilies = tokens.revokedFamilies
+        visitorSessions = tokens.visitorSessions
+        watermarks.tokenFamily = tokens.refreshTokens.map(\.family).max() ?? 0
         for site in sites { insert(site) }
         for agent in agents { insert(agent) }
         for visitor in visitors {
@@ -169,6 +193,19 @@ public struct ParleyState: Sendable {
             sites: UInt64(sites.count), agents: UInt64(agents.count), visitors: UInt64(visitors.count),
             conversations: UInt64(conversations.count), messages: UInt64(messageCount),
             readCursors: UInt64(conversations.values.reduce(0) { $0 + $1.readCursors.count }))
+    }
+}
+
+/// The token section of a snapshot.
+public struct TokenTables: Sendable {
+    public var refreshTokens: [RefreshToken] = []
+    public var revokedFamilies: Set<UInt64> = []
+    public var visitorSessions: [String: VisitorID] = [:]
+
+    public init(refreshTokens: [RefreshToken] = [], revokedFamilies: Set<UInt64> = [], visitorSessions: [String: VisitorID] = [:]) {
+        self.refreshTokens = refreshTokens
+        self.revokedFamilies = revokedFamilies
+        self.visitorSessions = visitorSessions
     }
 }
 

@@ -3,7 +3,8 @@
 /// Layout (all integers varints): codec version byte, applied LSN, then four sections — sites,
 /// agents, visitors, conversations — each a count followed by that many entities, every entity
 /// followed by its `lastLSN`. A conversation carries its messages (without the conversation id)
-/// and its read cursors.
+/// and its read cursors. Version 2 appends a token section: refresh tokens, revoked families,
+/// visitor sessions (hash → visitor), each a count and its entries in a sorted order.
 public enum StateCodec {
     public static func encode(_ state: ParleyState) -> [UInt8] {
         var writer = BinaryWriter(capacity: 256 + state.messageCount * 96)
@@ -37,6 +38,15 @@ public enum StateCodec {
                 writer.write(cursor.seq)
                 writer.write(cursor.updatedAt)
             }
+        }
+        writer.write(UInt64(state.refreshTokens.count))
+        for token in state.refreshTokens.values.sorted(by: { $0.tokenHash < $1.tokenHash }) { writer.write(token) }
+        writer.write(UInt64(state.revokedTokenFamilies.count))
+        for family in state.revokedTokenFamilies.sorted() { writer.write(family) }
+        writer.write(UInt64(state.visitorSessions.count))
+        for (hash, visitor) in state.visitorSessions.sorted(by: { $0.key < $1.key }) {
+            writer.write(hash)
+            writer.write(visitor)
         }
         return writer.bytes
     }
@@ -85,9 +95,19 @@ public enum StateCodec {
             }
             conversations.append(log)
         }
+        var tokens = TokenTables()
+        if version >= 2 {
+            for _ in 0..<(try reader.readCount()) { tokens.refreshTokens.append(try reader.readRefreshToken()) }
+            for _ in 0..<(try reader.readCount()) { tokens.revokedFamilies.insert(try reader.readUInt64()) }
+            for _ in 0..<(try reader.readCount()) {
+                let hash = try reader.readString()
+                tokens.visitorSessions[hash] = try reader.readID()
+            }
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         return ParleyState(
-            sites: sites, agents: agents, visitors: visitors, conversations: conversations, appliedLSN: appliedLSN)
+            sites: sites, agents: agents, visitors: visitors, conversations: conversations, appliedLSN: appliedLSN,
+            tokens: tokens)
     }
 }
 

@@ -24,7 +24,23 @@ public enum SampleData {
     }
 
     /// One event of every type, in an order that applies cleanly to an empty state.
-    public static var everyEvent: [Event] {
+    public static var everyEvent: [Event] { version1Events + version2Events }
+
+    /// The record types added by codec version 2 (tokens and sessions).
+    public static var version2Events: [Event] {
+        [
+            .refreshTokenIssued(
+                RefreshToken(
+                    tokenHash: String(repeating: "ab", count: 32), family: 1, agentID: agent.id, issuedAt: t0,
+                    expiresAt: Timestamp(milliseconds: t0.milliseconds + 86_400_000))),
+            .refreshTokenSpent(tokenHash: String(repeating: "ab", count: 32), at: t0),
+            .refreshFamilyRevoked(family: 1, at: t0),
+            .visitorSessionIssued(visitor.id, tokenHash: String(repeating: "cd", count: 32), at: t0),
+        ]
+    }
+
+    /// The events of codec version 1, as the version-1 golden files hold them.
+    public static var version1Events: [Event] {
         [
             .siteCreated(site),
             .agentCreated(agent),

@@ -19,7 +19,7 @@ final class RecordingSubscriber: BrokerSubscriber {
             StorageConfiguration(dataDirectory: "/data", fsync: .always, fileSystem: CrashSimulatingFileSystem(), usesLockFile: false))
         var limits = EngineLimits()
         limits.typingTimeout = typingTimeout
-        return (store, Broker(store: store, limits: limits, passwords: PasswordHasher(cost: 2)))
+        return (store, Broker(store: store, limits: limits, passwords: PasswordHasher(cost: 4)))
     }
 
     static func setUp(_ broker: Broker) async throws -> (Site, Agent, Visitor, Conversation) {
@@ -196,11 +196,45 @@ final class RecordingSubscriber: BrokerSubscriber {
     }
 
     @Test func passwordsVerify() throws {
-        let hasher = PasswordHasher(cost: 16)
-        let hash = try hasher.hash("correct horse")
+        let hash = try PasswordHasher(cost: 4).hash("correct horse")
+        #expect(hash.hasPrefix("$2b$04$"))
         #expect(PasswordHasher.verify("correct horse", against: hash))
         #expect(!PasswordHasher.verify("wrong horse", against: hash))
         #expect(!PasswordHasher.verify("correct horse", against: "scrypt$x"))
+        // scrypt hashes written before bcrypt still verify (made with Python's hashlib.scrypt).
+        let legacy = "scrypt$16$8$1$cGFybGV5LXNhbHQtMDAwMQ==$kfsAWvRCyr2a2gOXrHcDyM0y0LrbxmrGf2A7jFHc0wQ="
+        #expect(PasswordHasher.verify("correct horse", against: legacy))
+        #expect(!PasswordHasher.verify("correct horsf", against: legacy))
+    }
+
+    @Test func refreshTokensRotateAndReuseRevokesTheFamily() async throws {
+        let (store, broker) = try Self.makeBroker()
+        defer { store.close() }
+        let (_, agent, _, _) = try await Self.setUp(broker)
+        #expect(broker.accounts.authenticate(login: "ALICE@shop.example", password: "correct horse", site: nil)?.id == agent.id)
+        #expect(broker.accounts.authenticate(login: "alice", password: "wrong", site: nil) == nil)
+        let first = try await broker.accounts.issueRefreshToken(for: agent.id)
+        #expect(first.utf8.count >= 43)
+        let (same, second) = try await broker.accounts.rotate(first)
+        #expect(same.id == agent.id)
+        let (_, third) = try await broker.accounts.rotate(second)
+        // Reusing a spent token revokes the family: even the newest token stops working.
+        await #expect(throws: EngineError.self) { _ = try await broker.accounts.rotate(first) }
+        await #expect(throws: EngineError.self) { _ = try await broker.accounts.rotate(third) }
+        #expect(store.read { $0.refreshTokens.values.allSatisfy { !$0.tokenHash.contains("rt_") } })
+        // Logout revokes a fresh family too.
+        let other = try await broker.accounts.issueRefreshToken(for: agent.id)
+        try await broker.accounts.revoke(other)
+        await #expect(throws: EngineError.self) { _ = try await broker.accounts.rotate(other) }
+    }
+
+    @Test func visitorSessionsResolveToTheirVisitor() async throws {
+        let (store, broker) = try Self.makeBroker()
+        defer { store.close() }
+        let (_, _, visitor, _) = try await Self.setUp(broker)
+        let token = try await broker.accounts.issueVisitorSession(for: visitor.id)
+        #expect(broker.accounts.visitor(forSession: token)?.id == visitor.id)
+        #expect(broker.accounts.visitor(forSession: token + "x") == nil)
     }
 }
 

@@ -156,7 +156,7 @@ import Testing
         var configuration = StoreFixture.configuration(fs)
         configuration.fsync = policy
         let store = try EventStore.open(configuration)
-        let broker = Broker(store: store, passwords: PasswordHasher(cost: 2))
+        let broker = Broker(store: store, passwords: PasswordHasher(cost: 4))
         let (_, _, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 1)
         for index in 0..<20 {
             _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "\(index)"), to: conversations[0])

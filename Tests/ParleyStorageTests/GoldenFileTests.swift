@@ -6,45 +6,59 @@ import ParleyStorage
 import ParleyTestSupport
 import Testing
 
-/// The golden files in `snapshots/golden/v1/` were written by format version 1 (log segment
-/// v1, snapshot v1, codec v1). Every later version must keep reading them exactly.
-/// `PARLEY_WRITE_GOLDEN=1 swift test --filter GoldenFileTests` writes them anew — only when a
-/// new format version is added, into a new folder.
+/// Golden files: `snapshots/golden/v<N>/` was written by codec version N (log segment v1,
+/// snapshot v1 header). Every later version must keep reading all of them exactly.
+/// `PARLEY_WRITE_GOLDEN=<N> swift test --filter GoldenFileTests` writes the *current* version's
+/// folder — only when a new codec version is added; older folders are never rewritten.
 @Suite(.serialized) struct GoldenFileTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let golden = packageRoot.appendingPathComponent("snapshots/golden/v1").path
+
+    /// One golden data directory: its folder and the events it holds.
+    struct Golden: CustomTestStringConvertible, Sendable {
+        var version: Int
+        var events: [Event]
+        var folder: String { GoldenFileTests.packageRoot.appendingPathComponent("snapshots/golden/v\(version)").path }
+        var testDescription: String { "v\(version)" }
+        var expectedState: ParleyState {
+            var state = ParleyState()
+            for (index, event) in events.enumerated() { try! state.apply(event, lsn: UInt64(index + 1)) }
+            return state
+        }
+    }
+
+    static let versions = [
+        Golden(version: 1, events: SampleData.version1Events),
+        Golden(version: 2, events: SampleData.everyEvent),
+    ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6
 
-    static var expectedState: ParleyState {
-        var state = ParleyState()
-        for (index, event) in SampleData.everyEvent.enumerated() { try! state.apply(event, lsn: UInt64(index + 1)) }
-        return state
-    }
-
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["PARLEY_WRITE_GOLDEN"] == "1"))
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PARLEY_WRITE_GOLDEN"] == "\(EventCodec.currentVersion)"))
     func writeGoldenFiles() async throws {
-        try? FileManager.default.removeItem(atPath: Self.golden)
-        let store = try EventStore.open(StorageConfiguration(dataDirectory: Self.golden, usesLockFile: false))
-        for (index, event) in SampleData.everyEvent.enumerated() {
+        let golden = try #require(Self.versions.first { $0.version == Int(EventCodec.currentVersion) })
+        try? FileManager.default.removeItem(atPath: golden.folder)
+        let store = try EventStore.open(StorageConfiguration(dataDirectory: golden.folder, usesLockFile: false))
+        for (index, event) in golden.events.enumerated() {
             try await store.commit(event)
             if index + 1 == Self.snapshotAfter { try store.takeSnapshot() }
         }
         store.close()
     }
 
-    @Test func theLogOfVersion1ReadsBackExactly() throws {
+    @Test(arguments: versions)
+    func theLogReadsBackExactly(_ golden: Golden) throws {
         var events: [Event] = []
-        let report = try LogReader.scan(directory: Self.golden + "/wal") { record in
+        let report = try LogReader.scan(directory: golden.folder + "/wal") { record in
             events.append(try EventCodec.decode(type: record.type, payload: record.payload))
         }
         #expect(report.problem == nil)
-        #expect(events == SampleData.everyEvent)
+        #expect(events == golden.events)
     }
 
-    @Test func theSnapshotOfVersion1ReadsBackExactly() throws {
-        let snapshots = try SnapshotStore(directory: Self.golden + "/snapshots").list()
+    @Test(arguments: versions)
+    func theSnapshotReadsBackExactly(_ golden: Golden) throws {
+        let snapshots = try SnapshotStore(directory: golden.folder + "/snapshots").list()
         let info = try #require(snapshots.first)
         #expect(snapshots.count == 1)
         #expect(info.lsn == UInt64(Self.snapshotAfter))
@@ -52,20 +66,21 @@ import Testing
         #expect(header.counts.prefix(6) == [1, 1, 1, 1, 0, 0])
         let state = try body.withUnsafeBytes { try StateCodec.decode($0) }
         var expected = ParleyState()
-        for (index, event) in SampleData.everyEvent.prefix(Self.snapshotAfter).enumerated() {
+        for (index, event) in golden.events.prefix(Self.snapshotAfter).enumerated() {
             try expected.apply(event, lsn: UInt64(index + 1))
         }
         #expect(StateCodec.encode(state) == StateCodec.encode(expected))
     }
 
-    @Test func aDataDirectoryOfVersion1StartsWithTheSameState() throws {
+    @Test(arguments: versions)
+    func aDataDirectoryStartsWithTheSameState(_ golden: Golden) throws {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("parley-golden-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: copy) }
-        try FileManager.default.copyItem(atPath: Self.golden, toPath: copy)
+        try FileManager.default.copyItem(atPath: golden.folder, toPath: copy)
         let store = try EventStore.open(StorageConfiguration(dataDirectory: copy, usesLockFile: false))
         defer { store.close() }
         #expect(store.startReport.snapshot?.lsn == UInt64(Self.snapshotAfter))
-        #expect(store.startReport.replayedRecords == SampleData.everyEvent.count - Self.snapshotAfter)
-        #expect(store.read { StateCodec.encode($0) } == StateCodec.encode(Self.expectedState))
+        #expect(store.startReport.replayedRecords == golden.events.count - Self.snapshotAfter)
+        #expect(store.read { StateCodec.encode($0) } == StateCodec.encode(golden.expectedState))
     }
 }

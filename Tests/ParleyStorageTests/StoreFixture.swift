@@ -19,7 +19,7 @@ struct StoreFixture {
         // The crash tests make the log fail on purpose; its critical lines would only be noise.
         let quiet = Logger(label: "parley.test", factory: { _ in SwiftLogNoOpLogHandler() })
         let store = try EventStore.open(configuration(fs, segmentBytes: segmentBytes, keep: keep), logger: quiet)
-        return (store, Broker(store: store, passwords: PasswordHasher(cost: 2)))
+        return (store, Broker(store: store, passwords: PasswordHasher(cost: 4)))
     }
 
     /// Creates a site, an agent, a visitor and `conversations` conversations.

@@ -1,0 +1,84 @@
+import Foundation
+import JWTKit
+public import ParleyModel
+
+/// Access tokens: JWT HS256 (jwt-kit) with `exp`, `iat`, `aud`, a token type, the agent and
+/// site, and the refresh-token family of the login (so logout voids them too).
+public struct TokenService: Sendable {
+    /// The audience every access token carries and every check demands.
+    public static let audience = "parley"
+    public let lifetime: Duration
+    private let keys: JWTKeyCollection
+
+    /// - Parameter secret: the HMAC key (at least 32 bytes).
+    public init(secret: [UInt8], lifetime: Duration = .seconds(3600)) async {
+        keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        self.lifetime = lifetime
+    }
+
+    /// The claims of a Parley access token.
+    struct AccessClaims: JWTPayload {
+        var sub: SubjectClaim
+        var aud: AudienceClaim
+        var exp: ExpirationClaim
+        var iat: IssuedAtClaim
+        /// Always `access`: refresh tokens are opaque, never JWTs.
+        var typ: String
+        var site: String
+        var fam: UInt64
+
+        func verify(using algorithm: some JWTAlgorithm) async throws {
+            try exp.verifyNotExpired()
+            try aud.verifyIntendedAudience(includes: TokenService.audience)
+            guard typ == "access" else { throw JWTError.claimVerificationFailure(failedClaim: nil, reason: "not an access token") }
+        }
+    }
+
+    /// What a valid access token says.
+    public struct Access: Sendable, Hashable {
+        public var agent: AgentID
+        public var site: SiteID
+        public var family: UInt64
+    }
+
+    public func issue(agent: AgentID, site: SiteID, family: UInt64) async throws -> String {
+        let now = Date()
+        let claims = AccessClaims(
+            sub: SubjectClaim(value: NativeID.format(agent)), aud: AudienceClaim(value: [Self.audience]),
+            exp: ExpirationClaim(value: now.addingTimeInterval(Double(lifetime.components.seconds))),
+            iat: IssuedAtClaim(value: now), typ: "access", site: NativeID.format(site), fam: family)
+        return try await keys.sign(claims)
+    }
+
+    /// The token's claims, or `nil` when it is malformed, forged, expired, of another audience
+    /// or type, or signed with another algorithm (`alg: none` included).
+    public func verify(_ token: String) async -> Access? {
+        guard let claims = try? await keys.verify(token, as: AccessClaims.self),
+            let agent = NativeID.parse(claims.sub.value, as: AgentID.self),
+            let site = NativeID.parse(claims.site, as: SiteID.self)
+        else { return nil }
+        return Access(agent: agent, site: site, family: claims.fam)
+    }
+
+    /// The signing key: `configured` when given, else the one kept in `<data dir>/jwt-secret`
+    /// (32 random bytes, created once with mode 0600 and kept across restarts).
+    public static func loadOrCreateSecret(dataDirectory: String, configured: String?) throws -> [UInt8] {
+        if let configured, !configured.isEmpty {
+            guard configured.utf8.count >= 32 else { throw APIError.validation("the JWT secret must be at least 32 bytes") }
+            return Array(configured.utf8)
+        }
+        let path = (dataDirectory as NSString).appendingPathComponent("jwt-secret")
+        if let existing = FileManager.default.contents(atPath: path), existing.count >= 32 {
+            return Array(existing)
+        }
+        var secret = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in secret.indices { secret[index] = generator.next() }
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: Data(secret), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        return secret
+    }
+}

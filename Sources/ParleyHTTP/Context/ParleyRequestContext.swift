@@ -1,0 +1,68 @@
+public import Hummingbird
+import Foundation
+public import ParleyModel
+
+/// The request context of every Parley route: the core context plus the authenticated
+/// principal (set by ``AuthenticationMiddleware``).
+public struct ParleyRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// `nil` for anonymous requests.
+    public var principal: Principal?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+
+    /// Request bodies are limited to 1 MiB (CONTRACT §4); larger ones are 413.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    public var requestDecoder: ParleyRequestDecoder { ParleyRequestDecoder() }
+
+    /// The calling agent, or 401.
+    public func requireAgent() throws -> (id: AgentID, site: SiteID, role: AgentRole) {
+        switch principal {
+        case .agent(let id, let site, let role, _): return (id, site, role)
+        case .secretKey, .publicKey, .visitor: throw APIError.forbidden("this route is for agents")
+        case nil: throw APIError.unauthorized("missing or invalid authorization")
+        }
+    }
+
+    /// A caller with staff rights on its site (an agent or the secret key), or 401/403.
+    public func requireStaff() throws -> SiteID {
+        switch principal {
+        case .agent(_, let site, _, _), .secretKey(let site): return site
+        case .visitor, .publicKey: throw APIError.forbidden("this route is for agents")
+        case nil: throw APIError.unauthorized("missing or invalid authorization")
+        }
+    }
+
+    /// Any authenticated caller, or 401.
+    public func requirePrincipal() throws -> Principal {
+        guard let principal else { throw APIError.unauthorized("missing or invalid authorization") }
+        return principal
+    }
+}
+
+/// Decodes JSON bodies, turning every decoding failure into a 400 with a readable reason.
+public struct ParleyRequestDecoder: RequestDecoder {
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw APIError.payloadTooLarge("request body is larger than \(context.maxUploadSize) bytes")
+        }
+        guard buffer.readableBytes > 0 else { throw APIError.validation("a JSON request body is required") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw APIError.validation("\(key.stringValue) is required")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw APIError.validation(field.isEmpty ? "the body has the wrong JSON type" : "\(field) has the wrong type")
+        } catch {
+            throw APIError.validation("the body is not valid JSON")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+public import HTTPTypes
+public import ParleyEngine
+
+/// The one error type of the HTTP layer: a status and a stable code, rendered by each
+/// dialect's envelope at the edge (CONTRACT §4). A 5xx is always a bug.
+public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public static func validation(_ message: String) -> APIError { APIError(.badRequest, code: "VALIDATION_ERROR", message: message) }
+    public static func unauthorized(_ message: String, code: String = "UNAUTHORIZED") -> APIError {
+        APIError(.unauthorized, code: code, message: message)
+    }
+    public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "FORBIDDEN", message: message) }
+    public static func notFound(_ what: String) -> APIError { APIError(.notFound, code: "NOT_FOUND", message: "\(what) not found") }
+    public static func conflict(_ message: String) -> APIError { APIError(.conflict, code: "CONFLICT", message: message) }
+    public static func payloadTooLarge(_ message: String) -> APIError {
+        APIError(.contentTooLarge, code: "PAYLOAD_TOO_LARGE", message: message)
+    }
+
+    /// The same failure from the engine.
+    public init(_ error: EngineError) {
+        switch error.code {
+        case .validation: self = .validation(error.message)
+        case .notFound: self = APIError(.notFound, code: "NOT_FOUND", message: error.message)
+        case .conflict: self = .conflict(error.message)
+        case .forbidden: self = .forbidden(error.message)
+        case .unauthorized: self = .unauthorized(error.message)
+        case .payloadTooLarge: self = .payloadTooLarge(error.message)
+        case .unavailable: self = APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: error.message)
+        }
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+}
