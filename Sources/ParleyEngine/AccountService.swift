@@ -81,6 +81,12 @@ public actor AccountService {
         try await store.commit(.refreshFamilyRevoked(family: family, at: .now()))
     }
 
+    /// Revokes a whole family (logout with an access token of that login).
+    public func revoke(family: UInt64) async throws {
+        guard !store.read({ $0.revokedTokenFamilies.contains(family) }) else { return }
+        try await store.commit(.refreshFamilyRevoked(family: family, at: .now()))
+    }
+
     /// A new session token for `visitor`.
     public func issueVisitorSession(for visitor: VisitorID) async throws -> String {
         let token = SecretGenerator.token(prefix: "vs_", bytes: 24)

@@ -1,11 +1,12 @@
 import Hummingbird
+import ParleyHTTP
 import Prometheus
 
 /// `GET /metrics`: the Prometheus text exposition of every swift-metrics metric.
 struct MetricsController: Sendable {
     let registry: PrometheusCollectorRegistry
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ParleyRequestContext>) {
         router.get("/metrics") { _, _ -> Response in
             var buffer: [UInt8] = []
             buffer.reserveCapacity(8192)

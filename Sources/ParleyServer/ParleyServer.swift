@@ -2,6 +2,7 @@
 import Glibc
 #endif
 public import Hummingbird
+public import ParleyHTTP
 import UnixSignals
 public import Logging
 public import ParleyEngine
@@ -20,9 +21,9 @@ public import Prometheus
 public struct ParleyServer: Sendable {
     public let store: EventStore
     public let broker: Broker
-    public let application: Application<RouterResponder<BasicRequestContext>>
+    public let application: Application<RouterResponder<ParleyRequestContext>>
 
-    public init(configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) throws {
+    public init(configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
         let store = try EventStore.open(configuration.storage, logger: logger) { error in
             // Nothing may be acknowledged after a failed fsync: stop the process (EX_IOERR).
             logger.critical("stopping: the write-ahead log failed", metadata: ["parley.error": "\(error)"])
@@ -31,11 +32,16 @@ public struct ParleyServer: Sendable {
         if let repair = store.startReport.repair {
             logger.warning("log tail repaired at start", metadata: ["parley.repair": "\(repair)"])
         }
-        let broker = Broker(store: store, logger: logger)
-        let router = Router()
+        let broker = Broker(store: store, passwords: PasswordHasher(cost: configuration.bcryptCost), logger: logger)
+        let secret = try TokenService.loadOrCreateSecret(
+            dataDirectory: configuration.dataDirectory, configured: configuration.jwtSecret)
+        let tokens = await TokenService(secret: secret, lifetime: .seconds(configuration.accessTokenSeconds))
+        let router = Router(context: ParleyRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: NativeErrorMiddleware())
         HealthController(store: store).register(on: router)
         MetricsController(registry: registry).register(on: router)
+        NativeAPI(broker: broker, tokens: tokens).register(on: router)
         var application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),

@@ -13,6 +13,12 @@ public struct ServerConfiguration: Sendable {
     public var snapshotEverySeconds = 300
     public var snapshotsToKeep = 2
     public var logLevel = Logger.Level.info
+    /// The HMAC key for access tokens; `nil` keeps a generated one in `<data dir>/jwt-secret`.
+    public var jwtSecret: String?
+    /// How long an access token lives.
+    public var accessTokenSeconds = 3600
+    /// bcrypt cost for new password hashes.
+    public var bcryptCost: UInt8 = 12
 
     public init() {}
 

@@ -36,6 +36,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Snapshots to keep; older log segments are deleted (PARLEY_SNAPSHOTS_KEEP).")
     var snapshotsKeep: Int = environment("SNAPSHOTS_KEEP").flatMap(Int.init) ?? 2
 
+    @Option(help: "HMAC key for access tokens, at least 32 bytes (PARLEY_JWT_SECRET); default: generated once into <data dir>/jwt-secret.")
+    var jwtSecret: String? = environment("JWT_SECRET")
+
+    @Option(help: "Access-token lifetime in seconds (PARLEY_ACCESS_TOKEN_SECONDS).")
+    var accessTokenSeconds: Int = environment("ACCESS_TOKEN_SECONDS").flatMap(Int.init) ?? 3600
+
+    @Option(help: "bcrypt cost for new password hashes, 4 to 31 (PARLEY_BCRYPT_COST).")
+    var bcryptCost: Int = environment("BCRYPT_COST").flatMap(Int.init) ?? 12
+
     @Option(help: "trace | debug | info | notice | warning | error | critical (PARLEY_LOG_LEVEL).")
     var logLevel: String = environment("LOG_LEVEL") ?? "info"
 
@@ -50,6 +59,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard snapshotsKeep >= 1 else { throw ValidationError("--snapshots-keep must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31") }
+        guard accessTokenSeconds >= 60 else { throw ValidationError("--access-token-seconds must be at least 60") }
+        if let jwtSecret, jwtSecret.utf8.count < 32 { throw ValidationError("--jwt-secret must be at least 32 bytes") }
     }
 
     func run() async throws {
@@ -63,12 +75,15 @@ struct Serve: AsyncParsableCommand {
         configuration.snapshotEverySeconds = snapshotEverySeconds
         configuration.snapshotsToKeep = snapshotsKeep
         configuration.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        configuration.jwtSecret = jwtSecret
+        configuration.accessTokenSeconds = accessTokenSeconds
+        configuration.bcryptCost = UInt8(bcryptCost)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "parley")
         let server: ParleyServer
         do {
-            server = try ParleyServer(configuration: configuration, registry: registry, logger: logger)
+            server = try await ParleyServer(configuration: configuration, registry: registry, logger: logger)
         } catch {
             throw CLIFailure(message: "cannot start: \(error)")
         }

@@ -1,5 +1,5 @@
 public import Hummingbird
-import Foundation
+public import Foundation
 public import ParleyModel
 
 /// The request context of every Parley route: the core context plus the authenticated
@@ -18,6 +18,12 @@ public struct ParleyRequestContext: RequestContext {
     public var maxUploadSize: Int { 1 << 20 }
 
     public var requestDecoder: ParleyRequestDecoder { ParleyRequestDecoder() }
+
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
 
     /// The calling agent, or 401.
     public func requireAgent() throws -> (id: AgentID, site: SiteID, role: AgentRole) {

@@ -1,0 +1,62 @@
+public import Hummingbird
+import HTTPTypes
+public import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// Establishes the caller: `Authorization: Bearer <JWT | sk_… | pk_…>` or `X-Visitor-Token`.
+/// Presented credentials that are not valid are a 401 right away; no credentials leave the
+/// request anonymous, and each route decides whether that is enough.
+public struct AuthenticationMiddleware: RouterMiddleware {
+    public typealias Context = ParleyRequestContext
+    let broker: Broker
+    let tokens: TokenService
+
+    public init(broker: Broker, tokens: TokenService) {
+        self.broker = broker
+        self.tokens = tokens
+    }
+
+    public func handle(
+        _ request: Request, context: ParleyRequestContext, next: (Request, ParleyRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        if let authorization = request.headers[.authorization] {
+            context.principal = try await principal(bearer: authorization)
+        } else if let visitorToken = request.headers[.visitorToken] {
+            guard let visitor = broker.accounts.visitor(forSession: visitorToken) else {
+                throw APIError.unauthorized("the visitor session token is not valid")
+            }
+            context.principal = .visitor(visitor.id, site: visitor.siteID)
+        }
+        return try await next(request, context)
+    }
+
+    private func principal(bearer authorization: String) async throws -> Principal {
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+            throw APIError.unauthorized("authorization must be 'Bearer <token>'")
+        }
+        let token = String(parts[1])
+        if token.hasPrefix("sk_") || token.hasPrefix("pk_") {
+            let site = broker.store.read { state in state.sitesByKey[token].flatMap { state.sites[$0] } }
+            guard let site else { throw APIError.unauthorized("the site key is not valid") }
+            return token == site.secretKey ? .secretKey(site: site.id) : .publicKey(site: site.id)
+        }
+        guard let access = await tokens.verify(token) else {
+            throw APIError.unauthorized("the access token is not valid or has expired")
+        }
+        let valid = broker.store.read { state in
+            (state.agents[access.agent]?.siteID == access.site && !state.revokedTokenFamilies.contains(access.family))
+                ? state.agents[access.agent] : nil
+        }
+        guard let agent = valid else { throw APIError.unauthorized("the access token is no longer valid") }
+        return .agent(agent.id, site: agent.siteID, role: agent.role, family: access.family)
+    }
+}
+
+extension HTTPField.Name {
+    /// The visitor's session token on REST calls (CONTRACT §3).
+    static let visitorToken = HTTPField.Name("X-Visitor-Token")!
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+}

@@ -1,0 +1,244 @@
+import Hummingbird
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// `/v1/conversations` (seed 004 §4). Visitors open and read their own; the site's staff
+/// open them for any visitor of the site, list, close and assign them.
+struct NativeConversationsController {
+    let broker: Broker
+
+    func register(on group: RouterGroup<ParleyRequestContext>) {
+        group.post("conversations", use: create)
+        group.get("conversations", use: list)
+        group.get("conversations/:conversation_id", use: get)
+        group.patch("conversations/:conversation_id/close", use: close)
+        group.patch("conversations/:conversation_id/assign", use: assign)
+    }
+
+    struct VisitorRef: Encodable, Sendable {
+        var id: String
+        var name: String
+    }
+
+    static func visitorRef(_ id: VisitorID, _ broker: Broker) -> VisitorRef {
+        let visitor = broker.visitor(id)
+        return VisitorRef(id: visitor?.externalID ?? NativeID.format(id), name: visitor?.name ?? "")
+    }
+
+    static func agentRef(_ id: AgentID?, _ broker: Broker) -> NativeWire.UserRef? {
+        guard let id else { return nil }
+        let agent = broker.agent(id)
+        return NativeWire.UserRef(id: NativeID.format(id), username: agent?.username, name: agent?.displayName)
+    }
+
+    struct CreateRequest: Decodable {
+        var site_id: String
+        var visitor_id: String?
+        var subject: String?
+    }
+
+    struct Created: Encodable, Sendable {
+        var id: String
+        var site_id: String
+        var visitor_id: String
+        var status: String
+        var created_at: String
+    }
+
+    @Sendable func create(_ request: Request, context: ParleyRequestContext) async throws -> EditedResponse<NativeSuccess<Created>> {
+        let principal = try context.requirePrincipal()
+        let body = try await request.decode(as: CreateRequest.self, context: context)
+        let site = try NativeScope.site(body.site_id, principal: principal)
+        let visitor: Visitor
+        switch principal {
+        case .visitor(let id, _):
+            // A visitor opens conversations for itself only; a visitor_id, if given, must be its own.
+            guard let own = broker.visitor(id) else { throw APIError.unauthorized("the visitor no longer exists") }
+            if let named = body.visitor_id, named != own.externalID, named != NativeID.format(own.id) {
+                throw APIError.notFound("visitor")
+            }
+            visitor = own
+        case .agent, .secretKey:
+            visitor = try NativeScope.visitor(body.visitor_id, site: site, broker: broker)
+        case .publicKey:
+            throw APIError.forbidden("a widget key cannot open conversations; register the visitor first")
+        }
+        let conversation = try await broker.openConversation(site: site, visitor: visitor.id, subject: body.subject)
+        return EditedResponse(
+            status: .created,
+            response: NativeSuccess(
+                Created(
+                    id: NativeID.format(conversation.id), site_id: NativeID.format(site), visitor_id: visitor.externalID,
+                    status: NativeWire.status(conversation), created_at: conversation.createdAt.rfc3339)))
+    }
+
+    struct Details: Encodable, Sendable {
+        var id: String
+        var site_id: String
+        var visitor: VisitorRef
+        var assigned_agent: NativeWire.UserRef?
+        var status: String
+        var subject: String?
+        var created_at: String
+        var closed_at: String?
+        var last_message_at: String?
+        var unread_count: Int?
+        var messages: [NativeWire.Message]?
+        var has_more_messages: Bool?
+    }
+
+    @Sendable func get(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<Details> {
+        let principal = try context.requirePrincipal()
+        let conversation = try NativeScope.conversation(
+            context.parameters.get("conversation_id"), principal: principal, broker: broker)
+        let query = request.uri.queryParameters
+        let include = query["include_messages"].map { $0 != "false" && $0 != "0" } ?? true
+        let limit = try NativeScope.limit(query["messages_limit"].map(String.init), default: 50, max: 100)
+        var messages: [NativeWire.Message]?
+        var hasMore: Bool?
+        if include {
+            let page: MessagePage =
+                if let before = query["messages_before"].map(String.init) {
+                    .before(try NativeScope.id(before, field: "messages_before"), limit: limit)
+                } else {
+                    .newest(limit: limit)
+                }
+            let result = try broker.messages(conversation.id, page: page)
+            messages = broker.store.read { state in
+                guard let log = state.conversations[conversation.id] else { return [] }
+                return result.messages.map { NativeWire.message($0, in: log, state: state) }
+            }
+            hasMore = result.hasMore
+        }
+        let unread = NativeScope.participant(principal).flatMap { broker.unreadCount(conversation.id, for: $0) }
+        return NativeSuccess(
+            Details(
+                id: NativeID.format(conversation.id), site_id: NativeID.format(conversation.siteID),
+                visitor: Self.visitorRef(conversation.visitorID, broker),
+                assigned_agent: Self.agentRef(conversation.assignedAgentID, broker), status: NativeWire.status(conversation),
+                subject: conversation.subject, created_at: conversation.createdAt.rfc3339,
+                closed_at: conversation.closedAt?.rfc3339, last_message_at: conversation.lastMessageAt?.rfc3339,
+                unread_count: unread, messages: messages, has_more_messages: hasMore))
+    }
+
+    struct Summary: Encodable, Sendable {
+        struct LastMessage: Encodable, Sendable {
+            var content: String
+            var from: String
+            var created_at: String
+        }
+
+        var id: String
+        var visitor: VisitorRef
+        var assigned_agent: NativeWire.UserRef?
+        var last_message: LastMessage?
+        var unread_count: Int
+        var status: String
+        var created_at: String
+    }
+
+    struct Pagination: Encodable, Sendable {
+        var page: Int
+        var limit: Int
+        var total: Int
+    }
+
+    struct ListBody: Encodable, Sendable {
+        var conversations: [Summary]
+        var pagination: Pagination
+    }
+
+    @Sendable func list(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<ListBody> {
+        _ = try context.requireStaff()
+        let principal = try context.requirePrincipal()
+        let query = request.uri.queryParameters
+        let site = try NativeScope.site(query["site_id"].map(String.init), principal: principal)
+        let status = query["status"].map(String.init) ?? "all"
+        guard ["active", "closed", "all"].contains(status) else {
+            throw APIError.validation("status must be active, closed or all")
+        }
+        let assignedTo: AgentID? = try query["assigned_to"].map { try NativeScope.id(String($0), field: "assigned_to") }
+        let limit = try NativeScope.limit(query["limit"].map(String.init), default: 20, max: 100)
+        guard let page = query["page"].map({ Int($0) }) ?? 1, page >= 1, page <= 1_000_000 else {
+            throw APIError.validation("page must be a positive integer")
+        }
+        let reader = NativeScope.participant(principal)
+        let matching = broker.conversations(site: site).filter { conversation in
+            (status == "all" || NativeWire.status(conversation) == status)
+                && (assignedTo == nil || conversation.assignedAgentID == assignedTo)
+        }
+        let pageItems = matching.dropFirst((page - 1) * limit).prefix(limit)
+        let summaries: [Summary] = broker.store.read { state in
+            pageItems.compactMap { conversation in
+                guard let log = state.conversations[conversation.id] else { return nil }
+                let last = log.messages.last.map {
+                    Summary.LastMessage(content: $0.content, from: NativeWire.from($0.sender), created_at: $0.createdAt.rfc3339)
+                }
+                let visitor = state.visitors[conversation.visitorID]
+                let agent = conversation.assignedAgentID.flatMap { state.agents[$0] }
+                return Summary(
+                    id: NativeID.format(conversation.id),
+                    visitor: VisitorRef(id: visitor?.externalID ?? "", name: visitor?.name ?? ""),
+                    assigned_agent: agent.map { NativeWire.UserRef(id: NativeID.format($0.id), username: $0.username, name: $0.displayName) },
+                    last_message: last, unread_count: reader.map { log.unreadCount(for: $0) } ?? 0,
+                    status: NativeWire.status(conversation), created_at: conversation.createdAt.rfc3339)
+            }
+        }
+        return NativeSuccess(
+            ListBody(conversations: summaries, pagination: Pagination(page: page, limit: limit, total: matching.count)))
+    }
+
+    struct CloseRequest: Decodable {
+        var resolution: String?
+    }
+
+    struct Closed: Encodable, Sendable {
+        var id: String
+        var status: String
+        var closed_at: String?
+        var closed_by: String
+    }
+
+    @Sendable func close(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<Closed> {
+        _ = try context.requireStaff()
+        let principal = try context.requirePrincipal()
+        let conversation = try NativeScope.conversation(
+            context.parameters.get("conversation_id"), principal: principal, broker: broker)
+        try await broker.close(conversation.id)
+        let closedBy: String =
+            switch principal {
+            case .agent(let id, _, _, _): NativeID.format(id)
+            default: "site_key"
+            }
+        return NativeSuccess(
+            Closed(
+                id: NativeID.format(conversation.id), status: "closed",
+                closed_at: broker.conversation(conversation.id)?.closedAt?.rfc3339, closed_by: closedBy))
+    }
+
+    struct AssignRequest: Decodable {
+        var agent_id: String
+    }
+
+    struct Assigned: Encodable, Sendable {
+        var id: String
+        var assigned_agent: NativeWire.UserRef?
+        var assigned_at: String
+    }
+
+    @Sendable func assign(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<Assigned> {
+        _ = try context.requireStaff()
+        let principal = try context.requirePrincipal()
+        let conversation = try NativeScope.conversation(
+            context.parameters.get("conversation_id"), principal: principal, broker: broker)
+        let body = try await request.decode(as: AssignRequest.self, context: context)
+        let agent: AgentID = try NativeScope.id(body.agent_id, field: "agent_id")
+        guard broker.agent(agent)?.siteID == conversation.siteID else { throw APIError.notFound("agent") }
+        try await broker.assign(conversation.id, to: agent)
+        return NativeSuccess(
+            Assigned(
+                id: NativeID.format(conversation.id), assigned_agent: Self.agentRef(agent, broker),
+                assigned_at: Timestamp.now().rfc3339))
+    }
+}

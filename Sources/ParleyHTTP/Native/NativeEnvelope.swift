@@ -1,0 +1,70 @@
+import Foundation
+public import Hummingbird
+import Logging
+import ParleyEngine
+import ParleyLog
+
+/// The native dialect's envelope: `{"success": true, "data": …}` or
+/// `{"success": false, "error": {"code", "message"}}`.
+struct NativeSuccess<Payload: Encodable & Sendable>: ResponseEncodable {
+    var success = true
+    var data: Payload
+
+    init(_ data: Payload) { self.data = data }
+}
+
+/// The native error body.
+struct NativeFailure: ResponseEncodable {
+    struct Detail: Codable, Sendable {
+        var code: String
+        var message: String
+    }
+
+    var success = false
+    var error: Detail
+}
+
+extension APIError {
+    /// Any error, as the API reports it. Unknown errors are a 500 (and a bug).
+    static func from(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError: return error
+        case let error as EngineError: return APIError(error)
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return APIError(.notFound, code: "NOT_FOUND", message: "no such route")
+            case .contentTooLarge: return .payloadTooLarge("request body is too large")
+            case .methodNotAllowed: return APIError(.methodNotAllowed, code: "METHOD_NOT_ALLOWED", message: "method not allowed")
+            case .unauthorized: return .unauthorized(error.body ?? "missing or invalid authorization")
+            default:
+                if (400..<500).contains(error.status.code) {
+                    return APIError(error.status, code: "VALIDATION_ERROR", message: error.body ?? error.status.reasonPhrase)
+                }
+            }
+        case let error as LogError:
+            logger.critical("write-ahead log failure while serving", metadata: ["parley.error": "\(error)"])
+            return APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: "the server cannot store writes")
+        default:
+            break
+        }
+        logger.error("unexpected error", metadata: ["parley.error": "\(error)"])
+        return APIError(.internalServerError, code: "SERVER_ERROR", message: "internal server error")
+    }
+}
+
+/// Renders every error of the routes below it in the native envelope.
+public struct NativeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let failure = APIError.from(error, logger: context.logger)
+            var response = try NativeFailure(error: .init(code: failure.code, message: failure.message))
+                .response(from: request, context: context)
+            response.status = failure.status
+            return response
+        }
+    }
+}

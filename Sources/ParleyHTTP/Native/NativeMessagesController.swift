@@ -1,0 +1,120 @@
+import HTTPTypes
+import Hummingbird
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// `/v1/messages` (seed 004 §5). Sending goes through the conversation actor (order,
+/// durability, dedupe by `client_message_id` or the `Idempotency-Key` header); history pages
+/// by message id; reading moves the caller's read cursor.
+struct NativeMessagesController {
+    let broker: Broker
+
+    func register(on group: RouterGroup<ParleyRequestContext>) {
+        group.post("messages", use: send)
+        group.get("messages", use: list)
+        group.post("messages/read", use: markRead)
+    }
+
+    struct SendRequest: Decodable {
+        var conversation_id: String
+        var content: String?
+        var type: String?
+        var file_id: String?
+        var client_message_id: String?
+    }
+
+    @Sendable func send(_ request: Request, context: ParleyRequestContext) async throws -> EditedResponse<NativeSuccess<NativeWire.Message>> {
+        let principal = try context.requirePrincipal()
+        let body = try await request.decode(as: SendRequest.self, context: context)
+        let conversation = try NativeScope.conversation(body.conversation_id, principal: principal, broker: broker)
+        let sender: Sender
+        switch principal {
+        case .visitor(let id, _): sender = .visitor(id)
+        case .agent(let id, _, _, _): sender = broker.agent(id)?.isBot == true ? .bot(id) : .agent(id)
+        case .secretKey: sender = .system
+        case .publicKey: throw APIError.forbidden("a widget key cannot send messages")
+        }
+        let type = try body.type.map { name -> ContentType in
+            guard let type = ContentType(name: name) else { throw APIError.validation("type must be text, file or image") }
+            return type
+        } ?? .text
+        var fileID: UInt64?
+        if type != .text {
+            guard let text = body.file_id, text.hasPrefix("file_"), let id = UInt64(text.dropFirst(5)), id > 0 else {
+                throw APIError.validation("file_id is required for file and image messages")
+            }
+            fileID = id
+        } else if body.content == nil {
+            throw APIError.validation("content is required")
+        }
+        let clientID = body.client_message_id ?? request.headers[.idempotencyKey]
+        let receipt = try await broker.send(
+            MessageDraft(sender: sender, content: body.content ?? "", contentType: type, fileID: fileID, clientMessageID: clientID),
+            to: conversation.id)
+        let wire = broker.store.read { state in
+            state.conversations[conversation.id].map { NativeWire.message(receipt.message, in: $0, state: state) }
+        }
+        guard let wire else { throw APIError.notFound("conversation") }
+        return EditedResponse(status: .created, response: NativeSuccess(wire))
+    }
+
+    struct Page: Encodable, Sendable {
+        var messages: [NativeWire.Message]
+        var has_more: Bool
+    }
+
+    @Sendable func list(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<Page> {
+        let principal = try context.requirePrincipal()
+        let query = request.uri.queryParameters
+        let conversation = try NativeScope.conversation(
+            query["conversation_id"].map(String.init), principal: principal, broker: broker)
+        let limit = try NativeScope.limit(query["limit"].map(String.init), default: 50, max: 100)
+        let page: MessagePage
+        switch (query["before"].map(String.init), query["after"].map(String.init)) {
+        case (let before?, nil): page = .before(try NativeScope.id(before, field: "before"), limit: limit)
+        case (nil, let after?): page = .after(try NativeScope.id(after, field: "after"), limit: limit)
+        case (nil, nil): page = .newest(limit: limit)
+        default: throw APIError.validation("give before or after, not both")
+        }
+        let result = try broker.messages(conversation.id, page: page)
+        let messages = broker.store.read { state in
+            state.conversations[conversation.id].map { log in result.messages.map { NativeWire.message($0, in: log, state: state) } } ?? []
+        }
+        return NativeSuccess(Page(messages: messages, has_more: result.hasMore))
+    }
+
+    struct ReadRequest: Decodable {
+        var conversation_id: String
+        var message_ids: [String]?
+    }
+
+    struct ReadResult: Encodable, Sendable {
+        var marked_count: Int
+        var unread_count: Int
+        var read_through_seq: UInt64
+    }
+
+    /// Moves the caller's cursor to the newest of `message_ids` (all messages when empty).
+    @Sendable func markRead(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<ReadResult> {
+        let principal = try context.requirePrincipal()
+        let body = try await request.decode(as: ReadRequest.self, context: context)
+        let conversation = try NativeScope.conversation(body.conversation_id, principal: principal, broker: broker)
+        guard let reader = NativeScope.participant(principal) else {
+            throw APIError.forbidden("only agents and visitors have read cursors")
+        }
+        let ids: [MessageID] = try (body.message_ids ?? []).map { try NativeScope.id($0, field: "message_ids") }
+        let target: UInt64 = try broker.store.read { state in
+            guard let log = state.conversations[conversation.id] else { throw APIError.notFound("conversation") }
+            if ids.isEmpty { return log.lastSeq }
+            return try ids.map { id in
+                guard let message = log.message(id: id) else { throw APIError.notFound("message") }
+                return message.seq
+            }.max() ?? 0
+        }
+        let before = broker.unreadCount(conversation.id, for: reader) ?? 0
+        let through = try await broker.markRead(conversation.id, reader: reader, through: target)
+        let after = broker.unreadCount(conversation.id, for: reader) ?? 0
+        return NativeSuccess(ReadResult(marked_count: before - after, unread_count: after, read_through_seq: through))
+    }
+}

@@ -1,0 +1,124 @@
+import Hummingbird
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// `/v1/visitors` (seed 004 §3). Registering needs no credentials (the site id is enough,
+/// CONTRACT §7); reading visitors is for the site's staff, and for a visitor reading itself.
+struct NativeVisitorsController {
+    let broker: Broker
+
+    func register(on group: RouterGroup<ParleyRequestContext>) {
+        group.post("visitors", use: create)
+        group.get("visitors/active", use: active)
+        group.get("visitors/:visitor_id", use: get)
+    }
+
+    struct CreateRequest: Decodable {
+        var site_id: String
+        var visitor_id: String
+        var name: String
+        var email: String?
+        var metadata: JSONValue?
+    }
+
+    struct Created: Encodable, Sendable {
+        var id: String
+        var visitor_id: String
+        var name: String
+        var email: String?
+        var session_token: String
+        var created_at: String
+    }
+
+    @Sendable func create(_ request: Request, context: ParleyRequestContext) async throws -> EditedResponse<NativeSuccess<Created>> {
+        let body = try await request.decode(as: CreateRequest.self, context: context)
+        let site: SiteID = try NativeScope.id(body.site_id, field: "site_id")
+        if let principal = context.principal, principal.site != site { throw APIError.notFound("site") }
+        guard broker.site(site) != nil else { throw APIError.notFound("site") }
+        if let metadata = body.metadata, case .object = metadata {} else if body.metadata != nil && body.metadata != .null {
+            throw APIError.validation("metadata must be an object")
+        }
+        let metadata = body.metadata.flatMap { $0 == .null ? nil : $0.text }
+        let (visitor, created) = try await broker.directory.registerVisitor(
+            site: site, externalID: body.visitor_id, name: body.name, email: body.email, metadataJSON: metadata)
+        let token = try await broker.accounts.issueVisitorSession(for: visitor.id)
+        return EditedResponse(
+            status: created ? .created : .ok,
+            response: NativeSuccess(
+                Created(
+                    id: NativeID.format(visitor.id), visitor_id: visitor.externalID, name: visitor.name, email: visitor.email,
+                    session_token: token, created_at: visitor.firstSeenAt.rfc3339)))
+    }
+
+    struct Details: Encodable, Sendable {
+        var id: String
+        var visitor_id: String
+        var name: String
+        var email: String?
+        var metadata: JSONValue?
+        var site_id: String
+        var first_seen: String
+        var last_seen: String
+        var total_conversations: Int
+        var status: String
+    }
+
+    @Sendable func get(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<Details> {
+        let principal = try context.requirePrincipal()
+        let visitor = try NativeScope.visitor(context.parameters.get("visitor_id"), site: principal.site, broker: broker)
+        switch principal {
+        case .agent, .secretKey: break
+        case .visitor(let id, _) where id == visitor.id: break
+        default: throw APIError.notFound("visitor")
+        }
+        if let siteText = request.uri.queryParameters["site_id"].map(String.init) {
+            _ = try NativeScope.site(siteText, principal: principal)
+        }
+        let conversations = broker.store.read { state in
+            (state.conversationsBySite[visitor.siteID] ?? []).filter { state.conversations[$0]?.conversation.visitorID == visitor.id }.count
+        }
+        return NativeSuccess(
+            Details(
+                id: NativeID.format(visitor.id), visitor_id: visitor.externalID, name: visitor.name, email: visitor.email,
+                metadata: visitor.metadataJSON.flatMap(JSONValue.init(text:)), site_id: NativeID.format(visitor.siteID),
+                first_seen: visitor.firstSeenAt.rfc3339, last_seen: visitor.lastSeenAt.rfc3339,
+                total_conversations: conversations, status: "offline"))
+    }
+
+    struct ActiveVisitor: Encodable, Sendable {
+        var id: String
+        var visitor_id: String
+        var name: String
+        var status: String
+        var conversation_id: String
+        var unread_count: Int
+        var last_message_at: String?
+    }
+
+    struct ActiveList: Encodable, Sendable {
+        var visitors: [ActiveVisitor]
+        var total: Int
+    }
+
+    /// Visitors with a conversation that is not closed, newest activity first.
+    @Sendable func active(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<ActiveList> {
+        _ = try context.requireStaff()
+        let principal = try context.requirePrincipal()
+        let site = try NativeScope.site(request.uri.queryParameters["site_id"].map(String.init), principal: principal)
+        let reader = NativeScope.participant(principal)
+        let visitors: [ActiveVisitor] = broker.store.read { state in
+            (state.conversationsBySite[site] ?? []).compactMap { id -> ActiveVisitor? in
+                guard let log = state.conversations[id], log.conversation.closedAt == nil,
+                    state.openConversationByVisitor[log.conversation.visitorID] == id,
+                    let visitor = state.visitors[log.conversation.visitorID]
+                else { return nil }
+                return ActiveVisitor(
+                    id: NativeID.format(visitor.id), visitor_id: visitor.externalID, name: visitor.name, status: "offline",
+                    conversation_id: NativeID.format(id), unread_count: reader.map { log.unreadCount(for: $0) } ?? 0,
+                    last_message_at: log.conversation.lastMessageAt?.rfc3339)
+            }
+        }.sorted { ($0.last_message_at ?? "") > ($1.last_message_at ?? "") }
+        return NativeSuccess(ActiveList(visitors: visitors, total: visitors.count))
+    }
+}
