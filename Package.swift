@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyServer", "ParleyStorage", "ParleySnapshot", "ParleyLog", "ParleyModel", "ParleyEngine",
+                "ParleyServer", "ParleyStorage", "ParleySnapshot", "ParleyLog", "ParleyModel", "ParleyEngine", "ParleyHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

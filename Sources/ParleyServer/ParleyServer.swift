@@ -41,7 +41,7 @@ public struct ParleyServer: Sendable {
         router.add(middleware: NativeErrorMiddleware())
         HealthController(store: store).register(on: router)
         MetricsController(registry: registry).register(on: router)
-        NativeAPI(broker: broker, tokens: tokens).register(on: router)
+        NativeAPI(broker: broker, tokens: tokens, limits: configuration.rateLimits).register(on: router)
         var application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),

@@ -1,4 +1,5 @@
 public import Logging
+public import ParleyHTTP
 public import ParleyLog
 public import ParleyStorage
 
@@ -19,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     public var accessTokenSeconds = 3600
     /// bcrypt cost for new password hashes.
     public var bcryptCost: UInt8 = 12
+    /// Rate limits and login throttling (`--rate-limits off` for load tests).
+    public var rateLimits = RateLimits()
 
     public init() {}
 

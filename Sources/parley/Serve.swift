@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import Metrics
 import ParleyLog
+import ParleyHTTP
 import ParleyServer
 import ParleyStorage
 import Prometheus
@@ -45,6 +46,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "bcrypt cost for new password hashes, 4 to 31 (PARLEY_BCRYPT_COST).")
     var bcryptCost: Int = environment("BCRYPT_COST").flatMap(Int.init) ?? 12
 
+    @Option(help: "on | off: per-principal rate limits and login throttling (PARLEY_RATE_LIMITS); off for load tests.")
+    var rateLimits: String = environment("RATE_LIMITS") ?? "on"
+
     @Option(help: "trace | debug | info | notice | warning | error | critical (PARLEY_LOG_LEVEL).")
     var logLevel: String = environment("LOG_LEVEL") ?? "info"
 
@@ -59,6 +63,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard snapshotsKeep >= 1 else { throw ValidationError("--snapshots-keep must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard ["on", "off"].contains(rateLimits) else { throw ValidationError("--rate-limits must be on or off") }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31") }
         guard accessTokenSeconds >= 60 else { throw ValidationError("--access-token-seconds must be at least 60") }
         if let jwtSecret, jwtSecret.utf8.count < 32 { throw ValidationError("--jwt-secret must be at least 32 bytes") }
@@ -78,6 +83,7 @@ struct Serve: AsyncParsableCommand {
         configuration.jwtSecret = jwtSecret
         configuration.accessTokenSeconds = accessTokenSeconds
         configuration.bcryptCost = UInt8(bcryptCost)
+        configuration.rateLimits.enabled = rateLimits == "on"
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "parley")

@@ -15,7 +15,7 @@ import FoundationNetworking
 
     func start(_ data: String) async throws -> Server {
         let port = ParleyBinary.freePort()
-        let process = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4"])
+        let process = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off"])
         #expect(await ParleyBinary.waitUntilHealthy(port: port))
         return Server(process: process, port: port)
     }

@@ -8,10 +8,13 @@ public struct ParleyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// `nil` for anonymous requests.
     public var principal: Principal?
+    /// The client's IP address ("unknown" when the transport has none, as in router tests).
+    public let clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         principal = nil
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Request bodies are limited to 1 MiB (CONTRACT §4); larger ones are 413.

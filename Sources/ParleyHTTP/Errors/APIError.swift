@@ -7,11 +7,20 @@ public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    /// Seconds after which a retry may succeed (sent as `Retry-After`).
+    public var retryAfterSeconds: Int?
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, retryAfterSeconds: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// 429 with the wait rounded up to whole seconds.
+    public static func rateLimited(retryAfter wait: Duration) -> APIError {
+        let seconds = max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
+        return APIError(.tooManyRequests, code: "RATE_LIMITED", message: "too many requests; retry in \(seconds) s", retryAfterSeconds: seconds)
     }
 
     public static func validation(_ message: String) -> APIError { APIError(.badRequest, code: "VALIDATION_ERROR", message: message) }

@@ -5,10 +5,15 @@ public import ParleyEngine
 public struct NativeAPI: Sendable {
     let broker: Broker
     let tokens: TokenService
+    let limits: RateLimits
+    let loginThrottle: Shared<LoginThrottle>
 
-    public init(broker: Broker, tokens: TokenService) {
+    public init(broker: Broker, tokens: TokenService, limits: RateLimits = RateLimits()) {
         self.broker = broker
         self.tokens = tokens
+        self.limits = limits
+        loginThrottle = Shared(
+            LoginThrottle(perAccount: limits.loginFailuresPerAccount, perAddress: limits.loginFailuresPerAddress, window: limits.loginWindow))
     }
 
     /// Registers the routes. The router should carry a ``NativeErrorMiddleware`` of its own too,
@@ -17,7 +22,9 @@ public struct NativeAPI: Sendable {
         let group = router.group("v1")
             .add(middleware: NativeErrorMiddleware())
             .add(middleware: AuthenticationMiddleware(broker: broker, tokens: tokens))
-        NativeAuthController(broker: broker, tokens: tokens).register(on: group)
+            .add(middleware: RateLimitMiddleware(limits: limits))
+            .add(middleware: IdempotencyMiddleware())
+        NativeAuthController(broker: broker, tokens: tokens, limits: limits, throttle: loginThrottle).register(on: group)
         NativeSitesController(broker: broker).register(on: group)
         NativeVisitorsController(broker: broker).register(on: group)
         NativeConversationsController(broker: broker).register(on: group)

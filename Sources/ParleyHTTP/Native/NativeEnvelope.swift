@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 public import Hummingbird
 import Logging
 import ParleyEngine
@@ -64,6 +65,7 @@ public struct NativeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             var response = try NativeFailure(error: .init(code: failure.code, message: failure.message))
                 .response(from: request, context: context)
             response.status = failure.status
+            if let seconds = failure.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
             return response
         }
     }

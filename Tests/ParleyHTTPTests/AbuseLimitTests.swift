@@ -1,0 +1,117 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import ParleyHTTP
+import ParleyModel
+import Testing
+
+@Suite struct AbuseLimitTests {
+    @Test func messagesPastTheMinuteLimitAre429WithRetryAfter() async throws {
+        try await APIFixture.withAPI { fixture, client in
+            let (site, _) = try await fixture.makeTenant("shop")
+            let (_, session) = try await client.registerVisitor(site: NativeID.format(site.id), id: "v1")
+            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": NativeID.format(site.id)], visitor: session)
+            let conversation = try #require(opened.data["id"] as? String)
+            for index in 1...60 {
+                let sent = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "\(index)"], visitor: session)
+                #expect(sent.status == .created)
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[HTTPField.Name("X-Visitor-Token")!] = session
+            let body = #"{"conversation_id":"\#(conversation)","content":"one too many"}"#
+            try await client.execute(uri: "/v1/messages", method: .post, headers: headers, body: .init(string: body)) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1)
+                #expect(String(buffer: response.body).contains("RATE_LIMITED"))
+            }
+            // Reading is another class and still allowed.
+            #expect(try await client.call(.get, "/v1/messages?conversation_id=\(conversation)", visitor: session).status == .ok)
+        }
+    }
+
+    @Test func repeatedFailedLoginsLockTheAccount() async throws {
+        try await APIFixture.withAPI { fixture, client in
+            _ = try await fixture.makeTenant("shop")
+            for _ in 0..<5 {
+                let failed = try await client.call(.post, "/v1/auth/support/login", json: ["username": "owner-shop", "password": "guess"])
+                #expect(failed.status == .unauthorized)
+            }
+            // Even the right password is refused while the account is locked.
+            let locked = try await client.call(.post, "/v1/auth/support/login", json: ["username": "owner-shop", "password": "correct horse"])
+            #expect(locked.status == .tooManyRequests)
+            #expect(locked.errorCode == "RATE_LIMITED")
+        }
+    }
+
+    @Test func idempotencyKeysReplayOrConflict() async throws {
+        try await APIFixture.withAPI { fixture, client in
+            let (site, _) = try await fixture.makeTenant("shop")
+            let siteID = NativeID.format(site.id)
+            let (token, _) = try await client.login("owner-shop")
+            _ = try await client.registerVisitor(site: siteID, id: "v1")
+            let body: [String: Any] = ["site_id": siteID, "visitor_id": "v1"]
+            let first = try await client.call(.post, "/v1/conversations", json: body, bearer: token, headers: ["Idempotency-Key": "open-1"])
+            let again = try await client.call(.post, "/v1/conversations", json: body, bearer: token, headers: ["Idempotency-Key": "open-1"])
+            #expect(first.status == .created)
+            #expect(again.status == .created)
+            #expect(again.data["id"] as? String == first.data["id"] as? String)
+            var other = body
+            other["subject"] = "different"
+            let conflict = try await client.call(.post, "/v1/conversations", json: other, bearer: token, headers: ["Idempotency-Key": "open-1"])
+            #expect(conflict.status == .conflict)
+            let fresh = try await client.call(.post, "/v1/conversations", json: body, bearer: token, headers: ["Idempotency-Key": "open-2"])
+            #expect(fresh.data["id"] as? String != first.data["id"] as? String)
+            let listed = try await client.call(.get, "/v1/conversations?site_id=\(siteID)", bearer: token)
+            #expect((listed.data["pagination"] as? [String: Any])?["total"] as? Int == 2)
+            let tooLong = try await client.call(
+                .post, "/v1/conversations", json: body, bearer: token, headers: ["Idempotency-Key": String(repeating: "k", count: 256)])
+            #expect(tooLong.status == .badRequest)
+        }
+    }
+}
+
+@Suite struct LimitStateMachineTests {
+    @Test func tokenBucketsRefillOverTime() {
+        var buckets = TokenBuckets()
+        let t0 = ContinuousClock.now
+        for _ in 0..<10 { #expect(buckets.take("k", perMinute: 10, now: t0) == nil) }
+        let wait = buckets.take("k", perMinute: 10, now: t0)
+        #expect(wait != nil && wait! <= .seconds(6) && wait! > .seconds(5))
+        #expect(buckets.take("k", perMinute: 10, now: t0 + .seconds(6)) == nil)
+        #expect(buckets.take("other", perMinute: 10, now: t0) == nil)
+    }
+
+    @Test func loginThrottleCountsPerAccountAndAddress() {
+        var throttle = LoginThrottle(perAccount: 3, perAddress: 5, window: .seconds(60))
+        let t0 = ContinuousClock.now
+        for index in 0..<3 { throttle.failed(account: "a", address: "1.1.1.1", now: t0 + .seconds(index)) }
+        #expect(throttle.check(account: "a", address: "9.9.9.9", now: t0 + .seconds(3)) == .seconds(57))
+        #expect(throttle.check(account: "b", address: "1.1.1.1", now: t0 + .seconds(3)) == nil)
+        for _ in 0..<2 { throttle.failed(account: "c", address: "1.1.1.1", now: t0 + .seconds(4)) }
+        #expect(throttle.check(account: "d", address: "1.1.1.1", now: t0 + .seconds(5)) != nil)
+        #expect(throttle.check(account: "a", address: "9.9.9.9", now: t0 + .seconds(61)) == nil)
+        throttle.failed(account: "e", address: "2.2.2.2", now: t0)
+        throttle.succeeded(account: "e")
+        #expect(throttle.check(account: "e", address: "3.3.3.3", now: t0) == nil)
+    }
+
+    @Test func idempotencyTableDecisions() {
+        var table = IdempotencyTable<Int>(lifetime: .seconds(10), capacity: 2)
+        let t0 = ContinuousClock.now
+        guard case .proceed = table.begin(key: "a", bodyHash: "h", now: t0) else { Issue.record("first use"); return }
+        guard case .conflict = table.begin(key: "a", bodyHash: "h", now: t0) else { Issue.record("in flight"); return }
+        table.finish(key: "a", response: 201, now: t0)
+        guard case .replay(201) = table.begin(key: "a", bodyHash: "h", now: t0 + .seconds(1)) else { Issue.record("replay"); return }
+        guard case .conflict = table.begin(key: "a", bodyHash: "other", now: t0 + .seconds(1)) else { Issue.record("body"); return }
+        guard case .proceed = table.begin(key: "a", bodyHash: "h", now: t0 + .seconds(11)) else { Issue.record("expiry"); return }
+        table.abandon(key: "a")
+        guard case .proceed = table.begin(key: "a", bodyHash: "h", now: t0 + .seconds(11)) else { Issue.record("abandon"); return }
+        for key in ["x", "y", "z"] {
+            _ = table.begin(key: key, bodyHash: "h", now: t0 + .seconds(12))
+            table.finish(key: key, response: 200, now: t0 + .seconds(12))
+        }
+        #expect(table.count <= 3)
+    }
+}
