@@ -256,3 +256,56 @@ final class RecordingSubscriber: BrokerSubscriber {
         #expect(state.nextDeadline == nil)
     }
 }
+
+@Suite struct AnalyticsTests {
+    @Test func responseAndResolutionTimesComeFromTheHistory() throws {
+        let t0 = Timestamp(milliseconds: 1_705_737_600_000)  // 2024-01-20T08:00:00Z
+        func at(_ seconds: Int64) -> Timestamp { Timestamp(milliseconds: t0.milliseconds + seconds * 1000) }
+        var state = ParleyState()
+        var lsn: UInt64 = 0
+        func apply(_ event: Event) throws {
+            lsn += 1
+            try state.apply(event, lsn: lsn)
+        }
+        let site = SiteID(1)
+        let alice = AgentID(1)
+        let bob = AgentID(2)
+        try apply(.siteCreated(Site(id: site, name: "S", domain: "", publicKey: "pk", secretKey: "sk", createdAt: t0)))
+        for agent in [alice, bob] {
+            try apply(.agentCreated(Agent(id: agent, siteID: site, username: "a\(agent.rawValue)", email: "a\(agent.rawValue)@x.io", displayName: "", role: .agent, passwordHash: "", createdAt: t0)))
+        }
+        try apply(.visitorRegistered(Visitor(id: VisitorID(1), siteID: site, externalID: "v", name: "V", firstSeenAt: t0, lastSeenAt: t0)))
+        try apply(.conversationOpened(Conversation(id: ConversationID(1), siteID: site, visitorID: VisitorID(1), createdAt: at(0))))
+        try apply(.conversationOpened(Conversation(id: ConversationID(2), siteID: site, visitorID: VisitorID(1), createdAt: at(3600))))
+        var messageID: UInt64 = 0
+        func say(_ conversation: UInt64, _ seq: UInt64, _ sender: Sender, _ second: Int64) throws {
+            messageID += 1
+            try apply(.messageAppended(Message(id: MessageID(messageID), conversationID: ConversationID(conversation), seq: seq, sender: sender, content: "x", createdAt: at(second))))
+        }
+        // Conversation 1: visitor at 0 and 10, alice answers at 40 (40 s); visitor at 100, bob at 110 (10 s).
+        try say(1, 1, .visitor(VisitorID(1)), 0)
+        try say(1, 2, .visitor(VisitorID(1)), 10)
+        try say(1, 3, .agent(alice), 40)
+        try say(1, 4, .visitor(VisitorID(1)), 100)
+        try say(1, 5, .agent(bob), 110)
+        try apply(.conversationClosed(ConversationID(1), at: at(600)))
+        let period = try #require(Analytics.Period(name: "month", now: at(7200)))
+        let analytics = Analytics(state: state, site: site)
+        let dashboard = analytics.dashboard(period)
+        #expect(dashboard.totalConversations == 2)
+        #expect(dashboard.activeConversations == 1)
+        #expect(dashboard.messagesSent == 5)
+        #expect(dashboard.averageResponseSeconds == 25)
+        #expect(dashboard.averageResolutionSeconds == 600)
+        #expect(dashboard.conversationsByHour.map(\.hour) == [8, 9])
+        let alicePerformance = analytics.performance(of: alice, period)
+        #expect(alicePerformance.conversationsHandled == 1)
+        #expect(alicePerformance.messagesSent == 1)
+        #expect(alicePerformance.averageResponseSeconds == 40)
+        #expect(alicePerformance.averageResolutionSeconds == 600)
+        #expect(analytics.performance(of: bob, period).averageResponseSeconds == 10)
+        #expect(Analytics.Period(name: "year") == nil)
+        // "today" starts at midnight UTC.
+        #expect(Analytics.Period(name: "today", now: at(7200))?.start.rfc3339 == "2024-01-20T00:00:00.000Z")
+    }
+}

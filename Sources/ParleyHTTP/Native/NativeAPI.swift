@@ -29,5 +29,7 @@ public struct NativeAPI: Sendable {
         NativeVisitorsController(broker: broker).register(on: group)
         NativeConversationsController(broker: broker).register(on: group)
         NativeMessagesController(broker: broker).register(on: group)
+        NativeAgentsController(broker: broker).register(on: group)
+        NativeAnalyticsController(broker: broker).register(on: group)
     }
 }

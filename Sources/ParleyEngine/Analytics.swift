@@ -1,0 +1,135 @@
+public import ParleyModel
+
+/// Statistics computed from the event history in the state (nothing is counted separately,
+/// so they are right after any restart or restore). A plain computation over a state.
+public struct Analytics {
+    /// A half-open time range `[start, end)`.
+    public struct Period: Sendable, Hashable {
+        public var start: Timestamp
+        public var end: Timestamp
+
+        /// `today` (since 00:00 UTC), `week` (the last 7 days) or `month` (the last 30 days).
+        public init?(name: String, now: Timestamp = .now()) {
+            let day: Int64 = 86_400_000
+            switch name {
+            case "today": start = Timestamp(milliseconds: now.milliseconds - now.milliseconds % day)
+            case "week": start = Timestamp(milliseconds: now.milliseconds - 7 * day)
+            case "month": start = Timestamp(milliseconds: now.milliseconds - 30 * day)
+            default: return nil
+            }
+            end = Timestamp(milliseconds: now.milliseconds + 1)
+        }
+
+        public func contains(_ time: Timestamp) -> Bool { time >= start && time < end }
+    }
+
+    public struct Dashboard: Sendable, Hashable {
+        /// Conversations opened in the period.
+        public var totalConversations: Int
+        /// Conversations not closed, now.
+        public var activeConversations: Int
+        /// Messages written in the period (all senders).
+        public var messagesSent: Int
+        /// Mean seconds from a visitor's first unanswered message to the next agent reply, over
+        /// replies in the period; `nil` without any.
+        public var averageResponseSeconds: Int?
+        /// Mean seconds from opening to closing, over conversations closed in the period.
+        public var averageResolutionSeconds: Int?
+        /// Conversations opened in the period per UTC hour of day (hours with none left out).
+        public var conversationsByHour: [(hour: Int, count: Int)]
+
+        public static func == (lhs: Dashboard, rhs: Dashboard) -> Bool {
+            lhs.totalConversations == rhs.totalConversations && lhs.activeConversations == rhs.activeConversations
+                && lhs.messagesSent == rhs.messagesSent && lhs.averageResponseSeconds == rhs.averageResponseSeconds
+                && lhs.averageResolutionSeconds == rhs.averageResolutionSeconds
+                && lhs.conversationsByHour.map(\.hour) == rhs.conversationsByHour.map(\.hour)
+                && lhs.conversationsByHour.map(\.count) == rhs.conversationsByHour.map(\.count)
+        }
+
+        public func hash(into hasher: inout Hasher) { hasher.combine(totalConversations) }
+    }
+
+    public struct AgentPerformance: Sendable, Hashable {
+        /// Conversations in which the agent wrote during the period.
+        public var conversationsHandled: Int
+        public var messagesSent: Int
+        /// As for the dashboard, counting only this agent's replies.
+        public var averageResponseSeconds: Int?
+        /// Over conversations the agent handled that closed in the period.
+        public var averageResolutionSeconds: Int?
+    }
+
+    let logs: [ConversationLog]
+
+    /// The conversations of `site` in `state`.
+    public init(state: borrowing ParleyState, site: SiteID) {
+        logs = (state.conversationsBySite[site] ?? []).compactMap { state.conversations[$0] }
+    }
+
+    public func dashboard(_ period: Period) -> Dashboard {
+        var byHour: [Int: Int] = [:]
+        var total = 0
+        for log in logs where period.contains(log.conversation.createdAt) {
+            total += 1
+            byHour[Int((log.conversation.createdAt.milliseconds / 3_600_000) % 24), default: 0] += 1
+        }
+        let responses = logs.flatMap { Self.responseTimes(in: $0, period: period, by: nil) }
+        let resolutions = logs.compactMap { Self.resolutionSeconds($0, period: period) }
+        return Dashboard(
+            totalConversations: total, activeConversations: logs.filter { $0.conversation.closedAt == nil }.count,
+            messagesSent: logs.reduce(0) { $0 + $1.messages.filter { period.contains($0.createdAt) }.count },
+            averageResponseSeconds: Self.mean(responses), averageResolutionSeconds: Self.mean(resolutions),
+            conversationsByHour: byHour.sorted { $0.key < $1.key }.map { (hour: $0.key, count: $0.value) })
+    }
+
+    public func performance(of agent: AgentID, _ period: Period) -> AgentPerformance {
+        let handled = logs.filter { log in
+            log.messages.contains { Self.isAgent($0.sender, agent) && period.contains($0.createdAt) }
+        }
+        let sent = logs.reduce(0) { total, log in
+            total + log.messages.filter { Self.isAgent($0.sender, agent) && period.contains($0.createdAt) }.count
+        }
+        return AgentPerformance(
+            conversationsHandled: handled.count, messagesSent: sent,
+            averageResponseSeconds: Self.mean(logs.flatMap { Self.responseTimes(in: $0, period: period, by: agent) }),
+            averageResolutionSeconds: Self.mean(handled.compactMap { Self.resolutionSeconds($0, period: period) }))
+    }
+
+    static func isAgent(_ sender: Sender, _ agent: AgentID?) -> Bool {
+        switch sender {
+        case .agent(let id), .bot(let id): agent == nil || id == agent
+        case .visitor, .system: false
+        }
+    }
+
+    /// Seconds between each visitor turn's first message and the agent reply that ends it.
+    static func responseTimes(in log: ConversationLog, period: Period, by agent: AgentID?) -> [Int64] {
+        var waitingSince: Timestamp?
+        var times: [Int64] = []
+        for message in log.messages {
+            switch message.sender {
+            case .visitor:
+                if waitingSince == nil { waitingSince = message.createdAt }
+            case .agent, .bot:
+                if let since = waitingSince {
+                    if isAgent(message.sender, agent) && period.contains(message.createdAt) {
+                        times.append((message.createdAt.milliseconds - since.milliseconds) / 1000)
+                    }
+                    waitingSince = nil
+                }
+            case .system:
+                break
+            }
+        }
+        return times
+    }
+
+    static func resolutionSeconds(_ log: ConversationLog, period: Period) -> Int64? {
+        guard let closed = log.conversation.closedAt, period.contains(closed) else { return nil }
+        return (closed.milliseconds - log.conversation.createdAt.milliseconds) / 1000
+    }
+
+    static func mean(_ values: [Int64]) -> Int? {
+        values.isEmpty ? nil : Int(values.reduce(0, +) / Int64(values.count))
+    }
+}

@@ -1,0 +1,77 @@
+import Hummingbird
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// `/v1/analytics` (seed 004 §11), computed from the history. Times are seconds; a figure
+/// without data (no replies yet; `customer_satisfaction`, as Parley collects no ratings) is
+/// left out of the object.
+struct NativeAnalyticsController {
+    let broker: Broker
+
+    func register(on group: RouterGroup<ParleyRequestContext>) {
+        group.get("analytics/dashboard", use: dashboard)
+        group.get("analytics/agents/:agent_id", use: agent)
+    }
+
+    func period(_ request: Request) throws -> Analytics.Period {
+        let name = request.uri.queryParameters["period"].map(String.init) ?? "today"
+        guard let period = Analytics.Period(name: name) else { throw APIError.validation("period must be today, week or month") }
+        return period
+    }
+
+    struct HourCount: Encodable, Sendable {
+        var hour: Int
+        var count: Int
+    }
+
+    struct DashboardBody: Encodable, Sendable {
+        var period: String
+        var total_conversations: Int
+        var active_conversations: Int
+        var messages_sent: Int
+        var average_response_time: Int?
+        var average_resolution_time: Int?
+        var customer_satisfaction: Double?
+        var conversations_by_hour: [HourCount]
+    }
+
+    @Sendable func dashboard(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<DashboardBody> {
+        _ = try context.requireStaff()
+        let principal = try context.requirePrincipal()
+        let site = try NativeScope.site(request.uri.queryParameters["site_id"].map(String.init), principal: principal)
+        let period = try period(request)
+        let stats = broker.store.read { Analytics(state: $0, site: site).dashboard(period) }
+        return NativeSuccess(
+            DashboardBody(
+                period: request.uri.queryParameters["period"].map(String.init) ?? "today",
+                total_conversations: stats.totalConversations, active_conversations: stats.activeConversations,
+                messages_sent: stats.messagesSent, average_response_time: stats.averageResponseSeconds,
+                average_resolution_time: stats.averageResolutionSeconds, customer_satisfaction: nil,
+                conversations_by_hour: stats.conversationsByHour.map { HourCount(hour: $0.hour, count: $0.count) }))
+    }
+
+    struct AgentBody: Encodable, Sendable {
+        var agent_id: String
+        var period: String
+        var conversations_handled: Int
+        var messages_sent: Int
+        var average_response_time: Int?
+        var average_resolution_time: Int?
+        var customer_satisfaction: Double?
+    }
+
+    @Sendable func agent(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<AgentBody> {
+        let site = try context.requireStaff()
+        let agent: AgentID = try NativeScope.id(context.parameters.get("agent_id"), field: "agent_id")
+        guard broker.agent(agent)?.siteID == site else { throw APIError.notFound("agent") }
+        let period = try period(request)
+        let stats = broker.store.read { Analytics(state: $0, site: site).performance(of: agent, period) }
+        return NativeSuccess(
+            AgentBody(
+                agent_id: NativeID.format(agent), period: request.uri.queryParameters["period"].map(String.init) ?? "today",
+                conversations_handled: stats.conversationsHandled, messages_sent: stats.messagesSent,
+                average_response_time: stats.averageResponseSeconds, average_resolution_time: stats.averageResolutionSeconds,
+                customer_satisfaction: nil))
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import HTTPTypes
+import ParleyEngine
+import ParleyModel
+import ParleyServer
+import Testing
+
+@Suite struct NativeAgentsTests {
+    @Test func agentsStatusTypingAndAnalytics() async throws {
+        try await APIFixture.withAPI { fixture, client in
+            let (site, owner) = try await fixture.makeTenant("shop")
+            let siteID = NativeID.format(site.id)
+            _ = try await fixture.server.broker.directory.createAgent(
+                site: site.id, username: "bob", email: "bob@shop.example", password: "correct horse", role: .agent)
+            let (token, _) = try await client.login("owner-shop")
+            let (_, session) = try await client.registerVisitor(site: siteID, id: "v1")
+            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": siteID], visitor: session)
+            let conversation = try #require(opened.data["id"] as? String)
+            _ = try await client.call(.patch, "/v1/conversations/\(conversation)/assign", json: ["agent_id": NativeID.format(owner.id)], bearer: token)
+
+            let status = try await client.call(.patch, "/v1/agents/status", json: ["status": "away"], bearer: token)
+            #expect(status.data["status"] as? String == "away")
+            #expect(try await client.call(.patch, "/v1/agents/status", json: ["status": "sleeping"], bearer: token).status == .badRequest)
+            #expect(try await client.call(.patch, "/v1/agents/status", json: ["status": "online"], visitor: session).status == .forbidden)
+
+            let online = try await client.call(.get, "/v1/agents?site_id=\(siteID)&status=online", bearer: token)
+            let agents = try #require(online.data["agents"] as? [[String: Any]])
+            #expect(agents.map { $0["username"] as? String } == ["owner-shop"])
+            #expect(agents.first?["active_conversations"] as? Int == 1)
+            let offline = try await client.call(.get, "/v1/agents?site_id=\(siteID)&status=offline", bearer: token)
+            #expect((offline.data["agents"] as? [[String: Any]])?.map { $0["username"] as? String } == ["bob"])
+            #expect(try await client.call(.get, "/v1/agents?site_id=\(siteID)", visitor: session).status == .forbidden)
+
+            let typing = try await client.call(.post, "/v1/typing", json: ["conversation_id": conversation, "is_typing": true], visitor: session)
+            #expect(typing.status == .ok)
+            #expect(typing.success)
+            #expect(try await client.call(.post, "/v1/typing", json: ["conversation_id": conversation], visitor: session).status == .badRequest)
+            #expect(try await client.call(.post, "/v1/typing", json: ["conversation_id": "conv_999", "is_typing": true], visitor: session).status == .notFound)
+
+            _ = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "help"], visitor: session)
+            _ = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "sure"], bearer: token)
+            let dashboard = try await client.call(.get, "/v1/analytics/dashboard?site_id=\(siteID)&period=week", bearer: token)
+            #expect(dashboard.data["total_conversations"] as? Int == 1)
+            #expect(dashboard.data["messages_sent"] as? Int == 2)
+            #expect(dashboard.data["average_response_time"] as? Int != nil)
+            let performance = try await client.call(.get, "/v1/analytics/agents/\(NativeID.format(owner.id))", bearer: token)
+            #expect(performance.data["messages_sent"] as? Int == 1)
+            #expect(try await client.call(.get, "/v1/analytics/dashboard?site_id=\(siteID)&period=decade", bearer: token).status == .badRequest)
+            let (rival, _) = try await fixture.makeTenant("rival")
+            _ = rival
+            let (rivalToken, _) = try await client.login("owner-rival")
+            #expect(try await client.call(.get, "/v1/analytics/agents/\(NativeID.format(owner.id))", bearer: rivalToken).status == .notFound)
+            #expect(try await client.call(.get, "/v1/analytics/dashboard?site_id=\(siteID)", bearer: rivalToken).status == .notFound)
+        }
+    }
+}
