@@ -136,6 +136,23 @@ public final class Broker: Sendable {
         store.read { $0.conversations[conversation]?.unreadCount(for: reader) }
     }
 
+    /// An agent's notifications, newest first.
+    public func notifications(for agent: AgentID, unreadOnly: Bool, limit: Int) -> (items: [AgentNotification], unread: Int) {
+        store.read { state in
+            let all = state.notifications[agent] ?? []
+            let items = all.reversed().filter { !unreadOnly || !$0.read }.prefix(max(0, limit))
+            return (Array(items), all.filter { !$0.read }.count)
+        }
+    }
+
+    /// Marks the given notifications (all, when empty) read; returns how many changed.
+    public func markNotificationsRead(for agent: AgentID, ids: [UInt64]) async throws -> Int {
+        let before = notifications(for: agent, unreadOnly: true, limit: Int.max).unread
+        guard before > 0 else { return 0 }
+        try await store.commit(.notificationsRead(agent, ids: ids, at: .now()))
+        return before - notifications(for: agent, unreadOnly: true, limit: Int.max).unread
+    }
+
     public func site(_ id: SiteID) -> Site? { store.read { $0.sites[id] } }
     public func agent(_ id: AgentID) -> Agent? { store.read { $0.agents[id] } }
     public func visitor(_ id: VisitorID) -> Visitor? { store.read { $0.visitors[id] } }

@@ -89,6 +89,16 @@ extension BinaryWriter {
         write(token.spentAt)
     }
 
+    public mutating func write(_ notification: AgentNotification) {
+        write(notification.id)
+        write(notification.agentID)
+        write(notification.kind.rawValue)
+        write(notification.conversationID)
+        write(notification.messageID)
+        write(notification.createdAt)
+        write(notification.read)
+    }
+
     /// A message inside its conversation: the conversation id is implied by the context.
     public mutating func write(_ message: Message, includingConversation: Bool) {
         write(message.id)
@@ -174,6 +184,13 @@ extension BinaryReader {
         RefreshToken(
             tokenHash: try readString(), family: try readUInt64(), agentID: try readID(), issuedAt: try readTimestamp(),
             expiresAt: try readTimestamp(), spentAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() })
+    }
+
+    public mutating func readNotification() throws(CodecError) -> AgentNotification {
+        AgentNotification(
+            id: try readUInt64(), agentID: try readID(), kind: try readEnum(AgentNotification.Kind.self),
+            conversationID: try readID(), messageID: try readOptional { (r) throws(CodecError) in try r.readID() },
+            createdAt: try readTimestamp(), read: try readBool())
     }
 
     public mutating func readOptionalString() throws(CodecError) -> String? {

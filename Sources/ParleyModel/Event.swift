@@ -24,6 +24,8 @@ public enum Event: Hashable, Sendable {
     case refreshFamilyRevoked(family: UInt64, at: Timestamp)
     /// A visitor got a session token (only its SHA-256 is kept).
     case visitorSessionIssued(VisitorID, tokenHash: String, at: Timestamp)
+    /// An agent read notifications: these ids, or all of them when empty (codec version 3).
+    case notificationsRead(AgentID, ids: [UInt64], at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -42,6 +44,7 @@ public enum Event: Hashable, Sendable {
         case .refreshTokenSpent: .refreshTokenSpent
         case .refreshFamilyRevoked: .refreshFamilyRevoked
         case .visitorSessionIssued: .visitorSessionIssued
+        case .notificationsRead: .notificationsRead
         }
     }
 }
@@ -62,6 +65,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case refreshTokenSpent = 12
     case refreshFamilyRevoked = 13
     case visitorSessionIssued = 14
+    case notificationsRead = 15
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -80,6 +84,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .refreshTokenSpent: "refresh_token_spent"
         case .refreshFamilyRevoked: "refresh_family_revoked"
         case .visitorSessionIssued: "visitor_session_issued"
+        case .notificationsRead: "notifications_read"
         }
     }
 }
@@ -102,6 +107,7 @@ extension Event {
         case .refreshTokenSpent(_, let at): at
         case .refreshFamilyRevoked(_, let at): at
         case .visitorSessionIssued(_, _, let at): at
+        case .notificationsRead(_, _, let at): at
         }
     }
 }

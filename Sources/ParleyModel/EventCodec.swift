@@ -4,8 +4,9 @@
 /// record type it does not know and a version newer than ``currentVersion`` with a clean error.
 public enum EventCodec {
     /// The version this build writes. Version 1 is the first; version 2 added record types
-    /// 11–14 (tokens and sessions) and the snapshot body's token section.
-    public static let currentVersion: UInt8 = 2
+    /// 11–14 (tokens and sessions) and the snapshot body's token section; version 3 added
+    /// record type 15 (notifications read) and the snapshot body's notification section.
+    public static let currentVersion: UInt8 = 3
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -55,6 +56,11 @@ public enum EventCodec {
             writer.write(visitor)
             writer.write(hash)
             writer.write(at)
+        case .notificationsRead(let agent, let ids, let at):
+            writer.write(agent)
+            writer.write(UInt64(ids.count))
+            for id in ids { writer.write(id) }
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -103,6 +109,11 @@ public enum EventCodec {
             event = .refreshFamilyRevoked(family: try reader.readUInt64(), at: try reader.readTimestamp())
         case .visitorSessionIssued:
             event = .visitorSessionIssued(try reader.readID(), tokenHash: try reader.readString(), at: try reader.readTimestamp())
+        case .notificationsRead:
+            let agent: AgentID = try reader.readID()
+            var ids: [UInt64] = []
+            for _ in 0..<(try reader.readCount()) { ids.append(try reader.readUInt64()) }
+            event = .notificationsRead(agent, ids: ids, at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

@@ -7,6 +7,8 @@ public struct IDWatermarks: Hashable, Sendable {
     public var message: UInt64 = 0
     /// Refresh-token families.
     public var tokenFamily: UInt64 = 0
+    /// Agent notifications (made by the state machine itself).
+    public var notification: UInt64 = 0
 
     public init() {}
 
@@ -18,6 +20,7 @@ public struct IDWatermarks: Hashable, Sendable {
         case .visitor: visitor = max(visitor, id)
         case .conversation: conversation = max(conversation, id)
         case .message: message = max(message, id)
+        case .notification: notification = max(notification, id)
         default: break
         }
     }

@@ -26,6 +26,9 @@ public struct ParleyState: Sendable {
     public private(set) var revokedTokenFamilies: Set<UInt64> = []
     /// Visitor session-token hash → visitor.
     public private(set) var visitorSessions: [String: VisitorID] = [:]
+    /// Each agent's notifications, oldest first (at most ``notificationsKept`` per agent).
+    public private(set) var notifications: [AgentID: [AgentNotification]] = [:]
+    public static let notificationsKept = 1000
 
     public init() {}
 
@@ -77,10 +80,16 @@ public struct ParleyState: Sendable {
                 throw .unknown("visitor", conversation.visitorID.rawValue, lsn: lsn)
             }
             insert(ConversationLog(conversation: conversation, lastLSN: lsn))
-        case .conversationAssigned(let id, let agent, _):
-            return try updateConversation(id, lsn: lsn) { log in
+            // In id order: replay must hand out the same notification ids as the live run.
+            for agent in agents.values.filter({ $0.siteID == conversation.siteID && !$0.isBot }).sorted(by: { $0.id < $1.id }) {
+                notify(agent.id, .newConversation, conversation.id, at: conversation.createdAt)
+            }
+        case .conversationAssigned(let id, let agent, let at):
+            let applied = try updateConversation(id, lsn: lsn) { log in
                 log.conversation.assignedAgentID = agent
             }
+            if applied, let agent { notify(agent, .assigned, id, at: at) }
+            return applied
         case .conversationClosed(let id, let at):
             let applied = try updateConversation(id, lsn: lsn) { log in
                 log.conversation.closedAt = log.conversation.closedAt ?? at
@@ -102,6 +111,9 @@ public struct ParleyState: Sendable {
             }
             messageCount += 1
             watermarks.observe(.message, message.id.rawValue)
+            if case .visitor = message.sender, let assignee = conversations[message.conversationID]?.conversation.assignedAgentID {
+                notify(assignee, .newMessage, message.conversationID, message: message.id, at: message.createdAt)
+            }
         case .readCursorMoved(let id, let participant, let seq, let at):
             return try updateConversation(id, lsn: lsn) { log in
                 let target = min(seq, log.lastSeq)
@@ -123,6 +135,17 @@ public struct ParleyState: Sendable {
         case .visitorSessionIssued(let visitor, let hash, _):
             guard visitors[visitor] != nil else { throw .unknown("visitor", visitor.rawValue, lsn: lsn) }
             return visitorSessions.updateValue(visitor, forKey: hash) == nil
+        case .notificationsRead(let agent, let ids, _):
+            // Marking read twice changes nothing: idempotent by nature.
+            guard var list = notifications[agent] else { return false }
+            let wanted = Set(ids)
+            var changed = false
+            for index in list.indices where !list[index].read && (wanted.isEmpty || wanted.contains(list[index].id)) {
+                list[index].read = true
+                changed = true
+            }
+            notifications[agent] = list
+            return changed
         }
         return true
     }
@@ -136,6 +159,20 @@ public struct ParleyState: Sendable {
         change(&conversations[id]!)
         conversations[id]!.lastLSN = lsn
         return true
+    }
+
+    private mutating func notify(
+        _ agent: AgentID, _ kind: AgentNotification.Kind, _ conversation: ConversationID, message: MessageID? = nil,
+        at: Timestamp
+    ) {
+        watermarks.notification += 1
+        var list = notifications[agent] ?? []
+        list.append(
+            AgentNotification(
+                id: watermarks.notification, agentID: agent, kind: kind, conversationID: conversation, messageID: message,
+                createdAt: at))
+        if list.count > Self.notificationsKept { list.removeFirst(list.count - Self.notificationsKept) }
+        notifications[agent] = list
     }
 
     private mutating func insert(_ site: Site) {
@@ -172,6 +209,11 @@ public struct ParleyState: Sendable {
         sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64,
         tokens: TokenTables = TokenTables()
     ) {
+        for notification in tokens.notifications {
+            notifications[notification.agentID, default: []].append(notification)
+            watermarks.notification = max(watermarks.notification, notification.id)
+        }
+        watermarks.notification = max(watermarks.notification, tokens.notificationWatermark)
         refreshTokens = Dictionary(tokens.refreshTokens.map { ($0.tokenHash, $0) }, uniquingKeysWith: { $1 })
         revokedTokenFamilies = tokens.revokedFamilies
         visitorSessions = tokens.visitorSessions
@@ -187,6 +229,15 @@ public struct ParleyState: Sendable {
         self.appliedLSN = appliedLSN
     }
 
+    /// This state as a snapshot written before codec version 3 restores it: without
+    /// notifications (they are derived data that older versions did not keep).
+    public func withoutNotifications() -> ParleyState {
+        var copy = self
+        copy.notifications = [:]
+        copy.watermarks.notification = 0
+        return copy
+    }
+
     /// Entity counts, as the snapshot header records them.
     public var counts: EntityCounts {
         EntityCounts(
@@ -196,11 +247,15 @@ public struct ParleyState: Sendable {
     }
 }
 
-/// The token section of a snapshot.
+/// The token and notification sections of a snapshot (body versions 2 and 3).
 public struct TokenTables: Sendable {
     public var refreshTokens: [RefreshToken] = []
     public var revokedFamilies: Set<UInt64> = []
     public var visitorSessions: [String: VisitorID] = [:]
+    /// Every agent's notifications, oldest first per agent.
+    public var notifications: [AgentNotification] = []
+    /// The highest notification id handed out (ids continue above it).
+    public var notificationWatermark: UInt64 = 0
 
     public init(refreshTokens: [RefreshToken] = [], revokedFamilies: Set<UInt64> = [], visitorSessions: [String: VisitorID] = [:]) {
         self.refreshTokens = refreshTokens

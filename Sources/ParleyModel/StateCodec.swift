@@ -4,7 +4,8 @@
 /// agents, visitors, conversations — each a count followed by that many entities, every entity
 /// followed by its `lastLSN`. A conversation carries its messages (without the conversation id)
 /// and its read cursors. Version 2 appends a token section: refresh tokens, revoked families,
-/// visitor sessions (hash → visitor), each a count and its entries in a sorted order.
+/// visitor sessions (hash → visitor), each a count and its entries in a sorted order. Version 3
+/// appends the notification id watermark and every agent's notifications (by agent, oldest first).
 public enum StateCodec {
     public static func encode(_ state: ParleyState) -> [UInt8] {
         var writer = BinaryWriter(capacity: 256 + state.messageCount * 96)
@@ -48,6 +49,10 @@ public enum StateCodec {
             writer.write(hash)
             writer.write(visitor)
         }
+        writer.write(state.watermarks.notification)
+        let notifications = state.notifications.sorted { $0.key < $1.key }.flatMap(\.value)
+        writer.write(UInt64(notifications.count))
+        for notification in notifications { writer.write(notification) }
         return writer.bytes
     }
 
@@ -103,6 +108,10 @@ public enum StateCodec {
                 let hash = try reader.readString()
                 tokens.visitorSessions[hash] = try reader.readID()
             }
+        }
+        if version >= 3 {
+            tokens.notificationWatermark = try reader.readUInt64()
+            for _ in 0..<(try reader.readCount()) { tokens.notifications.append(try reader.readNotification()) }
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         return ParleyState(

@@ -24,7 +24,12 @@ public enum SampleData {
     }
 
     /// One event of every type, in an order that applies cleanly to an empty state.
-    public static var everyEvent: [Event] { version1Events + version2Events }
+    public static var everyEvent: [Event] { version1Events + version2Events + version3Events }
+
+    /// The record types added by codec version 3 (notifications read).
+    public static var version3Events: [Event] {
+        [.notificationsRead(agent.id, ids: [], at: t0)]
+    }
 
     /// The record types added by codec version 2 (tokens and sessions).
     public static var version2Events: [Event] {

@@ -54,3 +54,36 @@ import Testing
         }
     }
 }
+
+@Suite struct NativeNotificationsTests {
+    @Test func conversationsMessagesAndAssignmentsNotifyAgents() async throws {
+        try await APIFixture.withAPI { fixture, client in
+            let (site, owner) = try await fixture.makeTenant("shop")
+            let siteID = NativeID.format(site.id)
+            let (token, _) = try await client.login("owner-shop")
+            let (_, session) = try await client.registerVisitor(site: siteID, id: "v1", name: "John Doe")
+            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": siteID], visitor: session)
+            let conversation = try #require(opened.data["id"] as? String)
+            _ = try await client.call(.patch, "/v1/conversations/\(conversation)/assign", json: ["agent_id": NativeID.format(owner.id)], bearer: token)
+            _ = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "Where is my order?"], visitor: session)
+
+            let listed = try await client.call(.get, "/v1/notifications", bearer: token)
+            let items = try #require(listed.data["notifications"] as? [[String: Any]])
+            #expect(items.map { $0["type"] as? String } == ["new_message", "assigned", "new_conversation"])
+            #expect(listed.data["unread_count"] as? Int == 3)
+            #expect((items.last?["message"] as? String) == "John Doe started a new conversation")
+            #expect((items.first?["data"] as? [String: Any])?["conversation_id"] as? String == conversation)
+            let firstID = try #require(items.first?["id"] as? String)
+
+            let one = try await client.call(.post, "/v1/notifications/read", json: ["notification_ids": [firstID]], bearer: token)
+            #expect(one.data["marked_count"] as? Int == 1)
+            let unread = try await client.call(.get, "/v1/notifications?unread_only=true", bearer: token)
+            #expect((unread.data["notifications"] as? [[String: Any]])?.count == 2)
+            let all = try await client.call(.post, "/v1/notifications/read", json: [:], bearer: token)
+            #expect(all.data["marked_count"] as? Int == 2)
+            #expect(try await client.call(.get, "/v1/notifications", bearer: token).data["unread_count"] as? Int == 0)
+            #expect(try await client.call(.post, "/v1/notifications/read", json: ["notification_ids": ["n1"]], bearer: token).status == .badRequest)
+            #expect(try await client.call(.get, "/v1/notifications", visitor: session).status == .forbidden)
+        }
+    }
+}

@@ -31,5 +31,6 @@ public struct NativeAPI: Sendable {
         NativeMessagesController(broker: broker).register(on: group)
         NativeAgentsController(broker: broker).register(on: group)
         NativeAnalyticsController(broker: broker).register(on: group)
+        NativeNotificationsController(broker: broker).register(on: group)
     }
 }

@@ -1,0 +1,87 @@
+import Hummingbird
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// `/v1/notifications` (seed 004 §9): an agent's notifications, made by the events that matter
+/// to them (new conversation on their site, visitor message in a conversation assigned to them,
+/// assignment), newest first.
+struct NativeNotificationsController {
+    let broker: Broker
+
+    func register(on group: RouterGroup<ParleyRequestContext>) {
+        group.get("notifications", use: list)
+        group.post("notifications/read", use: markRead)
+    }
+
+    struct NotificationBody: Encodable, Sendable {
+        struct Payload: Encodable, Sendable {
+            var conversation_id: String
+            var visitor_name: String?
+            var message_id: String?
+        }
+
+        var id: String
+        var type: String
+        var title: String
+        var message: String
+        var data: Payload
+        var read: Bool
+        var created_at: String
+    }
+
+    struct ListBody: Encodable, Sendable {
+        var notifications: [NotificationBody]
+        var unread_count: Int
+    }
+
+    @Sendable func list(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<ListBody> {
+        let (agent, _, _) = try context.requireAgent()
+        let query = request.uri.queryParameters
+        let limit = try NativeScope.limit(query["limit"].map(String.init), default: 20, max: 100)
+        let unreadOnly = query["unread_only"].map { $0 == "true" || $0 == "1" } ?? false
+        let (items, unread) = broker.notifications(for: agent, unreadOnly: unreadOnly, limit: limit)
+        let bodies: [NotificationBody] = broker.store.read { state in
+            items.map { item in
+                let log = state.conversations[item.conversationID]
+                let visitorName = log.flatMap { state.visitors[$0.conversation.visitorID]?.name }
+                let who = visitorName ?? "A visitor"
+                let (title, text): (String, String) =
+                    switch item.kind {
+                    case .newConversation: ("New conversation", "\(who) started a new conversation")
+                    case .newMessage:
+                        ("New message", "\(who): \(item.messageID.flatMap { log?.message(id: $0)?.content.prefix(140) }.map(String.init) ?? "")")
+                    case .assigned: ("Conversation assigned", "The conversation with \(who) was assigned to you")
+                    }
+                return NotificationBody(
+                    id: NativeID.prefix(.notification) + String(item.id), type: item.kind.name, title: title, message: text,
+                    data: .init(
+                        conversation_id: NativeID.format(item.conversationID), visitor_name: visitorName,
+                        message_id: item.messageID.map(NativeID.format)),
+                    read: item.read, created_at: item.createdAt.rfc3339)
+            }
+        }
+        return NativeSuccess(ListBody(notifications: bodies, unread_count: unread))
+    }
+
+    struct ReadRequest: Decodable {
+        var notification_ids: [String]?
+    }
+
+    struct ReadBody: Encodable, Sendable {
+        var marked_count: Int
+    }
+
+    @Sendable func markRead(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<ReadBody> {
+        let (agent, _, _) = try context.requireAgent()
+        let body = try await request.decode(as: ReadRequest.self, context: context)
+        let prefix = NativeID.prefix(.notification)
+        let ids: [UInt64] = try (body.notification_ids ?? []).map { text in
+            guard text.hasPrefix(prefix), let id = UInt64(text.dropFirst(prefix.count)), id > 0 else {
+                throw APIError.validation("notification_ids must look like \(prefix)123")
+            }
+            return id
+        }
+        return NativeSuccess(ReadBody(marked_count: try await broker.markNotificationsRead(for: agent, ids: ids)))
+    }
+}
