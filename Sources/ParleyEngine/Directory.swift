@@ -62,6 +62,27 @@ public actor Directory {
         return agent
     }
 
+    /// Public sign-up (omni `POST /api/v1/auth/register`): a new site named after the company
+    /// and its owner, whose username is the e-mail. The e-mail must be unused on every site.
+    public func registerAccount(
+        companyName: String, email: String, password: String, displayName: String
+    ) async throws -> (site: Site, owner: Agent) {
+        try Validate.text(companyName, field: "company_name", max: limits.maxNameBytes)
+        try Validate.email(email)
+        let login = email.lowercased()
+        let global = SiteScopedKey(site: SiteID(0), key: login)
+        guard store.read({ $0.agentsByLogin[login]?.isEmpty ?? true }), !reservedLogins.contains(global) else {
+            throw EngineError.conflict("an account with this email already exists")
+        }
+        reservedLogins.insert(global)
+        defer { reservedLogins.remove(global) }
+        let site = try await createSite(name: companyName, domain: "")
+        let owner = try await createAgent(
+            site: site.id, username: email, email: email, password: password, role: .owner,
+            displayName: displayName.isEmpty ? email : displayName)
+        return (site, owner)
+    }
+
     /// Registers a visitor by their client-side id; a known one is updated and returned with
     /// `created == false`.
     public func registerVisitor(

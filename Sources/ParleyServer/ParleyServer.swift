@@ -41,7 +41,9 @@ public struct ParleyServer: Sendable {
         router.add(middleware: NativeErrorMiddleware())
         HealthController(store: store).register(on: router)
         MetricsController(registry: registry).register(on: router)
-        NativeAPI(broker: broker, tokens: tokens, limits: configuration.rateLimits).register(on: router)
+        let loginThrottle = Shared(LoginThrottle(limits: configuration.rateLimits))
+        NativeAPI(broker: broker, tokens: tokens, limits: configuration.rateLimits, loginThrottle: loginThrottle).register(on: router)
+        OmniAPI(broker: broker, tokens: tokens, limits: configuration.rateLimits, loginThrottle: loginThrottle).register(on: router)
         var application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),

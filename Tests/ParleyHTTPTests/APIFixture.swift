@@ -18,8 +18,9 @@ struct APIFixture {
     let server: ParleyServer
     let dataDirectory: String
 
-    static func make() async throws -> APIFixture {
+    static func make(limits: RateLimits = RateLimits()) async throws -> APIFixture {
         var configuration = ServerConfiguration()
+        configuration.rateLimits = limits
         configuration.dataDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("parley-api-\(UUID().uuidString)").path
         configuration.bcryptCost = 4
@@ -35,8 +36,10 @@ struct APIFixture {
     }
 
     /// Runs `body` against the router, then closes the store and removes the directory.
-    static func withAPI(_ body: @Sendable (APIFixture, any TestClientProtocol) async throws -> Void) async throws {
-        let fixture = try await make()
+    static func withAPI(
+        limits: RateLimits = RateLimits(), _ body: @Sendable (APIFixture, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let fixture = try await make(limits: limits)
         defer { fixture.close() }
         try await fixture.server.application.test(.router) { client in try await body(fixture, client) }
     }

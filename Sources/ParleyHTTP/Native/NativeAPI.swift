@@ -8,12 +8,12 @@ public struct NativeAPI: Sendable {
     let limits: RateLimits
     let loginThrottle: Shared<LoginThrottle>
 
-    public init(broker: Broker, tokens: TokenService, limits: RateLimits = RateLimits()) {
+    /// - Parameter loginThrottle: shared with the other dialects' logins (one count per account).
+    public init(broker: Broker, tokens: TokenService, limits: RateLimits = RateLimits(), loginThrottle: Shared<LoginThrottle>? = nil) {
         self.broker = broker
         self.tokens = tokens
         self.limits = limits
-        loginThrottle = Shared(
-            LoginThrottle(perAccount: limits.loginFailuresPerAccount, perAddress: limits.loginFailuresPerAddress, window: limits.loginWindow))
+        self.loginThrottle = loginThrottle ?? Shared(LoginThrottle(limits: limits))
     }
 
     /// Registers the routes. The router should carry a ``NativeErrorMiddleware`` of its own too,

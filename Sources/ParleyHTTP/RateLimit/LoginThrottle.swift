@@ -7,6 +7,11 @@ public struct LoginThrottle: Sendable {
     public let window: Duration
     private var failures: [String: [ContinuousClock.Instant]] = [:]
 
+    /// The thresholds of ``RateLimits``.
+    public init(limits: RateLimits) {
+        self.init(perAccount: limits.loginFailuresPerAccount, perAddress: limits.loginFailuresPerAddress, window: limits.loginWindow)
+    }
+
     public init(perAccount: Int, perAddress: Int, window: Duration) {
         self.perAccount = perAccount
         self.perAddress = perAddress

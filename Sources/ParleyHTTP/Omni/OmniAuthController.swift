@@ -1,0 +1,98 @@
+import Hummingbird
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// `/api/v1/auth/…` of the omni dialect (seed 003): public sign-up, login, refresh, logout.
+/// The tokens are the same as the native dialect's; the owner can log in through every dialect.
+struct OmniAuthController {
+    let broker: Broker
+    let tokens: TokenService
+    let limits: RateLimits
+    let throttle: Shared<LoginThrottle>
+
+    func register(on group: RouterGroup<ParleyRequestContext>) {
+        group.post("auth/register", use: signUp)
+        group.post("auth/login", use: login)
+        group.post("auth/refresh", use: refresh)
+        group.post("auth/logout", use: logout)
+    }
+
+    struct SignUpRequest: Decodable {
+        var email: String
+        var password: String
+        var first_name: String?
+        var last_name: String?
+        var company_name: String
+    }
+
+    /// The token answer (seed 003), plus `site_id` and `user_id` in native form (CONTRACT §7).
+    struct TokenPair: Encodable, Sendable {
+        var access_token: String
+        var refresh_token: String
+        var token_type = "bearer"
+        var expires_in: Int64
+        var site_id: String
+        var user_id: String
+    }
+
+    func pair(for agent: Agent, refreshToken: String) async throws -> TokenPair {
+        let family = broker.store.read { $0.refreshTokens[SecretGenerator.digest(refreshToken)]?.family } ?? 0
+        return TokenPair(
+            access_token: try await tokens.issue(agent: agent.id, site: agent.siteID, family: family),
+            refresh_token: refreshToken, expires_in: tokens.lifetime.components.seconds,
+            site_id: NativeID.format(agent.siteID), user_id: NativeID.format(agent.id))
+    }
+
+    @Sendable func signUp(_ request: Request, context: ParleyRequestContext) async throws -> EditedResponse<OmniData<TokenPair>> {
+        let body = try await request.decode(as: SignUpRequest.self, context: context)
+        let name = [body.first_name, body.last_name].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        let (_, owner) = try await broker.directory.registerAccount(
+            companyName: body.company_name, email: body.email, password: body.password, displayName: name)
+        let refresh = try await broker.accounts.issueRefreshToken(for: owner.id)
+        return EditedResponse(status: .created, response: OmniData(try await pair(for: owner, refreshToken: refresh)))
+    }
+
+    struct LoginRequest: Decodable {
+        var email: String
+        var password: String
+    }
+
+    @Sendable func login(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<TokenPair> {
+        let body = try await request.decode(as: LoginRequest.self, context: context)
+        let account = body.email.lowercased()
+        if limits.enabled, let wait = throttle.withLock({ $0.check(account: account, address: context.clientAddress, now: .now) }) {
+            throw APIError.rateLimited(retryAfter: wait)
+        }
+        guard body.email.utf8.count <= 256, body.password.utf8.count <= 1024,
+            let agent = broker.accounts.authenticate(login: body.email, password: body.password, site: nil)
+        else {
+            throttle.withLock { $0.failed(account: account, address: context.clientAddress, now: .now) }
+            throw APIError.unauthorized("Invalid email or password", code: "INVALID_CREDENTIALS")
+        }
+        throttle.withLock { $0.succeeded(account: account) }
+        return OmniData(try await pair(for: agent, refreshToken: try await broker.accounts.issueRefreshToken(for: agent.id)))
+    }
+
+    struct RefreshRequest: Decodable {
+        var refresh_token: String
+    }
+
+    @Sendable func refresh(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<TokenPair> {
+        let body = try await request.decode(as: RefreshRequest.self, context: context)
+        let (agent, next) = try await broker.accounts.rotate(body.refresh_token)
+        return OmniData(try await pair(for: agent, refreshToken: next))
+    }
+
+    struct LoggedOut: Encodable, Sendable {
+        var logged_out = true
+    }
+
+    @Sendable func logout(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<LoggedOut> {
+        guard case .agent(_, _, _, let family) = try context.requirePrincipal() else {
+            throw APIError.forbidden("logout is for agents")
+        }
+        try await broker.accounts.revoke(family: family)
+        return OmniData(LoggedOut())
+    }
+}
