@@ -5,13 +5,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 BUILD_FLAGS ?=
 
-.PHONY: run test build release bench deps clean-data
+.PHONY: run test build release bench deps deps-test clean-data
 
 # System packages: liblz4 (the CLZ4 system-library target), lz4 (the CLI that tests check the
-# snapshot payload against) and pkg-config. Installed only when missing.
+# snapshot payload against), pkg-config and curl; schemathesis from PyPI for the API fuzz test.
+# Installed only when missing.
+SCHEMATHESIS_VERSION ?= 4.32.5
+
 deps:
 	@missing=""; \
-	for pkg in liblz4-dev lz4 pkg-config; do \
+	for pkg in liblz4-dev lz4 pkg-config curl; do \
 	  dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -19,6 +22,9 @@ deps:
 	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
 	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+deps-test: deps
+	@command -v st >/dev/null 2>&1 || python3 -m pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)"
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -30,8 +36,10 @@ release: deps
 run: release
 	$(SWIFT) run -c release parley serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-test: deps
+# Unit, end-to-end and API property tests (schemathesis against the served OpenAPI document).
+test: deps-test
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	tools/api-fuzz.sh
 	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS)
 
 # Micro benchmarks (ordo-one benchmark, a separate package under Benchmarks/).

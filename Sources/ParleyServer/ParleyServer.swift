@@ -42,7 +42,7 @@ public struct ParleyServer: Sendable {
         HealthController(store: store).register(on: router)
         MetricsController(registry: registry).register(on: router)
         let loginThrottle = Shared(LoginThrottle(limits: configuration.rateLimits))
-        NativeAPI(broker: broker, tokens: tokens, limits: configuration.rateLimits, loginThrottle: loginThrottle).register(on: router)
+        try NativeAPI(broker: broker, tokens: tokens, limits: configuration.rateLimits, loginThrottle: loginThrottle).register(on: router)
         OmniAPI(broker: broker, tokens: tokens, limits: configuration.rateLimits, loginThrottle: loginThrottle).register(on: router)
         var application = Application(
             router: router,

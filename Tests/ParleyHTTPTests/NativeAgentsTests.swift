@@ -87,3 +87,18 @@ import Testing
         }
     }
 }
+
+@Suite struct OpenAPIDocumentTests {
+    @Test func theNativeDocumentIsServedAsJSONAndCoversTheRoutes() async throws {
+        try await APIFixture.withAPI { _, client in
+            let document = try await client.call(.get, "/v1/openapi.json")
+            #expect(document.status == .ok)
+            #expect(document.json["openapi"] as? String == "3.1.0")
+            let paths = try #require(document.json["paths"] as? [String: Any])
+            for path in ["/v1/auth/support/login", "/v1/visitors", "/v1/conversations/{conversation_id}", "/v1/messages",
+                         "/v1/messages/read", "/v1/typing", "/v1/notifications", "/v1/agents", "/v1/analytics/dashboard"] {
+                #expect(paths[path] != nil, "the document lacks \(path)")
+            }
+        }
+    }
+}

@@ -18,7 +18,7 @@ public struct NativeAPI: Sendable {
 
     /// Registers the routes. The router should carry a ``NativeErrorMiddleware`` of its own too,
     /// so that unknown paths get the envelope (other dialects' groups render their own).
-    public func register(on router: Router<ParleyRequestContext>) {
+    public func register(on router: Router<ParleyRequestContext>) throws {
         let group = router.group("v1")
             .add(middleware: NativeErrorMiddleware())
             .add(middleware: AuthenticationMiddleware(broker: broker, tokens: tokens))
@@ -32,5 +32,6 @@ public struct NativeAPI: Sendable {
         NativeAgentsController(broker: broker).register(on: group)
         NativeAnalyticsController(broker: broker).register(on: group)
         NativeNotificationsController(broker: broker).register(on: group)
+        try OpenAPIDocument.native().register(on: group)
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import ParleyEngine
 import ParleyModel
@@ -93,7 +94,7 @@ struct NativeConversationsController {
         let conversation = try NativeScope.conversation(
             context.parameters.get("conversation_id"), principal: principal, broker: broker)
         let query = request.uri.queryParameters
-        let include = query["include_messages"].map { $0 != "false" && $0 != "0" } ?? true
+        let include = try NativeScope.flag(query["include_messages"], name: "include_messages", default: true)
         let limit = try NativeScope.limit(query["messages_limit"].map(String.init), default: 50, max: 100)
         var messages: [NativeWire.Message]?
         var hasMore: Bool?
@@ -205,6 +206,13 @@ struct NativeConversationsController {
         let principal = try context.requirePrincipal()
         let conversation = try NativeScope.conversation(
             context.parameters.get("conversation_id"), principal: principal, broker: broker)
+        // The body is optional, but when there is one it must be right.
+        if request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
+            let body = try await request.decode(as: CloseRequest.self, context: context)
+            if let resolution = body.resolution, resolution.utf8.count > 4096 {
+                throw APIError.validation("resolution is longer than 4096 bytes")
+            }
+        }
         try await broker.close(conversation.id)
         let closedBy: String =
             switch principal {

@@ -39,7 +39,7 @@ struct NativeNotificationsController {
         let (agent, _, _) = try context.requireAgent()
         let query = request.uri.queryParameters
         let limit = try NativeScope.limit(query["limit"].map(String.init), default: 20, max: 100)
-        let unreadOnly = query["unread_only"].map { $0 == "true" || $0 == "1" } ?? false
+        let unreadOnly = try NativeScope.flag(query["unread_only"], name: "unread_only", default: false)
         let (items, unread) = broker.notifications(for: agent, unreadOnly: unreadOnly, limit: limit)
         let bodies: [NotificationBody] = broker.store.read { state in
             items.map { item in

@@ -64,6 +64,16 @@ enum NativeScope {
         }
     }
 
+    /// A strict boolean query value (`true`/`false`/`1`/`0`); `default` when absent.
+    static func flag(_ text: Substring?, name: String, default value: Bool) throws -> Bool {
+        switch text {
+        case nil: return value
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw APIError.validation("\(name) must be true or false")
+        }
+    }
+
     /// A positive page size, at most `max`.
     static func limit(_ text: String?, default value: Int, max: Int) throws -> Int {
         guard let text else { return value }
