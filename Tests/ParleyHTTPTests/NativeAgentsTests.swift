@@ -102,3 +102,32 @@ import Testing
         }
     }
 }
+
+@Suite struct NativeVisitorReadTests {
+    @Test func visitorDetailsAndActiveVisitors() async throws {
+        try await APIFixture.withAPI { fixture, client in
+            let (site, _) = try await fixture.makeTenant("shop")
+            let siteID = NativeID.format(site.id)
+            let (token, _) = try await client.login("owner-shop")
+            let registered = try await client.call(
+                .post, "/v1/visitors", json: ["site_id": siteID, "visitor_id": "v_uuid_1", "name": "John", "metadata": ["page_url": "/p"]])
+            let session = try #require(registered.data["session_token"] as? String)
+            _ = try await client.call(.post, "/v1/conversations", json: ["site_id": siteID], visitor: session)
+
+            let byClientID = try await client.call(.get, "/v1/visitors/v_uuid_1?site_id=\(siteID)", bearer: token)
+            #expect(byClientID.data["id"] as? String == "visitor_1")
+            #expect(byClientID.data["total_conversations"] as? Int == 1)
+            #expect((byClientID.data["metadata"] as? [String: Any])?["page_url"] as? String == "/p")
+            #expect(try await client.call(.get, "/v1/visitors/visitor_1", visitor: session).status == .ok)
+            #expect(try await client.call(.get, "/v1/visitors/nobody", bearer: token).status == .notFound)
+            #expect(try await client.call(.get, "/v1/visitors/v_uuid_1?site_id=site_x", bearer: token).status == .badRequest)
+            #expect(try await client.call(.get, "/v1/visitors/v_uuid_1").status == .unauthorized)
+
+            let active = try await client.call(.get, "/v1/visitors/active?site_id=\(siteID)", bearer: token)
+            #expect(active.data["total"] as? Int == 1)
+            #expect((active.data["visitors"] as? [[String: Any]])?.first?["visitor_id"] as? String == "v_uuid_1")
+            #expect(try await client.call(.get, "/v1/visitors/active", bearer: token).status == .badRequest)
+            #expect(try await client.call(.get, "/v1/visitors/active?site_id=\(siteID)", visitor: session).status == .forbidden)
+        }
+    }
+}
