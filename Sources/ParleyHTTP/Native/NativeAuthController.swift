@@ -36,20 +36,8 @@ struct NativeAuthController {
         if let siteText = body.site_id, !siteText.isEmpty {
             site = try NativeScope.id(siteText, field: "site_id")
         }
-        guard body.username.utf8.count <= 256, body.password.utf8.count <= 1024 else {
-            throw APIError.validation("username or password is too long")
-        }
-        let account = body.username.lowercased()
-        if limits.enabled,
-            let wait = throttle.withLock({ $0.check(account: account, address: context.clientAddress, now: .now) })
-        {
-            throw APIError.rateLimited(retryAfter: wait)
-        }
-        guard let agent = broker.accounts.authenticate(login: body.username, password: body.password, site: site) else {
-            throttle.withLock { $0.failed(account: account, address: context.clientAddress, now: .now) }
-            throw APIError.unauthorized("Invalid username or password", code: "INVALID_CREDENTIALS")
-        }
-        throttle.withLock { $0.succeeded(account: account) }
+        let agent = try LoginGate(broker: broker, limits: limits, throttle: throttle).authenticate(
+            login: body.username, password: body.password, site: site, address: context.clientAddress)
         return NativeSuccess(try await session(for: agent, refreshToken: try await broker.accounts.issueRefreshToken(for: agent.id)))
     }
 

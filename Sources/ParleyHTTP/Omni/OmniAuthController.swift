@@ -60,17 +60,8 @@ struct OmniAuthController {
 
     @Sendable func login(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<TokenPair> {
         let body = try await request.decode(as: LoginRequest.self, context: context)
-        let account = body.email.lowercased()
-        if limits.enabled, let wait = throttle.withLock({ $0.check(account: account, address: context.clientAddress, now: .now) }) {
-            throw APIError.rateLimited(retryAfter: wait)
-        }
-        guard body.email.utf8.count <= 256, body.password.utf8.count <= 1024,
-            let agent = broker.accounts.authenticate(login: body.email, password: body.password, site: nil)
-        else {
-            throttle.withLock { $0.failed(account: account, address: context.clientAddress, now: .now) }
-            throw APIError.unauthorized("Invalid email or password", code: "INVALID_CREDENTIALS")
-        }
-        throttle.withLock { $0.succeeded(account: account) }
+        let agent = try LoginGate(broker: broker, limits: limits, throttle: throttle).authenticate(
+            login: body.email, password: body.password, site: nil, address: context.clientAddress)
         return OmniData(try await pair(for: agent, refreshToken: try await broker.accounts.issueRefreshToken(for: agent.id)))
     }
 

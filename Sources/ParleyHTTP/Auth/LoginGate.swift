@@ -1,0 +1,27 @@
+import ParleyEngine
+import ParleyModel
+
+/// Password login for every dialect: the throttle check, the credential check (one answer for
+/// a wrong user and a wrong password), and the failure bookkeeping.
+struct LoginGate: Sendable {
+    let broker: Broker
+    let limits: RateLimits
+    let throttle: Shared<LoginThrottle>
+
+    /// The agent, or 401 `INVALID_CREDENTIALS` / 429 `RATE_LIMITED`.
+    func authenticate(login: String, password: String, site: SiteID?, address: String) throws -> Agent {
+        guard login.utf8.count <= 256, password.utf8.count <= 1024 else {
+            throw APIError.validation("login or password is too long")
+        }
+        let account = login.lowercased()
+        if limits.enabled, let wait = throttle.withLock({ $0.check(account: account, address: address, now: .now) }) {
+            throw APIError.rateLimited(retryAfter: wait)
+        }
+        guard let agent = broker.accounts.authenticate(login: login, password: password, site: site) else {
+            throttle.withLock { $0.failed(account: account, address: address, now: .now) }
+            throw APIError.unauthorized("Invalid username or password", code: "INVALID_CREDENTIALS")
+        }
+        throttle.withLock { $0.succeeded(account: account) }
+        return agent
+    }
+}
