@@ -146,6 +146,10 @@ import Testing
             #expect(try await client.call(.get, "/v1/no-such-route").errorCode == "NOT_FOUND")
             #expect(try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "x"]).status == .unauthorized)
             #expect(try await client.call(.get, "/v1/conversations/conv_99999999999999999999999", visitor: session).status == .badRequest)
+            // Found by schemathesis: parameters are checked even when include_messages=false moots them.
+            for query in ["include_messages=false&messages_before=__main__", "include_messages=false&messages_limit=0", "include_messages=maybe"] {
+                #expect(try await client.call(.get, "/v1/conversations/\(conversation)?\(query)", visitor: session).status == .badRequest, "\(query)")
+            }
         }
     }
 

@@ -96,15 +96,12 @@ struct NativeConversationsController {
         let query = request.uri.queryParameters
         let include = try NativeScope.flag(query["include_messages"], name: "include_messages", default: true)
         let limit = try NativeScope.limit(query["messages_limit"].map(String.init), default: 50, max: 100)
+        // Every parameter is checked, even those that include_messages=false makes moot.
+        let before: MessageID? = try query["messages_before"].map { try NativeScope.id(String($0), field: "messages_before") }
         var messages: [NativeWire.Message]?
         var hasMore: Bool?
         if include {
-            let page: MessagePage =
-                if let before = query["messages_before"].map(String.init) {
-                    .before(try NativeScope.id(before, field: "messages_before"), limit: limit)
-                } else {
-                    .newest(limit: limit)
-                }
+            let page: MessagePage = before.map { .before($0, limit: limit) } ?? .newest(limit: limit)
             let result = try broker.messages(conversation.id, page: page)
             messages = broker.store.read { state in
                 guard let log = state.conversations[conversation.id] else { return [] }
