@@ -83,6 +83,10 @@ import Testing
             #expect(all.data["marked_count"] as? Int == 2)
             #expect(try await client.call(.get, "/v1/notifications", bearer: token).data["unread_count"] as? Int == 0)
             #expect(try await client.call(.post, "/v1/notifications/read", json: ["notification_ids": ["n1"]], bearer: token).status == .badRequest)
+            let tooMany = (1...1001).map { "notif_\($0)" }
+            #expect(try await client.call(.post, "/v1/notifications/read", json: ["notification_ids": tooMany], bearer: token).status == .badRequest)
+            let tooManyMessages = (1...1001).map { "msg_\($0)" }
+            #expect(try await client.call(.post, "/v1/messages/read", json: ["conversation_id": conversation, "message_ids": tooManyMessages], visitor: session).status == .badRequest)
             #expect(try await client.call(.get, "/v1/notifications", visitor: session).status == .forbidden)
         }
     }

@@ -103,6 +103,7 @@ struct NativeMessagesController {
         guard let reader = NativeScope.participant(principal) else {
             throw APIError.forbidden("only agents and visitors have read cursors")
         }
+        guard (body.message_ids ?? []).count <= 1000 else { throw APIError.validation("at most 1000 message_ids") }
         let ids: [MessageID] = try (body.message_ids ?? []).map { try NativeScope.id($0, field: "message_ids") }
         let target: UInt64 = try broker.store.read { state in
             guard let log = state.conversations[conversation.id] else { throw APIError.notFound("conversation") }

@@ -75,6 +75,7 @@ struct NativeNotificationsController {
     @Sendable func markRead(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<ReadBody> {
         let (agent, _, _) = try context.requireAgent()
         let body = try await request.decode(as: ReadRequest.self, context: context)
+        guard (body.notification_ids ?? []).count <= 1000 else { throw APIError.validation("at most 1000 notification_ids") }
         let prefix = NativeID.prefix(.notification)
         let ids: [UInt64] = try (body.notification_ids ?? []).map { text in
             guard text.hasPrefix(prefix), let id = UInt64(text.dropFirst(prefix.count)), id > 0 else {
