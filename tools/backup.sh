@@ -26,6 +26,9 @@ for attempt in 1 2 3; do
   rm -rf "$dest/snapshots"/* "$dest/wal"/*
 done
 
+# The access-token key: without it, every access token issued before the backup is void.
+[ -f "$src/jwt-secret" ] && cp -p "$src/jwt-secret" "$dest/jwt-secret"
+
 status=0
 for snap in "$dest"/snapshots/*.snap; do
   [ -e "$snap" ] || continue
