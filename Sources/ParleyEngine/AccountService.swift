@@ -36,12 +36,18 @@ public actor AccountService {
 
     private static let dummyHash = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5x/9bDxvmxDPKn.0QJGRoIx8ecQhV6e"
 
+    /// A refresh token and the family (the login) it belongs to.
+    public struct IssuedRefreshToken: Sendable {
+        public var token: String
+        public var family: UInt64
+    }
+
     /// Starts a new family for `agent` and returns its first refresh token.
-    public func issueRefreshToken(for agent: AgentID) async throws -> String {
+    public func issueRefreshToken(for agent: AgentID) async throws -> IssuedRefreshToken {
         try await issue(for: agent, family: ids.nextTokenFamily())
     }
 
-    private func issue(for agent: AgentID, family: UInt64) async throws -> String {
+    private func issue(for agent: AgentID, family: UInt64) async throws -> IssuedRefreshToken {
         let token = SecretGenerator.token(prefix: "rt_", bytes: 32)
         let now = Timestamp.now()
         let expires = Timestamp(milliseconds: now.milliseconds + refreshLifetime.components.seconds * 1000)
@@ -50,12 +56,12 @@ public actor AccountService {
                 RefreshToken(
                     tokenHash: SecretGenerator.digest(token), family: family, agentID: agent, issuedAt: now,
                     expiresAt: expires)))
-        return token
+        return IssuedRefreshToken(token: token, family: family)
     }
 
     /// Spends `token` and returns its agent with the family's next token. A spent token presented
     /// again revokes the whole family; unknown, expired and revoked tokens are refused.
-    public func rotate(_ token: String) async throws -> (agent: Agent, refreshToken: String) {
+    public func rotate(_ token: String) async throws -> (agent: Agent, refreshToken: IssuedRefreshToken) {
         let hash = SecretGenerator.digest(token)
         let (record, revoked, agent) = store.read { state in
             let record = state.refreshTokens[hash]

@@ -147,10 +147,10 @@ public final class Broker: Sendable {
 
     /// Marks the given notifications (all, when empty) read; returns how many changed.
     public func markNotificationsRead(for agent: AgentID, ids: [UInt64]) async throws -> Int {
-        let before = notifications(for: agent, unreadOnly: true, limit: Int.max).unread
+        let before = notifications(for: agent, unreadOnly: true, limit: 0).unread
         guard before > 0 else { return 0 }
         try await store.commit(.notificationsRead(agent, ids: ids, at: .now()))
-        return before - notifications(for: agent, unreadOnly: true, limit: Int.max).unread
+        return before - notifications(for: agent, unreadOnly: true, limit: 0).unread
     }
 
     public func site(_ id: SiteID) -> Site? { store.read { $0.sites[id] } }

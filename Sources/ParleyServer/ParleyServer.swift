@@ -41,9 +41,10 @@ public struct ParleyServer: Sendable {
         router.add(middleware: NativeErrorMiddleware())
         HealthController(store: store).register(on: router)
         MetricsController(registry: registry).register(on: router)
-        let loginThrottle = Shared(LoginThrottle(limits: configuration.rateLimits))
-        try NativeAPI(broker: broker, tokens: tokens, limits: configuration.rateLimits, loginThrottle: loginThrottle).register(on: router)
-        OmniAPI(broker: broker, tokens: tokens, limits: configuration.rateLimits, loginThrottle: loginThrottle).register(on: router)
+        // One set of shared layers: budgets, idempotency keys and login throttling span dialects.
+        let layers = SharedLayers(broker: broker, tokens: tokens, limits: configuration.rateLimits)
+        try NativeAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
+        OmniAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         var application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),

@@ -213,17 +213,18 @@ final class RecordingSubscriber: BrokerSubscriber {
         let (_, agent, _, _) = try await Self.setUp(broker)
         #expect(broker.accounts.authenticate(login: "ALICE@shop.example", password: "correct horse", site: nil)?.id == agent.id)
         #expect(broker.accounts.authenticate(login: "alice", password: "wrong", site: nil) == nil)
-        let first = try await broker.accounts.issueRefreshToken(for: agent.id)
+        let first = try await broker.accounts.issueRefreshToken(for: agent.id).token
         #expect(first.utf8.count >= 43)
-        let (same, second) = try await broker.accounts.rotate(first)
+        let (same, secondToken) = try await broker.accounts.rotate(first)
+        let second = secondToken.token
         #expect(same.id == agent.id)
-        let (_, third) = try await broker.accounts.rotate(second)
+        let third = try await broker.accounts.rotate(second).refreshToken.token
         // Reusing a spent token revokes the family: even the newest token stops working.
         await #expect(throws: EngineError.self) { _ = try await broker.accounts.rotate(first) }
         await #expect(throws: EngineError.self) { _ = try await broker.accounts.rotate(third) }
         #expect(store.read { $0.refreshTokens.values.allSatisfy { !$0.tokenHash.contains("rt_") } })
         // Logout revokes a fresh family too.
-        let other = try await broker.accounts.issueRefreshToken(for: agent.id)
+        let other = try await broker.accounts.issueRefreshToken(for: agent.id).token
         try await broker.accounts.revoke(other)
         await #expect(throws: EngineError.self) { _ = try await broker.accounts.rotate(other) }
     }

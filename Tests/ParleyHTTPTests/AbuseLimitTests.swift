@@ -34,6 +34,36 @@ import Testing
         }
     }
 
+    @Test func aFreshLoginDoesNotRefillTheBudget() async throws {
+        var limits = RateLimits()
+        limits.messages = 2
+        try await APIFixture.withAPI(limits: limits) { fixture, client in
+            let (site, _) = try await fixture.makeTenant("shop")
+            let (_, session) = try await client.registerVisitor(site: NativeID.format(site.id), id: "v1")
+            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": NativeID.format(site.id)], visitor: session)
+            let conversation = try #require(opened.data["id"] as? String)
+            let (first, _) = try await client.login("owner-shop")
+            for index in 1...2 {
+                let sent = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "\(index)"], bearer: first)
+                #expect(sent.status == .created)
+            }
+            let (second, _) = try await client.login("owner-shop")
+            let third = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "3"], bearer: second)
+            #expect(third.status == .tooManyRequests)
+        }
+    }
+
+    @Test func failedLoginsCountAcrossDialects() async throws {
+        try await APIFixture.withAPI { fixture, client in
+            _ = try await fixture.makeTenant("shop")
+            for _ in 0..<5 {
+                #expect(try await client.call(.post, "/api/v1/auth/login", json: ["email": "owner@shop.example", "password": "guess"]).status == .unauthorized)
+            }
+            let native = try await client.call(.post, "/v1/auth/support/login", json: ["username": "owner@shop.example", "password": "correct horse"])
+            #expect(native.status == .tooManyRequests)
+        }
+    }
+
     @Test func repeatedFailedLoginsLockTheAccount() async throws {
         try await APIFixture.withAPI { fixture, client in
             _ = try await fixture.makeTenant("shop")

@@ -1,10 +1,14 @@
 import Foundation
 import HTTPTypes
+import ParleyHTTP
 import Testing
 
 @Suite struct OmniAuthTests {
     @Test func signUpLoginRefreshLogoutAcrossDialects() async throws {
-        try await APIFixture.withAPI { _, client in
+        // More auth calls than the default 10 a minute: one budget spans both dialects.
+        var limits = RateLimits()
+        limits.authentication = 100
+        try await APIFixture.withAPI(limits: limits) { _, client in
             let signUp: [String: Any] = [
                 "email": "ivan@example.com", "password": "SecurePassword123", "first_name": "Ivan", "last_name": "Ivanov",
                 "company_name": "Company LLC",

@@ -1,5 +1,6 @@
 import ParleyEngine
 import ParleyModel
+import ParleyStorage
 
 /// Password login for every dialect: the throttle check, the credential check (one answer for
 /// a wrong user and a wrong password), and the failure bookkeeping.
@@ -9,7 +10,7 @@ struct LoginGate: Sendable {
     let throttle: Shared<LoginThrottle>
 
     /// The agent, or 401 `INVALID_CREDENTIALS` / 429 `RATE_LIMITED`.
-    func authenticate(login: String, password: String, site: SiteID?, address: String) throws -> Agent {
+    func authenticate(login: String, password: String, site: SiteID?, address: String) async throws -> Agent {
         guard login.utf8.count <= 256, password.utf8.count <= 1024 else {
             throw APIError.validation("login or password is too long")
         }
@@ -17,7 +18,12 @@ struct LoginGate: Sendable {
         if limits.enabled, let wait = throttle.withLock({ $0.check(account: account, address: address, now: .now) }) {
             throw APIError.rateLimited(retryAfter: wait)
         }
-        guard let agent = broker.accounts.authenticate(login: login, password: password, site: site) else {
+        // bcrypt takes ~0.25 s at cost 12: on a thread of its own, not the cooperative pool.
+        let accounts = broker.accounts
+        let agent = try await OffloadedWork.run(name: "parley-login") {
+            accounts.authenticate(login: login, password: password, site: site)
+        }
+        guard let agent else {
             throttle.withLock { $0.failed(account: account, address: address, now: .now) }
             throw APIError.unauthorized("Invalid username or password", code: "INVALID_CREDENTIALS")
         }

@@ -11,6 +11,17 @@ public enum Principal: Sendable, Hashable {
     /// A site's public widget key `pk_…`: may only do what an anonymous widget may.
     case publicKey(site: SiteID)
 
+    /// Who is calling, independent of the login session: rate limits and idempotency keys are
+    /// per identity, so a fresh login neither resets a budget nor forgets a key.
+    public var identity: String {
+        switch self {
+        case .agent(let id, _, _, _): "agent:\(id.rawValue)"
+        case .visitor(let id, _): "visitor:\(id.rawValue)"
+        case .secretKey(let site): "sk:\(site.rawValue)"
+        case .publicKey(let site): "pk:\(site.rawValue)"
+        }
+    }
+
     /// The site the principal belongs to.
     public var site: SiteID {
         switch self {

@@ -42,7 +42,7 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         } catch {
             throw APIError.payloadTooLarge("request body is larger than \(context.maxUploadSize) bytes")
         }
-        let scope = "\(context.principal.map { "\($0)" } ?? "anonymous") \(request.uri.path) \(key)"
+        let scope = "\(context.principal?.identity ?? "anonymous") \(request.uri.path) \(key)"
         let hash = Self.fingerprint(body)
         switch table.state.withLock({ $0.begin(key: scope, bodyHash: hash, now: .now) }) {
         case .replay(let stored):

@@ -5,15 +5,12 @@ public import ParleyEngine
 public struct NativeAPI: Sendable {
     let broker: Broker
     let tokens: TokenService
-    let limits: RateLimits
-    let loginThrottle: Shared<LoginThrottle>
+    let layers: SharedLayers
 
-    /// - Parameter loginThrottle: shared with the other dialects' logins (one count per account).
-    public init(broker: Broker, tokens: TokenService, limits: RateLimits = RateLimits(), loginThrottle: Shared<LoginThrottle>? = nil) {
+    public init(broker: Broker, tokens: TokenService, layers: SharedLayers) {
         self.broker = broker
         self.tokens = tokens
-        self.limits = limits
-        self.loginThrottle = loginThrottle ?? Shared(LoginThrottle(limits: limits))
+        self.layers = layers
     }
 
     /// Registers the routes. The router should carry a ``NativeErrorMiddleware`` of its own too,
@@ -21,10 +18,10 @@ public struct NativeAPI: Sendable {
     public func register(on router: Router<ParleyRequestContext>) throws {
         let group = router.group("v1")
             .add(middleware: NativeErrorMiddleware())
-            .add(middleware: AuthenticationMiddleware(broker: broker, tokens: tokens))
-            .add(middleware: RateLimitMiddleware(limits: limits))
-            .add(middleware: IdempotencyMiddleware())
-        NativeAuthController(broker: broker, tokens: tokens, limits: limits, throttle: loginThrottle).register(on: group)
+            .add(middleware: layers.authentication)
+            .add(middleware: layers.rateLimits)
+            .add(middleware: layers.idempotency)
+        NativeAuthController(broker: broker, tokens: tokens, gate: layers.loginGate).register(on: group)
         NativeSitesController(broker: broker).register(on: group)
         NativeVisitorsController(broker: broker).register(on: group)
         NativeConversationsController(broker: broker).register(on: group)

@@ -7,8 +7,7 @@ import ParleyStorage
 struct NativeAuthController {
     let broker: Broker
     let tokens: TokenService
-    let limits: RateLimits
-    let throttle: Shared<LoginThrottle>
+    let gate: LoginGate
 
     func register(on group: RouterGroup<ParleyRequestContext>) {
         group.post("auth/support/login", use: login)
@@ -36,16 +35,15 @@ struct NativeAuthController {
         if let siteText = body.site_id, !siteText.isEmpty {
             site = try NativeScope.id(siteText, field: "site_id")
         }
-        let agent = try LoginGate(broker: broker, limits: limits, throttle: throttle).authenticate(
+        let agent = try await gate.authenticate(
             login: body.username, password: body.password, site: site, address: context.clientAddress)
         return NativeSuccess(try await session(for: agent, refreshToken: try await broker.accounts.issueRefreshToken(for: agent.id)))
     }
 
-    private func session(for agent: Agent, refreshToken: String) async throws -> LoginResponse {
-        let family = broker.store.read { $0.refreshTokens[SecretGenerator.digest(refreshToken)]?.family } ?? 0
-        let token = try await tokens.issue(agent: agent.id, site: agent.siteID, family: family)
+    private func session(for agent: Agent, refreshToken: AccountService.IssuedRefreshToken) async throws -> LoginResponse {
+        let token = try await tokens.issue(agent: agent.id, site: agent.siteID, family: refreshToken.family)
         return LoginResponse(
-            token: token, refresh_token: refreshToken, expires_in: tokens.lifetime.components.seconds,
+            token: token, refresh_token: refreshToken.token, expires_in: tokens.lifetime.components.seconds,
             user: NativeWire.user(agent))
     }
 
@@ -63,7 +61,7 @@ struct NativeAuthController {
         let body = try await request.decode(as: RefreshRequest.self, context: context)
         let (agent, next) = try await broker.accounts.rotate(body.refresh_token)
         let session = try await session(for: agent, refreshToken: next)
-        return NativeSuccess(RefreshResponse(token: session.token, refresh_token: next, expires_in: session.expires_in))
+        return NativeSuccess(RefreshResponse(token: session.token, refresh_token: next.token, expires_in: session.expires_in))
     }
 
     struct LogoutResponse: ResponseEncodable {

@@ -6,22 +6,20 @@ public import ParleyEngine
 public struct OmniAPI: Sendable {
     let broker: Broker
     let tokens: TokenService
-    let limits: RateLimits
-    let loginThrottle: Shared<LoginThrottle>
+    let layers: SharedLayers
 
-    public init(broker: Broker, tokens: TokenService, limits: RateLimits, loginThrottle: Shared<LoginThrottle>) {
+    public init(broker: Broker, tokens: TokenService, layers: SharedLayers) {
         self.broker = broker
         self.tokens = tokens
-        self.limits = limits
-        self.loginThrottle = loginThrottle
+        self.layers = layers
     }
 
     public func register(on router: Router<ParleyRequestContext>) {
         let group = router.group("api/v1")
             .add(middleware: OmniErrorMiddleware())
-            .add(middleware: AuthenticationMiddleware(broker: broker, tokens: tokens))
-            .add(middleware: RateLimitMiddleware(limits: limits))
-            .add(middleware: IdempotencyMiddleware())
-        OmniAuthController(broker: broker, tokens: tokens, limits: limits, throttle: loginThrottle).register(on: group)
+            .add(middleware: layers.authentication)
+            .add(middleware: layers.rateLimits)
+            .add(middleware: layers.idempotency)
+        OmniAuthController(broker: broker, tokens: tokens, gate: layers.loginGate).register(on: group)
     }
 }

@@ -8,8 +8,7 @@ import ParleyStorage
 struct OmniAuthController {
     let broker: Broker
     let tokens: TokenService
-    let limits: RateLimits
-    let throttle: Shared<LoginThrottle>
+    let gate: LoginGate
 
     func register(on group: RouterGroup<ParleyRequestContext>) {
         group.post("auth/register", use: signUp)
@@ -36,11 +35,10 @@ struct OmniAuthController {
         var user_id: String
     }
 
-    func pair(for agent: Agent, refreshToken: String) async throws -> TokenPair {
-        let family = broker.store.read { $0.refreshTokens[SecretGenerator.digest(refreshToken)]?.family } ?? 0
-        return TokenPair(
-            access_token: try await tokens.issue(agent: agent.id, site: agent.siteID, family: family),
-            refresh_token: refreshToken, expires_in: tokens.lifetime.components.seconds,
+    func pair(for agent: Agent, refreshToken: AccountService.IssuedRefreshToken) async throws -> TokenPair {
+        TokenPair(
+            access_token: try await tokens.issue(agent: agent.id, site: agent.siteID, family: refreshToken.family),
+            refresh_token: refreshToken.token, expires_in: tokens.lifetime.components.seconds,
             site_id: NativeID.format(agent.siteID), user_id: NativeID.format(agent.id))
     }
 
@@ -60,7 +58,7 @@ struct OmniAuthController {
 
     @Sendable func login(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<TokenPair> {
         let body = try await request.decode(as: LoginRequest.self, context: context)
-        let agent = try LoginGate(broker: broker, limits: limits, throttle: throttle).authenticate(
+        let agent = try await gate.authenticate(
             login: body.email, password: body.password, site: nil, address: context.clientAddress)
         return OmniData(try await pair(for: agent, refreshToken: try await broker.accounts.issueRefreshToken(for: agent.id)))
     }

@@ -17,7 +17,7 @@ public struct RateLimitMiddleware: RouterMiddleware {
     ) async throws -> Response {
         guard limits.enabled else { return try await next(request, context) }
         let routeClass = RateLimits.routeClass(path: request.uri.path, isWrite: request.method != .get)
-        let key = "\(routeClass.rawValue) \(context.principal.map { "\($0)" } ?? "address:\(context.clientAddress)")"
+        let key = "\(routeClass.rawValue) \(context.principal?.identity ?? "address:\(context.clientAddress)")"
         if let wait = buckets.withLock({ $0.take(key, perMinute: limits.perMinute(routeClass), now: .now) }) {
             throw APIError.rateLimited(retryAfter: wait)
         }

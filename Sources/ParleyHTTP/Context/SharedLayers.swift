@@ -1,0 +1,18 @@
+public import ParleyEngine
+
+/// The layers every dialect stacks on its routes, built once so that they share their state:
+/// one rate-limit budget and one `Idempotency-Key` table per caller, one login throttle per
+/// account, whichever dialect the request comes through.
+public struct SharedLayers: Sendable {
+    let authentication: AuthenticationMiddleware
+    let rateLimits: RateLimitMiddleware
+    let idempotency: IdempotencyMiddleware
+    let loginGate: LoginGate
+
+    public init(broker: Broker, tokens: TokenService, limits: RateLimits) {
+        authentication = AuthenticationMiddleware(broker: broker, tokens: tokens)
+        rateLimits = RateLimitMiddleware(limits: limits)
+        idempotency = IdempotencyMiddleware()
+        loginGate = LoginGate(broker: broker, limits: limits, throttle: Shared(LoginThrottle(limits: limits)))
+    }
+}
