@@ -8,9 +8,10 @@ BUILD_FLAGS ?=
 .PHONY: run test build release bench deps deps-test clean-data
 
 # System packages: liblz4 (the CLZ4 system-library target), lz4 (the CLI that tests check the
-# snapshot payload against), pkg-config and curl; schemathesis from PyPI for the API fuzz test.
-# Installed only when missing.
+# snapshot payload against), pkg-config and curl; from PyPI, schemathesis for the API fuzz test
+# and openapi-python-client for the generated-client check. Installed only when missing.
 SCHEMATHESIS_VERSION ?= 4.32.5
+OPENAPI_CLIENT_VERSION ?= 0.29.1
 
 deps:
 	@missing=""; \
@@ -25,6 +26,8 @@ deps:
 
 deps-test: deps
 	@command -v st >/dev/null 2>&1 || python3 -m pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)"
+	@command -v openapi-python-client >/dev/null 2>&1 || \
+	  python3 -m pip install -q "openapi-python-client==$(OPENAPI_CLIENT_VERSION)"
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -36,10 +39,12 @@ release: deps
 run: release
 	$(SWIFT) run -c release parley serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-# Unit, end-to-end and API property tests (schemathesis against the served OpenAPI document).
+# Unit, end-to-end and API tests: schemathesis against the served OpenAPI document, then a
+# client generated from it driving a whole conversation.
 test: deps-test
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	tools/api-fuzz.sh
+	tools/openapi-client-check.sh
 	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS)
 
 # Micro benchmarks (ordo-one benchmark, a separate package under Benchmarks/).

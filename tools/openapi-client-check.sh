@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Is the OpenAPI document accurate enough that a generated client works? Generates a Python
+# client (openapi-python-client, warnings are failures) from the document a real `parley serve`
+# serves at /v1/openapi.json, then drives a whole support conversation through it
+# (tools/openapi_client_roundtrip.py). Part of `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v openapi-python-client >/dev/null || {
+  echo "openapi-client-check: openapi-python-client not installed; run 'make deps-test'" >&2; exit 2; }
+. tools/lib/test-server.sh
+
+generated="$data/client"
+mkdir -p "$generated"
+printf 'post_hooks: []\n' > "$generated/config.yaml"
+(cd "$generated" && openapi-python-client generate --url "$base/v1/openapi.json" --meta none \
+  --config config.yaml --fail-on-warning --output-path parley_native_api_client >/dev/null)
+PYTHONPATH="$generated" timeout 120 python3 tools/openapi_client_roundtrip.py "$base" "$token"
