@@ -89,6 +89,15 @@ extension BinaryWriter {
         write(token.spentAt)
     }
 
+    public mutating func write(_ reply: IdempotentReply) {
+        write(reply.scope)
+        write(reply.requestHash)
+        write(UInt64(reply.status))
+        write(reply.contentType)
+        write(reply.body)
+        write(reply.recordedAt)
+    }
+
     public mutating func write(_ notification: AgentNotification) {
         write(notification.id)
         write(notification.agentID)
@@ -184,6 +193,16 @@ extension BinaryReader {
         RefreshToken(
             tokenHash: try readString(), family: try readUInt64(), agentID: try readID(), issuedAt: try readTimestamp(),
             expiresAt: try readTimestamp(), spentAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() })
+    }
+
+    public mutating func readIdempotentReply() throws(CodecError) -> IdempotentReply {
+        let scope = try readString()
+        let hash = try readString()
+        let status = try readUInt64()
+        guard status <= 999 else { throw .malformed("HTTP status \(status)") }
+        return IdempotentReply(
+            scope: scope, requestHash: hash, status: UInt16(status), contentType: try readOptionalString(),
+            body: try readString(), recordedAt: try readTimestamp())
     }
 
     public mutating func readNotification() throws(CodecError) -> AgentNotification {

@@ -26,6 +26,8 @@ public enum Event: Hashable, Sendable {
     case visitorSessionIssued(VisitorID, tokenHash: String, at: Timestamp)
     /// An agent read notifications: these ids, or all of them when empty (codec version 3).
     case notificationsRead(AgentID, ids: [UInt64], at: Timestamp)
+    /// The answer to a request with an `Idempotency-Key`, kept for retries (codec version 4).
+    case idempotentReplyRecorded(IdempotentReply)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -45,6 +47,7 @@ public enum Event: Hashable, Sendable {
         case .refreshFamilyRevoked: .refreshFamilyRevoked
         case .visitorSessionIssued: .visitorSessionIssued
         case .notificationsRead: .notificationsRead
+        case .idempotentReplyRecorded: .idempotentReplyRecorded
         }
     }
 }
@@ -66,6 +69,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case refreshFamilyRevoked = 13
     case visitorSessionIssued = 14
     case notificationsRead = 15
+    case idempotentReplyRecorded = 16
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -85,6 +89,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .refreshFamilyRevoked: "refresh_family_revoked"
         case .visitorSessionIssued: "visitor_session_issued"
         case .notificationsRead: "notifications_read"
+        case .idempotentReplyRecorded: "idempotent_reply_recorded"
         }
     }
 }
@@ -108,6 +113,7 @@ extension Event {
         case .refreshFamilyRevoked(_, let at): at
         case .visitorSessionIssued(_, _, let at): at
         case .notificationsRead(_, _, let at): at
+        case .idempotentReplyRecorded(let reply): reply.recordedAt
         }
     }
 }

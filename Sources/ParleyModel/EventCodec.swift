@@ -5,8 +5,9 @@
 public enum EventCodec {
     /// The version this build writes. Version 1 is the first; version 2 added record types
     /// 11–14 (tokens and sessions) and the snapshot body's token section; version 3 added
-    /// record type 15 (notifications read) and the snapshot body's notification section.
-    public static let currentVersion: UInt8 = 3
+    /// record type 15 (notifications read) and the snapshot body's notification section; version 4
+    /// added record type 16 (idempotent replies) and the snapshot body's idempotency section.
+    public static let currentVersion: UInt8 = 4
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -61,6 +62,8 @@ public enum EventCodec {
             writer.write(UInt64(ids.count))
             for id in ids { writer.write(id) }
             writer.write(at)
+        case .idempotentReplyRecorded(let reply):
+            writer.write(reply)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -114,6 +117,8 @@ public enum EventCodec {
             var ids: [UInt64] = []
             for _ in 0..<(try reader.readCount()) { ids.append(try reader.readUInt64()) }
             event = .notificationsRead(agent, ids: ids, at: try reader.readTimestamp())
+        case .idempotentReplyRecorded:
+            event = .idempotentReplyRecorded(try reader.readIdempotentReply())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

@@ -29,6 +29,8 @@ public struct ParleyState: Sendable {
     /// Each agent's notifications, oldest first (at most ``notificationsKept`` per agent).
     public private(set) var notifications: [AgentID: [AgentNotification]] = [:]
     public static let notificationsKept = 1000
+    /// Answers kept for `Idempotency-Key` retries.
+    public private(set) var idempotency = IdempotencyLedger()
 
     public init() {}
 
@@ -146,6 +148,10 @@ public struct ParleyState: Sendable {
             }
             notifications[agent] = list
             return changed
+        case .idempotentReplyRecorded(let reply):
+            // A reply already kept (replay over a snapshot that has it) is not kept twice.
+            if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
+            idempotency.record(reply)
         }
         return true
     }
@@ -217,6 +223,7 @@ public struct ParleyState: Sendable {
         refreshTokens = Dictionary(tokens.refreshTokens.map { ($0.tokenHash, $0) }, uniquingKeysWith: { $1 })
         revokedTokenFamilies = tokens.revokedFamilies
         visitorSessions = tokens.visitorSessions
+        idempotency = IdempotencyLedger(tokens.idempotentReplies)
         watermarks.tokenFamily = tokens.refreshTokens.map(\.family).max() ?? 0
         for site in sites { insert(site) }
         for agent in agents { insert(agent) }
@@ -256,6 +263,8 @@ public struct TokenTables: Sendable {
     public var notifications: [AgentNotification] = []
     /// The highest notification id handed out (ids continue above it).
     public var notificationWatermark: UInt64 = 0
+    /// Answers kept for `Idempotency-Key` retries (body version 4).
+    public var idempotentReplies: [IdempotentReply] = []
 
     public init(refreshTokens: [RefreshToken] = [], revokedFamilies: Set<UInt64> = [], visitorSessions: [String: VisitorID] = [:]) {
         self.refreshTokens = refreshTokens

@@ -6,6 +6,7 @@
 /// and its read cursors. Version 2 appends a token section: refresh tokens, revoked families,
 /// visitor sessions (hash → visitor), each a count and its entries in a sorted order. Version 3
 /// appends the notification id watermark and every agent's notifications (by agent, oldest first).
+/// Version 4 appends the idempotent replies (oldest first).
 public enum StateCodec {
     public static func encode(_ state: ParleyState) -> [UInt8] {
         var writer = BinaryWriter(capacity: 256 + state.messageCount * 96)
@@ -53,6 +54,9 @@ public enum StateCodec {
         let notifications = state.notifications.sorted { $0.key < $1.key }.flatMap(\.value)
         writer.write(UInt64(notifications.count))
         for notification in notifications { writer.write(notification) }
+        let replies = state.idempotency.sorted
+        writer.write(UInt64(replies.count))
+        for reply in replies { writer.write(reply) }
         return writer.bytes
     }
 
@@ -112,6 +116,9 @@ public enum StateCodec {
         if version >= 3 {
             tokens.notificationWatermark = try reader.readUInt64()
             for _ in 0..<(try reader.readCount()) { tokens.notifications.append(try reader.readNotification()) }
+        }
+        if version >= 4 {
+            for _ in 0..<(try reader.readCount()) { tokens.idempotentReplies.append(try reader.readIdempotentReply()) }
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         return ParleyState(

@@ -24,7 +24,18 @@ public enum SampleData {
     }
 
     /// One event of every type, in an order that applies cleanly to an empty state.
-    public static var everyEvent: [Event] { version1Events + version2Events + version3Events }
+    public static var everyEvent: [Event] { version1Events + version2Events + version3Events + version4Events }
+
+    /// The record types added by codec version 4 (idempotent replies).
+    public static var version4Events: [Event] {
+        [
+            .idempotentReplyRecorded(
+                IdempotentReply(
+                    scope: "agent:1 /v1/conversations key-1", requestHash: String(repeating: "ef", count: 32),
+                    status: 201, contentType: "application/json; charset=utf-8",
+                    body: #"{"success":true,"data":{"id":"conv_1"}}"#, recordedAt: t0))
+        ]
+    }
 
     /// The record types added by codec version 3 (notifications read).
     public static var version3Events: [Event] {

@@ -130,21 +130,21 @@ import Testing
         #expect(throttle.check(account: "e", address: "3.3.3.3", now: t0) == nil)
     }
 
-    @Test func idempotencyTableDecisions() {
-        var table = IdempotencyTable<Int>(lifetime: .seconds(10), capacity: 2)
-        let t0 = ContinuousClock.now
-        guard case .proceed = table.begin(key: "a", bodyHash: "h", now: t0) else { Issue.record("first use"); return }
-        guard case .conflict = table.begin(key: "a", bodyHash: "h", now: t0) else { Issue.record("in flight"); return }
-        table.finish(key: "a", response: 201, now: t0)
-        guard case .replay(201) = table.begin(key: "a", bodyHash: "h", now: t0 + .seconds(1)) else { Issue.record("replay"); return }
-        guard case .conflict = table.begin(key: "a", bodyHash: "other", now: t0 + .seconds(1)) else { Issue.record("body"); return }
-        guard case .proceed = table.begin(key: "a", bodyHash: "h", now: t0 + .seconds(11)) else { Issue.record("expiry"); return }
-        table.abandon(key: "a")
-        guard case .proceed = table.begin(key: "a", bodyHash: "h", now: t0 + .seconds(11)) else { Issue.record("abandon"); return }
-        for key in ["x", "y", "z"] {
-            _ = table.begin(key: key, bodyHash: "h", now: t0 + .seconds(12))
-            table.finish(key: key, response: 200, now: t0 + .seconds(12))
+    @Test func idempotencyGateDecisions() {
+        var gate = IdempotencyGate()
+        #expect(gate.begin(scope: "a", requestHash: "h", keptRequestHash: nil) == .proceed)
+        guard case .conflict = gate.begin(scope: "a", requestHash: "h", keptRequestHash: nil) else {
+            Issue.record("a request in flight must refuse a second one")
+            return
         }
-        #expect(table.count <= 3)
+        gate.end(scope: "a")
+        #expect(gate.begin(scope: "a", requestHash: "h", keptRequestHash: "h") == .replay)
+        guard case .conflict = gate.begin(scope: "a", requestHash: "other", keptRequestHash: "h") else {
+            Issue.record("another body must be a conflict")
+            return
+        }
+        #expect(gate.begin(scope: "b", requestHash: "h", keptRequestHash: nil) == .proceed)
+        #expect(gate.inFlight == 1)
     }
+
 }

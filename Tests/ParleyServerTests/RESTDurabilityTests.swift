@@ -23,6 +23,14 @@ import FoundationNetworking
     func call(_ port: Int, _ method: String, _ path: String, _ body: [String: Any]? = nil, visitor: String? = nil) async throws
         -> (Int, [String: Any])
     {
+        let (status, data, _) = try await exchange(port, method, path, body, visitor: visitor)
+        return (status, data)
+    }
+
+    func exchange(
+        _ port: Int, _ method: String, _ path: String, _ body: [String: Any]? = nil, visitor: String? = nil,
+        idempotencyKey: String? = nil
+    ) async throws -> (Int, [String: Any], HTTPURLResponse?) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         if let body {
@@ -30,9 +38,41 @@ import FoundationNetworking
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         if let visitor { request.setValue(visitor, forHTTPHeaderField: "X-Visitor-Token") }
+        if let idempotencyKey { request.setValue(idempotencyKey, forHTTPHeaderField: "Idempotency-Key") }
         let (data, response) = try await URLSession.shared.data(for: request)
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json["data"] as? [String: Any] ?? [:])
+        let http = response as? HTTPURLResponse
+        return (http?.statusCode ?? 0, json["data"] as? [String: Any] ?? [:], http)
+    }
+
+    /// A create with an `Idempotency-Key`, SIGKILL, restart: the retry gets the first answer
+    /// (marked replayed) and creates nothing; another body with the key is still a 409.
+    @Test func anIdempotentCreateIsAnsweredAgainAfterKill9() async throws {
+        let data = ParleyBinary.temporaryDirectory("rest-idempotency")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"]).status == 0)
+        var server = try await start(data)
+        let (_, visitor) = try await call(server.port, "POST", "/v1/visitors", ["site_id": "site_1", "visitor_id": "v1", "name": "Vera"])
+        let session = try #require(visitor["session_token"] as? String)
+        let (status, first, _) = try await exchange(
+            server.port, "POST", "/v1/conversations", ["site_id": "site_1", "subject": "Refund"], visitor: session,
+            idempotencyKey: "open-refund")
+        #expect(status == 201)
+        kill(server.process.processIdentifier, SIGKILL)
+        #expect(await ParleyBinary.waitForExit(server.process, timeout: .seconds(10)))
+
+        server = try await start(data)
+        defer { server.process.terminate() }
+        let (again, replayed, response) = try await exchange(
+            server.port, "POST", "/v1/conversations", ["subject": "Refund", "site_id": "site_1"], visitor: session,
+            idempotencyKey: "open-refund")
+        #expect(again == 201)
+        #expect(replayed["id"] as? String == first["id"] as? String)
+        #expect(response?.value(forHTTPHeaderField: "Idempotent-Replayed") == "true")
+        let (conflict, _, _) = try await exchange(
+            server.port, "POST", "/v1/conversations", ["site_id": "site_1", "subject": "Other"], visitor: session,
+            idempotencyKey: "open-refund")
+        #expect(conflict == 409)
     }
 
     @Test(arguments: [SIGKILL, SIGTERM])

@@ -45,7 +45,8 @@ import Testing
     static let versions = [
         Golden(version: 1, events: SampleData.version1Events),
         Golden(version: 2, events: SampleData.version1Events + SampleData.version2Events),
-        Golden(version: 3, events: SampleData.everyEvent),
+        Golden(version: 3, events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events),
+        Golden(version: 4, events: SampleData.everyEvent),
     ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6

@@ -12,7 +12,7 @@ public struct SharedLayers: Sendable {
     public init(broker: Broker, tokens: TokenService, limits: RateLimits) {
         authentication = AuthenticationMiddleware(broker: broker, tokens: tokens)
         rateLimits = RateLimitMiddleware(limits: limits)
-        idempotency = IdempotencyMiddleware()
+        idempotency = IdempotencyMiddleware(store: broker.store)
         loginGate = LoginGate(broker: broker, limits: limits, throttle: Shared(LoginThrottle(limits: limits)))
     }
 }

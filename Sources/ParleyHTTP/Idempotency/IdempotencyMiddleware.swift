@@ -3,28 +3,29 @@ import Foundation
 public import Hummingbird
 import HTTPTypes
 import NIOCore
+import Logging
+import ParleyModel
+public import ParleyStorage
 import Synchronization
 
-/// Honours `Idempotency-Key` on every `POST` below it: the first response is kept for 24 h
-/// (in memory; messages are also deduplicated durably by their client id) and replayed for a
-/// repeat with the same body; another body is a 409. Errors are not kept: a retry runs again.
+/// Honours `Idempotency-Key` on every `POST` below it: a success answer is kept for 24 h in
+/// the durable state (logged before it is sent, so a retry after a restart is still answered
+/// from it) and replayed for a repeat with the same body; another body is a 409. Errors are not
+/// kept: a retry runs again.
 public struct IdempotencyMiddleware: RouterMiddleware {
     public typealias Context = ParleyRequestContext
 
-    /// A response as kept for replay.
-    public struct StoredResponse: Sendable {
-        var status: HTTPResponse.Status
-        var contentType: String?
-        var body: ByteBuffer
+    final class Gate: Sendable {
+        let state = Mutex(IdempotencyGate())
     }
 
-    final class Table: Sendable {
-        let state = Mutex(IdempotencyTable<StoredResponse>())
+    private let store: EventStore
+    private let gate = Gate()
+    private let logger = Logger(label: "parley.http.idempotency")
+
+    public init(store: EventStore) {
+        self.store = store
     }
-
-    private let table = Table()
-
-    public init() {}
 
     public func handle(
         _ request: Request, context: ParleyRequestContext, next: (Request, ParleyRequestContext) async throws -> Response
@@ -44,31 +45,41 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         }
         let scope = "\(context.principal?.identity ?? "anonymous") \(request.uri.path) \(key)"
         let hash = Self.fingerprint(body)
-        switch table.state.withLock({ $0.begin(key: scope, bodyHash: hash, now: .now) }) {
-        case .replay(let stored):
-            var headers = HTTPFields()
-            if let contentType = stored.contentType { headers[.contentType] = contentType }
-            headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
-            return Response(status: stored.status, headers: headers, body: ResponseBody(byteBuffer: stored.body))
+        let kept = store.read { $0.idempotency.reply(for: scope, now: .now()) }
+        switch gate.state.withLock({ $0.begin(scope: scope, requestHash: hash, keptRequestHash: kept?.requestHash) }) {
+        case .replay:
+            return Self.response(replaying: kept!)
         case .conflict(let reason):
             throw APIError.conflict(reason)
         case .proceed:
             break
         }
+        defer { gate.state.withLock { $0.end(scope: scope) } }
+        var response = try await next(request, context)
+        guard response.status.code < 400 else { return response }
+        let collector = BodyCollector()
+        try await response.body.write(collector)
+        let bytes = collector.buffer
+        response.body = ResponseBody(byteBuffer: bytes)
+        let reply = IdempotentReply(
+            scope: scope, requestHash: hash, status: UInt16(response.status.code), contentType: response.headers[.contentType],
+            body: String(buffer: bytes), recordedAt: .now())
         do {
-            let response = try await next(request, context)
-            let collector = BodyCollector()
-            var copy = response
-            try await copy.body.write(collector)
-            let bytes = collector.buffer
-            let stored = StoredResponse(status: response.status, contentType: response.headers[.contentType], body: bytes)
-            table.state.withLock { $0.finish(key: scope, response: stored, now: .now) }
-            copy.body = ResponseBody(byteBuffer: bytes)
-            return copy
+            _ = try await store.commit(.idempotentReplyRecorded(reply))
         } catch {
-            table.state.withLock { $0.abandon(key: scope) }
-            throw error
+            // The request itself succeeded; only its replay is lost, so a retry runs again.
+            logger.warning("could not keep an idempotent reply", metadata: ["parley.error": "\(error)"])
         }
+        return response
+    }
+
+    static func response(replaying reply: IdempotentReply) -> Response {
+        var headers = HTTPFields()
+        if let contentType = reply.contentType { headers[.contentType] = contentType }
+        headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+        return Response(
+            status: HTTPResponse.Status(code: Int(reply.status)), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
     }
 }
 
