@@ -18,6 +18,8 @@ public final class Broker: Sendable {
     public let directory: Directory
     public let accounts: AccountService
     public let limits: EngineLimits
+    /// How far each conversation has reached each side (drives message `delivered` status).
+    public let deliveries = DeliveryLedger()
     let ids: IDAllocator
     private let actors = Mutex<[ConversationID: ConversationActor]>([:])
     private let subscribers = Mutex<[any BrokerSubscriber]>([])

@@ -82,6 +82,11 @@ import Testing
             let messages = try #require(history.data["messages"] as? [[String: Any]])
             #expect(messages.map { $0["seq"] as? Int } == [1, 2])
             #expect(messages.map { $0["status"] as? String } == ["sent", "read"])
+            // Once the staff side fetches the history, the visitor's message is delivered.
+            _ = try await client.call(.get, "/v1/messages?conversation_id=\(conversation)", bearer: token)
+            let afterFetch = try await client.call(.get, "/v1/messages?conversation_id=\(conversation)", visitor: session)
+            let statuses = (afterFetch.data["messages"] as? [[String: Any]])?.map { $0["status"] as? String }
+            #expect(statuses == ["delivered", "read"])
 
             // Assign and close.
             let assigned = try await client.call(

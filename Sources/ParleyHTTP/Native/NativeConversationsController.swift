@@ -103,10 +103,8 @@ struct NativeConversationsController {
         if include {
             let page: MessagePage = before.map { .before($0, limit: limit) } ?? .newest(limit: limit)
             let result = try broker.messages(conversation.id, page: page)
-            messages = broker.store.read { state in
-                guard let log = state.conversations[conversation.id] else { return [] }
-                return result.messages.map { NativeWire.message($0, in: log, state: state) }
-            }
+            messages = NativeWire.history(
+                result.messages, of: conversation.id, reader: NativeScope.participant(principal), broker: broker)
             hasMore = result.hasMore
         }
         let unread = NativeScope.participant(principal).flatMap { broker.unreadCount(conversation.id, for: $0) }

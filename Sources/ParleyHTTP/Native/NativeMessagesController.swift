@@ -52,10 +52,9 @@ struct NativeMessagesController {
         let receipt = try await broker.send(
             MessageDraft(sender: sender, content: body.content ?? "", contentType: type, fileID: fileID, clientMessageID: clientID),
             to: conversation.id)
-        let wire = broker.store.read { state in
-            state.conversations[conversation.id].map { NativeWire.message(receipt.message, in: $0, state: state) }
+        guard let wire = NativeWire.history([receipt.message], of: conversation.id, reader: nil, broker: broker).first else {
+            throw APIError.notFound("conversation")
         }
-        guard let wire else { throw APIError.notFound("conversation") }
         return EditedResponse(status: .created, response: NativeSuccess(wire))
     }
 
@@ -78,9 +77,8 @@ struct NativeMessagesController {
         default: throw APIError.validation("give before or after, not both")
         }
         let result = try broker.messages(conversation.id, page: page)
-        let messages = broker.store.read { state in
-            state.conversations[conversation.id].map { log in result.messages.map { NativeWire.message($0, in: log, state: state) } } ?? []
-        }
+        let messages = NativeWire.history(
+            result.messages, of: conversation.id, reader: NativeScope.participant(principal), broker: broker)
         return NativeSuccess(Page(messages: messages, has_more: result.hasMore))
     }
 

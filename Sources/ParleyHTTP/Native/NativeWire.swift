@@ -54,8 +54,25 @@ enum NativeWire {
         }
     }
 
-    /// A message as `reader` sees it; `status` is derived from the other side's read cursor.
-    static func message(_ message: ParleyModel.Message, in log: ConversationLog, state: borrowing ParleyState) -> Message {
+    /// A page of history as `reader` gets it, after recording that it reached the reader's side
+    /// (so the writers see those messages `delivered`).
+    static func history(
+        _ messages: [ParleyModel.Message], of conversation: ConversationID, reader: Participant?, broker: Broker
+    ) -> [Message] {
+        if let reader, let newest = messages.map(\.seq).max() {
+            broker.deliveries.markDelivered(conversation, to: ConversationSide(reader), through: newest)
+        }
+        let delivered = broker.deliveries.deliveredThrough(conversation)
+        return broker.store.read { state in
+            guard let log = state.conversations[conversation] else { return [] }
+            return messages.map { message($0, in: log, state: state, delivered: delivered) }
+        }
+    }
+
+    /// A message on the wire; `status` is derived from the other side's cursors.
+    static func message(
+        _ message: ParleyModel.Message, in log: ConversationLog, state: borrowing ParleyState, delivered: DeliveredThrough
+    ) -> Message {
         let senderRef: UserRef
         switch message.sender {
         case .visitor(let id):
@@ -71,17 +88,7 @@ enum NativeWire {
             id: NativeID.format(message.id), conversation_id: NativeID.format(message.conversationID), seq: message.seq,
             from: from(message.sender), sender: senderRef, content: message.content, type: message.contentType.name,
             file_id: message.fileID.map { "file_\($0)" }, client_message_id: message.clientMessageID,
-            created_at: message.createdAt.rfc3339, status: readStatus(of: message, in: log))
-    }
-
-    /// `read` once someone on the other side has read up to it, else `sent`.
-    static func readStatus(of message: ParleyModel.Message, in log: ConversationLog) -> String {
-        let writerIsVisitor: Bool = if case .visitor = message.sender { true } else { false }
-        let readByOtherSide = log.readCursors.contains { participant, cursor in
-            let readerIsVisitor: Bool = if case .visitor = participant { true } else { false }
-            return readerIsVisitor != writerIsVisitor && cursor.seq >= message.seq
-        }
-        return readByOtherSide ? "read" : "sent"
+            created_at: message.createdAt.rfc3339, status: DeliveryStatus(of: message, in: log, delivered: delivered).rawValue)
     }
 
     static func status(_ conversation: Conversation) -> String {

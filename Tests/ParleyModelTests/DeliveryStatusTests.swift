@@ -1,0 +1,24 @@
+import ParleyModel
+import ParleyTestSupport
+import Testing
+
+@Suite struct DeliveryStatusTests {
+    @Test func statusFollowsTheOtherSidesCursors() throws {
+        var state = ParleyState()
+        for (index, event) in SampleData.version1Events.prefix(6).enumerated() { try state.apply(event, lsn: UInt64(index + 1)) }
+        let visitorMessage = SampleData.message(seq: 1)  // odd seq: from the visitor
+        let agentMessage = SampleData.message(seq: 2)
+        try state.apply(.messageAppended(visitorMessage), lsn: 7)
+        try state.apply(.messageAppended(agentMessage), lsn: 8)
+        var log = try #require(state.conversations[SampleData.conversation.id])
+        #expect(DeliveryStatus(of: visitorMessage, in: log, delivered: DeliveredThrough()) == .sent)
+        // Delivery to the writer's own side does not count.
+        #expect(DeliveryStatus(of: visitorMessage, in: log, delivered: DeliveredThrough(visitor: 2)) == .sent)
+        #expect(DeliveryStatus(of: visitorMessage, in: log, delivered: DeliveredThrough(staff: 1)) == .delivered)
+        #expect(DeliveryStatus(of: agentMessage, in: log, delivered: DeliveredThrough(staff: 2)) == .sent)
+        try state.apply(.readCursorMoved(SampleData.conversation.id, .visitor(SampleData.visitor.id), seq: 2, at: SampleData.t0), lsn: 9)
+        log = try #require(state.conversations[SampleData.conversation.id])
+        #expect(DeliveryStatus(of: agentMessage, in: log, delivered: DeliveredThrough()) == .read)
+        #expect(DeliveryStatus(of: visitorMessage, in: log, delivered: DeliveredThrough()) == .sent)
+    }
+}
