@@ -2,6 +2,8 @@
 import Glibc
 #endif
 public import Hummingbird
+import HummingbirdWebSocket
+public import ParleyRealtime
 public import ParleyHTTP
 import UnixSignals
 public import Logging
@@ -21,6 +23,7 @@ public import Prometheus
 public struct ParleyServer: Sendable {
     public let store: EventStore
     public let broker: Broker
+    public let hub: Hub
     public let application: Application<RouterResponder<ParleyRequestContext>>
 
     public init(configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
@@ -45,11 +48,19 @@ public struct ParleyServer: Sendable {
         let layers = SharedLayers(broker: broker, tokens: tokens, limits: configuration.rateLimits)
         try NativeAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         OmniAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
+        // WebSocket upgrades (/ws, /api/v1/ws) go to the realtime gateway; the hub fans out.
+        let hub = Hub(broker: broker, configuration: configuration.realtime, logger: logger)
+        let gateway = RealtimeGateway(hub: hub, authentication: AuthenticationMiddleware(broker: broker, tokens: tokens), logger: logger)
+        let webSocketRouter = Router(context: RealtimeRequestContext.self)
+        gateway.register(on: webSocketRouter)
         var application = Application(
             router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: webSocketRouter, configuration: .init(ws: gateway.serverConfiguration)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
             logger: logger)
-        application.addServices(EventStoreService(store: store, logger: logger))
+        application.addServices(EventStoreService(store: store, logger: logger), hub)
+        self.hub = hub
         self.store = store
         self.broker = broker
         self.application = application

@@ -1,6 +1,7 @@
 public import Logging
 public import ParleyHTTP
 public import ParleyLog
+public import ParleyRealtime
 public import ParleyStorage
 
 /// Everything `parley serve` can be told (flags, or `PARLEY_*` environment variables).
@@ -22,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var bcryptCost: UInt8 = 12
     /// Rate limits and login throttling (`--rate-limits off` for load tests).
     public var rateLimits = RateLimits()
+    /// WebSocket limits: outbox size, frame size, presence grace, ping, replay limit.
+    public var realtime = RealtimeConfiguration()
 
     public init() {}
 

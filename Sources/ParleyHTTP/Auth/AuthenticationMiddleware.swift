@@ -43,14 +43,21 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             guard let site else { throw APIError.unauthorized("the site key is not valid") }
             return token == site.secretKey ? .secretKey(site: site.id) : .publicKey(site: site.id)
         }
-        guard let access = await tokens.verify(token) else {
-            throw APIError.unauthorized("the access token is not valid or has expired")
+        guard let agent = await agent(accessToken: token) else {
+            throw APIError.unauthorized("the access token is not valid, has expired or was revoked")
         }
+        return agent
+    }
+
+    /// The agent behind an access token (JWT) that is valid, unexpired and not revoked by a
+    /// logout or a refresh-token reuse; shared with the WebSocket gateway.
+    public func agent(accessToken token: String) async -> Principal? {
+        guard let access = await tokens.verify(token) else { return nil }
         let valid = broker.store.read { state in
             (state.agents[access.agent]?.siteID == access.site && !state.revokedTokenFamilies.contains(access.family))
                 ? state.agents[access.agent] : nil
         }
-        guard let agent = valid else { throw APIError.unauthorized("the access token is no longer valid") }
+        guard let agent = valid else { return nil }
         return .agent(agent.id, site: agent.siteID, role: agent.role, family: access.family)
     }
 }

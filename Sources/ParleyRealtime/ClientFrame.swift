@@ -1,0 +1,19 @@
+/// A client → server frame of either dialect, decoded leniently: `type` picks the command and
+/// each command reads the fields it needs (CONTRACT §7).
+struct ClientFrame: Decodable {
+    var type: String
+    var conversation_id: String?
+    /// The text of a `message` (`content`, or `message` as in seed 004 §12).
+    var content: String?
+    var message: String?
+    var client_message_id: String?
+    var message_id: String?
+    /// `resume`: conversation id → the newest `seq` the client has.
+    var positions: [String: UInt64]?
+    /// omni `auth`: `Bearer …`; omni `subscribe`: channels.
+    var token: String?
+    var channels: [String]?
+    var name: String?
+
+    var text: String? { content ?? message }
+}

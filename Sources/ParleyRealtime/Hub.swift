@@ -1,0 +1,219 @@
+public import Logging
+public import NIOCore
+public import ParleyEngine
+public import ParleyModel
+import ParleyStorage
+public import ServiceLifecycle
+import Synchronization
+
+/// The routing hub: indexes sessions by visitor and by site, and fans every broker event out to
+/// each session that may see it. Each event is encoded once per wire dialect and the same bytes
+/// are queued to every recipient; nothing here waits for a client. Runs as a `Service` that
+/// expires presence after its grace period and closes every session (1001) at shutdown.
+public final class Hub: BrokerSubscriber, Service {
+    let broker: Broker
+    let configuration: RealtimeConfiguration
+    private let logger: Logger
+
+    struct Index: Sendable {
+        var sessions: [UInt64: RealtimeSession] = [:]
+        var byVisitor: [VisitorID: Set<UInt64>] = [:]
+        var agentsBySite: [SiteID: Set<UInt64>] = [:]
+        var visitorsBySite: [SiteID: Set<UInt64>] = [:]
+        var presence: PresenceTracker<SessionIdentity>
+        var nextID: UInt64 = 1
+    }
+
+    private let index: Mutex<Index>
+
+    public init(broker: Broker, configuration: RealtimeConfiguration, logger: Logger = Logger(label: "parley.realtime")) {
+        self.broker = broker
+        self.configuration = configuration
+        self.logger = logger
+        index = Mutex(Index(presence: PresenceTracker(grace: configuration.presenceGrace)))
+        broker.subscribe(self)
+    }
+
+    // MARK: Sessions
+
+    /// Opens a session for `identity`; announces the identity when it just came online.
+    public func open(_ identity: SessionIdentity, dialect: WireDialect) -> RealtimeSession {
+        let (session, joined) = index.withLock { index in
+            let session = RealtimeSession(
+                id: index.nextID, identity: identity, dialect: dialect, outboxLimit: configuration.outboxBytes,
+                replayLimit: configuration.replayLimit)
+            index.nextID += 1
+            index.sessions[session.id] = session
+            switch identity {
+            case .agent(_, let site): index.agentsBySite[site, default: []].insert(session.id)
+            case .visitor(let visitor, let site):
+                index.byVisitor[visitor, default: []].insert(session.id)
+                index.visitorsBySite[site, default: []].insert(session.id)
+            }
+            return (session, index.presence.connect(identity))
+        }
+        if joined { announcePresence(identity, joined: true) }
+        return session
+    }
+
+    /// Removes a closed session; its identity leaves after the grace period if it was the last.
+    public func close(_ session: RealtimeSession) {
+        session.close()
+        index.withLock { index in
+            guard index.sessions.removeValue(forKey: session.id) != nil else { return }
+            switch session.identity {
+            case .agent(_, let site): index.agentsBySite[site]?.remove(session.id)
+            case .visitor(let visitor, let site):
+                index.byVisitor[visitor]?.remove(session.id)
+                if index.byVisitor[visitor]?.isEmpty == true { index.byVisitor[visitor] = nil }
+                index.visitorsBySite[site]?.remove(session.id)
+            }
+            index.presence.disconnect(session.identity, now: .now)
+        }
+    }
+
+    public var sessionCount: Int { index.withLock { $0.sessions.count } }
+
+    public func isOnline(_ identity: SessionIdentity) -> Bool { index.withLock { $0.presence.isOnline(identity) } }
+
+    // MARK: Fan-out
+
+    public func receive(_ events: [BrokerEvent]) {
+        for event in events {
+            switch event {
+            case .committed(_, .messageAppended(let message)):
+                route(message)
+            case .committed(_, .readCursorMoved(let conversation, let reader, let seq, _)):
+                routeReceipt(conversation, reader: reader, seq: seq)
+            case .typing(let conversation, let typist, let isTyping):
+                routeTyping(conversation, typist: typist, isTyping: isTyping)
+            default:
+                break
+            }
+        }
+    }
+
+    /// The sessions that see `conversation`: its visitor's and its site's agents'.
+    private func audience(_ conversation: Conversation) -> [RealtimeSession] {
+        index.withLock { index in
+            let ids = (index.byVisitor[conversation.visitorID] ?? []).union(index.agentsBySite[conversation.siteID] ?? [])
+            return ids.compactMap { index.sessions[$0] }
+        }
+    }
+
+    private func route(_ message: Message) {
+        guard let conversation = broker.conversation(message.conversationID) else { return }
+        let sessions = audience(conversation)
+        guard !sessions.isEmpty else { return }
+        var frames: [WireDialect: ByteBuffer] = [:]
+        broker.store.read { state in
+            frames[.native] = NativeFrames.message(message, state: state)
+        }
+        let writerSide = ConversationSide(message.sender)
+        var reachedOtherSide = false
+        for session in sessions where session.isSubscribed("messages") {
+            guard let frame = frames[session.dialect] ?? frames[.native] else { continue }
+            session.offer(message.conversationID, seq: message.seq, frame: frame) { after, before in
+                history(message.conversationID, after: after, before: before, dialect: session.dialect)
+            }
+            if session.identity.side != writerSide { reachedOtherSide = true }
+        }
+        if reachedOtherSide {
+            broker.deliveries.markDelivered(message.conversationID, to: writerSide.other, through: message.seq)
+        }
+    }
+
+    /// Encoded messages with `after < seq < before`, oldest first.
+    func history(_ conversation: ConversationID, after: UInt64, before: UInt64, dialect: WireDialect) -> [ByteBuffer] {
+        broker.store.read { state in
+            guard let log = state.conversations[conversation], before > after + 1 else { return [] }
+            let upper = min(before - 1, log.lastSeq)
+            guard upper > after else { return [] }
+            return (after + 1...upper).map { NativeFrames.message(log.messages[Int($0 - 1)], state: state) }
+        }
+    }
+
+    private func routeReceipt(_ conversationID: ConversationID, reader: Participant, seq: UInt64) {
+        guard let conversation = broker.conversation(conversationID) else { return }
+        let sessions = audience(conversation).filter { $0.identity.participant != reader }
+        guard !sessions.isEmpty else { return }
+        let frame: ByteBuffer? = broker.store.read { state in
+            state.conversations[conversationID].map { NativeFrames.receipt($0, reader: reader, seq: seq, state: state) }
+        }
+        guard let frame else { return }
+        for session in sessions where session.isSubscribed("messages") { session.send(frame) }
+    }
+
+    private func routeTyping(_ conversationID: ConversationID, typist: Participant, isTyping: Bool) {
+        guard let conversation = broker.conversation(conversationID) else { return }
+        let sessions = audience(conversation).filter { $0.identity.participant != typist }
+        guard !sessions.isEmpty else { return }
+        let frame = broker.store.read { NativeFrames.typing(conversationID, typist, isTyping: isTyping, state: $0) }
+        for session in sessions where session.isSubscribed("conversations") { session.send(frame) }
+    }
+
+    /// Visitors are announced to their site's agents; agents to their site's visitors.
+    private func announcePresence(_ identity: SessionIdentity, joined: Bool) {
+        let sessions: [RealtimeSession] = index.withLock { index in
+            let ids: Set<UInt64> = switch identity {
+            case .visitor: index.agentsBySite[identity.site] ?? []
+            case .agent: index.visitorsBySite[identity.site] ?? []
+            }
+            return ids.compactMap { index.sessions[$0] }
+        }
+        guard !sessions.isEmpty else { return }
+        let frame = broker.store.read { NativeFrames.presence(identity, joined: joined, state: $0) }
+        for session in sessions { session.send(frame) }
+    }
+
+    // MARK: Resume
+
+    /// Replays what the session missed after each position, then says whether it recovered.
+    public func resume(_ session: RealtimeSession, positions: [ConversationID: UInt64]) {
+        let visible: [(ConversationID, UInt64, head: UInt64)] = broker.store.read { state in
+            positions.sorted { $0.key < $1.key }.compactMap { conversation, position in
+                guard let log = state.conversations[conversation], Self.sees(session.identity, log.conversation) else {
+                    return nil
+                }
+                return (conversation, position, log.lastSeq)
+            }
+        }
+        let allVisible = visible.count == positions.count
+        session.resume(visible) { after, through, conversation in
+            history(conversation, after: after, before: through + 1, dialect: session.dialect)
+        } resumed: { recovered in
+            NativeFrames.resumed(recovered && allVisible)
+        }
+        release(session)
+    }
+
+    /// Lets the session's held live messages go (after its first frame, or a timeout).
+    public func release(_ session: RealtimeSession) {
+        session.release { conversation, after, before in
+            history(conversation, after: after, before: before, dialect: session.dialect)
+        }
+    }
+
+    static func sees(_ identity: SessionIdentity, _ conversation: Conversation) -> Bool {
+        switch identity {
+        case .agent(_, let site): conversation.siteID == site
+        case .visitor(let visitor, _): conversation.visitorID == visitor
+        }
+    }
+
+    // MARK: Service
+
+    public func run() async throws {
+        // Ends quietly at graceful shutdown: a thrown cancellation would count as a failure.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                let gone = self.index.withLock { $0.presence.expire(now: .now) }
+                for identity in gone { self.announcePresence(identity, joined: false) }
+            }
+        }
+    }
+
+    /// Every open session, for shutdown.
+    public var openSessions: [RealtimeSession] { index.withLock { Array($0.sessions.values) } }
+}

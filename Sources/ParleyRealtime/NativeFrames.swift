@@ -1,0 +1,161 @@
+public import NIOCore
+public import ParleyModel
+
+/// The native dialect's server → client frames (seed 004 §12, CONTRACT §7).
+public enum NativeFrames {
+    struct Sender: Encodable {
+        var id: String
+        var name: String?
+        var username: String?
+    }
+
+    struct MessageBody: Encodable {
+        var id: String
+        var seq: UInt64
+        var content: String
+        var type: String
+        var sender: Sender
+        var client_message_id: String?
+        var created_at: String
+    }
+
+    struct MessageFrame: Encodable {
+        var type = "message"
+        var from: String
+        var conversation_id: String
+        var message: MessageBody
+    }
+
+    static func from(_ sender: ParleyModel.Sender) -> String {
+        switch sender {
+        case .visitor: "visitor"
+        case .agent, .bot: "support"
+        case .system: "system"
+        }
+    }
+
+    static func sender(_ sender: ParleyModel.Sender, state: borrowing ParleyState) -> Sender {
+        switch sender {
+        case .visitor(let id):
+            let visitor = state.visitors[id]
+            return Sender(id: visitor?.externalID ?? NativeID.format(id), name: visitor?.name)
+        case .agent(let id), .bot(let id):
+            let agent = state.agents[id]
+            return Sender(id: NativeID.format(id), name: agent?.displayName, username: agent?.username)
+        case .system:
+            return Sender(id: "system", name: "System")
+        }
+    }
+
+    public static func message(_ message: Message, state: borrowing ParleyState) -> ByteBuffer {
+        FrameEncoder.encode(
+            MessageFrame(
+                from: from(message.sender), conversation_id: NativeID.format(message.conversationID),
+                message: MessageBody(
+                    id: NativeID.format(message.id), seq: message.seq, content: message.content, type: message.contentType.name,
+                    sender: sender(message.sender, state: state), client_message_id: message.clientMessageID,
+                    created_at: message.createdAt.rfc3339)))
+    }
+
+    struct Ack: Encodable {
+        var type = "ack"
+        var client_message_id: String?
+        var message_id: String
+        var conversation_id: String
+        var seq: UInt64
+    }
+
+    public static func ack(_ message: Message) -> ByteBuffer {
+        FrameEncoder.encode(
+            Ack(
+                client_message_id: message.clientMessageID, message_id: NativeID.format(message.id),
+                conversation_id: NativeID.format(message.conversationID), seq: message.seq))
+    }
+
+    struct ErrorFrame: Encodable {
+        var type = "error"
+        var code: String
+        var message: String
+    }
+
+    public static func error(_ code: String, _ message: String) -> ByteBuffer {
+        FrameEncoder.encode(ErrorFrame(code: code, message: message))
+    }
+
+    struct Typing: Encodable {
+        var type: String
+        var conversation_id: String
+        var visitor_id: String?
+        var agent_id: String?
+        var name: String?
+    }
+
+    public static func typing(_ conversation: ConversationID, _ typist: Participant, isTyping: Bool, state: borrowing ParleyState) -> ByteBuffer {
+        var frame = Typing(type: isTyping ? "typing_start" : "typing_stop", conversation_id: NativeID.format(conversation))
+        switch typist {
+        case .visitor(let id):
+            frame.visitor_id = state.visitors[id]?.externalID ?? NativeID.format(id)
+            if isTyping { frame.name = state.visitors[id]?.name }
+        case .agent(let id):
+            frame.agent_id = NativeID.format(id)
+            if isTyping { frame.name = state.agents[id]?.displayName }
+        }
+        return FrameEncoder.encode(frame)
+    }
+
+    struct Presence: Encodable {
+        var type: String
+        var visitor_id: String?
+        var agent_id: String?
+        var name: String?
+    }
+
+    public static func presence(_ identity: SessionIdentity, joined: Bool, state: borrowing ParleyState) -> ByteBuffer {
+        switch identity {
+        case .visitor(let id, _):
+            let visitor = state.visitors[id]
+            return FrameEncoder.encode(
+                Presence(
+                    type: joined ? "user_joined" : "user_left", visitor_id: visitor?.externalID ?? NativeID.format(id),
+                    name: joined ? visitor?.name : nil))
+        case .agent(let id, _):
+            return FrameEncoder.encode(
+                Presence(
+                    type: joined ? "support_joined" : "support_left", agent_id: NativeID.format(id),
+                    name: joined ? state.agents[id]?.displayName : nil))
+        }
+    }
+
+    struct Receipt: Encodable {
+        var type = "read"
+        var conversation_id: String
+        var reader: String
+        var reader_id: String
+        var seq: UInt64
+        var message_id: String?
+    }
+
+    public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, state: borrowing ParleyState) -> ByteBuffer {
+        let message = seq >= 1 && seq <= UInt64(conversation.messages.count) ? conversation.messages[Int(seq - 1)] : nil
+        let readerID: String = switch reader {
+        case .visitor(let id): state.visitors[id]?.externalID ?? NativeID.format(id)
+        case .agent(let id): NativeID.format(id)
+        }
+        return FrameEncoder.encode(
+            Receipt(
+                conversation_id: NativeID.format(conversation.conversation.id),
+                reader: ConversationSide(reader) == .visitor ? "visitor" : "support", reader_id: readerID, seq: seq,
+                message_id: message.map { NativeID.format($0.id) }))
+    }
+
+    struct Resumed: Encodable {
+        var type = "resumed"
+        var recovered: Bool
+    }
+
+    public static func resumed(_ recovered: Bool) -> ByteBuffer { FrameEncoder.encode(Resumed(recovered: recovered)) }
+
+    struct Pong: Encodable { var type = "pong" }
+
+    public static var pong: ByteBuffer { FrameEncoder.encode(Pong()) }
+}

@@ -1,0 +1,53 @@
+public import NIOCore
+
+/// One session's queue of encoded frames, bounded in bytes: a plain state machine. The hub
+/// enqueues without waiting; the session's writer drains everything queued in one turn. A
+/// session whose outbox would pass its limit is closed (4008) instead of being waited on.
+public struct Outbox: Sendable {
+    /// What an enqueue did.
+    public enum Enqueued: Equatable, Sendable {
+        /// Queued; `wake` is true when the writer was idle (the queue was empty).
+        case queued(wake: Bool)
+        /// The limit was passed: the frame was dropped and the session must be closed.
+        case overflow
+        /// The session is closing; the frame was dropped.
+        case closed
+    }
+
+    public let limit: Int
+    public private(set) var bytes = 0
+    private var frames: [ByteBuffer] = []
+    public private(set) var isClosed = false
+
+    public init(limit: Int) { self.limit = limit }
+
+    public mutating func enqueue(_ frame: ByteBuffer) -> Enqueued {
+        guard !isClosed else { return .closed }
+        guard bytes + frame.readableBytes <= limit else {
+            isClosed = true
+            frames.removeAll()
+            bytes = 0
+            return .overflow
+        }
+        let wasEmpty = frames.isEmpty
+        frames.append(frame)
+        bytes += frame.readableBytes
+        return .queued(wake: wasEmpty)
+    }
+
+    /// Everything queued, in order; the outbox is empty afterwards.
+    public mutating func drain() -> [ByteBuffer] {
+        defer {
+            frames.removeAll(keepingCapacity: true)
+            bytes = 0
+        }
+        return frames
+    }
+
+    /// Stops taking frames (the session is going away).
+    public mutating func close() {
+        isClosed = true
+    }
+
+    public var isEmpty: Bool { frames.isEmpty }
+}

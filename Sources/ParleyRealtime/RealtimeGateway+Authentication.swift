@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+import NIOWebSocket
+import ParleyEngine
+import ParleyHTTP
+import ParleyModel
+
+extension RealtimeGateway {
+    struct Refusal: Error {
+        var reason: String
+    }
+
+    /// `?site_id=…&role=support|visitor&token=…[&visitor_id=…]`: an agent's access token, or a
+    /// visitor's session token (whose `visitor_id` must match). A browser's `Origin` must be the
+    /// site's domain (or the server itself: a same-origin page) for visitor sessions.
+    func authenticateNative(_ request: Request) async -> Result<SessionIdentity, Refusal> {
+        let query = request.uri.queryParameters
+        guard let siteText = query["site_id"].map(String.init), let siteID = NativeID.parse(siteText, as: SiteID.self),
+            let site = broker.site(siteID)
+        else { return .failure(Refusal(reason: "unknown site_id")) }
+        guard let token = query["token"].map(String.init), !token.isEmpty else {
+            return .failure(Refusal(reason: "token is required"))
+        }
+        switch query["role"].map(String.init) {
+        case "support":
+            guard case .agent(let agent, let agentSite, _, _) = await authentication.agent(accessToken: token), agentSite == siteID
+            else { return .failure(Refusal(reason: "the access token is not valid for this site")) }
+            return .success(.agent(agent, site: siteID))
+        case "visitor":
+            guard let visitor = broker.accounts.visitor(forSession: token), visitor.siteID == siteID else {
+                return .failure(Refusal(reason: "the session token is not valid for this site"))
+            }
+            if let claimed = query["visitor_id"].map(String.init),
+                claimed != visitor.externalID && claimed != NativeID.format(visitor.id)
+            {
+                return .failure(Refusal(reason: "visitor_id does not match the session token"))
+            }
+            // Only browsers make cross-site requests, and they send an http(s) origin; other
+            // clients (which could send anything) are not checked.
+            if let origin = request.headers[.origin], Self.isBrowserOrigin(origin), !Self.origin(origin, matches: site.domain),
+                !Self.origin(origin, isSameAs: request.head.authority ?? request.headers[.host])
+            {
+                return .failure(Refusal(reason: "origin \(origin) is not the site's domain"))
+            }
+            return .success(.visitor(visitor.id, site: siteID))
+        default:
+            return .failure(Refusal(reason: "role must be support or visitor"))
+        }
+    }
+
+    /// The first frame must be `{"type": "auth", "token": "Bearer …"}` (an
+    /// agent's access token, or a visitor's session token); else close 4001.
+    func authenticateOmni(
+        _ messages: inout WebSocketInboundMessageStream.AsyncIterator, _ outbound: WebSocketOutboundWriter
+    ) async -> SessionIdentity? {
+        var identity: SessionIdentity?
+        if case .text(let text)? = try? await messages.next(),
+            let frame = try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8)), frame.type == "auth",
+            let presented = frame.token
+        {
+            let token = presented.lowercased().hasPrefix("bearer ") ? String(presented.dropFirst(7)) : presented
+            if case .agent(let agent, let site, _, _) = await authentication.agent(accessToken: token) {
+                identity = .agent(agent, site: site)
+            } else if let visitor = broker.accounts.visitor(forSession: token) {
+                identity = .visitor(visitor.id, site: visitor.siteID)
+            }
+        }
+        if identity == nil { try? await outbound.close(.unknown(4001), reason: "authenticate first: {\"type\":\"auth\"}") }
+        return identity
+    }
+
+    /// Whether a browser `Origin` (`scheme://host[:port]`) is the site's domain; a domain given
+    /// without a scheme matches on the host alone.
+    static func origin(_ origin: String, matches domain: String) -> Bool {
+        func parts(_ text: String) -> (scheme: String?, host: String) {
+            let lowered = text.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "/ "))
+            guard let range = lowered.range(of: "://") else { return (nil, lowered) }
+            let rest = lowered[range.upperBound...]
+            return (String(lowered[..<range.lowerBound]), String(rest.split(separator: "/").first ?? ""))
+        }
+        let (originScheme, originHost) = parts(origin)
+        let (domainScheme, domainHost) = parts(domain)
+        if let domainScheme { return originScheme == domainScheme && originHost == domainHost }
+        return originHost == domainHost || originHost.split(separator: ":").first.map(String.init) == domainHost
+    }
+}
+
+extension RealtimeGateway {
+    static func isBrowserOrigin(_ origin: String) -> Bool {
+        let lowered = origin.lowercased()
+        return lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered == "null"
+    }
+
+    /// Whether `origin` names this server (`Host`): a same-origin connection, never cross-site.
+    static func origin(_ origin: String, isSameAs host: String?) -> Bool {
+        guard let host, let range = origin.range(of: "://") else { return false }
+        return origin[range.upperBound...].lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "/")) == host.lowercased()
+    }
+}
+
+extension HTTPField.Name {
+    static let origin = HTTPField.Name("Origin")!
+    static let host = HTTPField.Name("Host")!
+}

@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+public import HummingbirdWebSocket
+public import Logging
+import NIOCore
+import NIOWebSocket
+public import ParleyEngine
+public import ParleyHTTP
+import ParleyModel
+import ServiceLifecycle
+
+/// The WebSocket endpoints: `/ws` and `/api/v1/ws`. A connection with a `role` query parameter
+/// speaks the native protocol (seed 004 §12) and authenticates in the URL; one without waits for
+/// an omni `auth` frame (seed 003). Bad credentials close with 1008 (native) or 4001 (omni).
+public struct RealtimeGateway: Sendable {
+    let hub: Hub
+    let broker: Broker
+    let authentication: AuthenticationMiddleware
+    let configuration: RealtimeConfiguration
+    let logger: Logger
+
+    public init(hub: Hub, authentication: AuthenticationMiddleware, logger: Logger = Logger(label: "parley.realtime")) {
+        self.hub = hub
+        self.broker = hub.broker
+        self.authentication = authentication
+        self.configuration = hub.configuration
+        self.logger = logger
+    }
+
+    /// The server configuration the gateway's limits need (frame size, ping period, UTF-8 checks).
+    public var serverConfiguration: WebSocketServerConfiguration {
+        WebSocketServerConfiguration(
+            maxFrameSize: configuration.maxFrameBytes, autoPing: .enabled(timePeriod: configuration.pingInterval),
+            closeTimeout: .seconds(5), validateUTF8: true)
+    }
+
+    public func register(on router: Router<RealtimeRequestContext>) {
+        for path in ["/ws", "/api/v1/ws"] {
+            router.ws(RouterPath(path)) { inbound, outbound, context in
+                await self.serve(inbound, outbound, context)
+            }
+        }
+    }
+
+    func serve(
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter,
+        _ context: WebSocketRouterContext<RealtimeRequestContext>
+    ) async {
+        var messages = inbound.messages(maxSize: configuration.maxFrameBytes).makeAsyncIterator()
+        let identity: SessionIdentity
+        let dialect: WireDialect
+        if context.request.uri.queryParameters["role"] != nil {
+            dialect = .native
+            switch await authenticateNative(context.request) {
+            case .success(let who): identity = who
+            case .failure(let refusal):
+                try? await outbound.close(.policyViolation, reason: refusal.reason)
+                return
+            }
+        } else {
+            dialect = .omni
+            guard let who = await authenticateOmni(&messages, outbound) else { return }
+            identity = who
+        }
+        let session = hub.open(identity, dialect: dialect)
+        let channel = context.requestContext.channel
+        let commands = SessionCommands(session: session, hub: hub, configuration: configuration)
+        if dialect == .omni { session.send(FrameEncoder.encode(["type": "auth.ok"])) }
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await Self.write(session, to: outbound, channel: channel) }
+                group.addTask { [hub, configuration] in
+                    // A client that sends nothing gets its live messages after the resume window.
+                    try? await Task.sleep(for: configuration.resumeWindow)
+                    hub.release(session)
+                }
+                do {
+                    while let message = try await messages.next() {
+                        switch message {
+                        case .text(let text): await commands.handle(text)
+                        case .binary: session.send(SessionCommands.error("BAD_FRAME", "binary frames are not accepted"))
+                        }
+                    }
+                } catch {
+                    // The peer broke the protocol or went away; WSCore answers with the close code.
+                    logger.debug("session ended", metadata: ["parley.session": "\(session.id)", "parley.error": "\(error)"])
+                }
+                hub.close(session)
+                group.cancelAll()
+                await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            session.closeForShutdown()
+        }
+        hub.close(session)
+        await commands.stopTyping()
+    }
+
+    /// The session's writer: drains the outbox each time it is woken and writes the frames in
+    /// order; closes with 4008 when the outbox overflowed (and cuts the connection if even the
+    /// close cannot be written), with 1001 at shutdown.
+    static func write(_ session: RealtimeSession, to outbound: WebSocketOutboundWriter, channel: any Channel) async {
+        for await _ in session.wakeups {
+            let (frames, overflowed) = session.drain()
+            do {
+                if overflowed {
+                    // A peer that stopped reading may never answer the close: cut it off regardless.
+                    channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+                    try await outbound.close(.unknown(4008), reason: "outbox overflow: resume to catch up")
+                    return
+                }
+                for frame in frames {
+                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
+                }
+            } catch {
+                return
+            }
+        }
+        // Closed: flush what is left, then say why if the server is going away.
+        let (frames, _) = session.drain()
+        for frame in frames { try? await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame))) }
+        if session.isShuttingDown { try? await outbound.close(.goingAway, reason: "server shutting down") }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+public import NIOCore
+import ParleyEngine
+import ParleyHTTP
+import ParleyModel
+import ParleyStorage
+import Synchronization
+
+/// Carries out one session's client frames, one at a time in arrival order: messages (acked
+/// once durable), typing (rate-limited), read cursors, `get_state`, `resume`, omni `subscribe`.
+/// A bad frame gets an `error` frame; the session stays open.
+final class SessionCommands: Sendable {
+    let session: RealtimeSession
+    let hub: Hub
+    let configuration: RealtimeConfiguration
+    private var broker: Broker { hub.broker }
+    private struct Local {
+        var typingBudget = TokenBuckets()
+        var typingIn: Set<ConversationID> = []
+    }
+    private let local = Mutex(Local())
+
+    init(session: RealtimeSession, hub: Hub, configuration: RealtimeConfiguration) {
+        self.session = session
+        self.hub = hub
+        self.configuration = configuration
+    }
+
+    static func error(_ code: String, _ message: String) -> ByteBuffer { NativeFrames.error(code, message) }
+
+    func handle(_ text: String) async {
+        // The first frame ends the hold on live messages (a resume releases them itself).
+        defer { hub.release(session) }
+        guard let frame = try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8)) else {
+            session.send(Self.error("VALIDATION_ERROR", "a frame is a JSON object with a string \"type\""))
+            return
+        }
+        do {
+            switch frame.type {
+            case "message": try await send(frame)
+            case "typing_start", "typing": try await typing(frame, isTyping: true)
+            case "typing_stop": try await typing(frame, isTyping: false)
+            case "read": try await read(frame)
+            case "get_state", "init": session.send(StateFrame.encode(for: session.identity, hub: hub))
+            case "resume": try resume(frame)
+            case "subscribe":
+                let channels = (frame.channels ?? []).filter { ["conversations", "messages"].contains($0) }
+                session.subscribe(channels)
+                session.send(FrameEncoder.encode(Subscribed(channels: channels)))
+            case "ping": session.send(NativeFrames.pong)
+            default: session.send(Self.error("UNKNOWN_TYPE", "unknown frame type \"\(frame.type)\""))
+            }
+        } catch let error as EngineError {
+            session.send(Self.error(error.code.rawValue, error.message))
+        } catch let error as FrameError {
+            session.send(Self.error(error.code, error.message))
+        } catch {
+            session.send(Self.error("SERVER_ERROR", "the frame could not be carried out"))
+        }
+    }
+
+    struct Subscribed: Encodable {
+        var type = "subscribed"
+        var channels: [String]
+    }
+
+    struct FrameError: Error {
+        var code: String
+        var message: String
+        static func validation(_ message: String) -> FrameError { FrameError(code: "VALIDATION_ERROR", message: message) }
+        static let notFound = FrameError(code: "NOT_FOUND", message: "conversation not found")
+    }
+
+    /// The conversation a frame names, if this session may see it; a visitor may leave it out
+    /// (their open conversation, opened on first use for `message`).
+    private func conversation(_ frame: ClientFrame, openIfMissing: Bool = false) async throws -> ConversationID {
+        if let text = frame.conversation_id {
+            guard let id = NativeID.parse(text, as: ConversationID.self) else {
+                throw FrameError.validation("conversation_id must look like conv_123")
+            }
+            guard let conversation = broker.conversation(id), Hub.sees(session.identity, conversation) else {
+                throw FrameError.notFound
+            }
+            return id
+        }
+        guard case .visitor(let visitor, let site) = session.identity else {
+            throw FrameError.validation("conversation_id is required")
+        }
+        if let open = broker.store.read({ $0.openConversationByVisitor[visitor] }) { return open }
+        guard openIfMissing else { throw FrameError.notFound }
+        return try await broker.openConversation(site: site, visitor: visitor).id
+    }
+
+    private func send(_ frame: ClientFrame) async throws {
+        guard let text = frame.text else { throw FrameError.validation("content is required") }
+        let conversation = try await conversation(frame, openIfMissing: true)
+        let sender: Sender = switch session.identity {
+        case .agent(let id, _): .agent(id)
+        case .visitor(let id, _): .visitor(id)
+        }
+        let receipt = try await broker.send(
+            MessageDraft(sender: sender, content: text, clientMessageID: frame.client_message_id), to: conversation)
+        session.send(NativeFrames.ack(receipt.message))
+    }
+
+    private func typing(_ frame: ClientFrame, isTyping: Bool) async throws {
+        let conversation = try await conversation(frame)
+        let allowed = local.withLock { local in
+            guard local.typingBudget.take("typing", perMinute: configuration.typingPerMinute, now: .now) == nil else {
+                return false
+            }
+            if isTyping { local.typingIn.insert(conversation) } else { local.typingIn.remove(conversation) }
+            return true
+        }
+        // Over the budget a typing frame is dropped without an answer: it is only a hint.
+        guard allowed || !isTyping else { return }
+        try await broker.setTyping(conversation, session.identity.participant, isTyping)
+    }
+
+    /// On disconnect: whoever was typing here stops now, not after the timeout.
+    func stopTyping() async {
+        let conversations = local.withLock { $0.typingIn }
+        for conversation in conversations {
+            try? await broker.setTyping(conversation, session.identity.participant, false)
+        }
+    }
+
+    private func read(_ frame: ClientFrame) async throws {
+        let conversation = try await conversation(frame)
+        var seq = UInt64.max
+        if let text = frame.message_id {
+            guard let id = NativeID.parse(text, as: MessageID.self) else {
+                throw FrameError.validation("message_id must look like msg_123")
+            }
+            let found: UInt64? = broker.store.read { state in
+                state.conversations[conversation]?.messages.first { $0.id == id }?.seq
+            }
+            guard let found else { throw FrameError(code: "NOT_FOUND", message: "message not found") }
+            seq = found
+        }
+        _ = try await broker.markRead(conversation, reader: session.identity.participant, through: seq)
+    }
+
+    private func resume(_ frame: ClientFrame) throws {
+        var positions: [ConversationID: UInt64] = [:]
+        for (text, seq) in frame.positions ?? [:] {
+            guard let id = NativeID.parse(text, as: ConversationID.self) else {
+                throw FrameError.validation("positions keys must look like conv_123")
+            }
+            positions[id] = seq
+        }
+        hub.resume(session, positions: positions)
+    }
+}

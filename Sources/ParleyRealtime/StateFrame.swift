@@ -1,0 +1,54 @@
+import NIOCore
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// The answer to `get_state` (and `init`): the session's conversations with unread counts and
+/// last `seq`, and who of the other side is online.
+struct StateFrame: Encodable {
+    struct ConversationState: Encodable {
+        var id: String
+        var status: String
+        var visitor_id: String
+        var unread_count: Int
+        var last_seq: UInt64
+        var visitor_online: Bool
+    }
+
+    struct Presence: Encodable {
+        var agents_online: [String]
+        var visitors_online: [String]
+    }
+
+    var type = "state"
+    var conversations: [ConversationState]
+    var presence: Presence
+
+    static func encode(for identity: SessionIdentity, hub: Hub) -> ByteBuffer {
+        let site = identity.site
+        let frame: StateFrame = hub.broker.store.read { state in
+            let ids: [ConversationID] = switch identity {
+            case .visitor(let visitor, _):
+                (state.conversationsBySite[site] ?? []).filter { state.conversations[$0]?.conversation.visitorID == visitor }
+            case .agent:
+                (state.conversationsBySite[site] ?? []).filter { state.conversations[$0]?.conversation.status != .closed }
+            }
+            let conversations = ids.compactMap { id -> ConversationState? in
+                guard let log = state.conversations[id] else { return nil }
+                let visitor = log.conversation.visitorID
+                return ConversationState(
+                    id: NativeID.format(id), status: log.conversation.status == .closed ? "closed" : "active",
+                    visitor_id: state.visitors[visitor]?.externalID ?? NativeID.format(visitor),
+                    unread_count: log.unreadCount(for: identity.participant),
+                    last_seq: log.lastSeq, visitor_online: hub.isOnline(.visitor(visitor, site: site)))
+            }
+            let agents = state.agents.values.filter { $0.siteID == site && hub.isOnline(.agent($0.id, site: site)) }
+                .map { NativeID.format($0.id) }.sorted()
+            let visitors = Set(ids.compactMap { state.conversations[$0]?.conversation.visitorID })
+                .filter { hub.isOnline(.visitor($0, site: site)) }
+                .map { state.visitors[$0]?.externalID ?? NativeID.format($0) }.sorted()
+            return StateFrame(conversations: conversations, presence: Presence(agents_online: agents, visitors_online: visitors))
+        }
+        return FrameEncoder.encode(frame)
+    }
+}

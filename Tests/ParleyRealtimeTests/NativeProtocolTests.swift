@@ -1,0 +1,118 @@
+import Foundation
+import ParleyModel
+@testable import ParleyRealtime
+import Testing
+
+/// The native protocol (seed 004 §12, CONTRACT §7) over real sockets against the real server.
+@Suite(.serialized) struct NativeProtocolTests {
+    @Test func aConversationOverWebSockets() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let agent = try await fixture.agentSocket()
+            let token = try await fixture.visitor("v-1")
+            let visitor = try await fixture.visitorSocket("v-1", token: token)
+
+            // Presence: the agent learns that the visitor came online.
+            let joined = try #require(await agent.next("user_joined"))
+            #expect(joined["visitor_id"] as? String == "v-1")
+
+            // The visitor writes without a conversation id: its conversation is opened.
+            await visitor.send(["type": "message", "content": "Hello?", "client_message_id": "c-1"])
+            let ack = try #require(await visitor.next("ack"))
+            #expect(ack["seq"] as? Int == 1)
+            #expect(ack["client_message_id"] as? String == "c-1")
+            let conversation = try #require(ack["conversation_id"] as? String)
+            let delivered = try #require(await agent.next("message"))
+            #expect(delivered["from"] as? String == "visitor")
+            #expect(delivered["conversation_id"] as? String == conversation)
+            #expect((delivered["message"] as? [String: Any])?["content"] as? String == "Hello?")
+
+            // A resend with the same client id is acked again, without a second message.
+            await visitor.send(["type": "message", "content": "Hello?", "client_message_id": "c-1"])
+            let again = try #require(await visitor.next("ack"))
+            #expect(again["message_id"] as? String == ack["message_id"] as? String)
+
+            // Typing goes to the other side and stops by itself when the typist writes.
+            await agent.send(["type": "typing_start", "conversation_id": conversation])
+            let typing = try #require(await visitor.next("typing_start"))
+            #expect(typing["agent_id"] as? String == NativeID.format(fixture.owner.id))
+            await agent.send(["type": "message", "conversation_id": conversation, "content": "Hi Vera"])
+            #expect(await visitor.next("typing_stop") != nil)
+            let reply = try #require(await visitor.next("message"))
+            #expect((reply["message"] as? [String: Any])?["seq"] as? Int == 2)
+
+            // A read frame moves the cursor; the other side gets a receipt.
+            await visitor.send(["type": "read", "conversation_id": conversation])
+            let receipt = try #require(await agent.next("read"))
+            #expect(receipt["seq"] as? Int == 2)
+            #expect(receipt["reader"] as? String == "visitor")
+
+            // get_state: conversations with unread counts and presence.
+            await agent.send(["type": "get_state"])
+            let state = try #require(await agent.next("state"))
+            let conversations = try #require(state["conversations"] as? [[String: Any]])
+            #expect(conversations.first?["last_seq"] as? Int == 2)
+            #expect(conversations.first?["unread_count"] as? Int == 1, "the agent has not read the visitor's message")
+            #expect((state["presence"] as? [String: Any])?["visitors_online"] as? [String] == ["v-1"])
+
+            // The visitor leaves; after the grace period the agent hears of it.
+            await visitor.close()
+            let left = try #require(await agent.next("user_left", timeout: .seconds(5)))
+            #expect(left["visitor_id"] as? String == "v-1")
+            await agent.close()
+        }
+    }
+
+    @Test func badFramesGetAnErrorFrameAndTheSessionStays() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let agent = try await fixture.agentSocket()
+            await agent.sendText("{not json")
+            #expect(await agent.next("error")?["code"] as? String == "VALIDATION_ERROR")
+            await agent.send(["type": "teleport"])
+            #expect(await agent.next("error")?["code"] as? String == "UNKNOWN_TYPE")
+            await agent.sendBinary([1, 2, 3])
+            #expect(await agent.next("error")?["code"] as? String == "BAD_FRAME")
+            await agent.send(["type": "message", "conversation_id": "conv_999", "content": "x"])
+            #expect(await agent.next("error")?["code"] as? String == "NOT_FOUND")
+            await agent.send(["type": "ping"])
+            #expect(await agent.next("pong") != nil)
+            await agent.close()
+        }
+    }
+
+    @Test func badCredentialsClose1008() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let forged = try await TestSocket.connect(
+                port: fixture.port, path: "/ws?site_id=\(fixture.siteID)&role=support&token=eyJhbGciOiJub25lIn0.e30.")
+            #expect(await forged.closeCode() == 1008)
+            let token = try await fixture.visitor("v-2")
+            let wrongVisitor = try await TestSocket.connect(
+                port: fixture.port, path: "/ws?site_id=\(fixture.siteID)&role=visitor&token=\(token)&visitor_id=someone-else")
+            #expect(await wrongVisitor.closeCode() == 1008)
+        }
+    }
+
+    /// Browsers send the page's origin: a widget on another site is refused; same-origin pages
+    /// and non-browser clients (whose `Origin` proves nothing) are not.
+    @Test func originDecisions() {
+        #expect(RealtimeGateway.origin("https://shop.example", matches: "https://shop.example"))
+        #expect(RealtimeGateway.origin("HTTPS://Shop.Example/", matches: "https://shop.example"))
+        #expect(!RealtimeGateway.origin("https://evil.example", matches: "https://shop.example"))
+        #expect(!RealtimeGateway.origin("http://shop.example", matches: "https://shop.example"))
+        #expect(RealtimeGateway.origin("https://shop.example", matches: "shop.example"))
+        #expect(RealtimeGateway.origin("http://127.0.0.1:8080", isSameAs: "127.0.0.1:8080"))
+        #expect(!RealtimeGateway.origin("http://127.0.0.1:9", isSameAs: "127.0.0.1:8080"))
+        #expect(RealtimeGateway.isBrowserOrigin("https://evil.example"))
+        #expect(!RealtimeGateway.isBrowserOrigin("ws://127.0.0.1"))
+    }
+
+    @Test func anOversizedFrameCloses1009() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let agent = try await TestSocket.connect(
+                port: fixture.port, path: "/ws?site_id=\(fixture.siteID)&role=support&token=\(fixture.agentToken)",
+                maxFrame: 1 << 20)
+            await agent.sendText(String(repeating: "x", count: 70_000))
+            #expect(await agent.closeCode() == 1009)
+        }
+    }
+}
+
