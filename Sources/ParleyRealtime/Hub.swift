@@ -87,6 +87,11 @@ public final class Hub: BrokerSubscriber, Service {
                 routeReceipt(conversation, reader: reader, seq: seq)
             case .typing(let conversation, let typist, let isTyping):
                 routeTyping(conversation, typist: typist, isTyping: isTyping)
+            case .committed(_, .conversationOpened(let conversation)):
+                routeConversationUpdate(conversation.id, at: conversation.createdAt)
+            case .committed(_, .conversationAssigned(let conversation, _, let at)),
+                .committed(_, .conversationClosed(let conversation, let at)):
+                routeConversationUpdate(conversation, at: at)
             default:
                 break
             }
@@ -105,14 +110,11 @@ public final class Hub: BrokerSubscriber, Service {
         guard let conversation = broker.conversation(message.conversationID) else { return }
         let sessions = audience(conversation)
         guard !sessions.isEmpty else { return }
-        var frames: [WireDialect: ByteBuffer] = [:]
-        broker.store.read { state in
-            frames[.native] = NativeFrames.message(message, state: state)
-        }
+        let frames = encodeOnce(for: sessions) { dialect, state in dialect.message(message, state: state) }
         let writerSide = ConversationSide(message.sender)
         var reachedOtherSide = false
         for session in sessions where session.isSubscribed("messages") {
-            guard let frame = frames[session.dialect] ?? frames[.native] else { continue }
+            guard let frame = frames[session.dialect] else { continue }
             session.offer(message.conversationID, seq: message.seq, frame: frame) { after, before in
                 history(message.conversationID, after: after, before: before, dialect: session.dialect)
             }
@@ -129,7 +131,7 @@ public final class Hub: BrokerSubscriber, Service {
             guard let log = state.conversations[conversation], before > after + 1 else { return [] }
             let upper = min(before - 1, log.lastSeq)
             guard upper > after else { return [] }
-            return (after + 1...upper).map { NativeFrames.message(log.messages[Int($0 - 1)], state: state) }
+            return (after + 1...upper).map { dialect.message(log.messages[Int($0 - 1)], state: state) }
         }
     }
 
@@ -137,29 +139,56 @@ public final class Hub: BrokerSubscriber, Service {
         guard let conversation = broker.conversation(conversationID) else { return }
         let sessions = audience(conversation).filter { $0.identity.participant != reader }
         guard !sessions.isEmpty else { return }
-        let frame: ByteBuffer? = broker.store.read { state in
-            state.conversations[conversationID].map { NativeFrames.receipt($0, reader: reader, seq: seq, state: state) }
+        let frames = encodeOnce(for: sessions) { dialect, state in
+            state.conversations[conversationID].map { dialect.receipt($0, reader: reader, seq: seq, state: state) }
         }
-        guard let frame else { return }
-        for session in sessions where session.isSubscribed("messages") { session.send(frame) }
+        for session in sessions where session.isSubscribed("messages") {
+            if let frame = frames[session.dialect] { session.send(frame) }
+        }
     }
 
     private func routeTyping(_ conversationID: ConversationID, typist: Participant, isTyping: Bool) {
         guard let conversation = broker.conversation(conversationID) else { return }
         let sessions = audience(conversation).filter { $0.identity.participant != typist }
         guard !sessions.isEmpty else { return }
-        let frame = broker.store.read { NativeFrames.typing(conversationID, typist, isTyping: isTyping, state: $0) }
-        for session in sessions where session.isSubscribed("conversations") { session.send(frame) }
+        let frames = encodeOnce(for: sessions) { dialect, state in
+            dialect.typing(conversationID, typist, isTyping: isTyping, state: state)
+        }
+        for session in sessions where session.isSubscribed("conversations") {
+            if let frame = frames[session.dialect] { session.send(frame) }
+        }
+    }
+
+    /// Omni's `conversation.updated` (the native protocol has no such event).
+    private func routeConversationUpdate(_ conversationID: ConversationID, at: Timestamp) {
+        guard let conversation = broker.conversation(conversationID) else { return }
+        let sessions = audience(conversation).filter { $0.dialect == .omni && $0.isSubscribed("conversations") }
+        guard !sessions.isEmpty else { return }
+        let frame = OmniFrames.conversationUpdated(conversation, at: at)
+        for session in sessions { session.send(frame) }
+    }
+
+    /// One encoding per dialect among `sessions`, under one read of the state.
+    private func encodeOnce(
+        for sessions: [RealtimeSession], _ encode: (WireDialect, borrowing ParleyState) -> ByteBuffer?
+    ) -> [WireDialect: ByteBuffer] {
+        let dialects = Set(sessions.map(\.dialect))
+        return broker.store.read { state in
+            var frames: [WireDialect: ByteBuffer] = [:]
+            for dialect in dialects { frames[dialect] = encode(dialect, state) }
+            return frames
+        }
     }
 
     /// Visitors are announced to their site's agents; agents to their site's visitors.
     private func announcePresence(_ identity: SessionIdentity, joined: Bool) {
+        // Presence events are native only: the omni protocol has none.
         let sessions: [RealtimeSession] = index.withLock { index in
             let ids: Set<UInt64> = switch identity {
             case .visitor: index.agentsBySite[identity.site] ?? []
             case .agent: index.visitorsBySite[identity.site] ?? []
             }
-            return ids.compactMap { index.sessions[$0] }
+            return ids.compactMap { index.sessions[$0] }.filter { $0.dialect == .native }
         }
         guard !sessions.isEmpty else { return }
         let frame = broker.store.read { NativeFrames.presence(identity, joined: joined, state: $0) }

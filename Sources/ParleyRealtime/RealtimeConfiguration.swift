@@ -15,13 +15,16 @@ public struct RealtimeConfiguration: Sendable {
     /// Live messages wait this long after connecting (or until the client's first frame), so
     /// that a `resume` sent right away is replayed before them.
     public var resumeWindow: Duration
+    /// How long an omni connection may take to send its `auth` frame (then 4001).
+    public var authTimeout: Duration
 
     public init(
         outboxBytes: Int = 1 << 20, maxFrameBytes: Int = 64 << 10, presenceGrace: Duration = .seconds(10),
         pingInterval: Duration = .seconds(30), replayLimit: UInt64 = 1000, typingPerMinute: Int = 120,
-        resumeWindow: Duration = .seconds(1)
+        resumeWindow: Duration = .seconds(1), authTimeout: Duration = .seconds(10)
     ) {
         self.resumeWindow = resumeWindow
+        self.authTimeout = authTimeout
         self.outboxBytes = outboxBytes
         self.maxFrameBytes = maxFrameBytes
         self.presenceGrace = presenceGrace

@@ -60,7 +60,14 @@ public struct RealtimeGateway: Sendable {
             }
         } else {
             dialect = .omni
-            guard let who = await authenticateOmni(&messages, outbound) else { return }
+            // A client that never authenticates is closed with 4001 after `authTimeout`.
+            let timer = Task { [configuration] in
+                try await Task.sleep(for: configuration.authTimeout)
+                try await outbound.close(.unknown(4001), reason: "authentication timed out")
+            }
+            let who = await authenticateOmni(&messages, outbound)
+            timer.cancel()
+            guard let who else { return }
             identity = who
         }
         let session = hub.open(identity, dialect: dialect)
@@ -79,7 +86,7 @@ public struct RealtimeGateway: Sendable {
                     while let message = try await messages.next() {
                         switch message {
                         case .text(let text): await commands.handle(text)
-                        case .binary: session.send(SessionCommands.error("BAD_FRAME", "binary frames are not accepted"))
+                        case .binary: session.send(session.dialect.error("BAD_FRAME", "binary frames are not accepted"))
                         }
                     }
                 } catch {

@@ -26,13 +26,13 @@ final class SessionCommands: Sendable {
         self.configuration = configuration
     }
 
-    static func error(_ code: String, _ message: String) -> ByteBuffer { NativeFrames.error(code, message) }
+    private func error(_ code: String, _ message: String) -> ByteBuffer { session.dialect.error(code, message) }
 
     func handle(_ text: String) async {
         // The first frame ends the hold on live messages (a resume releases them itself).
         defer { hub.release(session) }
         guard let frame = try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8)) else {
-            session.send(Self.error("VALIDATION_ERROR", "a frame is a JSON object with a string \"type\""))
+            session.send(error("VALIDATION_ERROR", "a frame is a JSON object with a string \"type\""))
             return
         }
         do {
@@ -41,21 +41,21 @@ final class SessionCommands: Sendable {
             case "typing_start", "typing": try await typing(frame, isTyping: true)
             case "typing_stop": try await typing(frame, isTyping: false)
             case "read": try await read(frame)
-            case "get_state", "init": session.send(StateFrame.encode(for: session.identity, hub: hub))
+            case "get_state", "init": session.send(StateFrame.encode(for: session, hub: hub))
             case "resume": try resume(frame)
             case "subscribe":
                 let channels = (frame.channels ?? []).filter { ["conversations", "messages"].contains($0) }
                 session.subscribe(channels)
                 session.send(FrameEncoder.encode(Subscribed(channels: channels)))
             case "ping": session.send(NativeFrames.pong)
-            default: session.send(Self.error("UNKNOWN_TYPE", "unknown frame type \"\(frame.type)\""))
+            default: session.send(error("UNKNOWN_TYPE", "unknown frame type \"\(frame.type)\""))
             }
         } catch let error as EngineError {
-            session.send(Self.error(error.code.rawValue, error.message))
+            session.send(self.error(error.code.rawValue, error.message))
         } catch let error as FrameError {
-            session.send(Self.error(error.code, error.message))
+            session.send(self.error(error.code, error.message))
         } catch {
-            session.send(Self.error("SERVER_ERROR", "the frame could not be carried out"))
+            session.send(self.error("SERVER_ERROR", "the frame could not be carried out"))
         }
     }
 
@@ -75,8 +75,8 @@ final class SessionCommands: Sendable {
     /// (their open conversation, opened on first use for `message`).
     private func conversation(_ frame: ClientFrame, openIfMissing: Bool = false) async throws -> ConversationID {
         if let text = frame.conversation_id {
-            guard let id = NativeID.parse(text, as: ConversationID.self) else {
-                throw FrameError.validation("conversation_id must look like conv_123")
+            guard let id = session.dialect.parse(text, as: ConversationID.self) else {
+                throw FrameError.validation("conversation_id must be \(session.dialect.idExample)")
             }
             guard let conversation = broker.conversation(id), Hub.sees(session.identity, conversation) else {
                 throw FrameError.notFound
@@ -100,7 +100,7 @@ final class SessionCommands: Sendable {
         }
         let receipt = try await broker.send(
             MessageDraft(sender: sender, content: text, clientMessageID: frame.client_message_id), to: conversation)
-        session.send(NativeFrames.ack(receipt.message))
+        session.send(session.dialect.ack(receipt.message))
     }
 
     private func typing(_ frame: ClientFrame, isTyping: Bool) async throws {
@@ -129,8 +129,8 @@ final class SessionCommands: Sendable {
         let conversation = try await conversation(frame)
         var seq = UInt64.max
         if let text = frame.message_id {
-            guard let id = NativeID.parse(text, as: MessageID.self) else {
-                throw FrameError.validation("message_id must look like msg_123")
+            guard let id = session.dialect.parse(text, as: MessageID.self) else {
+                throw FrameError.validation("message_id is not a message id of this protocol")
             }
             let found: UInt64? = broker.store.read { state in
                 state.conversations[conversation]?.messages.first { $0.id == id }?.seq
@@ -144,8 +144,8 @@ final class SessionCommands: Sendable {
     private func resume(_ frame: ClientFrame) throws {
         var positions: [ConversationID: UInt64] = [:]
         for (text, seq) in frame.positions ?? [:] {
-            guard let id = NativeID.parse(text, as: ConversationID.self) else {
-                throw FrameError.validation("positions keys must look like conv_123")
+            guard let id = session.dialect.parse(text, as: ConversationID.self) else {
+                throw FrameError.validation("positions keys must be conversation ids (\(session.dialect.idExample))")
             }
             positions[id] = seq
         }

@@ -4,7 +4,7 @@ import ParleyModel
 import ParleyStorage
 
 /// The answer to `get_state` (and `init`): the session's conversations with unread counts and
-/// last `seq`, and who of the other side is online.
+/// last `seq`, and who of the other side is online; ids in the session's dialect.
 struct StateFrame: Encodable {
     struct ConversationState: Encodable {
         var id: String
@@ -24,7 +24,9 @@ struct StateFrame: Encodable {
     var conversations: [ConversationState]
     var presence: Presence
 
-    static func encode(for identity: SessionIdentity, hub: Hub) -> ByteBuffer {
+    static func encode(for session: RealtimeSession, hub: Hub) -> ByteBuffer {
+        let identity = session.identity
+        let dialect = session.dialect
         let site = identity.site
         let frame: StateFrame = hub.broker.store.read { state in
             let ids: [ConversationID] = switch identity {
@@ -37,16 +39,18 @@ struct StateFrame: Encodable {
                 guard let log = state.conversations[id] else { return nil }
                 let visitor = log.conversation.visitorID
                 return ConversationState(
-                    id: NativeID.format(id), status: log.conversation.status == .closed ? "closed" : "active",
-                    visitor_id: state.visitors[visitor]?.externalID ?? NativeID.format(visitor),
+                    id: dialect.format(id),
+                    status: dialect == .omni
+                        ? log.conversation.status.rawValue : (log.conversation.status == .closed ? "closed" : "active"),
+                    visitor_id: dialect == .omni ? OmniID.format(visitor) : state.visitors[visitor]?.externalID ?? NativeID.format(visitor),
                     unread_count: log.unreadCount(for: identity.participant),
                     last_seq: log.lastSeq, visitor_online: hub.isOnline(.visitor(visitor, site: site)))
             }
             let agents = state.agents.values.filter { $0.siteID == site && hub.isOnline(.agent($0.id, site: site)) }
-                .map { NativeID.format($0.id) }.sorted()
+                .map { dialect.format($0.id) }.sorted()
             let visitors = Set(ids.compactMap { state.conversations[$0]?.conversation.visitorID })
                 .filter { hub.isOnline(.visitor($0, site: site)) }
-                .map { state.visitors[$0]?.externalID ?? NativeID.format($0) }.sorted()
+                .map { dialect == .omni ? OmniID.format($0) : state.visitors[$0]?.externalID ?? NativeID.format($0) }.sorted()
             return StateFrame(conversations: conversations, presence: Presence(agents_online: agents, visitors_online: visitors))
         }
         return FrameEncoder.encode(frame)

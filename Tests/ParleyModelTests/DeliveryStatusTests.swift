@@ -22,3 +22,15 @@ import Testing
         #expect(DeliveryStatus(of: visitorMessage, in: log, delivered: DeliveredThrough()) == .sent)
     }
 }
+
+@Suite struct OmniIDTests {
+    @Test func theContractExamplesRoundTrip() {
+        #expect(OmniID.format(ConversationID(456)) == "00000004-0000-4000-8000-0000000001c8")
+        #expect(OmniID.format(SiteID(1)) == "00000001-0000-4000-8000-000000000001")
+        #expect(OmniID.parse("00000004-0000-4000-8000-0000000001C8", as: ConversationID.self) == ConversationID(456))
+        #expect(OmniID.parse("00000005-0000-4000-8000-0000000001c8", as: ConversationID.self) == nil)
+        #expect(OmniID.parse("00000004-0000-4000-8000-000000000000", as: ConversationID.self) == nil)
+        #expect(OmniID.parse("00000004-0000-4000-8000-00000000001g", as: ConversationID.self) == nil)
+        #expect(OmniID.parse("conv_456", as: ConversationID.self) == nil)
+    }
+}

@@ -1,0 +1,131 @@
+public import NIOCore
+public import ParleyModel
+
+/// The omni dialect's server → client frames (seed 003, CONTRACT §7): `{"type", "data"}` with
+/// UUID-form ids and `sender_type` `customer|agent|system|bot`.
+public enum OmniFrames {
+    struct Envelope<Payload: Encodable>: Encodable {
+        var type: String
+        var data: Payload
+    }
+
+    static func sender(_ sender: Sender) -> (type: String, id: String?) {
+        switch sender {
+        case .visitor(let id): ("customer", OmniID.format(id))
+        case .agent(let id): ("agent", OmniID.format(id))
+        case .bot(let id): ("bot", OmniID.format(id))
+        case .system: ("system", nil)
+        }
+    }
+
+    static func participant(_ participant: Participant) -> (type: String, id: String) {
+        switch participant {
+        case .visitor(let id): ("customer", OmniID.format(id))
+        case .agent(let id): ("agent", OmniID.format(id))
+        }
+    }
+
+    struct MessageData: Encodable {
+        var id: String
+        var conversation_id: String
+        var seq: UInt64
+        var sender_type: String
+        var sender_id: String?
+        var content: String
+        var attachments: [String] = []
+        var client_message_id: String?
+        var created_at: String
+    }
+
+    public static func message(_ message: Message) -> ByteBuffer {
+        let (type, id) = sender(message.sender)
+        return FrameEncoder.encode(
+            Envelope(
+                type: "message.new",
+                data: MessageData(
+                    id: OmniID.format(message.id), conversation_id: OmniID.format(message.conversationID), seq: message.seq,
+                    sender_type: type, sender_id: id, content: message.content, client_message_id: message.clientMessageID,
+                    created_at: message.createdAt.rfc3339)))
+    }
+
+    struct AckData: Encodable {
+        var client_message_id: String?
+        var message_id: String
+        var conversation_id: String
+        var seq: UInt64
+    }
+
+    public static func ack(_ message: Message) -> ByteBuffer {
+        FrameEncoder.encode(
+            Envelope(
+                type: "message.ack",
+                data: AckData(
+                    client_message_id: message.clientMessageID, message_id: OmniID.format(message.id),
+                    conversation_id: OmniID.format(message.conversationID), seq: message.seq)))
+    }
+
+    struct ErrorData: Encodable {
+        var code: String
+        var detail: String
+    }
+
+    public static func error(_ code: String, _ detail: String) -> ByteBuffer {
+        FrameEncoder.encode(Envelope(type: "error", data: ErrorData(code: code, detail: detail)))
+    }
+
+    struct TypingData: Encodable {
+        var conversation_id: String
+        var sender_type: String
+        var sender_id: String
+        var name: String?
+    }
+
+    public static func typing(_ conversation: ConversationID, _ typist: Participant, isTyping: Bool, state: borrowing ParleyState) -> ByteBuffer {
+        let (type, id) = participant(typist)
+        let name: String? = switch typist {
+        case .visitor(let visitor): state.visitors[visitor]?.name
+        case .agent(let agent): state.agents[agent]?.displayName
+        }
+        return FrameEncoder.encode(
+            Envelope(
+                type: isTyping ? "typing.start" : "typing.stop",
+                data: TypingData(conversation_id: OmniID.format(conversation), sender_type: type, sender_id: id, name: name)))
+    }
+
+    struct ReadData: Encodable {
+        var conversation_id: String
+        var reader_type: String
+        var reader_id: String
+        var seq: UInt64
+        var message_id: String?
+    }
+
+    public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64) -> ByteBuffer {
+        let message = seq >= 1 && seq <= UInt64(conversation.messages.count) ? conversation.messages[Int(seq - 1)] : nil
+        let (type, id) = participant(reader)
+        return FrameEncoder.encode(
+            Envelope(
+                type: "message.read",
+                data: ReadData(
+                    conversation_id: OmniID.format(conversation.conversation.id), reader_type: type, reader_id: id, seq: seq,
+                    message_id: message.map { OmniID.format($0.id) })))
+    }
+
+    struct ConversationData: Encodable {
+        var id: String
+        var customer_id: String
+        var status: String
+        var assigned_to: String?
+        var updated_at: String
+    }
+
+    /// `conversation.updated`: opened, assigned or closed. Status as omni shows it (CONTRACT §7).
+    public static func conversationUpdated(_ conversation: Conversation, at: Timestamp) -> ByteBuffer {
+        FrameEncoder.encode(
+            Envelope(
+                type: "conversation.updated",
+                data: ConversationData(
+                    id: OmniID.format(conversation.id), customer_id: OmniID.format(conversation.visitorID), status: conversation.status.rawValue,
+                    assigned_to: conversation.assignedAgentID.map { OmniID.format($0) }, updated_at: at.rfc3339)))
+    }
+}

@@ -1,0 +1,58 @@
+public import NIOCore
+public import ParleyModel
+
+/// Each server frame in the dialect's own shape, and the dialect's id form for parsing.
+extension WireDialect {
+    public func message(_ message: Message, state: borrowing ParleyState) -> ByteBuffer {
+        switch self {
+        case .native: NativeFrames.message(message, state: state)
+        case .omni: OmniFrames.message(message)
+        }
+    }
+
+    public func ack(_ message: Message) -> ByteBuffer {
+        switch self {
+        case .native: NativeFrames.ack(message)
+        case .omni: OmniFrames.ack(message)
+        }
+    }
+
+    public func error(_ code: String, _ message: String) -> ByteBuffer {
+        switch self {
+        case .native: NativeFrames.error(code, message)
+        case .omni: OmniFrames.error(code, message)
+        }
+    }
+
+    public func typing(_ conversation: ConversationID, _ typist: Participant, isTyping: Bool, state: borrowing ParleyState) -> ByteBuffer {
+        switch self {
+        case .native: NativeFrames.typing(conversation, typist, isTyping: isTyping, state: state)
+        case .omni: OmniFrames.typing(conversation, typist, isTyping: isTyping, state: state)
+        }
+    }
+
+    public func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, state: borrowing ParleyState) -> ByteBuffer {
+        switch self {
+        case .native: NativeFrames.receipt(conversation, reader: reader, seq: seq, state: state)
+        case .omni: OmniFrames.receipt(conversation, reader: reader, seq: seq)
+        }
+    }
+
+    /// Parses an id in this dialect's form.
+    public func parse<Kind>(_ text: String, as type: Identifier<Kind>.Type) -> Identifier<Kind>? {
+        switch self {
+        case .native: NativeID.parse(text, as: type)
+        case .omni: OmniID.parse(text, as: type)
+        }
+    }
+
+    public func format<Kind>(_ id: Identifier<Kind>) -> String {
+        switch self {
+        case .native: NativeID.format(id)
+        case .omni: OmniID.format(id)
+        }
+    }
+
+    /// The name of the id form, for error messages.
+    var idExample: String { self == .native ? "conv_123" : "a UUID" }
+}
