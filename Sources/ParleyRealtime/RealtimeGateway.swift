@@ -38,15 +38,18 @@ public struct RealtimeGateway: Sendable {
     public func register(on router: Router<RealtimeRequestContext>) {
         for path in ["/ws", "/api/v1/ws"] {
             router.ws(RouterPath(path)) { inbound, outbound, context in
-                await self.serve(inbound, outbound, context)
+                try await self.serve(inbound, outbound, context)
             }
         }
     }
 
+    /// One connection, start to end. Throws the protocol error that ended it (WSCore turns it
+    /// into the close code: 1002, 1007, 1009).
     func serve(
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter,
         _ context: WebSocketRouterContext<RealtimeRequestContext>
-    ) async {
+    ) async throws {
+        await MaskedFramesOnly.install(on: context.requestContext.channel)
         var messages = inbound.messages(maxSize: configuration.maxFrameBytes).makeAsyncIterator()
         let identity: SessionIdentity
         let dialect: WireDialect
@@ -74,14 +77,15 @@ public struct RealtimeGateway: Sendable {
         let channel = context.requestContext.channel
         let commands = SessionCommands(session: session, hub: hub, configuration: configuration)
         if dialect == .omni { session.send(FrameEncoder.encode(["type": "auth.ok"])) }
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
+        let failure: (any Error)? = await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self, returning: (any Error)?.self) { group in
                 group.addTask { await Self.write(session, to: outbound, channel: channel) }
                 group.addTask { [hub, configuration] in
                     // A client that sends nothing gets its live messages after the resume window.
                     try? await Task.sleep(for: configuration.resumeWindow)
                     hub.release(session)
                 }
+                var failure: (any Error)?
                 do {
                     while let message = try await messages.next() {
                         switch message {
@@ -92,16 +96,19 @@ public struct RealtimeGateway: Sendable {
                 } catch {
                     // The peer broke the protocol or went away; WSCore answers with the close code.
                     logger.debug("session ended", metadata: ["parley.session": "\(session.id)", "parley.error": "\(error)"])
+                    failure = error
                 }
                 hub.close(session)
                 group.cancelAll()
                 await group.waitForAll()
+                return failure
             }
         } onGracefulShutdown: {
             session.closeForShutdown()
         }
         hub.close(session)
         await commands.stopTyping()
+        if let failure { throw failure }
     }
 
     /// The session's writer: drains the outbox each time it is woken and writes the frames in

@@ -100,10 +100,11 @@ import Testing
             let token = try await fixture.visitor("v-1")
             let visitor = try #require(fixture.server.broker.visitor(VisitorID(1)))
             let conversation = try await fixture.server.broker.openConversation(site: fixture.site.id, visitor: visitor.id)
-            let stalled = try await StalledSocket.connect(
-                port: fixture.port, path: "/ws?site_id=\(fixture.siteID)&role=visitor&token=\(token)&visitor_id=v-1")
+            let stalled = try await RawWebSocket.connect(
+                port: fixture.port, path: "/ws?site_id=\(fixture.siteID)&role=visitor&token=\(token)&visitor_id=v-1",
+                receiveBuffer: 4096, readHandshake: false)
             var readers: [TestSocket] = []
-            for _ in 0..<20 { readers.append(try await fixture.agentSocket()) }
+            for _ in 0..<99 { readers.append(try await fixture.agentSocket()) }
             let text = String(repeating: "x", count: 8000)
             for _ in 0..<200 {
                 _ = try await fixture.server.broker.send(MessageDraft(sender: .agent(fixture.owner.id), content: text), to: conversation.id)
