@@ -122,6 +122,7 @@ let package = Package(
             name: "parley",
             dependencies: [
                 "ParleyServer", "ParleyStorage", "ParleySnapshot", "ParleyLog", "ParleyModel", "ParleyEngine", "ParleyHTTP",
+                "ParleyRealtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -157,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "ParleyRealtimeTests",
             dependencies: [
-                "ParleyRealtime", "ParleyServer", "ParleyHTTP", "ParleyEngine", "ParleyStorage", "ParleyModel",
+                "ParleyRealtime", "ParleyServer", "ParleyHTTP", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -169,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "ParleyServerTests",
             dependencies: [
-                "ParleyServer", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot",
+                "ParleyServer", "ParleyTestSupport", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

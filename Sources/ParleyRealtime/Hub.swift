@@ -245,4 +245,13 @@ public final class Hub: BrokerSubscriber, Service {
 
     /// Every open session, for shutdown.
     public var openSessions: [RealtimeSession] { index.withLock { Array($0.sessions.values) } }
+
+    /// Closes every session with 1001 and waits (at most `timeout`) until they are gone.
+    public func closeAllForShutdown(timeout: Duration) async {
+        for session in openSessions { session.closeForShutdown() }
+        let deadline = ContinuousClock.now + timeout
+        while sessionCount > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
 }

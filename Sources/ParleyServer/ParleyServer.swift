@@ -5,6 +5,7 @@ public import Hummingbird
 import HummingbirdWebSocket
 public import ParleyRealtime
 public import ParleyHTTP
+import ServiceLifecycle
 import UnixSignals
 public import Logging
 public import ParleyEngine
@@ -25,6 +26,7 @@ public struct ParleyServer: Sendable {
     public let broker: Broker
     public let hub: Hub
     public let application: Application<RouterResponder<ParleyRequestContext>>
+    let logger: Logger
 
     public init(configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
         let store = try EventStore.open(configuration.storage, logger: logger) { error in
@@ -61,6 +63,7 @@ public struct ParleyServer: Sendable {
             logger: logger)
         application.addServices(EventStoreService(store: store, logger: logger), hub)
         self.hub = hub
+        self.logger = logger
         self.store = store
         self.broker = broker
         self.application = application
@@ -68,6 +71,12 @@ public struct ParleyServer: Sendable {
 
     /// Serves until SIGTERM or SIGINT, then drains (see the type's summary) and returns.
     public func run() async throws {
-        try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // Shutdown runs in reverse: WebSocket sessions are closed with 1001 first, then the HTTP
+        // server stops, then the store flushes and snapshots.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [application, RealtimeShutdown(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
     }
 }

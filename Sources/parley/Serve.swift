@@ -4,6 +4,7 @@ import Metrics
 import ParleyLog
 import ParleyHTTP
 import ParleyServer
+import ParleyRealtime
 import ParleyStorage
 import Prometheus
 
@@ -49,6 +50,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "on | off: per-principal rate limits and login throttling (PARLEY_RATE_LIMITS); off for load tests.")
     var rateLimits: String = environment("RATE_LIMITS") ?? "on"
 
+    @Option(help: "Bytes a WebSocket session may have queued before it is closed with 4008 (PARLEY_WS_OUTBOX_BYTES).")
+    var wsOutboxBytes: Int = environment("WS_OUTBOX_BYTES").flatMap(Int.init) ?? 1 << 20
+
+    @Option(help: "Largest inbound WebSocket message in bytes; larger closes with 1009 (PARLEY_WS_MAX_FRAME_BYTES).")
+    var wsMaxFrameBytes: Int = environment("WS_MAX_FRAME_BYTES").flatMap(Int.init) ?? 64 << 10
+
+    @Option(help: "WebSocket ping period in seconds; a peer that misses the pong is dropped (PARLEY_WS_PING_SECONDS).")
+    var wsPingSeconds: Int = environment("WS_PING_SECONDS").flatMap(Int.init) ?? 30
+
+    @Option(help: "Seconds an identity stays present after its last session closed (PARLEY_PRESENCE_GRACE_SECONDS).")
+    var presenceGraceSeconds: Int = environment("PRESENCE_GRACE_SECONDS").flatMap(Int.init) ?? 10
+
+    @Option(help: "Most messages a resume replays per conversation before recovered:false (PARLEY_RESUME_LIMIT).")
+    var resumeLimit: Int = environment("RESUME_LIMIT").flatMap(Int.init) ?? 1000
+
     @Option(help: "trace | debug | info | notice | warning | error | critical (PARLEY_LOG_LEVEL).")
     var logLevel: String = environment("LOG_LEVEL") ?? "info"
 
@@ -67,6 +83,13 @@ struct Serve: AsyncParsableCommand {
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31") }
         guard accessTokenSeconds >= 60 else { throw ValidationError("--access-token-seconds must be at least 60") }
         if let jwtSecret, jwtSecret.utf8.count < 32 { throw ValidationError("--jwt-secret must be at least 32 bytes") }
+        guard wsOutboxBytes >= 4096 else { throw ValidationError("--ws-outbox-bytes must be at least 4096") }
+        guard (1024...(16 << 20)).contains(wsMaxFrameBytes) else {
+            throw ValidationError("--ws-max-frame-bytes must be 1024 to 16777216")
+        }
+        guard wsPingSeconds >= 1 else { throw ValidationError("--ws-ping-seconds must be at least 1") }
+        guard presenceGraceSeconds >= 0 else { throw ValidationError("--presence-grace-seconds must not be negative") }
+        guard resumeLimit >= 0 else { throw ValidationError("--resume-limit must not be negative") }
     }
 
     func run() async throws {
@@ -84,6 +107,11 @@ struct Serve: AsyncParsableCommand {
         configuration.accessTokenSeconds = accessTokenSeconds
         configuration.bcryptCost = UInt8(bcryptCost)
         configuration.rateLimits.enabled = rateLimits == "on"
+        configuration.realtime.outboxBytes = wsOutboxBytes
+        configuration.realtime.maxFrameBytes = wsMaxFrameBytes
+        configuration.realtime.pingInterval = .seconds(wsPingSeconds)
+        configuration.realtime.presenceGrace = .seconds(presenceGraceSeconds)
+        configuration.realtime.replayLimit = UInt64(resumeLimit)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "parley")

@@ -32,9 +32,9 @@ import Testing
                 let socket = try await RawWebSocket.connect(port: fixture.port, path: agentPath(fixture))
                 // A pong first: the session is fully set up (checks installed) before it misbehaves.
                 socket.sendFrame(opcode: 0x1, ping)
-                #expect(socket.readText()?.contains("pong") == true)
+                #expect(await socket.readText()?.contains("pong") == true)
                 violate(socket)
-                let code = socket.closeCode()
+                let code = await socket.closeCode()
                 #expect(code == expected, "\(name): closed with \(String(describing: code))")
                 socket.close()
                 await bystander.send(["type": "ping"])
@@ -50,11 +50,7 @@ import Testing
             socket.sendFrame(opcode: 0x1, Array(#"{"type":"#.utf8), fin: false)
             socket.sendFrame(opcode: 0x9, Array("interleaved ping".utf8))  // control frames may interleave
             socket.sendFrame(opcode: 0x0, Array(#""ping"}"#.utf8), fin: true)
-            var texts: [String] = []
-            while texts.isEmpty, let frame = socket.readFrame() {
-                if frame.opcode == 0x1 { texts.append(String(decoding: frame.payload, as: UTF8.self)) }
-            }
-            #expect(texts.first?.contains("pong") == true)
+            #expect(await socket.nextText()?.contains("pong") == true)
             socket.close()
         }
     }

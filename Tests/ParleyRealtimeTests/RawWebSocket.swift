@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,11 +37,15 @@ final class RawWebSocket: Sendable {
             ("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8))
         if readHandshake {
-            var head: [UInt8] = []
-            while !head.ends(with: [13, 10, 13, 10]) {
-                guard let byte = socket.read(1).first else { throw SocketError() }
-                head.append(byte)
+            let answered = await socket.offPool { socket in
+                var head: [UInt8] = []
+                while !head.ends(with: [13, 10, 13, 10]) {
+                    guard let byte = socket.read(1).first else { return false }
+                    head.append(byte)
+                }
+                return true
             }
+            guard answered else { throw SocketError() }
         } else {
             try await Task.sleep(for: .milliseconds(300))
         }
@@ -104,8 +109,31 @@ final class RawWebSocket: Sendable {
         return (head[0] & 0x0F, payload)
     }
 
+    /// Runs blocking socket work on a Dispatch thread, never on the cooperative pool (which the
+    /// in-process server under test needs).
+    func offPool<T: Sendable>(_ work: @escaping @Sendable (RawWebSocket) -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work(self)) }
+        }
+    }
+
     /// Reads until a close frame; returns its code (`nil` if the connection ended without one).
-    func closeCode() -> UInt16? {
+    func closeCode() async -> UInt16? { await offPool { $0.blockingCloseCode() } }
+
+    /// The next text frame's text.
+    func readText() async -> String? { await offPool { $0.blockingReadText() } }
+
+    /// The next text frame's text, skipping control frames.
+    func nextText() async -> String? { await offPool { $0.blockingNextText() } }
+
+    private func blockingNextText() -> String? {
+        while let frame = readFrame() {
+            if frame.opcode == 0x1 { return String(decoding: frame.payload, as: UTF8.self) }
+        }
+        return nil
+    }
+
+    private func blockingCloseCode() -> UInt16? {
         while let frame = readFrame() {
             if frame.opcode == 0x8 {
                 return frame.payload.count >= 2 ? UInt16(frame.payload[0]) << 8 | UInt16(frame.payload[1]) : nil
@@ -114,8 +142,7 @@ final class RawWebSocket: Sendable {
         return nil
     }
 
-    /// The next text frame's text.
-    func readText() -> String? {
+    private func blockingReadText() -> String? {
         while let frame = readFrame() {
             if frame.opcode == 0x1 { return String(decoding: frame.payload, as: UTF8.self) }
             if frame.opcode == 0x8 { return nil }

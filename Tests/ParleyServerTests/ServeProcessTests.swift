@@ -1,4 +1,5 @@
 import Foundation
+import ParleyTestSupport
 import ParleyModel
 import ParleyStorage
 import Testing

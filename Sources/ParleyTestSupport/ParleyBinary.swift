@@ -1,27 +1,27 @@
-import Foundation
+public import Foundation
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
 /// Runs the built `parley` executable (the same binary `make run` serves with).
-enum ParleyBinary {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum ParleyBinary {
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static var path: String {
+    public static var path: String {
         let candidates = [".build/debug/parley", ".build/release/parley"].map { packageRoot.appendingPathComponent($0).path }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Runs `parley` with `arguments` to completion.
-    static func run(_ arguments: [String]) throws -> Result {
+    public static func run(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -39,7 +39,7 @@ enum ParleyBinary {
     }
 
     /// Starts `parley` and leaves it running.
-    static func start(_ arguments: [String], stdout: Pipe? = nil, environment: [String: String] = [:]) throws -> Process {
+    public static func start(_ arguments: [String], stdout: Pipe? = nil, environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -51,12 +51,12 @@ enum ParleyBinary {
     }
 
     /// A fresh temporary directory path (not created).
-    static func temporaryDirectory(_ name: String) -> String {
+    public static func temporaryDirectory(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("parley-\(name)-\(UUID().uuidString)").path
     }
 
     /// Waits until `GET /health` answers 200 or the deadline passes.
-    static func waitUntilHealthy(port: Int, timeout: Duration = .seconds(30)) async -> Bool {
+    public static func waitUntilHealthy(port: Int, timeout: Duration = .seconds(30)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         let url = URL(string: "http://127.0.0.1:\(port)/health")!
         while ContinuousClock.now < deadline {
@@ -71,14 +71,14 @@ enum ParleyBinary {
     }
 
     /// Waits for a process to exit; `false` if it is still running at the deadline.
-    static func waitForExit(_ process: Process, timeout: Duration) async -> Bool {
+    public static func waitForExit(_ process: Process, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         return !process.isRunning
     }
 
     /// A port that was free a moment ago (bound to port 0 and released).
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
