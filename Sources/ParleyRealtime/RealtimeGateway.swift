@@ -49,7 +49,7 @@ public struct RealtimeGateway: Sendable {
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter,
         _ context: WebSocketRouterContext<RealtimeRequestContext>
     ) async throws {
-        await MaskedFramesOnly.install(on: context.requestContext.channel)
+        let writer = await MaskedFramesOnly.install(on: context.requestContext.channel)
         var messages = inbound.messages(maxSize: configuration.maxFrameBytes).makeAsyncIterator()
         let identity: SessionIdentity
         let dialect: WireDialect
@@ -79,7 +79,7 @@ public struct RealtimeGateway: Sendable {
         if dialect == .omni { session.send(FrameEncoder.encode(["type": "auth.ok"])) }
         let failure: (any Error)? = await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self, returning: (any Error)?.self) { group in
-                group.addTask { await Self.write(session, to: outbound, channel: channel) }
+                group.addTask { await Self.write(session, to: outbound, through: writer, channel: channel) }
                 group.addTask { [hub, configuration] in
                     // A client that sends nothing gets its live messages after the resume window.
                     try? await Task.sleep(for: configuration.resumeWindow)
@@ -111,10 +111,21 @@ public struct RealtimeGateway: Sendable {
         if let failure { throw failure }
     }
 
+    /// Writes `frames` in one event-loop turn with one flush, so NIO hands them to the kernel in
+    /// one gathered write. While the channel is over its write-buffer watermark the writer
+    /// waits for the socket (backpressure): a peer that does not read lets its outbox fill.
+    /// (Frame by frame through WSCore if the batch writer could not be installed.)
+    static func writeInOneTurn(_ frames: [ByteBuffer], through writer: FrameWriter?, outbound: WebSocketOutboundWriter) async throws {
+        if let writer { return try await writer.write(frames) }
+        for frame in frames { try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame))) }
+    }
+
     /// The session's writer: drains the outbox each time it is woken and writes the frames in
     /// order; closes with 4008 when the outbox overflowed (and cuts the connection if even the
     /// close cannot be written), with 1001 at shutdown.
-    static func write(_ session: RealtimeSession, to outbound: WebSocketOutboundWriter, channel: any Channel) async {
+    static func write(
+        _ session: RealtimeSession, to outbound: WebSocketOutboundWriter, through writer: FrameWriter?, channel: any Channel
+    ) async {
         for await _ in session.wakeups {
             let (frames, overflowed) = session.drain()
             do {
@@ -124,16 +135,15 @@ public struct RealtimeGateway: Sendable {
                     try await outbound.close(.unknown(4008), reason: "outbox overflow: resume to catch up")
                     return
                 }
-                for frame in frames {
-                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
-                }
+                try await writeInOneTurn(frames, through: writer, outbound: outbound)
+                session.countWrite(frames: frames.count)
             } catch {
                 return
             }
         }
         // Closed: flush what is left, then say why if the server is going away.
         let (frames, _) = session.drain()
-        for frame in frames { try? await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame))) }
+        try? await writeInOneTurn(frames, through: writer, outbound: outbound)
         if session.isShuttingDown { try? await outbound.close(.goingAway, reason: "server shutting down") }
     }
 }

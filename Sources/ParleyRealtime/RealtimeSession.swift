@@ -15,6 +15,8 @@ public final class RealtimeSession: Sendable {
         var positions: ConversationPositions
         var overflowed = false
         var shuttingDown = false
+        var framesWritten = 0
+        var writes = 0
         /// Until the client's first frame (or a short timeout), live messages are held, so that
         /// a `resume` sent right after connecting is replayed before them, in order.
         var holding = true
@@ -132,6 +134,17 @@ public final class RealtimeSession: Sendable {
     public func drain() -> (frames: [ByteBuffer], overflowed: Bool) {
         state.withLock { state in (state.outbox.drain(), state.overflowed) }
     }
+
+    /// The writer wrote `frames` frames in one socket write.
+    func countWrite(frames: Int) {
+        state.withLock { state in
+            state.framesWritten += frames
+            state.writes += 1
+        }
+    }
+
+    /// Frames written to the socket, and in how many writes (one per writer turn).
+    public var writeStatistics: (frames: Int, writes: Int) { state.withLock { ($0.framesWritten, $0.writes) } }
 
     /// The server is going away: the writer flushes and closes with 1001.
     public func closeForShutdown() {

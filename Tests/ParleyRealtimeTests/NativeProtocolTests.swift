@@ -36,9 +36,15 @@ import Testing
             let typing = try #require(await visitor.next("typing_start"))
             #expect(typing["agent_id"] as? String == NativeID.format(fixture.owner.id))
             await agent.send(["type": "message", "conversation_id": conversation, "content": "Hi Vera"])
-            #expect(await visitor.next("typing_stop") != nil)
-            let reply = try #require(await visitor.next("message"))
-            #expect((reply["message"] as? [String: Any])?["seq"] as? Int == 2)
+            // (typing_stop and the message travel separately: either may come first)
+            var replySeq: Int?
+            var stopped = false
+            while replySeq == nil || !stopped, let frame = await visitor.next() {
+                if frame["type"] as? String == "typing_stop" { stopped = true }
+                if frame["type"] as? String == "message" { replySeq = (frame["message"] as? [String: Any])?["seq"] as? Int }
+            }
+            #expect(stopped)
+            #expect(replySeq == 2)
 
             // A read frame moves the cursor; the other side gets a receipt.
             await visitor.send(["type": "read", "conversation_id": conversation])
@@ -58,6 +64,58 @@ import Testing
             await visitor.close()
             let left = try #require(await agent.next("user_left", timeout: .seconds(5)))
             #expect(left["visitor_id"] as? String == "v-1")
+            await agent.close()
+        }
+    }
+
+    @Test func agentPresenceReachesVisitorsWithoutFlapping() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let token = try await fixture.visitor("v-1")
+            let visitor = try await fixture.visitorSocket("v-1", token: token)
+            var agent = try await fixture.agentSocket()
+            let joined = try #require(await visitor.next("support_joined"))
+            #expect(joined["agent_id"] as? String == NativeID.format(fixture.owner.id))
+            #expect(joined["name"] as? String == "ann")
+            // A reload inside the grace period: no support_left, no second support_joined.
+            await agent.close()
+            _ = await agent.closeCode()
+            agent = try await fixture.agentSocket()
+            // Past the grace period, the frames the visitor got since then hold no flap. (An
+            // error frame — typing without a conversation — marks where to stop reading.)
+            try await Task.sleep(for: .milliseconds(600))
+            await visitor.send(["type": "typing_start"])
+            var seen: [String] = []
+            while let frame = await visitor.next(), let type = frame["type"] as? String, type != "error" { seen.append(type) }
+            #expect(!seen.contains("support_left") && !seen.contains("support_joined"), "\(seen)")
+            await agent.close()
+            let left = try #require(await visitor.next("support_left", timeout: .seconds(5)))
+            #expect(left["agent_id"] as? String == NativeID.format(fixture.owner.id))
+            await visitor.send(["type": "init", "name": "Vera"])
+            let state = try #require(await visitor.next("state"))
+            #expect((state["presence"] as? [String: Any])?["agents_online"] as? [String] == [])
+            await visitor.close()
+        }
+    }
+
+    @Test func typingStartAndStopFramesReachTheOtherSide() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let agent = try await fixture.agentSocket()
+            let token = try await fixture.visitor("v-1")
+            let visitor = try await fixture.visitorSocket("v-1", token: token)
+            await visitor.send(["type": "message", "content": "Hi"])
+            let conversation = try #require(await visitor.next("ack")?["conversation_id"] as? String)
+            await visitor.send(["type": "typing_start", "conversation_id": conversation])
+            let start = try #require(await agent.next("typing_start"))
+            #expect(start["visitor_id"] as? String == "v-1")
+            #expect(start["name"] as? String == "Vera")
+            await visitor.send(["type": "typing_stop", "conversation_id": conversation])
+            let stop = try #require(await agent.next("typing_stop"))
+            #expect(stop["conversation_id"] as? String == conversation)
+            // Disconnecting while typing stops it at once, not after the 6 s timeout.
+            await visitor.send(["type": "typing_start", "conversation_id": conversation])
+            _ = try #require(await agent.next("typing_start"))
+            await visitor.close()
+            #expect(await agent.next("typing_stop", timeout: .seconds(2)) != nil)
             await agent.close()
         }
     }
