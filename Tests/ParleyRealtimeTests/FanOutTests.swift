@@ -5,7 +5,8 @@ import ParleyRealtime
 import ParleyServer
 import Testing
 
-/// Ordering, resume and slow consumers over real sockets.
+/// Ordering, resume and slow consumers over real sockets. Serialized: each test loads the
+/// 2-core machine on its own, and the slow-consumer test's small outbox wants its share of it.
 @Suite(.serialized) struct FanOutTests {
     /// The `seq` of every `message` frame of `conversation` a socket receives until it has `count`.
     func collectSeqs(_ socket: TestSocket, count: Int, timeout: Duration = .seconds(30)) async -> [Int] {

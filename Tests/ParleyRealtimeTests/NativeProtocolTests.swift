@@ -4,7 +4,7 @@ import ParleyModel
 import Testing
 
 /// The native protocol (seed 004 §12, CONTRACT §7) over real sockets against the real server.
-@Suite(.serialized) struct NativeProtocolTests {
+@Suite struct NativeProtocolTests {
     @Test func aConversationOverWebSockets() async throws {
         try await RealtimeFixture.withServer { fixture in
             let agent = try await fixture.agentSocket()
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func agentPresenceReachesVisitorsWithoutFlapping() async throws {
-        try await RealtimeFixture.withServer { fixture in
+        try await RealtimeFixture.withServer(realtime: RealtimeConfiguration(presenceGrace: .seconds(1))) { fixture in
             let token = try await fixture.visitor("v-1")
             let visitor = try await fixture.visitorSocket("v-1", token: token)
             var agent = try await fixture.agentSocket()
@@ -82,7 +82,7 @@ import Testing
             agent = try await fixture.agentSocket()
             // Past the grace period, the frames the visitor got since then hold no flap. (An
             // error frame — typing without a conversation — marks where to stop reading.)
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(1300))
             await visitor.send(["type": "typing_start"])
             var seen: [String] = []
             while let frame = await visitor.next(), let type = frame["type"] as? String, type != "error" { seen.append(type) }

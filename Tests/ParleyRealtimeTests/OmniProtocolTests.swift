@@ -5,7 +5,7 @@ import Testing
 
 /// The omni protocol (seed 003, CONTRACT §7): `auth` first, `subscribe`, dotted event names,
 /// UUID-form ids; it shares the hub with native sessions.
-@Suite(.serialized) struct OmniProtocolTests {
+@Suite struct OmniProtocolTests {
     @Test func anOmniAgentFollowsANativeVisitor() async throws {
         try await RealtimeFixture.withServer { fixture in
             let omni = try await TestSocket.connect(port: fixture.port, path: "/api/v1/ws")

@@ -4,7 +4,7 @@ import Testing
 
 /// Clients that break the WebSocket protocol get the right close code (or, for a bad payload,
 /// an error frame), and the server keeps serving everyone else.
-@Suite(.serialized) struct ProtocolViolationTests {
+@Suite struct ProtocolViolationTests {
     func agentPath(_ fixture: RealtimeFixture) -> String {
         "/ws?site_id=\(fixture.siteID)&role=support&token=\(fixture.agentToken)"
     }
