@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Histogram
+import Synchronization
+
+/// What a run measured: publish → deliver latency (µs, HdrHistogram), deliveries, and per
+/// subscriber the `seq` values seen, for losses and duplicates.
+final class LatencyRecorder: Sendable {
+    private struct State: Sendable {
+        var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        var delivered = 0
+        var duplicates = 0
+        var seen: [Int: Set<UInt64>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// A message with `seq`, stamped `sentAt` (ns, wall clock), reached `subscriber`.
+    func delivered(subscriber: Int, seq: UInt64, sentAt: UInt64, now: UInt64 = WallClock.nanoseconds()) {
+        state.withLock { state in
+            state.delivered += 1
+            if !state.seen[subscriber, default: []].insert(seq).inserted { state.duplicates += 1 }
+            _ = state.latency.record(now > sentAt ? (now - sentAt) / 1000 : 0)
+        }
+    }
+
+    /// A latency sample without delivery bookkeeping (acks).
+    func sample(microseconds: UInt64) {
+        state.withLock { _ = $0.latency.record(microseconds) }
+    }
+
+    struct Summary: Sendable, Encodable {
+        var count: UInt64
+        var p50: UInt64
+        var p90: UInt64
+        var p99: UInt64
+        var p999: UInt64
+        var max: UInt64
+    }
+
+    var latency: Summary {
+        state.withLock { state in
+            let h = state.latency
+            return Summary(
+                count: h.totalCount, p50: h.valueAtPercentile(50), p90: h.valueAtPercentile(90), p99: h.valueAtPercentile(99),
+                p999: h.valueAtPercentile(99.9), max: h.max)
+        }
+    }
+
+    var delivered: Int { state.withLock { $0.delivered } }
+    var samples: Int { state.withLock { Int($0.latency.totalCount) } }
+    var duplicates: Int { state.withLock { $0.duplicates } }
+
+    /// Messages that some subscriber never got, given the `seq` values that were acknowledged.
+    func losses(expected: Set<UInt64>, subscribers: Int) -> Int {
+        state.withLock { state in
+            (0..<subscribers).reduce(0) { total, subscriber in
+                total + expected.subtracting(state.seen[subscriber] ?? []).count
+            }
+        }
+    }
+}
+
+enum WallClock {
+    static func nanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+
+/// The load harness: drives a running `parley serve` over real WebSocket connections and
+/// reports publish → deliver latency (HdrHistogram), throughput, losses and duplicates by
+/// `seq`, and — given its pid — the server's CPU seconds and RSS from /proc.
+///
+/// ```
+/// parley serve --rate-limits off &
+/// parley-load room --subscribers 1000 --rate max --duration 10 --server-pid $!
+/// ```
+@main
+struct ParleyLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parley-load",
+        abstract: "Load scenarios against a Parley server on loopback.",
+        discussion: "Start the server with --rate-limits off. Every run stops by itself (--time-limit).",
+        subcommands: [Room.self, Durable.self])
+}
+
+/// Options every scenario takes.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "The server's base URL (loopback only).")
+    var url: String = "http://127.0.0.1:8080"
+
+    @Option(help: "Seconds to publish.")
+    var duration: Double = 10
+
+    @Option(help: "Hard bound on the whole run in seconds (setup, publishing, draining); the run exits 3 past it.")
+    var timeLimit: Double = 120
+
+    @Option(help: "The server's pid: report its CPU seconds and RSS from /proc.")
+    var serverPid: Int32?
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    @Flag(help: "No live progress line.")
+    var quiet = false
+
+    func validate() throws {
+        guard let host = URL(string: url)?.host, host == "localhost" || host.hasPrefix("127.") else {
+            throw ValidationError("--url must be a loopback address (127.x.x.x or localhost)")
+        }
+        guard duration > 0, timeLimit > duration else { throw ValidationError("need 0 < --duration < --time-limit") }
+    }
+
+    var base: URL { URL(string: url)! }
+
+    /// `ws://host:port` for the same server.
+    var webSocketBase: String { "ws" + url.dropFirst(4) }
+
+    /// Ends the process if the run outlives `--time-limit`.
+    func startWatchdog() {
+        let limit = timeLimit
+        Task.detached {
+            try? await Task.sleep(for: .seconds(limit))
+            FileHandle.standardError.write(Data("parley-load: time limit of \(limit) s reached\n".utf8))
+            Foundation.exit(3)
+        }
+    }
+
+    /// A live progress line on stderr, once a second, until the returned task is cancelled.
+    func progress(_ line: @escaping @Sendable () -> String) -> Task<Void, Never> {
+        let quiet = self.quiet || isatty(2) == 0
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if !quiet { FileHandle.standardError.write(Data("\r\(line())\u{1B}[K".utf8)) }
+            }
+            if !quiet { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// One scenario's results: the human table, or `--json`.
+struct Report: Encodable, Sendable {
+    var scenario: String
+    var parameters: [String: String]
+    var seconds: Double
+    var published: Int
+    var delivered: Int
+    var deliveredPerSecond: Double
+    var losses: Int
+    var duplicates: Int
+    /// Publish → deliver (room) or publish → ack (durable), microseconds.
+    var latencyMicroseconds: LatencyRecorder.Summary
+    var serverCPUSeconds: Double?
+    var serverRSSBytes: Int?
+    var deliveredPerServerCPUSecond: Double?
+    var messagesPerFsync: Double?
+    /// Sessions the server closed during the run, and with which codes (4008: outbox overflow).
+    var sessionsClosedByServer: Int
+    var closeCodes: [UInt16]
+
+    func print(json: Bool) {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            Swift.print(String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self))
+            return
+        }
+        let l = latencyMicroseconds
+        var rows: [(String, String)] = [
+            ("scenario", scenario + " " + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")),
+            ("duration", String(format: "%.1f s", seconds)),
+            ("published (acked)", "\(published)"),
+            ("delivered", "\(delivered)  (\(String(format: "%.0f", deliveredPerSecond))/s)"),
+            ("losses / duplicates", "\(losses) / \(duplicates)"),
+            (
+                "latency µs p50/p90/p99/p99.9/max",
+                "\(l.p50) / \(l.p90) / \(l.p99) / \(l.p999) / \(l.max)  (n=\(l.count))"
+            ),
+        ]
+        if let cpu = serverCPUSeconds { rows.append(("server CPU", String(format: "%.2f s", cpu))) }
+        if let rss = serverRSSBytes { rows.append(("server RSS", String(format: "%.1f MiB", Double(rss) / 1_048_576))) }
+        if let rate = deliveredPerServerCPUSecond { rows.append(("delivered / server CPU s", String(format: "%.0f", rate))) }
+        if sessionsClosedByServer > 0 {
+            rows.append(("closed by server", "\(sessionsClosedByServer) (codes \(closeCodes.map(String.init).joined(separator: ", ")))"))
+        }
+        if let perFsync = messagesPerFsync { rows.append(("messages per fsync", String(format: "%.1f", perFsync))) }
+        let width = rows.map(\.0.count).max() ?? 0
+        for (name, value) in rows { Swift.print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+
+/// `room`: one conversation, N subscribed agent sessions, one publisher at a rate (or `max`,
+/// with a window of unacknowledged messages).
+struct Room: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "One conversation, N subscribers, publish rate R.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Subscribed agent sessions.")
+    var subscribers: Int = 100
+
+    @Option(help: "Messages per second, or max.")
+    var rate: String = "max"
+
+    @Option(help: "Unacknowledged messages in flight with --rate max.")
+    var window: Int = 64
+
+    @Option(help: "Message size in bytes.")
+    var size: Int = 200
+
+    func validate() throws {
+        guard subscribers >= 1 else { throw ValidationError("--subscribers must be at least 1") }
+        guard rate == "max" || (Double(rate) ?? 0) > 0 else { throw ValidationError("--rate is a positive number or max") }
+    }
+
+    func run() async throws {
+        common.startWatchdog()
+        let setup = LoadSetup(base: common.base)
+        let account = try await setup.signUp()
+        let visitor = try await setup.visitor(site: account.siteID, index: 0)
+        let recorder = LatencyRecorder()
+        let ready = Mutex(0)
+        var connections: [LoadConnection] = []
+        for index in 0..<subscribers {
+            let connection = LoadConnection.open(
+                url: "\(common.webSocketBase)/ws?site_id=\(account.siteID)&role=support&token=\(account.token)"
+            ) { text in
+                if FrameScan.isType("message", text) {
+                    if let seq = FrameScan.seq(text), let stamp = FrameScan.stamp(text) {
+                        recorder.delivered(subscriber: index, seq: seq, sentAt: stamp)
+                    }
+                } else if FrameScan.isType("pong", text) {
+                    ready.withLock { $0 += 1 }
+                }
+            }
+            connection.send(#"{"type":"ping"}"#)
+            connections.append(connection)
+        }
+        while ready.withLock({ $0 }) < subscribers { try await Task.sleep(for: .milliseconds(20)) }
+
+        let (acks, ackStream) = AsyncStream.makeStream(of: UInt64.self)
+        let acked = Mutex(Set<UInt64>())
+        let publisher = LoadConnection.open(
+            url: "\(common.webSocketBase)/ws?site_id=\(account.siteID)&role=visitor&token=\(visitor.sessionToken)&visitor_id=\(visitor.clientID)"
+        ) { text in
+            if FrameScan.isType("ack", text), let seq = FrameScan.seq(text) {
+                acked.withLock { _ = $0.insert(seq) }
+                ackStream.yield(seq)
+            }
+        }
+        let before = common.serverPid.flatMap(ProcessSample.read)
+        let started = ContinuousClock.now
+        let deadline = started + .seconds(common.duration)
+        let progress = common.progress {
+            "[room] published \(acked.withLock { $0.count }) delivered \(recorder.delivered)"
+        }
+        let conversation = visitor.conversationID
+        func message() -> String {
+            #"{"type":"message","conversation_id":"\#(conversation)","content":"\#(FrameScan.content(size: size))"}"#
+        }
+        if let perSecond = Double(rate) {
+            let interval = Duration.seconds(1 / perSecond)
+            var next = started
+            while next < deadline {
+                publisher.send(message())
+                next += interval
+                try await Task.sleep(until: next)
+            }
+        } else {
+            var inFlight = 0
+            var iterator = acks.makeAsyncIterator()
+            while ContinuousClock.now < deadline {
+                while inFlight < window {
+                    publisher.send(message())
+                    inFlight += 1
+                }
+                guard await iterator.next() != nil else { break }
+                inFlight -= 1
+            }
+        }
+        let publishedFor = ContinuousClock.now - started
+        // Drain: until every acknowledged message reached every subscriber, or 5 s.
+        let drainUntil = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < drainUntil, recorder.delivered < acked.withLock({ $0.count }) * subscribers {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let after = common.serverPid.flatMap(ProcessSample.read)
+        progress.cancel()
+        // Sessions the server closed while we ran (4008: a subscriber read too slowly).
+        let closed = connections.compactMap(\.serverCloseCode).filter { $0 != 1000 }
+        await publisher.close()
+        for connection in connections { await connection.close() }
+
+        let expected = acked.withLock { $0 }
+        let seconds = Double(publishedFor.components.seconds) + Double(publishedFor.components.attoseconds) / 1e18
+        let cpu = before.flatMap { b in after.map { $0.cpuSeconds - b.cpuSeconds } }
+        Report(
+            scenario: "room",
+            parameters: ["subscribers": "\(subscribers)", "rate": rate, "size": "\(size)"],
+            seconds: seconds, published: expected.count, delivered: recorder.delivered,
+            deliveredPerSecond: Double(recorder.delivered) / seconds,
+            losses: recorder.losses(expected: expected, subscribers: subscribers), duplicates: recorder.duplicates,
+            latencyMicroseconds: recorder.latency, serverCPUSeconds: cpu, serverRSSBytes: after?.rssBytes,
+            deliveredPerServerCPUSecond: cpu.map { Double(recorder.delivered) / max($0, 0.001) }, messagesPerFsync: nil,
+            sessionsClosedByServer: closed.count, closeCodes: Array(Set(closed)).sorted()
+        ).print(json: common.json)
+    }
+}
