@@ -181,6 +181,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ParleyLoadTests",
+            dependencies: ["parley-load", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ParleyServerTests",
             dependencies: [
                 "ParleyServer", "ParleyTestSupport", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot",

@@ -24,7 +24,8 @@ final class MaskedFramesOnly: ChannelInboundHandler, RemovableChannelHandler {
             var code = context.channel.allocator.buffer(capacity: 2)
             code.write(webSocketErrorCode: .protocolError)
             let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: code)
-            context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(close)).whenComplete { _ in channel.close(promise: nil) }
             return
         }
         context.fireChannelRead(data)

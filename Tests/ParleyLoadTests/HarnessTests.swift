@@ -1,0 +1,30 @@
+import Testing
+
+@testable import parley_load
+
+/// The harness's own bookkeeping: how it reads frames and counts losses and duplicates.
+@Suite struct HarnessTests {
+    @Test func framesAreReadWhateverTheKeyOrder() {
+        let content = FrameScan.content(size: 40, now: 1_795_000_000_123_456_789)
+        #expect(content.utf8.count == 40)
+        let innerFirst = #"{"message":{"type":"text","seq":17,"content":"\#(content)"},"type":"message","from":"visitor"}"#
+        #expect(FrameScan.isType("message", innerFirst))
+        #expect(!FrameScan.isType("ack", innerFirst))
+        #expect(FrameScan.seq(innerFirst) == 17)
+        #expect(FrameScan.stamp(innerFirst) == 1_795_000_000_123_456_789)
+        #expect(FrameScan.seq(#"{"type":"pong"}"#) == nil)
+    }
+
+    @Test func lossesAndDuplicatesAreCountedPerSubscriber() {
+        let recorder = LatencyRecorder()
+        for seq: UInt64 in [1, 2, 3] { recorder.delivered(subscriber: 0, seq: seq, sentAt: 0, now: 1_000_000) }
+        for seq: UInt64 in [1, 1, 3] { recorder.delivered(subscriber: 1, seq: seq, sentAt: 0, now: 2_000_000) }
+        #expect(recorder.delivered == 6)
+        #expect(recorder.duplicates == 1)
+        #expect(recorder.losses(expected: [1, 2, 3], subscribers: 2) == 1)
+        #expect(recorder.losses(expected: [1, 2, 3], subscribers: 3) == 4)
+        let latency = recorder.latency
+        #expect(latency.count == 6)
+        #expect(latency.p50 >= 999 && latency.max <= 2_002)
+    }
+}
