@@ -52,6 +52,13 @@ final class LatencyRecorder: Sendable {
     var samples: Int { state.withLock { Int($0.latency.totalCount) } }
     var duplicates: Int { state.withLock { $0.duplicates } }
 
+    /// Messages that a subscriber never got, each subscriber with its own acknowledged set.
+    func losses(perSubscriber expected: [Int: Set<UInt64>]) -> Int {
+        state.withLock { state in
+            expected.reduce(0) { total, entry in total + entry.value.subtracting(state.seen[entry.key] ?? []).count }
+        }
+    }
+
     /// Messages that some subscriber never got, given the `seq` values that were acknowledged.
     func losses(expected: Set<UInt64>, subscribers: Int) -> Int {
         state.withLock { state in

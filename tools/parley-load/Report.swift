@@ -19,6 +19,8 @@ struct Report: Encodable, Sendable {
     /// Sessions the server closed during the run, and with which codes (4008: outbox overflow).
     var sessionsClosedByServer: Int
     var closeCodes: [UInt16]
+    /// `idle`: server RSS growth divided by the connections held.
+    var rssBytesPerConnection: Double? = nil
 
     func print(json: Bool) {
         if json {
@@ -44,6 +46,9 @@ struct Report: Encodable, Sendable {
         if let rate = deliveredPerServerCPUSecond { rows.append(("delivered / server CPU s", String(format: "%.0f", rate))) }
         if sessionsClosedByServer > 0 {
             rows.append(("closed by server", "\(sessionsClosedByServer) (codes \(closeCodes.map(String.init).joined(separator: ", ")))"))
+        }
+        if let perConnection = rssBytesPerConnection {
+            rows.append(("server RSS per connection", String(format: "%.0f bytes", perConnection)))
         }
         if let perFsync = messagesPerFsync { rows.append(("messages per fsync", String(format: "%.1f", perFsync))) }
         let width = rows.map(\.0.count).max() ?? 0

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+
+/// `churn`: opens K connections per second, each closing again once the server answered its
+/// first frame; reports how many completed per second and the connect → first answer latency.
+struct Churn: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Connects and disconnects per second.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "New connections per second.")
+    var rate: Double = 200
+
+    func run() async throws {
+        common.startWatchdog()
+        let setup = LoadSetup(base: common.base)
+        let account = try await setup.signUp()
+        let recorder = LatencyRecorder()
+        let before = common.serverPid.flatMap(ProcessSample.read)
+        let started = ContinuousClock.now
+        let deadline = started + .seconds(common.duration)
+        let progress = common.progress { "[churn] completed \(recorder.samples)" }
+        let url = "\(common.webSocketBase)/ws?site_id=\(account.siteID)&role=support&token=\(account.token)"
+        let interval = Duration.seconds(1 / rate)
+        var opened = 0
+        await withTaskGroup(of: Void.self) { group in
+            var next = started
+            while next < deadline {
+                opened += 1
+                group.addTask {
+                    let sent = WallClock.nanoseconds()
+                    let (answers, answered) = AsyncStream.makeStream(of: Void.self)
+                    let connection = LoadConnection.open(url: url) { text in
+                        if FrameScan.isType("pong", text) { answered.yield() }
+                    }
+                    connection.send(#"{"type":"ping"}"#)
+                    var iterator = answers.makeAsyncIterator()
+                    if await iterator.next() != nil {
+                        recorder.sample(microseconds: (WallClock.nanoseconds() - sent) / 1000)
+                    }
+                    await connection.close()
+                }
+                next += interval
+                try? await Task.sleep(until: next)
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        progress.cancel()
+        let after = common.serverPid.flatMap(ProcessSample.read)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let completed = recorder.samples
+        Report(
+            scenario: "churn", parameters: ["rate": "\(rate)"], seconds: seconds, published: opened, delivered: completed,
+            deliveredPerSecond: Double(completed) / seconds, losses: opened - completed, duplicates: 0,
+            latencyMicroseconds: recorder.latency,
+            serverCPUSeconds: before.flatMap { b in after.map { $0.cpuSeconds - b.cpuSeconds } }, serverRSSBytes: after?.rssBytes,
+            deliveredPerServerCPUSecond: nil, messagesPerFsync: nil, sessionsClosedByServer: 0, closeCodes: []
+        ).print(json: common.json)
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+
+/// `idle`: N connections held open (the server pings them) for T seconds; reports the server's
+/// memory per connection.
+struct Idle: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "N idle connections held for T seconds; server memory per connection.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Connections to hold.")
+    var connections: Int = 1000
+
+    func run() async throws {
+        common.startWatchdog()
+        let setup = LoadSetup(base: common.base)
+        let account = try await setup.signUp()
+        let before = common.serverPid.flatMap(ProcessSample.read)
+        let ready = Mutex(0)
+        let recorder = LatencyRecorder()
+        var open: [LoadConnection] = []
+        let started = ContinuousClock.now
+        for _ in 0..<connections {
+            let sent = WallClock.nanoseconds()
+            let connection = LoadConnection.open(
+                url: "\(common.webSocketBase)/ws?site_id=\(account.siteID)&role=support&token=\(account.token)"
+            ) { text in
+                if FrameScan.isType("pong", text) {
+                    ready.withLock { $0 += 1 }
+                    recorder.sample(microseconds: (WallClock.nanoseconds() - sent) / 1000)
+                }
+            }
+            connection.send(#"{"type":"ping"}"#)
+            open.append(connection)
+        }
+        let progress = common.progress { "[idle] connected \(ready.withLock { $0 }) of \(connections)" }
+        while ready.withLock({ $0 }) < connections { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .seconds(common.duration))
+        let held = ContinuousClock.now - started
+        let after = common.serverPid.flatMap(ProcessSample.read)
+        progress.cancel()
+        let closed = open.compactMap(\.serverCloseCode).filter { $0 != 1000 }
+        for connection in open { await connection.close() }
+        let growth = before.flatMap { b in after.map { $0.rssBytes - b.rssBytes } }
+        let seconds = Double(held.components.seconds) + Double(held.components.attoseconds) / 1e18
+        var report = Report(
+            scenario: "idle", parameters: ["connections": "\(connections)"], seconds: seconds, published: 0, delivered: 0,
+            deliveredPerSecond: 0, losses: 0, duplicates: 0, latencyMicroseconds: recorder.latency,
+            serverCPUSeconds: before.flatMap { b in after.map { $0.cpuSeconds - b.cpuSeconds } }, serverRSSBytes: after?.rssBytes,
+            deliveredPerServerCPUSecond: nil, messagesPerFsync: nil, sessionsClosedByServer: closed.count,
+            closeCodes: Array(Set(closed)).sorted())
+        report.rssBytesPerConnection = growth.map { Double($0) / Double(connections) }
+        report.print(json: common.json)
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+
+/// `support`: C conversations, each with a visitor session (native, receiving) and an agent
+/// session (omni, publishing without subscribing, so that it does not receive the whole site);
+/// Poisson publishes at a total rate R into random conversations; latency is publish → the
+/// visitor's delivery.
+struct Support: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "C conversations with a visitor and an agent each; Poisson publishes at total rate R.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Conversations (each has two sessions).")
+    var conversations: Int = 100
+
+    @Option(help: "Total publishes per second.")
+    var rate: Double = 1000
+
+    @Option(help: "Message size in bytes.")
+    var size: Int = 200
+
+    /// The omni (UUID) form of a native `conv_N` id (CONTRACT §2).
+    static func omniConversation(_ native: String) -> String {
+        let number = UInt64(native.dropFirst("conv_".count)) ?? 0
+        let hex = String(number, radix: 16)
+        return "00000004-0000-4000-8000-" + String(repeating: "0", count: max(0, 12 - hex.count)) + hex
+    }
+
+    func run() async throws {
+        common.startWatchdog()
+        let setup = LoadSetup(base: common.base)
+        let account = try await setup.signUp()
+        var visitors: [LoadSetup.Visitor] = []
+        for index in 0..<conversations { visitors.append(try await setup.visitor(site: account.siteID, index: index)) }
+        let recorder = LatencyRecorder()
+        let ready = Mutex(0)
+        let acked = Mutex([Int: Set<UInt64>]())
+        var receivers: [LoadConnection] = []
+        var senders: [LoadConnection] = []
+        for (index, visitor) in visitors.enumerated() {
+            let receiver = LoadConnection.open(
+                url: "\(common.webSocketBase)/ws?site_id=\(account.siteID)&role=visitor&token=\(visitor.sessionToken)&visitor_id=\(visitor.clientID)"
+            ) { text in
+                if FrameScan.isType("message", text), let seq = FrameScan.seq(text), let stamp = FrameScan.stamp(text) {
+                    recorder.delivered(subscriber: index, seq: seq, sentAt: stamp)
+                } else if FrameScan.isType("pong", text) {
+                    ready.withLock { $0 += 1 }
+                }
+            }
+            receiver.send(#"{"type":"ping"}"#)
+            receivers.append(receiver)
+            let sender = LoadConnection.open(url: "\(common.webSocketBase)/api/v1/ws") { text in
+                if FrameScan.isType("message.ack", text), let seq = FrameScan.seq(text) {
+                    acked.withLock { _ = $0[index, default: []].insert(seq) }
+                } else if FrameScan.isType("pong", text) {
+                    ready.withLock { $0 += 1 }
+                }
+            }
+            sender.send(#"{"type":"auth","token":"Bearer \#(account.token)"}"#)
+            sender.send(#"{"type":"ping"}"#)
+            senders.append(sender)
+        }
+        while ready.withLock({ $0 }) < 2 * conversations { try await Task.sleep(for: .milliseconds(50)) }
+
+        let omniIDs = visitors.map { Self.omniConversation($0.conversationID) }
+        let before = common.serverPid.flatMap(ProcessSample.read)
+        let started = ContinuousClock.now
+        let deadline = started + .seconds(common.duration)
+        let progress = common.progress { "[support] delivered \(recorder.delivered)" }
+        var generator = SystemRandomNumberGenerator()
+        var next = started
+        while next < deadline {
+            let index = Int.random(in: 0..<conversations, using: &generator)
+            senders[index].send(
+                #"{"type":"message","conversation_id":"\#(omniIDs[index])","content":"\#(FrameScan.content(size: size))"}"#)
+            // Poisson arrivals: exponential gaps with mean 1/R.
+            let gap = -log(Double.random(in: Double.ulpOfOne..<1, using: &generator)) / rate
+            next += .seconds(gap)
+            if next > ContinuousClock.now { try await Task.sleep(until: next) }
+        }
+        let publishedFor = ContinuousClock.now - started
+        let drainUntil = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < drainUntil,
+            recorder.delivered < acked.withLock({ $0.values.reduce(0) { $0 + $1.count } })
+        {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let after = common.serverPid.flatMap(ProcessSample.read)
+        progress.cancel()
+        let closed = (receivers + senders).compactMap(\.serverCloseCode).filter { $0 != 1000 }
+        for connection in receivers + senders { await connection.close() }
+        let expected = acked.withLock { $0 }
+        let seconds = Double(publishedFor.components.seconds) + Double(publishedFor.components.attoseconds) / 1e18
+        let cpu = before.flatMap { b in after.map { $0.cpuSeconds - b.cpuSeconds } }
+        Report(
+            scenario: "support",
+            parameters: ["conversations": "\(conversations)", "rate": "\(rate)", "size": "\(size)"],
+            seconds: seconds, published: expected.values.reduce(0) { $0 + $1.count }, delivered: recorder.delivered,
+            deliveredPerSecond: Double(recorder.delivered) / seconds, losses: recorder.losses(perSubscriber: expected),
+            duplicates: recorder.duplicates, latencyMicroseconds: recorder.latency, serverCPUSeconds: cpu,
+            serverRSSBytes: after?.rssBytes, deliveredPerServerCPUSecond: cpu.map { Double(recorder.delivered) / max($0, 0.001) },
+            messagesPerFsync: nil, sessionsClosedByServer: closed.count, closeCodes: Array(Set(closed)).sorted()
+        ).print(json: common.json)
+    }
+}
