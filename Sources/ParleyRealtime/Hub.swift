@@ -18,7 +18,12 @@ public final class Hub: BrokerSubscriber, Service {
     struct Index: Sendable {
         var sessions: [UInt64: RealtimeSession] = [:]
         var byVisitor: [VisitorID: Set<UInt64>] = [:]
+        /// Every agent session of a site (for presence).
         var agentsBySite: [SiteID: Set<UInt64>] = [:]
+        /// Per channel (`messages`, `conversations`), the agent sessions of a site that receive
+        /// it: native sessions from the start, omni sessions once they subscribe. Routing a
+        /// message visits only these, never the site's unsubscribed sessions.
+        var channelAgentsBySite: [String: [SiteID: Set<UInt64>]] = [:]
         var visitorsBySite: [SiteID: Set<UInt64>] = [:]
         var presence: PresenceTracker<SessionIdentity>
         var nextID: UInt64 = 1
@@ -45,7 +50,11 @@ public final class Hub: BrokerSubscriber, Service {
             index.nextID += 1
             index.sessions[session.id] = session
             switch identity {
-            case .agent(_, let site): index.agentsBySite[site, default: []].insert(session.id)
+            case .agent(_, let site):
+                index.agentsBySite[site, default: []].insert(session.id)
+                if dialect == .native {
+                    for channel in Self.channels { index.channelAgentsBySite[channel, default: [:]][site, default: []].insert(session.id) }
+                }
             case .visitor(let visitor, let site):
                 index.byVisitor[visitor, default: []].insert(session.id)
                 index.visitorsBySite[site, default: []].insert(session.id)
@@ -62,7 +71,9 @@ public final class Hub: BrokerSubscriber, Service {
         index.withLock { index in
             guard index.sessions.removeValue(forKey: session.id) != nil else { return }
             switch session.identity {
-            case .agent(_, let site): index.agentsBySite[site]?.remove(session.id)
+            case .agent(_, let site):
+                index.agentsBySite[site]?.remove(session.id)
+                for channel in Self.channels { index.channelAgentsBySite[channel]?[site]?.remove(session.id) }
             case .visitor(let visitor, let site):
                 index.byVisitor[visitor]?.remove(session.id)
                 if index.byVisitor[visitor]?.isEmpty == true { index.byVisitor[visitor] = nil }
@@ -98,22 +109,44 @@ public final class Hub: BrokerSubscriber, Service {
         }
     }
 
-    /// The sessions that see `conversation`: its visitor's and its site's agents'.
-    private func audience(_ conversation: Conversation) -> [RealtimeSession] {
+    /// The channels a session may subscribe to.
+    static let channels = ["conversations", "messages"]
+
+    /// Subscribes an omni session to `channels` (native sessions get every channel from the start).
+    public func subscribe(_ session: RealtimeSession, to channels: [String]) {
+        session.subscribe(channels)
+        guard case .agent(_, let site) = session.identity else { return }
         index.withLock { index in
-            let ids = (index.byVisitor[conversation.visitorID] ?? []).union(index.agentsBySite[conversation.siteID] ?? [])
-            return ids.compactMap { index.sessions[$0] }
+            guard index.sessions[session.id] != nil else { return }
+            for channel in channels where Self.channels.contains(channel) {
+                index.channelAgentsBySite[channel, default: [:]][site, default: []].insert(session.id)
+            }
         }
+    }
+
+    /// The sessions that receive `channel` for `conversation`: its visitor's sessions that are
+    /// subscribed, and the site's agent sessions on that channel.
+    private func audience(_ conversation: Conversation, channel: String) -> [RealtimeSession] {
+        var sessions: [RealtimeSession] = []
+        index.withLock { index in
+            for id in index.byVisitor[conversation.visitorID] ?? [] {
+                if let session = index.sessions[id] { sessions.append(session) }
+            }
+            for id in index.channelAgentsBySite[channel]?[conversation.siteID] ?? [] {
+                if let session = index.sessions[id] { sessions.append(session) }
+            }
+        }
+        return sessions.filter { $0.identity.isAgent || $0.isSubscribed(channel) }
     }
 
     private func route(_ message: Message) {
         guard let conversation = broker.conversation(message.conversationID) else { return }
-        let sessions = audience(conversation)
+        let sessions = audience(conversation, channel: "messages")
         guard !sessions.isEmpty else { return }
         let frames = encodeOnce(for: sessions) { dialect, state in dialect.message(message, state: state) }
         let writerSide = ConversationSide(message.sender)
         var reachedOtherSide = false
-        for session in sessions where session.isSubscribed("messages") {
+        for session in sessions {
             guard let frame = frames[session.dialect] else { continue }
             session.offer(message.conversationID, seq: message.seq, frame: frame) { after, before in
                 history(message.conversationID, after: after, before: before, dialect: session.dialect)
@@ -137,24 +170,24 @@ public final class Hub: BrokerSubscriber, Service {
 
     private func routeReceipt(_ conversationID: ConversationID, reader: Participant, seq: UInt64) {
         guard let conversation = broker.conversation(conversationID) else { return }
-        let sessions = audience(conversation).filter { $0.identity.participant != reader }
+        let sessions = audience(conversation, channel: "messages").filter { $0.identity.participant != reader }
         guard !sessions.isEmpty else { return }
         let frames = encodeOnce(for: sessions) { dialect, state in
             state.conversations[conversationID].map { dialect.receipt($0, reader: reader, seq: seq, state: state) }
         }
-        for session in sessions where session.isSubscribed("messages") {
+        for session in sessions {
             if let frame = frames[session.dialect] { session.send(frame) }
         }
     }
 
     private func routeTyping(_ conversationID: ConversationID, typist: Participant, isTyping: Bool) {
         guard let conversation = broker.conversation(conversationID) else { return }
-        let sessions = audience(conversation).filter { $0.identity.participant != typist }
+        let sessions = audience(conversation, channel: "conversations").filter { $0.identity.participant != typist }
         guard !sessions.isEmpty else { return }
         let frames = encodeOnce(for: sessions) { dialect, state in
             dialect.typing(conversationID, typist, isTyping: isTyping, state: state)
         }
-        for session in sessions where session.isSubscribed("conversations") {
+        for session in sessions {
             if let frame = frames[session.dialect] { session.send(frame) }
         }
     }
@@ -162,7 +195,7 @@ public final class Hub: BrokerSubscriber, Service {
     /// Omni's `conversation.updated` (the native protocol has no such event).
     private func routeConversationUpdate(_ conversationID: ConversationID, at: Timestamp) {
         guard let conversation = broker.conversation(conversationID) else { return }
-        let sessions = audience(conversation).filter { $0.dialect == .omni && $0.isSubscribed("conversations") }
+        let sessions = audience(conversation, channel: "conversations").filter { $0.dialect == .omni }
         guard !sessions.isEmpty else { return }
         let frame = OmniFrames.conversationUpdated(conversation, at: at)
         for session in sessions { session.send(frame) }

@@ -45,7 +45,7 @@ final class SessionCommands: Sendable {
             case "resume": try resume(frame)
             case "subscribe":
                 let channels = (frame.channels ?? []).filter { ["conversations", "messages"].contains($0) }
-                session.subscribe(channels)
+                hub.subscribe(session, to: channels)
                 session.send(FrameEncoder.encode(Subscribed(channels: channels)))
             case "ping": session.send(NativeFrames.pong)
             default: session.send(error("UNKNOWN_TYPE", "unknown frame type \"\(frame.type)\""))

@@ -19,6 +19,8 @@ public enum SessionIdentity: Hashable, Sendable {
     }
 
     public var side: ConversationSide { ConversationSide(participant) }
+
+    public var isAgent: Bool { if case .agent = self { true } else { false } }
 }
 
 /// The wire protocol a session speaks (CONTRACT §1).

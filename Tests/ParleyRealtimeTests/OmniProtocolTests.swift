@@ -15,6 +15,11 @@ import Testing
             let subscribed = try #require(await omni.next("subscribed"))
             #expect(subscribed["channels"] as? [String] == ["conversations", "messages"])
 
+            // Another omni session authenticates but subscribes to nothing: it gets no events.
+            let bystander = try await TestSocket.connect(port: fixture.port, path: "/ws")
+            await bystander.send(["type": "auth", "token": "Bearer \(fixture.agentToken)"])
+            #expect(await bystander.next("auth.ok") != nil)
+
             let token = try await fixture.visitor("v-1")
             let visitor = try await fixture.visitorSocket("v-1", token: token)
             await visitor.send(["type": "message", "content": "Hello?"])
@@ -50,6 +55,10 @@ import Testing
             // Native ids are not omni ids.
             await omni.send(["type": "read", "conversation_id": NativeID.format(conversationID)])
             #expect((await omni.next("error")?["data"] as? [String: Any])?["code"] as? String == "VALIDATION_ERROR")
+            await bystander.send(["type": "ping"])
+            let quiet = await bystander.next()
+            #expect(quiet?["type"] as? String == "pong", "an unsubscribed session got \(quiet?.text ?? "nothing")")
+            await bystander.close()
             await omni.close()
             await visitor.close()
         }
