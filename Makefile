@@ -47,10 +47,12 @@ test: deps-test
 	tools/openapi-client-check.sh
 	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS)
 
-# Micro benchmarks (ordo-one benchmark, a separate package under Benchmarks/).
+# Micro benchmarks (ordo-one benchmark, a separate package under Benchmarks/), then the five
+# load scenarios (tools/bench-load.sh), whose table is written into docs/PERFORMANCE.md.
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target LogBenchmarks --format markdown --no-progress
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target SnapshotBenchmarks --format markdown --no-progress
+	tools/bench-load.sh
 
 clean-data:
 	rm -rf $(DATA_DIR)

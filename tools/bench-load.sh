@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The standard load set of `make bench`: the five parley-load scenarios at modest sizes, each
+# against a fresh release `parley serve` pinned to core 0 (the harness on core 1), fsync
+# `always`, rate limits off. Writes the results table into docs/PERFORMANCE.md between the
+# `load-bench` markers, with the date, the machine and the commands. Bounded: every run has a
+# --time-limit, the whole set takes about two minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product parley >/dev/null
+swift build -c release --product parley-load >/dev/null
+parley=.build/release/parley
+load=.build/release/parley-load
+out=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$out"
+}
+trap cleanup EXIT
+
+# `exec` keeps the pid of a backgrounded `pin` the pid of the program itself.
+pin() { if command -v taskset >/dev/null; then exec taskset -c "$1" "${@:2}"; else exec "${@:2}"; fi; }
+
+run() {  # name, then the scenario's arguments
+  local name=$1; shift
+  local data="$out/data-$name"
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  (pin 0 "$parley" serve --host 127.0.0.1 --port "$port" --data-dir "$data" --rate-limits off --log-level warning) &
+  pid=$!
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "load-bench: $name: parley-load $*" >&2
+  (pin 1 "$load" "$@" --url "http://127.0.0.1:$port" --server-pid "$pid" --json --quiet --time-limit 120) > "$out/$name.json"
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  printf '%s\t%s\n' "$name" "$*" >> "$out/commands"
+}
+
+run room room --subscribers 1000 --rate max --duration 10
+run support support --conversations 1000 --rate 1000 --duration 10
+run durable durable --publishers 256 --duration 10
+run idle idle --connections 5000 --duration 5
+run churn churn --rate 500 --duration 5
+
+python3 - "$out" docs/PERFORMANCE.md <<'PY'
+import json, os, platform, subprocess, sys, datetime
+out, doc = sys.argv[1], sys.argv[2]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+cores = os.cpu_count()
+commands = dict(l.rstrip("\n").split("\t", 1) for l in open(os.path.join(out, "commands")))
+rows = []
+for name in ["room", "support", "durable", "idle", "churn"]:
+    r = json.load(open(os.path.join(out, name + ".json")))
+    l = r["latencyMicroseconds"]
+    extra = []
+    if r.get("deliveredPerServerCPUSecond"): extra.append(f'{r["deliveredPerServerCPUSecond"]:,.0f} delivered per server CPU-s')
+    if r.get("messagesPerFsync"): extra.append(f'{r["messagesPerFsync"]:.1f} messages per fsync')
+    if r.get("rssBytesPerConnection"): extra.append(f'{r["rssBytesPerConnection"]:,.0f} B RSS per connection')
+    if r.get("sessionsClosedByServer"): extra.append(f'{r["sessionsClosedByServer"]} sessions closed by the server')
+    rows.append(f'| `parley-load {commands[name]}` | {r["deliveredPerSecond"]:,.0f}/s | {r["losses"]} / {r["duplicates"]} | '
+                f'{l["p50"]/1000:.2f} / {l["p99"]/1000:.2f} / {l["p999"]/1000:.2f} / {l["max"]/1000:.2f} | '
+                f'{(r.get("serverCPUSeconds") or 0):.1f} s | {"; ".join(extra)} |')
+table = "\n".join([
+    "<!-- load-bench:start (written by tools/bench-load.sh; do not edit by hand) -->",
+    f"Written by `make bench` on {datetime.date.today().isoformat()}: {cores} cores ({cpu}), {platform.system()} {platform.release()}; "
+    "server pinned to core 0, harness to core 1, fsync `always`, release builds.",
+    "",
+    "| command | delivered | losses / dup | latency ms p50 / p99 / p99.9 / max | server CPU | notes |",
+    "| --- | --- | --- | --- | --- | --- |",
+    *rows,
+    "<!-- load-bench:end -->",
+])
+text = open(doc).read()
+start, end = "<!-- load-bench:start", "<!-- load-bench:end -->"
+if start in text:
+    a = text.index(start); b = text.index(end) + len(end)
+    text = text[:a] + table + text[b:]
+else:
+    text = text.rstrip("\n") + "\n\n## Standard load set (`make bench`)\n\n" + table + "\n"
+open(doc, "w").write(text)
+print(table)
+PY
