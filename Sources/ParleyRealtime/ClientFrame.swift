@@ -13,7 +13,6 @@ struct ClientFrame: Decodable {
     /// omni `auth`: `Bearer …`; omni `subscribe`: channels.
     var token: String?
     var channels: [String]?
-    var name: String?
 
     var text: String? { content ?? message }
 }

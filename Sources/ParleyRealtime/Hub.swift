@@ -161,7 +161,7 @@ public final class Hub: BrokerSubscriber, Service {
     /// Encoded messages with `after < seq < before`, oldest first.
     func history(_ conversation: ConversationID, after: UInt64, before: UInt64, dialect: WireDialect) -> [ByteBuffer] {
         broker.store.read { state in
-            guard let log = state.conversations[conversation], before > after + 1 else { return [] }
+            guard let log = state.conversations[conversation], before > 0 else { return [] }
             let upper = min(before - 1, log.lastSeq)
             guard upper > after else { return [] }
             return (after + 1...upper).map { dialect.message(log.messages[Int($0 - 1)], state: state) }
@@ -169,24 +169,27 @@ public final class Hub: BrokerSubscriber, Service {
     }
 
     private func routeReceipt(_ conversationID: ConversationID, reader: Participant, seq: UInt64) {
-        guard let conversation = broker.conversation(conversationID) else { return }
-        let sessions = audience(conversation, channel: "messages").filter { $0.identity.participant != reader }
-        guard !sessions.isEmpty else { return }
-        let frames = encodeOnce(for: sessions) { dialect, state in
+        broadcast(conversationID, channel: "messages", excluding: reader) { dialect, state in
             state.conversations[conversationID].map { dialect.receipt($0, reader: reader, seq: seq, state: state) }
-        }
-        for session in sessions {
-            if let frame = frames[session.dialect] { session.send(frame) }
         }
     }
 
     private func routeTyping(_ conversationID: ConversationID, typist: Participant, isTyping: Bool) {
-        guard let conversation = broker.conversation(conversationID) else { return }
-        let sessions = audience(conversation, channel: "conversations").filter { $0.identity.participant != typist }
-        guard !sessions.isEmpty else { return }
-        let frames = encodeOnce(for: sessions) { dialect, state in
+        broadcast(conversationID, channel: "conversations", excluding: typist) { dialect, state in
             dialect.typing(conversationID, typist, isTyping: isTyping, state: state)
         }
+    }
+
+    /// Sends a frame that is not a message (no positions to keep) to everyone else on `channel`
+    /// of the conversation, encoded once per dialect.
+    private func broadcast(
+        _ conversationID: ConversationID, channel: String, excluding participant: Participant,
+        _ encode: (WireDialect, borrowing ParleyState) -> ByteBuffer?
+    ) {
+        guard let conversation = broker.conversation(conversationID) else { return }
+        let sessions = audience(conversation, channel: channel).filter { $0.identity.participant != participant }
+        guard !sessions.isEmpty else { return }
+        let frames = encodeOnce(for: sessions, encode)
         for session in sessions {
             if let frame = frames[session.dialect] { session.send(frame) }
         }

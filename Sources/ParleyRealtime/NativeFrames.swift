@@ -1,20 +1,15 @@
 public import NIOCore
 public import ParleyModel
+import ParleyHTTP
 
 /// The native dialect's server → client frames (seed 004 §12, CONTRACT §7).
 public enum NativeFrames {
-    struct Sender: Encodable {
-        var id: String
-        var name: String?
-        var username: String?
-    }
-
     struct MessageBody: Encodable {
         var id: String
         var seq: UInt64
         var content: String
         var type: String
-        var sender: Sender
+        var sender: NativeWire.UserRef
         var client_message_id: String?
         var created_at: String
     }
@@ -26,34 +21,13 @@ public enum NativeFrames {
         var message: MessageBody
     }
 
-    static func from(_ sender: ParleyModel.Sender) -> String {
-        switch sender {
-        case .visitor: "visitor"
-        case .agent, .bot: "support"
-        case .system: "system"
-        }
-    }
-
-    static func sender(_ sender: ParleyModel.Sender, state: borrowing ParleyState) -> Sender {
-        switch sender {
-        case .visitor(let id):
-            let visitor = state.visitors[id]
-            return Sender(id: visitor?.externalID ?? NativeID.format(id), name: visitor?.name)
-        case .agent(let id), .bot(let id):
-            let agent = state.agents[id]
-            return Sender(id: NativeID.format(id), name: agent?.displayName, username: agent?.username)
-        case .system:
-            return Sender(id: "system", name: "System")
-        }
-    }
-
     public static func message(_ message: Message, state: borrowing ParleyState) -> ByteBuffer {
         FrameEncoder.encode(
             MessageFrame(
-                from: from(message.sender), conversation_id: NativeID.format(message.conversationID),
+                from: NativeWire.from(message.sender), conversation_id: NativeID.format(message.conversationID),
                 message: MessageBody(
                     id: NativeID.format(message.id), seq: message.seq, content: message.content, type: message.contentType.name,
-                    sender: sender(message.sender, state: state), client_message_id: message.clientMessageID,
+                    sender: NativeWire.sender(message.sender, state: state), client_message_id: message.clientMessageID,
                     created_at: message.createdAt.rfc3339)))
     }
 
@@ -94,7 +68,7 @@ public enum NativeFrames {
         var frame = Typing(type: isTyping ? "typing_start" : "typing_stop", conversation_id: NativeID.format(conversation))
         switch typist {
         case .visitor(let id):
-            frame.visitor_id = state.visitors[id]?.externalID ?? NativeID.format(id)
+            frame.visitor_id = NativeWire.visitorID(id, state: state)
             if isTyping { frame.name = state.visitors[id]?.name }
         case .agent(let id):
             frame.agent_id = NativeID.format(id)
@@ -113,11 +87,10 @@ public enum NativeFrames {
     public static func presence(_ identity: SessionIdentity, joined: Bool, state: borrowing ParleyState) -> ByteBuffer {
         switch identity {
         case .visitor(let id, _):
-            let visitor = state.visitors[id]
             return FrameEncoder.encode(
                 Presence(
-                    type: joined ? "user_joined" : "user_left", visitor_id: visitor?.externalID ?? NativeID.format(id),
-                    name: joined ? visitor?.name : nil))
+                    type: joined ? "user_joined" : "user_left", visitor_id: NativeWire.visitorID(id, state: state),
+                    name: joined ? state.visitors[id]?.name : nil))
         case .agent(let id, _):
             return FrameEncoder.encode(
                 Presence(
@@ -138,7 +111,7 @@ public enum NativeFrames {
     public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, state: borrowing ParleyState) -> ByteBuffer {
         let message = seq >= 1 && seq <= UInt64(conversation.messages.count) ? conversation.messages[Int(seq - 1)] : nil
         let readerID: String = switch reader {
-        case .visitor(let id): state.visitors[id]?.externalID ?? NativeID.format(id)
+        case .visitor(let id): NativeWire.visitorID(id, state: state)
         case .agent(let id): NativeID.format(id)
         }
         return FrameEncoder.encode(

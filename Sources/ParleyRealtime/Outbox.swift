@@ -12,12 +12,21 @@ public struct Outbox: Sendable {
         case overflow
         /// The session is closing; the frame was dropped.
         case closed
+
+        /// Two enqueues in a row: the first failure stands, else wake if either woke the writer.
+        public func then(_ next: Enqueued) -> Enqueued {
+            guard case .queued(let woke) = self else { return self }
+            guard case .queued(let nextWoke) = next else { return next }
+            return .queued(wake: woke || nextWoke)
+        }
     }
 
     public let limit: Int
     public private(set) var bytes = 0
     private var frames: [ByteBuffer] = []
     public private(set) var isClosed = false
+    /// Whether the outbox was closed because it passed its limit (the session closes with 4008).
+    public private(set) var overflowed = false
 
     public init(limit: Int) { self.limit = limit }
 
@@ -25,6 +34,7 @@ public struct Outbox: Sendable {
         guard !isClosed else { return .closed }
         guard bytes + frame.readableBytes <= limit else {
             isClosed = true
+            overflowed = true
             frames.removeAll()
             bytes = 0
             return .overflow
@@ -33,6 +43,16 @@ public struct Outbox: Sendable {
         frames.append(frame)
         bytes += frame.readableBytes
         return .queued(wake: wasEmpty)
+    }
+
+    /// Queues `frames` in order, stopping at the first that cannot be queued.
+    public mutating func enqueue(contentsOf frames: some Sequence<ByteBuffer>) -> Enqueued {
+        var result = Enqueued.queued(wake: false)
+        for frame in frames {
+            result = result.then(enqueue(frame))
+            guard case .queued = result else { break }
+        }
+        return result
     }
 
     /// Everything queued, in order; the outbox is empty afterwards.

@@ -13,7 +13,6 @@ public final class RealtimeSession: Sendable {
     struct State: Sendable {
         var outbox: Outbox
         var positions: ConversationPositions
-        var overflowed = false
         var shuttingDown = false
         var framesWritten = 0
         var writes = 0
@@ -64,21 +63,10 @@ public final class RealtimeSession: Sendable {
         _ state: inout State, _ conversation: ConversationID, seq: UInt64, frame: ByteBuffer,
         history: (_ after: UInt64, _ before: UInt64) -> [ByteBuffer]
     ) -> Outbox.Enqueued {
-        do {
-            switch state.positions.offer(conversation, seq: seq) {
-            case .duplicate:
-                return .queued(wake: false)
-            case .send:
-                return state.outbox.enqueue(frame)
-            case .fillFirst(let after):
-                var wake = false
-                for missed in history(after, seq) + [frame] {
-                    let enqueued = state.outbox.enqueue(missed)
-                    guard case .queued(let woke) = enqueued else { return enqueued }
-                    wake = wake || woke
-                }
-                return .queued(wake: wake)
-            }
+        switch state.positions.offer(conversation, seq: seq) {
+        case .duplicate: .queued(wake: false)
+        case .send: state.outbox.enqueue(frame)
+        case .fillFirst(let after): state.outbox.enqueue(contentsOf: history(after, seq) + [frame])
         }
     }
 
@@ -87,16 +75,14 @@ public final class RealtimeSession: Sendable {
         let result: Outbox.Enqueued = state.withLock { state in
             guard state.holding else { return .queued(wake: false) }
             state.holding = false
-            var wake = false
-            for held in state.held {
-                let enqueued = Self.offer(&state, held.conversation, seq: held.seq, frame: held.frame) { after, before in
-                    history(held.conversation, after, before)
-                }
-                guard case .queued(let woke) = enqueued else { return enqueued }
-                wake = wake || woke
-            }
+            let held = state.held
             state.held = []
-            return .queued(wake: wake)
+            return held.reduce(.queued(wake: false)) { result, held in
+                result.then(
+                    Self.offer(&state, held.conversation, seq: held.seq, frame: held.frame) { after, before in
+                        history(held.conversation, after, before)
+                    })
+            }
         }
         react(to: result)
     }
@@ -119,20 +105,14 @@ public final class RealtimeSession: Sendable {
                 }
             }
             frames.append(resumed(recovered))
-            var wake = false
-            for frame in frames {
-                let enqueued = state.outbox.enqueue(frame)
-                guard case .queued(let woke) = enqueued else { return enqueued }
-                wake = wake || woke
-            }
-            return .queued(wake: wake)
+            return state.outbox.enqueue(contentsOf: frames)
         }
         react(to: result)
     }
 
     /// The frames queued since the last drain, in order.
     public func drain() -> (frames: [ByteBuffer], overflowed: Bool) {
-        state.withLock { state in (state.outbox.drain(), state.overflowed) }
+        state.withLock { state in (state.outbox.drain(), state.outbox.overflowed) }
     }
 
     /// The writer wrote `frames` frames in one socket write.
@@ -173,7 +153,6 @@ public final class RealtimeSession: Sendable {
         case .queued(let wake):
             if wake { wakeup.yield() }
         case .overflow:
-            state.withLock { $0.overflowed = true }
             wakeup.yield()
         case .closed:
             break

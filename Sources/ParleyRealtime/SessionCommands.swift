@@ -105,15 +105,20 @@ final class SessionCommands: Sendable {
 
     private func typing(_ frame: ClientFrame, isTyping: Bool) async throws {
         let conversation = try await conversation(frame)
+        // Starts spend the budget (over it, a start is dropped without an answer: it is only a
+        // hint); stops always go through.
         let allowed = local.withLock { local in
+            guard isTyping else {
+                local.typingIn.remove(conversation)
+                return true
+            }
             guard local.typingBudget.take("typing", perMinute: configuration.typingPerMinute, now: .now) == nil else {
                 return false
             }
-            if isTyping { local.typingIn.insert(conversation) } else { local.typingIn.remove(conversation) }
+            local.typingIn.insert(conversation)
             return true
         }
-        // Over the budget a typing frame is dropped without an answer: it is only a hint.
-        guard allowed || !isTyping else { return }
+        guard allowed else { return }
         try await broker.setTyping(conversation, session.identity.participant, isTyping)
     }
 

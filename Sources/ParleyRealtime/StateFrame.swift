@@ -1,5 +1,6 @@
 import NIOCore
 import ParleyEngine
+import ParleyHTTP
 import ParleyModel
 import ParleyStorage
 
@@ -42,7 +43,7 @@ struct StateFrame: Encodable {
                     id: dialect.format(id),
                     status: dialect == .omni
                         ? log.conversation.status.rawValue : (log.conversation.status == .closed ? "closed" : "active"),
-                    visitor_id: dialect == .omni ? OmniID.format(visitor) : state.visitors[visitor]?.externalID ?? NativeID.format(visitor),
+                    visitor_id: dialect == .omni ? OmniID.format(visitor) : NativeWire.visitorID(visitor, state: state),
                     unread_count: log.unreadCount(for: identity.participant),
                     last_seq: log.lastSeq, visitor_online: hub.isOnline(.visitor(visitor, site: site)))
             }
@@ -50,7 +51,7 @@ struct StateFrame: Encodable {
                 .map { dialect.format($0.id) }.sorted()
             let visitors = Set(ids.compactMap { state.conversations[$0]?.conversation.visitorID })
                 .filter { hub.isOnline(.visitor($0, site: site)) }
-                .map { dialect == .omni ? OmniID.format($0) : state.visitors[$0]?.externalID ?? NativeID.format($0) }.sorted()
+                .map { dialect == .omni ? OmniID.format($0) : NativeWire.visitorID($0, state: state) }.sorted()
             return StateFrame(conversations: conversations, presence: Presence(agents_online: agents, visitors_online: visitors))
         }
         return FrameEncoder.encode(frame)

@@ -27,4 +27,12 @@ import Testing
         #expect(latency.count == 6)
         #expect(latency.p50 >= 999 && latency.max <= 2_002)
     }
+
+    @Test func reportHelpers() {
+        #expect(LoadConnection.abnormalCloses([]).isEmpty)
+        #expect(Duration.milliseconds(1500).inSeconds == 1.5)
+        let before = ProcessSample(cpuSeconds: 1.25, rssBytes: 0)
+        #expect(ProcessSample.cpuSeconds(from: before, to: ProcessSample(cpuSeconds: 3.5, rssBytes: 0)) == 2.25)
+        #expect(ProcessSample.cpuSeconds(from: nil, to: before) == nil)
+    }
 }

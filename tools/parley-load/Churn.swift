@@ -21,7 +21,7 @@ struct Churn: AsyncParsableCommand {
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
         let progress = common.progress { "[churn] completed \(recorder.samples)" }
-        let url = "\(common.webSocketBase)/ws?site_id=\(account.siteID)&role=support&token=\(account.token)"
+        let url = common.agentURL(account)
         let interval = Duration.seconds(1 / rate)
         var opened = 0
         await withTaskGroup(of: Void.self) { group in
@@ -48,13 +48,13 @@ struct Churn: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         progress.cancel()
         let after = common.serverPid.flatMap(ProcessSample.read)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let completed = recorder.samples
         Report(
             scenario: "churn", parameters: ["rate": "\(rate)"], seconds: seconds, published: opened, delivered: completed,
             deliveredPerSecond: Double(completed) / seconds, losses: opened - completed, duplicates: 0,
             latencyMicroseconds: recorder.latency,
-            serverCPUSeconds: before.flatMap { b in after.map { $0.cpuSeconds - b.cpuSeconds } }, serverRSSBytes: after?.rssBytes,
+            serverCPUSeconds: ProcessSample.cpuSeconds(from: before, to: after), serverRSSBytes: after?.rssBytes,
             deliveredPerServerCPUSecond: nil, messagesPerFsync: nil, sessionsClosedByServer: 0, closeCodes: []
         ).print(json: common.json)
     }

@@ -27,15 +27,13 @@ struct Durable: AsyncParsableCommand {
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
         let progress = common.progress { "[durable] acked \(recorder.samples)" }
-        let base = common.webSocketBase
         let size = self.size
         await withTaskGroup(of: Void.self) { group in
             for visitor in visitors {
+                let url = common.visitorURL(account, visitor)
                 group.addTask {
                     let (acks, ackStream) = AsyncStream.makeStream(of: Void.self)
-                    let connection = LoadConnection.open(
-                        url: "\(base)/ws?site_id=\(account.siteID)&role=visitor&token=\(visitor.sessionToken)&visitor_id=\(visitor.clientID)"
-                    ) { text in
+                    let connection = LoadConnection.open(url: url) { text in
                         if FrameScan.isType("ack", text) { ackStream.yield() }
                     }
                     var iterator = acks.makeAsyncIterator()
@@ -55,9 +53,9 @@ struct Durable: AsyncParsableCommand {
         let after = common.serverPid.flatMap(ProcessSample.read)
         let appends = await setup.counter("parley_log_appends_total") - appendsBefore
         let fsyncs = await setup.counter("parley_log_fsyncs_total") - fsyncsBefore
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let count = recorder.samples
-        let cpu = before.flatMap { b in after.map { $0.cpuSeconds - b.cpuSeconds } }
+        let cpu = ProcessSample.cpuSeconds(from: before, to: after)
         Report(
             scenario: "durable", parameters: ["publishers": "\(publishers)", "size": "\(size)"], seconds: seconds,
             published: count, delivered: count, deliveredPerSecond: Double(count) / seconds, losses: 0, duplicates: 0,

@@ -24,7 +24,7 @@ struct Idle: AsyncParsableCommand {
         for _ in 0..<connections {
             let sent = WallClock.nanoseconds()
             let connection = LoadConnection.open(
-                url: "\(common.webSocketBase)/ws?site_id=\(account.siteID)&role=support&token=\(account.token)"
+                url: common.agentURL(account)
             ) { text in
                 if FrameScan.isType("pong", text) {
                     ready.withLock { $0 += 1 }
@@ -40,14 +40,14 @@ struct Idle: AsyncParsableCommand {
         let held = ContinuousClock.now - started
         let after = common.serverPid.flatMap(ProcessSample.read)
         progress.cancel()
-        let closed = open.compactMap(\.serverCloseCode).filter { $0 != 1000 }
+        let closed = LoadConnection.abnormalCloses(open)
         for connection in open { await connection.close() }
         let growth = before.flatMap { b in after.map { $0.rssBytes - b.rssBytes } }
-        let seconds = Double(held.components.seconds) + Double(held.components.attoseconds) / 1e18
+        let seconds = held.inSeconds
         var report = Report(
             scenario: "idle", parameters: ["connections": "\(connections)"], seconds: seconds, published: 0, delivered: 0,
             deliveredPerSecond: 0, losses: 0, duplicates: 0, latencyMicroseconds: recorder.latency,
-            serverCPUSeconds: before.flatMap { b in after.map { $0.cpuSeconds - b.cpuSeconds } }, serverRSSBytes: after?.rssBytes,
+            serverCPUSeconds: ProcessSample.cpuSeconds(from: before, to: after), serverRSSBytes: after?.rssBytes,
             deliveredPerServerCPUSecond: nil, messagesPerFsync: nil, sessionsClosedByServer: closed.count,
             closeCodes: Array(Set(closed)).sorted())
         report.rssBytesPerConnection = growth.map { Double($0) / Double(connections) }

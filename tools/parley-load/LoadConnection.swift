@@ -50,6 +50,11 @@ final class LoadConnection: Sendable {
     /// The server's close code, if it closed the connection before the harness did.
     var serverCloseCode: UInt16? { outcome.closeCode.withLock { $0 } }
 
+    /// The codes of connections the server closed other than normally (4008: read too slowly).
+    static func abnormalCloses(_ connections: [LoadConnection]) -> [UInt16] {
+        connections.compactMap(\.serverCloseCode).filter { $0 != 1000 }
+    }
+
     /// Closes the connection and waits for it to end.
     func close() async {
         outgoing.finish()

@@ -50,6 +50,16 @@ struct CommonOptions: ParsableArguments {
     /// `ws://host:port` for the same server.
     var webSocketBase: String { "ws" + url.dropFirst(4) }
 
+    /// An agent session of the account (native protocol).
+    func agentURL(_ account: LoadSetup.Account) -> String {
+        "\(webSocketBase)/ws?site_id=\(account.siteID)&role=support&token=\(account.token)"
+    }
+
+    /// A visitor's session (native protocol).
+    func visitorURL(_ account: LoadSetup.Account, _ visitor: LoadSetup.Visitor) -> String {
+        "\(webSocketBase)/ws?site_id=\(account.siteID)&role=visitor&token=\(visitor.sessionToken)&visitor_id=\(visitor.clientID)"
+    }
+
     /// Ends the process if the run outlives `--time-limit`.
     func startWatchdog() {
         let limit = timeLimit

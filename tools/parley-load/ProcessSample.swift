@@ -25,4 +25,15 @@ struct ProcessSample: Sendable {
         }
         return ProcessSample(cpuSeconds: (user + system) / ticks, rssBytes: rss)
     }
+
+    /// Server CPU seconds spent between two samples (nil without a pid).
+    static func cpuSeconds(from before: ProcessSample?, to after: ProcessSample?) -> Double? {
+        guard let before, let after else { return nil }
+        return after.cpuSeconds - before.cpuSeconds
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

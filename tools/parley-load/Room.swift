@@ -36,7 +36,7 @@ struct Room: AsyncParsableCommand {
         var connections: [LoadConnection] = []
         for index in 0..<subscribers {
             let connection = LoadConnection.open(
-                url: "\(common.webSocketBase)/ws?site_id=\(account.siteID)&role=support&token=\(account.token)"
+                url: common.agentURL(account)
             ) { text in
                 if FrameScan.isType("message", text) {
                     if let seq = FrameScan.seq(text), let stamp = FrameScan.stamp(text) {
@@ -54,7 +54,7 @@ struct Room: AsyncParsableCommand {
         let (acks, ackStream) = AsyncStream.makeStream(of: UInt64.self)
         let acked = Mutex(Set<UInt64>())
         let publisher = LoadConnection.open(
-            url: "\(common.webSocketBase)/ws?site_id=\(account.siteID)&role=visitor&token=\(visitor.sessionToken)&visitor_id=\(visitor.clientID)"
+            url: common.visitorURL(account, visitor)
         ) { text in
             if FrameScan.isType("ack", text), let seq = FrameScan.seq(text) {
                 acked.withLock { _ = $0.insert(seq) }
@@ -72,6 +72,8 @@ struct Room: AsyncParsableCommand {
             #"{"type":"message","conversation_id":"\#(conversation)","content":"\#(FrameScan.content(size: size))"}"#
         }
         if let perSecond = Double(rate) {
+            // Paced by the clock, not by acks: nothing reads the ack stream.
+            ackStream.finish()
             let interval = Duration.seconds(1 / perSecond)
             var next = started
             while next < deadline {
@@ -100,13 +102,13 @@ struct Room: AsyncParsableCommand {
         let after = common.serverPid.flatMap(ProcessSample.read)
         progress.cancel()
         // Sessions the server closed while we ran (4008: a subscriber read too slowly).
-        let closed = connections.compactMap(\.serverCloseCode).filter { $0 != 1000 }
+        let closed = LoadConnection.abnormalCloses(connections)
         await publisher.close()
         for connection in connections { await connection.close() }
 
         let expected = acked.withLock { $0 }
-        let seconds = Double(publishedFor.components.seconds) + Double(publishedFor.components.attoseconds) / 1e18
-        let cpu = before.flatMap { b in after.map { $0.cpuSeconds - b.cpuSeconds } }
+        let seconds = publishedFor.inSeconds
+        let cpu = ProcessSample.cpuSeconds(from: before, to: after)
         Report(
             scenario: "room",
             parameters: ["subscribers": "\(subscribers)", "rate": rate, "size": "\(size)"],

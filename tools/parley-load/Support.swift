@@ -40,7 +40,7 @@ struct Support: AsyncParsableCommand {
         var senders: [LoadConnection] = []
         for (index, visitor) in visitors.enumerated() {
             let receiver = LoadConnection.open(
-                url: "\(common.webSocketBase)/ws?site_id=\(account.siteID)&role=visitor&token=\(visitor.sessionToken)&visitor_id=\(visitor.clientID)"
+                url: common.visitorURL(account, visitor)
             ) { text in
                 if FrameScan.isType("message", text), let seq = FrameScan.seq(text), let stamp = FrameScan.stamp(text) {
                     recorder.delivered(subscriber: index, seq: seq, sentAt: stamp)
@@ -88,11 +88,11 @@ struct Support: AsyncParsableCommand {
         }
         let after = common.serverPid.flatMap(ProcessSample.read)
         progress.cancel()
-        let closed = (receivers + senders).compactMap(\.serverCloseCode).filter { $0 != 1000 }
+        let closed = LoadConnection.abnormalCloses(receivers + senders)
         for connection in receivers + senders { await connection.close() }
         let expected = acked.withLock { $0 }
-        let seconds = Double(publishedFor.components.seconds) + Double(publishedFor.components.attoseconds) / 1e18
-        let cpu = before.flatMap { b in after.map { $0.cpuSeconds - b.cpuSeconds } }
+        let seconds = publishedFor.inSeconds
+        let cpu = ProcessSample.cpuSeconds(from: before, to: after)
         Report(
             scenario: "support",
             parameters: ["conversations": "\(conversations)", "rate": "\(rate)", "size": "\(size)"],

@@ -1,14 +1,14 @@
 import ParleyEngine
-import ParleyModel
+public import ParleyModel
 import ParleyStorage
 
 /// The native dialect's JSON shapes (seed 004), built from the model. Property names are the
-/// wire names.
-enum NativeWire {
-    struct UserRef: Codable, Sendable {
-        var id: String
-        var username: String?
-        var name: String?
+/// wire names. The sender pieces are public: the native WebSocket protocol uses them too.
+public enum NativeWire {
+    public struct UserRef: Codable, Sendable {
+        public var id: String
+        public var username: String?
+        public var name: String?
     }
 
     struct User: Codable, Sendable {
@@ -46,7 +46,8 @@ enum NativeWire {
         var status: String
     }
 
-    static func from(_ sender: Sender) -> String {
+    /// A message's `from`: `visitor`, `support` or `system`.
+    public static func from(_ sender: Sender) -> String {
         switch sender {
         case .visitor: "visitor"
         case .agent, .bot: "support"
@@ -73,22 +74,28 @@ enum NativeWire {
     static func message(
         _ message: ParleyModel.Message, in log: ConversationLog, state: borrowing ParleyState, delivered: DeliveredThrough
     ) -> Message {
-        let senderRef: UserRef
-        switch message.sender {
-        case .visitor(let id):
-            let visitor = state.visitors[id]
-            senderRef = UserRef(id: visitor?.externalID ?? NativeID.format(id), username: nil, name: visitor?.name)
-        case .agent(let id), .bot(let id):
-            let agent = state.agents[id]
-            senderRef = UserRef(id: NativeID.format(id), username: agent?.username, name: agent?.displayName)
-        case .system:
-            senderRef = UserRef(id: "system", username: nil, name: "System")
-        }
-        return Message(
+        Message(
             id: NativeID.format(message.id), conversation_id: NativeID.format(message.conversationID), seq: message.seq,
-            from: from(message.sender), sender: senderRef, content: message.content, type: message.contentType.name,
+            from: from(message.sender), sender: sender(message.sender, state: state), content: message.content, type: message.contentType.name,
             file_id: message.fileID.map { "file_\($0)" }, client_message_id: message.clientMessageID,
             created_at: message.createdAt.rfc3339, status: DeliveryStatus(of: message, in: log, delivered: delivered).rawValue)
+    }
+
+    /// Who wrote a message: a visitor by its client id, an agent or bot by `user_N`, or the system.
+    public static func sender(_ sender: Sender, state: borrowing ParleyState) -> UserRef {
+        switch sender {
+        case .visitor(let id):
+            UserRef(id: visitorID(id, state: state), username: nil, name: state.visitors[id]?.name)
+        case .agent(let id), .bot(let id):
+            UserRef(id: NativeID.format(id), username: state.agents[id]?.username, name: state.agents[id]?.displayName)
+        case .system:
+            UserRef(id: "system", username: nil, name: "System")
+        }
+    }
+
+    /// A visitor as native clients know it: its own client id (`visitor_N` if it is unknown).
+    public static func visitorID(_ id: VisitorID, state: borrowing ParleyState) -> String {
+        state.visitors[id]?.externalID ?? NativeID.format(id)
     }
 
     static func status(_ conversation: Conversation) -> String {

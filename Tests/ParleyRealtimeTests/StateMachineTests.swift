@@ -1,0 +1,82 @@
+import NIOCore
+import ParleyModel
+import ParleyRealtime
+import Testing
+
+/// The realtime decisions, without sockets.
+@Suite struct StateMachineTests {
+    func frame(_ bytes: Int) -> ByteBuffer { ByteBuffer(repeating: 0x20, count: bytes) }
+
+    @Test func theOutboxWakesOnceAndOverflowsAtItsLimit() {
+        var outbox = Outbox(limit: 100)
+        let r1 = outbox.enqueue(frame(40))
+        #expect(r1 == .queued(wake: true))
+        let r2 = outbox.enqueue(frame(40))
+        #expect(r2 == .queued(wake: false))
+        let drained = outbox.drain()
+        #expect(drained.count == 2)
+        let r3 = outbox.enqueue(contentsOf: [frame(60), frame(30)])
+        #expect(r3 == .queued(wake: true))
+        let r4 = outbox.enqueue(contentsOf: [frame(5), frame(20), frame(1)])
+        #expect(r4 == .overflow)
+        #expect(outbox.overflowed && outbox.isClosed && outbox.isEmpty)
+        let r5 = outbox.enqueue(frame(1))
+        #expect(r5 == .closed)
+        #expect(Outbox.Enqueued.overflow.then(.queued(wake: true)) == .overflow)
+        #expect(Outbox.Enqueued.queued(wake: false).then(.queued(wake: true)) == .queued(wake: true))
+    }
+
+    @Test func positionsKeepEachStreamGaplessAndDecideResumes() {
+        let conversation = ConversationID(1)
+        var positions = ConversationPositions(replayLimit: 10)
+        let r6 = positions.offer(conversation, seq: 5)
+        #expect(r6 == .send)
+        let r7 = positions.offer(conversation, seq: 5)
+        #expect(r7 == .duplicate)
+        let r8 = positions.offer(conversation, seq: 8)
+        #expect(r8 == .fillFirst(after: 5))
+        let r9 = positions.offer(conversation, seq: 9)
+        #expect(r9 == .send)
+        // Live messages began at 5: a client that has 4 is whole, one that has 2 must reload.
+        let r10 = positions.resume(conversation, from: 4, head: 9)
+        #expect(r10 == .upToDate)
+        let r11 = positions.resume(conversation, from: 2, head: 9)
+        #expect(r11 == .reload)
+
+        var fresh = ConversationPositions(replayLimit: 10)
+        let r12 = fresh.resume(conversation, from: 3, head: 7)
+        #expect(r12 == .replay(after: 3, through: 7))
+        let r13 = fresh.offer(conversation, seq: 7)
+        #expect(r13 == .duplicate)
+        let r14 = fresh.offer(conversation, seq: 8)
+        #expect(r14 == .send)
+        let r15 = fresh.resume(ConversationID(2), from: 0, head: 11)
+        #expect(r15 == .reload)
+        let r16 = fresh.offer(ConversationID(2), seq: 12)
+        #expect(r16 == .send)
+        let r17 = fresh.resume(ConversationID(3), from: 4, head: 4)
+        #expect(r17 == .upToDate)
+    }
+
+    @Test func presenceJoinsOnceAndLeavesAfterTheGrace() {
+        var presence = PresenceTracker<String>(grace: .seconds(10))
+        let t0 = ContinuousClock.now
+        let r18 = presence.connect("ann")
+        #expect(r18)
+        let again = presence.connect("ann")
+        #expect(!again)  // a second tab
+        presence.disconnect("ann", now: t0)
+        let stillOpen = presence.expire(now: t0 + .seconds(60))
+        #expect(stillOpen.isEmpty)  // one tab is still open
+        presence.disconnect("ann", now: t0)
+        let inGrace = presence.expire(now: t0 + .seconds(5))
+        #expect(inGrace.isEmpty)
+        let reload = presence.connect("ann")
+        #expect(!reload)  // a reload inside the grace: no new join
+        presence.disconnect("ann", now: t0 + .seconds(6))
+        #expect(presence.isOnline("ann"))
+        let gone = presence.expire(now: t0 + .seconds(16))
+        #expect(gone == ["ann"])
+        #expect(!presence.isOnline("ann"))
+    }
+}
