@@ -4,11 +4,22 @@
 # `always`, rate limits off. Writes the results table into docs/PERFORMANCE.md between the
 # `load-bench` markers, with the date, the machine and the commands. Bounded: every run has a
 # --time-limit, the whole set takes about two minutes.
+#
+#   tools/bench-load.sh                       the standard set; rewrites the PERFORMANCE.md table
+#   tools/bench-load.sh room --subscribers 1000 --rate max --duration 10
+#                                             one scenario against a fresh pinned server, human
+#                                             table on stdout, PERFORMANCE.md untouched
+#   PERF=1 tools/bench-load.sh room …         the same, with `perf record -g` of the server
+#                                             (perf.data and a top-of-profile in perf-report.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product parley >/dev/null
 swift build -c release --product parley-load >/dev/null
 parley=.build/release/parley
+# Many connections need many descriptors (both ends live on this machine); raise the limit
+# where we may (root), else keep what we have.
+ulimit -Hn 1048576 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 load=.build/release/parley-load
 out=$(mktemp -d)
 pid=""
@@ -30,10 +41,26 @@ run() {  # name, then the scenario's arguments
   pid=$!
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
   echo "load-bench: $name: parley-load $*" >&2
-  (pin 1 "$load" "$@" --url "http://127.0.0.1:$port" --server-pid "$pid" --json --quiet --time-limit 120) > "$out/$name.json"
+  if [ "$name" = single ]; then
+    local perfpid=""
+    if [ "${PERF:-}" = 1 ]; then perf record -F 499 -g -o perf.data -p "$pid" 2>/dev/null & perfpid=$!; fi
+    (pin 1 "$load" "$@" --url "http://127.0.0.1:$port" --server-pid "$pid" --time-limit 300)
+    if [ -n "$perfpid" ]; then
+      kill -INT "$perfpid"; wait "$perfpid" 2>/dev/null || true
+      perf report -i perf.data --no-children --sort dso,symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -60 > perf-report.txt
+      echo "load-bench: profile in perf.data, top symbols in perf-report.txt" >&2
+    fi
+  else
+    (pin 1 "$load" "$@" --url "http://127.0.0.1:$port" --server-pid "$pid" --json --quiet --time-limit 120) > "$out/$name.json"
+  fi
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   printf '%s\t%s\n' "$name" "$*" >> "$out/commands"
 }
+
+if [ $# -gt 0 ]; then
+  run single "$@"
+  exit 0
+fi
 
 run room room --subscribers 1000 --rate max --duration 10
 run support support --conversations 1000 --rate 1000 --duration 10

@@ -30,6 +30,8 @@ public final class Hub: BrokerSubscriber, Service {
     }
 
     private let index: Mutex<Index>
+    /// Each event loop's batch of session flushes.
+    let flushQueues = LoopFlushQueues()
 
     public init(broker: Broker, configuration: RealtimeConfiguration, logger: Logger = Logger(label: "parley.realtime")) {
         self.broker = broker
@@ -41,12 +43,13 @@ public final class Hub: BrokerSubscriber, Service {
 
     // MARK: Sessions
 
-    /// Opens a session for `identity`; announces the identity when it just came online.
-    public func open(_ identity: SessionIdentity, dialect: WireDialect) -> RealtimeSession {
+    /// Opens a session for `identity` that writes through `outlet`; announces the identity when
+    /// it just came online.
+    func open(_ identity: SessionIdentity, dialect: WireDialect, outlet: SessionOutlet.Handle?) -> RealtimeSession {
         let (session, joined) = index.withLock { index in
             let session = RealtimeSession(
                 id: index.nextID, identity: identity, dialect: dialect, outboxLimit: configuration.outboxBytes,
-                replayLimit: configuration.replayLimit)
+                replayLimit: configuration.replayLimit, outlet: outlet)
             index.nextID += 1
             index.sessions[session.id] = session
             switch identity {
@@ -159,7 +162,7 @@ public final class Hub: BrokerSubscriber, Service {
     }
 
     /// Encoded messages with `after < seq < before`, oldest first.
-    func history(_ conversation: ConversationID, after: UInt64, before: UInt64, dialect: WireDialect) -> [ByteBuffer] {
+    func history(_ conversation: ConversationID, after: UInt64, before: UInt64, dialect: WireDialect) -> [WireFrame] {
         broker.store.read { state in
             guard let log = state.conversations[conversation], before > 0 else { return [] }
             let upper = min(before - 1, log.lastSeq)
@@ -184,7 +187,7 @@ public final class Hub: BrokerSubscriber, Service {
     /// of the conversation, encoded once per dialect.
     private func broadcast(
         _ conversationID: ConversationID, channel: String, excluding participant: Participant,
-        _ encode: (WireDialect, borrowing ParleyState) -> ByteBuffer?
+        _ encode: (WireDialect, borrowing ParleyState) -> WireFrame?
     ) {
         guard let conversation = broker.conversation(conversationID) else { return }
         let sessions = audience(conversation, channel: channel).filter { $0.identity.participant != participant }
@@ -206,11 +209,11 @@ public final class Hub: BrokerSubscriber, Service {
 
     /// One encoding per dialect among `sessions`, under one read of the state.
     private func encodeOnce(
-        for sessions: [RealtimeSession], _ encode: (WireDialect, borrowing ParleyState) -> ByteBuffer?
-    ) -> [WireDialect: ByteBuffer] {
+        for sessions: [RealtimeSession], _ encode: (WireDialect, borrowing ParleyState) -> WireFrame?
+    ) -> [WireDialect: WireFrame] {
         let dialects = Set(sessions.map(\.dialect))
         return broker.store.read { state in
-            var frames: [WireDialect: ByteBuffer] = [:]
+            var frames: [WireDialect: WireFrame] = [:]
             for dialect in dialects { frames[dialect] = encode(dialect, state) }
             return frames
         }

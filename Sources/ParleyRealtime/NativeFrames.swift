@@ -21,7 +21,7 @@ public enum NativeFrames {
         var message: MessageBody
     }
 
-    public static func message(_ message: Message, state: borrowing ParleyState) -> ByteBuffer {
+    public static func message(_ message: Message, state: borrowing ParleyState) -> WireFrame {
         FrameEncoder.encode(
             MessageFrame(
                 from: NativeWire.from(message.sender), conversation_id: NativeID.format(message.conversationID),
@@ -39,7 +39,7 @@ public enum NativeFrames {
         var seq: UInt64
     }
 
-    public static func ack(_ message: Message) -> ByteBuffer {
+    public static func ack(_ message: Message) -> WireFrame {
         FrameEncoder.encode(
             Ack(
                 client_message_id: message.clientMessageID, message_id: NativeID.format(message.id),
@@ -52,7 +52,7 @@ public enum NativeFrames {
         var message: String
     }
 
-    public static func error(_ code: String, _ message: String) -> ByteBuffer {
+    public static func error(_ code: String, _ message: String) -> WireFrame {
         FrameEncoder.encode(ErrorFrame(code: code, message: message))
     }
 
@@ -64,7 +64,7 @@ public enum NativeFrames {
         var name: String?
     }
 
-    public static func typing(_ conversation: ConversationID, _ typist: Participant, isTyping: Bool, state: borrowing ParleyState) -> ByteBuffer {
+    public static func typing(_ conversation: ConversationID, _ typist: Participant, isTyping: Bool, state: borrowing ParleyState) -> WireFrame {
         var frame = Typing(type: isTyping ? "typing_start" : "typing_stop", conversation_id: NativeID.format(conversation))
         switch typist {
         case .visitor(let id):
@@ -84,7 +84,7 @@ public enum NativeFrames {
         var name: String?
     }
 
-    public static func presence(_ identity: SessionIdentity, joined: Bool, state: borrowing ParleyState) -> ByteBuffer {
+    public static func presence(_ identity: SessionIdentity, joined: Bool, state: borrowing ParleyState) -> WireFrame {
         switch identity {
         case .visitor(let id, _):
             return FrameEncoder.encode(
@@ -108,7 +108,7 @@ public enum NativeFrames {
         var message_id: String?
     }
 
-    public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, state: borrowing ParleyState) -> ByteBuffer {
+    public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, state: borrowing ParleyState) -> WireFrame {
         let message = seq >= 1 && seq <= UInt64(conversation.messages.count) ? conversation.messages[Int(seq - 1)] : nil
         let readerID: String = switch reader {
         case .visitor(let id): NativeWire.visitorID(id, state: state)
@@ -126,9 +126,9 @@ public enum NativeFrames {
         var recovered: Bool
     }
 
-    public static func resumed(_ recovered: Bool) -> ByteBuffer { FrameEncoder.encode(Resumed(recovered: recovered)) }
+    public static func resumed(_ recovered: Bool) -> WireFrame { FrameEncoder.encode(Resumed(recovered: recovered)) }
 
     struct Pong: Encodable { var type = "pong" }
 
-    public static var pong: ByteBuffer { FrameEncoder.encode(Pong()) }
+    public static var pong: WireFrame { FrameEncoder.encode(Pong()) }
 }

@@ -37,7 +37,7 @@ public enum OmniFrames {
         var created_at: String
     }
 
-    public static func message(_ message: Message) -> ByteBuffer {
+    public static func message(_ message: Message) -> WireFrame {
         let (type, id) = sender(message.sender)
         return FrameEncoder.encode(
             Envelope(
@@ -55,7 +55,7 @@ public enum OmniFrames {
         var seq: UInt64
     }
 
-    public static func ack(_ message: Message) -> ByteBuffer {
+    public static func ack(_ message: Message) -> WireFrame {
         FrameEncoder.encode(
             Envelope(
                 type: "message.ack",
@@ -69,7 +69,7 @@ public enum OmniFrames {
         var detail: String
     }
 
-    public static func error(_ code: String, _ detail: String) -> ByteBuffer {
+    public static func error(_ code: String, _ detail: String) -> WireFrame {
         FrameEncoder.encode(Envelope(type: "error", data: ErrorData(code: code, detail: detail)))
     }
 
@@ -80,7 +80,7 @@ public enum OmniFrames {
         var name: String?
     }
 
-    public static func typing(_ conversation: ConversationID, _ typist: Participant, isTyping: Bool, state: borrowing ParleyState) -> ByteBuffer {
+    public static func typing(_ conversation: ConversationID, _ typist: Participant, isTyping: Bool, state: borrowing ParleyState) -> WireFrame {
         let (type, id) = participant(typist)
         let name: String? = switch typist {
         case .visitor(let visitor): state.visitors[visitor]?.name
@@ -100,7 +100,7 @@ public enum OmniFrames {
         var message_id: String?
     }
 
-    public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64) -> ByteBuffer {
+    public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64) -> WireFrame {
         let message = seq >= 1 && seq <= UInt64(conversation.messages.count) ? conversation.messages[Int(seq - 1)] : nil
         let (type, id) = participant(reader)
         return FrameEncoder.encode(
@@ -120,7 +120,7 @@ public enum OmniFrames {
     }
 
     /// `conversation.updated`: opened, assigned or closed. Status as omni shows it (CONTRACT §7).
-    public static func conversationUpdated(_ conversation: Conversation, at: Timestamp) -> ByteBuffer {
+    public static func conversationUpdated(_ conversation: Conversation, at: Timestamp) -> WireFrame {
         FrameEncoder.encode(
             Envelope(
                 type: "conversation.updated",

@@ -1,12 +1,10 @@
-public import NIOCore
-
-/// One session's queue of encoded frames, bounded in bytes: a plain state machine. The hub
-/// enqueues without waiting; the session's writer drains everything queued in one turn. A
-/// session whose outbox would pass its limit is closed (4008) instead of being waited on.
+/// One session's queue of wire frames, bounded in bytes: a plain state machine. The hub
+/// enqueues without waiting; the session's outlet drains everything queued in one event-loop
+/// turn. A session whose outbox would pass its limit is closed (4008) instead of being waited on.
 public struct Outbox: Sendable {
     /// What an enqueue did.
     public enum Enqueued: Equatable, Sendable {
-        /// Queued; `wake` is true when the writer was idle (the queue was empty).
+        /// Queued; `wake` is true when the queue was empty (a flush must be scheduled).
         case queued(wake: Bool)
         /// The limit was passed: the frame was dropped and the session must be closed.
         case overflow
@@ -23,16 +21,16 @@ public struct Outbox: Sendable {
 
     public let limit: Int
     public private(set) var bytes = 0
-    private var frames: [ByteBuffer] = []
+    private var frames: [WireFrame] = []
     public private(set) var isClosed = false
     /// Whether the outbox was closed because it passed its limit (the session closes with 4008).
     public private(set) var overflowed = false
 
     public init(limit: Int) { self.limit = limit }
 
-    public mutating func enqueue(_ frame: ByteBuffer) -> Enqueued {
+    public mutating func enqueue(_ frame: WireFrame) -> Enqueued {
         guard !isClosed else { return .closed }
-        guard bytes + frame.readableBytes <= limit else {
+        guard bytes + frame.count <= limit else {
             isClosed = true
             overflowed = true
             frames.removeAll()
@@ -41,12 +39,12 @@ public struct Outbox: Sendable {
         }
         let wasEmpty = frames.isEmpty
         frames.append(frame)
-        bytes += frame.readableBytes
+        bytes += frame.count
         return .queued(wake: wasEmpty)
     }
 
     /// Queues `frames` in order, stopping at the first that cannot be queued.
-    public mutating func enqueue(contentsOf frames: some Sequence<ByteBuffer>) -> Enqueued {
+    public mutating func enqueue(contentsOf frames: some Sequence<WireFrame>) -> Enqueued {
         var result = Enqueued.queued(wake: false)
         for frame in frames {
             result = result.then(enqueue(frame))
@@ -56,7 +54,7 @@ public struct Outbox: Sendable {
     }
 
     /// Everything queued, in order; the outbox is empty afterwards.
-    public mutating func drain() -> [ByteBuffer] {
+    public mutating func drain() -> [WireFrame] {
         defer {
             frames.removeAll(keepingCapacity: true)
             bytes = 0

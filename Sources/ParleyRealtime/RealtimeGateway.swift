@@ -49,7 +49,9 @@ public struct RealtimeGateway: Sendable {
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter,
         _ context: WebSocketRouterContext<RealtimeRequestContext>
     ) async throws {
-        let writer = await MaskedFramesOnly.install(on: context.requestContext.channel)
+        guard let outlet = await SessionOutlet.install(on: context.requestContext.channel, queues: hub.flushQueues) else {
+            return  // the connection is already gone
+        }
         var messages = inbound.messages(maxSize: configuration.maxFrameBytes).makeAsyncIterator()
         let identity: SessionIdentity
         let dialect: WireDialect
@@ -73,13 +75,13 @@ public struct RealtimeGateway: Sendable {
             guard let who else { return }
             identity = who
         }
-        let session = hub.open(identity, dialect: dialect)
+        let session = hub.open(identity, dialect: dialect, outlet: outlet)
         let channel = context.requestContext.channel
         let commands = SessionCommands(session: session, hub: hub, configuration: configuration)
         if dialect == .omni { session.send(FrameEncoder.encode(["type": "auth.ok"])) }
         let failure: (any Error)? = await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self, returning: (any Error)?.self) { group in
-                group.addTask { await Self.write(session, to: outbound, through: writer, channel: channel) }
+                group.addTask { await Self.closeWhenAsked(session, outbound: outbound, channel: channel) }
                 group.addTask { [hub, configuration] in
                     // A client that sends nothing gets its live messages after the resume window.
                     try? await Task.sleep(for: configuration.resumeWindow)
@@ -111,39 +113,17 @@ public struct RealtimeGateway: Sendable {
         if let failure { throw failure }
     }
 
-    /// Writes `frames` in one event-loop turn with one flush, so NIO hands them to the kernel in
-    /// one gathered write. While the channel is over its write-buffer watermark the writer
-    /// waits for the socket (backpressure): a peer that does not read lets its outbox fill.
-    /// (Frame by frame through WSCore if the batch writer could not be installed.)
-    static func writeInOneTurn(_ frames: [ByteBuffer], through writer: FrameWriter?, outbound: WebSocketOutboundWriter) async throws {
-        if let writer { return try await writer.write(frames) }
-        for frame in frames { try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame))) }
-    }
-
-    /// The session's writer: drains the outbox each time it is woken and writes the frames in
-    /// order; closes with 4008 when the outbox overflowed (and cuts the connection if even the
-    /// close cannot be written), with 1001 at shutdown.
-    static func write(
-        _ session: RealtimeSession, to outbound: WebSocketOutboundWriter, through writer: FrameWriter?, channel: any Channel
-    ) async {
-        for await _ in session.wakeups {
-            let (frames, overflowed) = session.drain()
-            do {
-                if overflowed {
-                    // A peer that stopped reading may never answer the close: cut it off regardless.
-                    channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
-                    try await outbound.close(.unknown(4008), reason: "outbox overflow: resume to catch up")
-                    return
-                }
-                try await writeInOneTurn(frames, through: writer, outbound: outbound)
-                session.countWrite(frames: frames.count)
-            } catch {
-                return
-            }
+    /// Waits until the session must close: with 4008 when its outbox overflowed (cutting the
+    /// connection if even the close cannot be written), else after flushing what is left, with
+    /// 1001 at shutdown.
+    static func closeWhenAsked(_ session: RealtimeSession, outbound: WebSocketOutboundWriter, channel: any Channel) async {
+        for await _ in session.closeRequests where session.overflowed {
+            // A peer that stopped reading may never answer the close: cut it off regardless.
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+            try? await outbound.close(.unknown(4008), reason: "outbox overflow: resume to catch up")
+            return
         }
-        // Closed: flush what is left, then say why if the server is going away.
-        let (frames, _) = session.drain()
-        try? await writeInOneTurn(frames, through: writer, outbound: outbound)
+        await session.flushNow()
         if session.isShuttingDown { try? await outbound.close(.goingAway, reason: "server shutting down") }
     }
 }

@@ -3,8 +3,9 @@ public import ParleyModel
 import Synchronization
 
 /// One WebSocket connection as the hub sees it: who it is, which wire protocol it speaks, and
-/// its bounded outbox. Everything here is non-blocking; the connection's writer task waits on
-/// ``wakeups`` and drains the outbox in one turn.
+/// its bounded outbox. Everything here is non-blocking: queueing into an empty outbox schedules
+/// a flush on the connection's event loop (through its ``SessionOutlet``), which takes
+/// everything queued by then in one write. ``closeRequests`` tells the connection to close.
 public final class RealtimeSession: Sendable {
     public let id: UInt64
     public let identity: SessionIdentity
@@ -19,26 +20,32 @@ public final class RealtimeSession: Sendable {
         /// Until the client's first frame (or a short timeout), live messages are held, so that
         /// a `resume` sent right after connecting is replayed before them, in order.
         var holding = true
-        var held: [(conversation: ConversationID, seq: UInt64, frame: ByteBuffer)] = []
+        var held: [(conversation: ConversationID, seq: UInt64, frame: WireFrame)] = []
         /// Omni channels (`conversations`, `messages`); native sessions get everything.
         var channels: Set<String> = []
     }
 
     private let state: Mutex<State>
-    private let wakeup: AsyncStream<Void>.Continuation
-    /// Yields when frames were queued to an idle outbox, or the session must close.
-    public let wakeups: AsyncStream<Void>
+    /// Where queued frames are written; nil only for a session without a socket (tests).
+    private let outlet: SessionOutlet.Handle?
+    private let closeRequest: AsyncStream<Void>.Continuation
+    /// Yields when the outbox overflowed (close with 4008); finishes when the session closes.
+    let closeRequests: AsyncStream<Void>
 
-    public init(id: UInt64, identity: SessionIdentity, dialect: WireDialect, outboxLimit: Int, replayLimit: UInt64) {
+    init(
+        id: UInt64, identity: SessionIdentity, dialect: WireDialect, outboxLimit: Int, replayLimit: UInt64,
+        outlet: SessionOutlet.Handle?
+    ) {
         self.id = id
         self.identity = identity
         self.dialect = dialect
+        self.outlet = outlet
         state = Mutex(State(outbox: Outbox(limit: outboxLimit), positions: ConversationPositions(replayLimit: replayLimit)))
-        (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (closeRequests, closeRequest) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Queues a frame that is not a conversation message (acks, typing, presence, receipts…).
-    public func send(_ frame: ByteBuffer) {
+    public func send(_ frame: WireFrame) {
         let result = state.withLock { $0.outbox.enqueue(frame) }
         react(to: result)
     }
@@ -46,8 +53,8 @@ public final class RealtimeSession: Sendable {
     /// Offers the live `message` event `seq` of `conversation`. `history(after, before)` gives the
     /// encoded messages the session missed in between, if any; duplicates are dropped.
     func offer(
-        _ conversation: ConversationID, seq: UInt64, frame: ByteBuffer,
-        history: (_ after: UInt64, _ before: UInt64) -> [ByteBuffer]
+        _ conversation: ConversationID, seq: UInt64, frame: WireFrame,
+        history: (_ after: UInt64, _ before: UInt64) -> [WireFrame]
     ) {
         let result: Outbox.Enqueued = state.withLock { state in
             if state.holding {
@@ -60,8 +67,8 @@ public final class RealtimeSession: Sendable {
     }
 
     private static func offer(
-        _ state: inout State, _ conversation: ConversationID, seq: UInt64, frame: ByteBuffer,
-        history: (_ after: UInt64, _ before: UInt64) -> [ByteBuffer]
+        _ state: inout State, _ conversation: ConversationID, seq: UInt64, frame: WireFrame,
+        history: (_ after: UInt64, _ before: UInt64) -> [WireFrame]
     ) -> Outbox.Enqueued {
         switch state.positions.offer(conversation, seq: seq) {
         case .duplicate: .queued(wake: false)
@@ -71,7 +78,7 @@ public final class RealtimeSession: Sendable {
     }
 
     /// Stops holding live messages: offers the held ones in order (after a resume's replay).
-    func release(history: (_ conversation: ConversationID, _ after: UInt64, _ before: UInt64) -> [ByteBuffer]) {
+    func release(history: (_ conversation: ConversationID, _ after: UInt64, _ before: UInt64) -> [WireFrame]) {
         let result: Outbox.Enqueued = state.withLock { state in
             guard state.holding else { return .queued(wake: false) }
             state.holding = false
@@ -92,11 +99,11 @@ public final class RealtimeSession: Sendable {
     /// conversation was recovered.
     func resume(
         _ positions: [(ConversationID, UInt64, head: UInt64)],
-        replay: (_ after: UInt64, _ through: UInt64, ConversationID) -> [ByteBuffer], resumed: (Bool) -> ByteBuffer
+        replay: (_ after: UInt64, _ through: UInt64, ConversationID) -> [WireFrame], resumed: (Bool) -> WireFrame
     ) {
         let result: Outbox.Enqueued = state.withLock { state in
             var recovered = true
-            var frames: [ByteBuffer] = []
+            var frames: [WireFrame] = []
             for (conversation, position, head) in positions {
                 switch state.positions.resume(conversation, from: position, head: head) {
                 case .upToDate: break
@@ -110,23 +117,28 @@ public final class RealtimeSession: Sendable {
         react(to: result)
     }
 
-    /// The frames queued since the last drain, in order.
-    public func drain() -> (frames: [ByteBuffer], overflowed: Bool) {
-        state.withLock { state in (state.outbox.drain(), state.outbox.overflowed) }
-    }
-
-    /// The writer wrote `frames` frames in one socket write.
-    func countWrite(frames: Int) {
+    /// The frames queued since the last flush, in order, for one socket write.
+    func takeFrames() -> [WireFrame] {
         state.withLock { state in
-            state.framesWritten += frames
-            state.writes += 1
+            let frames = state.outbox.drain()
+            if !frames.isEmpty {
+                state.framesWritten += frames.count
+                state.writes += 1
+            }
+            return frames
         }
     }
 
-    /// Frames written to the socket, and in how many writes (one per writer turn).
+    /// Whether the session closes because its outbox overflowed.
+    var overflowed: Bool { state.withLock { $0.outbox.overflowed } }
+
+    /// Writes what is still queued and returns once it is with the socket (before a close).
+    func flushNow() async { await outlet?.flushNow(self) }
+
+    /// Frames written to the socket, and in how many writes (one per flush).
     public var writeStatistics: (frames: Int, writes: Int) { state.withLock { ($0.framesWritten, $0.writes) } }
 
-    /// The server is going away: the writer flushes and closes with 1001.
+    /// The server is going away: the session flushes and closes with 1001.
     public func closeForShutdown() {
         state.withLock { $0.shuttingDown = true }
         close()
@@ -134,10 +146,10 @@ public final class RealtimeSession: Sendable {
 
     public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
-    /// Stops queueing and wakes the writer so that it can finish.
+    /// Stops queueing; the connection flushes what is left and finishes.
     public func close() {
         state.withLock { $0.outbox.close() }
-        wakeup.finish()
+        closeRequest.finish()
     }
 
     public func subscribe(_ channels: [String]) {
@@ -151,9 +163,9 @@ public final class RealtimeSession: Sendable {
     private func react(to result: Outbox.Enqueued) {
         switch result {
         case .queued(let wake):
-            if wake { wakeup.yield() }
+            if wake { outlet?.schedule(self) }
         case .overflow:
-            wakeup.yield()
+            closeRequest.yield()
         case .closed:
             break
         }

@@ -26,7 +26,7 @@ final class SessionCommands: Sendable {
         self.configuration = configuration
     }
 
-    private func error(_ code: String, _ message: String) -> ByteBuffer { session.dialect.error(code, message) }
+    private func error(_ code: String, _ message: String) -> WireFrame { session.dialect.error(code, message) }
 
     func handle(_ text: String) async {
         // The first frame ends the hold on live messages (a resume releases them itself).

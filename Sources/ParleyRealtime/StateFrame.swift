@@ -25,7 +25,7 @@ struct StateFrame: Encodable {
     var conversations: [ConversationState]
     var presence: Presence
 
-    static func encode(for session: RealtimeSession, hub: Hub) -> ByteBuffer {
+    static func encode(for session: RealtimeSession, hub: Hub) -> WireFrame {
         let identity = session.identity
         let dialect = session.dialect
         let site = identity.site

@@ -3,35 +3,35 @@ public import ParleyModel
 
 /// Each server frame in the dialect's own shape, and the dialect's id form for parsing.
 extension WireDialect {
-    public func message(_ message: Message, state: borrowing ParleyState) -> ByteBuffer {
+    public func message(_ message: Message, state: borrowing ParleyState) -> WireFrame {
         switch self {
         case .native: NativeFrames.message(message, state: state)
         case .omni: OmniFrames.message(message)
         }
     }
 
-    public func ack(_ message: Message) -> ByteBuffer {
+    public func ack(_ message: Message) -> WireFrame {
         switch self {
         case .native: NativeFrames.ack(message)
         case .omni: OmniFrames.ack(message)
         }
     }
 
-    public func error(_ code: String, _ message: String) -> ByteBuffer {
+    public func error(_ code: String, _ message: String) -> WireFrame {
         switch self {
         case .native: NativeFrames.error(code, message)
         case .omni: OmniFrames.error(code, message)
         }
     }
 
-    public func typing(_ conversation: ConversationID, _ typist: Participant, isTyping: Bool, state: borrowing ParleyState) -> ByteBuffer {
+    public func typing(_ conversation: ConversationID, _ typist: Participant, isTyping: Bool, state: borrowing ParleyState) -> WireFrame {
         switch self {
         case .native: NativeFrames.typing(conversation, typist, isTyping: isTyping, state: state)
         case .omni: OmniFrames.typing(conversation, typist, isTyping: isTyping, state: state)
         }
     }
 
-    public func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, state: borrowing ParleyState) -> ByteBuffer {
+    public func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, state: borrowing ParleyState) -> WireFrame {
         switch self {
         case .native: NativeFrames.receipt(conversation, reader: reader, seq: seq, state: state)
         case .omni: OmniFrames.receipt(conversation, reader: reader, seq: seq)

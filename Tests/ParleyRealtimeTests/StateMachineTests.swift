@@ -5,7 +5,8 @@ import Testing
 
 /// The realtime decisions, without sockets.
 @Suite struct StateMachineTests {
-    func frame(_ bytes: Int) -> ByteBuffer { ByteBuffer(repeating: 0x20, count: bytes) }
+    /// A frame of `bytes` bytes on the wire (a 2-byte header and the text).
+    func frame(_ bytes: Int) -> WireFrame { WireFrame(text: repeatElement(UInt8(0x20), count: bytes - 2)) }
 
     @Test func theOutboxWakesOnceAndOverflowsAtItsLimit() {
         var outbox = Outbox(limit: 100)
@@ -17,10 +18,10 @@ import Testing
         #expect(drained.count == 2)
         let r3 = outbox.enqueue(contentsOf: [frame(60), frame(30)])
         #expect(r3 == .queued(wake: true))
-        let r4 = outbox.enqueue(contentsOf: [frame(5), frame(20), frame(1)])
+        let r4 = outbox.enqueue(contentsOf: [frame(5), frame(20), frame(3)])
         #expect(r4 == .overflow)
         #expect(outbox.overflowed && outbox.isClosed && outbox.isEmpty)
-        let r5 = outbox.enqueue(frame(1))
+        let r5 = outbox.enqueue(frame(3))
         #expect(r5 == .closed)
         #expect(Outbox.Enqueued.overflow.then(.queued(wake: true)) == .overflow)
         #expect(Outbox.Enqueued.queued(wake: false).then(.queued(wake: true)) == .queued(wake: true))

@@ -1,0 +1,54 @@
+import NIOCore
+import Synchronization
+
+/// The sessions of one event loop that have frames to write, flushed together in one task on
+/// that loop. A fan-out to a thousand sessions thus costs each session a lock and an append,
+/// and the loop one task (not one task, closure and wake-up per session); while the loop is
+/// busy, later fan-outs join the batch already scheduled.
+final class LoopFlushQueue: Sendable {
+    let eventLoop: any EventLoop
+
+    private struct Pending: Sendable {
+        var entries: [(RealtimeSession, NIOLoopBound<SessionOutlet>)] = []
+        var scheduled = false
+    }
+
+    private let pending = Mutex(Pending())
+
+    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    func schedule(_ session: RealtimeSession, _ outlet: NIOLoopBound<SessionOutlet>) {
+        let first = pending.withLock { pending in
+            pending.entries.append((session, outlet))
+            defer { pending.scheduled = true }
+            return !pending.scheduled
+        }
+        if first { eventLoop.execute { self.run() } }
+    }
+
+    private func run() {
+        let entries = pending.withLock { pending in
+            pending.scheduled = false
+            defer { pending.entries.removeAll(keepingCapacity: true) }
+            return pending.entries
+        }
+        for (session, outlet) in entries { outlet.value.flush(from: session) }
+    }
+}
+
+/// One ``LoopFlushQueue`` per event loop, made on first use.
+final class LoopFlushQueues: Sendable {
+    private let queues = Mutex<[ObjectIdentifier: LoopFlushQueue]>([:])
+
+    init() {}
+
+    func queue(for eventLoop: any EventLoop) -> LoopFlushQueue {
+        queues.withLock { queues in
+            let key = ObjectIdentifier(eventLoop)
+            if let queue = queues[key] { return queue }
+            let queue = LoopFlushQueue(eventLoop: eventLoop)
+            queues[key] = queue
+            return queue
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import NIOCore
+import NIOWebSocket
+
+/// A session's path to its socket: a channel handler placed right in front of NIO's
+/// `WebSocketFrameEncoder` (on the socket side), so it writes prepared ``WireFrame`` bytes
+/// straight to the socket, past the per-frame encoder. WSCore's own frames (pings, pongs,
+/// close) still go through the encoder; all writes happen on the channel's event loop, in order.
+///
+/// ``flush(from:)`` writes everything the session queued in one turn with one flush: one
+/// gathered socket write however many frames piled up. While the channel is over its
+/// write-buffer watermark the frames stay in the session's outbox, and the outlet flushes again
+/// when the channel becomes writable: a client that does not read fills its own outbox only,
+/// and is closed (4008) when that overflows.
+final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Only touched on the channel's event loop.
+    private var context: ChannelHandlerContext?
+    /// The session this outlet drains, known from its first flush; dropped with the handler
+    /// (which also breaks the session → outlet → session cycle).
+    private var session: RealtimeSession?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        session = nil
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let session { flush(from: session) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Writes what `session` queued, unless the channel is over its watermark (then it resumes
+    /// on writability); `force` writes regardless (the last flush before a close).
+    func flush(from session: RealtimeSession, force: Bool = false) {
+        self.session = session
+        guard let context, force || context.channel.isWritable else { return }
+        let frames = session.takeFrames()
+        guard !frames.isEmpty else { return }
+        for frame in frames { context.write(wrapOutboundOut(frame.bytes), promise: nil) }
+        context.flush()
+    }
+
+    /// Where a session's frames go: its outlet, flushed through its event loop's queue.
+    struct Handle: Sendable {
+        let handler: NIOLoopBound<SessionOutlet>
+        let queue: LoopFlushQueue
+
+        /// Asks for a flush of `session` in the event loop's next batch of flushes.
+        func schedule(_ session: RealtimeSession) { queue.schedule(session, handler) }
+
+        /// Writes what is left, now, and returns once it was handed to the socket.
+        func flushNow(_ session: RealtimeSession) async {
+            try? await handler.eventLoop.submit { handler.value.flush(from: session, force: true) }.get()
+        }
+    }
+
+    /// Installs the outlet in front of the frame encoder and ``MaskedFramesOnly`` behind the
+    /// frame decoder, in one event-loop turn; nil when the channel is already gone.
+    static func install(on channel: any Channel, queues: LoopFlushQueues) async -> Handle? {
+        let queue = queues.queue(for: channel.eventLoop)
+        return try? await channel.eventLoop.submit {
+            let pipeline = channel.pipeline.syncOperations
+            let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+            let outlet = SessionOutlet()
+            try pipeline.addHandler(outlet, position: .before(encoder))
+            try pipeline.addHandler(MaskedFramesOnly(), position: .after(decoder))
+            return Handle(handler: NIOLoopBound(outlet, eventLoop: channel.eventLoop), queue: queue)
+        }.get()
+    }
+}
