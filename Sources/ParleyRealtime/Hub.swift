@@ -15,21 +15,7 @@ public final class Hub: BrokerSubscriber, Service {
     let configuration: RealtimeConfiguration
     private let logger: Logger
 
-    struct Index: Sendable {
-        var sessions: [UInt64: RealtimeSession] = [:]
-        var byVisitor: [VisitorID: Set<UInt64>] = [:]
-        /// Every agent session of a site (for presence).
-        var agentsBySite: [SiteID: Set<UInt64>] = [:]
-        /// Per channel (`messages`, `conversations`), the agent sessions of a site that receive
-        /// it: native sessions from the start, omni sessions once they subscribe. Routing a
-        /// message visits only these, never the site's unsubscribed sessions.
-        var channelAgentsBySite: [String: [SiteID: Set<UInt64>]] = [:]
-        var visitorsBySite: [SiteID: Set<UInt64>] = [:]
-        var presence: PresenceTracker<SessionIdentity>
-        var nextID: UInt64 = 1
-    }
-
-    private let index: Mutex<Index>
+    private let index: Mutex<HubIndex>
     /// Each event loop's batch of session flushes.
     let flushQueues = LoopFlushQueues()
 
@@ -37,7 +23,7 @@ public final class Hub: BrokerSubscriber, Service {
         self.broker = broker
         self.configuration = configuration
         self.logger = logger
-        index = Mutex(Index(presence: PresenceTracker(grace: configuration.presenceGrace)))
+        index = Mutex(HubIndex(presence: PresenceTracker(grace: configuration.presenceGrace)))
         broker.subscribe(self)
     }
 
@@ -48,20 +34,9 @@ public final class Hub: BrokerSubscriber, Service {
     func open(_ identity: SessionIdentity, dialect: WireDialect, outlet: SessionOutlet.Handle?) -> RealtimeSession {
         let (session, joined) = index.withLock { index in
             let session = RealtimeSession(
-                id: index.nextID, identity: identity, dialect: dialect, outboxLimit: configuration.outboxBytes,
+                id: index.allocateID(), identity: identity, dialect: dialect, outboxLimit: configuration.outboxBytes,
                 replayLimit: configuration.replayLimit, outlet: outlet)
-            index.nextID += 1
-            index.sessions[session.id] = session
-            switch identity {
-            case .agent(_, let site):
-                index.agentsBySite[site, default: []].insert(session.id)
-                if dialect == .native {
-                    for channel in Self.channels { index.channelAgentsBySite[channel, default: [:]][site, default: []].insert(session.id) }
-                }
-            case .visitor(let visitor, let site):
-                index.byVisitor[visitor, default: []].insert(session.id)
-                index.visitorsBySite[site, default: []].insert(session.id)
-            }
+            index.insert(session)
             return (session, index.presence.connect(identity))
         }
         if joined { announcePresence(identity, joined: true) }
@@ -72,17 +47,7 @@ public final class Hub: BrokerSubscriber, Service {
     public func close(_ session: RealtimeSession) {
         session.close()
         index.withLock { index in
-            guard index.sessions.removeValue(forKey: session.id) != nil else { return }
-            switch session.identity {
-            case .agent(_, let site):
-                index.agentsBySite[site]?.remove(session.id)
-                for channel in Self.channels { index.channelAgentsBySite[channel]?[site]?.remove(session.id) }
-            case .visitor(let visitor, let site):
-                index.byVisitor[visitor]?.remove(session.id)
-                if index.byVisitor[visitor]?.isEmpty == true { index.byVisitor[visitor] = nil }
-                index.visitorsBySite[site]?.remove(session.id)
-            }
-            index.presence.disconnect(session.identity, now: .now)
+            if index.remove(session) { index.presence.disconnect(session.identity, now: .now) }
         }
     }
 
@@ -93,10 +58,20 @@ public final class Hub: BrokerSubscriber, Service {
     // MARK: Fan-out
 
     public func receive(_ events: [BrokerEvent]) {
-        for event in events {
-            switch event {
-            case .committed(_, .messageAppended(let message)):
-                route(message)
+        var index = events.startIndex
+        while index < events.endIndex {
+            switch events[index] {
+            case .committed(_, .messageAppended(let first)):
+                // A run of messages to one conversation goes out together: one lock and one
+                // flush per recipient, whatever the run's length.
+                var run = [first]
+                while index + 1 < events.endIndex, case .committed(_, .messageAppended(let next)) = events[index + 1],
+                    next.conversationID == first.conversationID
+                {
+                    run.append(next)
+                    index += 1
+                }
+                route(run)
             case .committed(_, .readCursorMoved(let conversation, let reader, let seq, _)):
                 routeReceipt(conversation, reader: reader, seq: seq)
             case .typing(let conversation, let typist, let isTyping):
@@ -109,55 +84,46 @@ public final class Hub: BrokerSubscriber, Service {
             default:
                 break
             }
+            index += 1
         }
     }
-
-    /// The channels a session may subscribe to.
-    static let channels = ["conversations", "messages"]
 
     /// Subscribes an omni session to `channels` (native sessions get every channel from the start).
     public func subscribe(_ session: RealtimeSession, to channels: [String]) {
         session.subscribe(channels)
-        guard case .agent(_, let site) = session.identity else { return }
-        index.withLock { index in
-            guard index.sessions[session.id] != nil else { return }
-            for channel in channels where Self.channels.contains(channel) {
-                index.channelAgentsBySite[channel, default: [:]][site, default: []].insert(session.id)
-            }
-        }
+        index.withLock { $0.subscribe(session, to: channels) }
     }
 
     /// The sessions that receive `channel` for `conversation`: its visitor's sessions that are
     /// subscribed, and the site's agent sessions on that channel.
     private func audience(_ conversation: Conversation, channel: String) -> [RealtimeSession] {
-        var sessions: [RealtimeSession] = []
-        index.withLock { index in
-            for id in index.byVisitor[conversation.visitorID] ?? [] {
-                if let session = index.sessions[id] { sessions.append(session) }
-            }
-            for id in index.channelAgentsBySite[channel]?[conversation.siteID] ?? [] {
-                if let session = index.sessions[id] { sessions.append(session) }
-            }
-        }
-        return sessions.filter { $0.identity.isAgent || $0.isSubscribed(channel) }
+        let candidates = index.withLock { $0.audience(visitor: conversation.visitorID, site: conversation.siteID, channel: channel) }
+        return candidates.filter { $0.identity.isAgent || $0.isSubscribed(channel) }
     }
 
-    private func route(_ message: Message) {
-        guard let conversation = broker.conversation(message.conversationID) else { return }
+    /// Fans out `messages` (one conversation, ascending `seq`), each encoded once per dialect.
+    private func route(_ messages: [Message]) {
+        guard let last = messages.last, let conversation = broker.conversation(last.conversationID) else { return }
         let sessions = audience(conversation, channel: "messages")
         guard !sessions.isEmpty else { return }
-        let frames = encodeOnce(for: sessions) { dialect, state in dialect.message(message, state: state) }
-        let writerSide = ConversationSide(message.sender)
-        var reachedOtherSide = false
-        for session in sessions {
-            guard let frame = frames[session.dialect] else { continue }
-            session.offer(message.conversationID, seq: message.seq, frame: frame) { after, before in
-                history(message.conversationID, after: after, before: before, dialect: session.dialect)
+        let prepared = broker.store.read { state in
+            messages.map { message in
+                PreparedMessage(seq: message.seq, frames: DialectFrames(for: sessions) { $0.message(message, state: state) })
             }
-            if session.identity.side != writerSide { reachedOtherSide = true }
         }
-        if reachedOtherSide {
-            broker.deliveries.markDelivered(message.conversationID, to: writerSide.other, through: message.seq)
+        var reachedVisitor = false
+        var reachedStaff = false
+        for session in sessions {
+            session.offer(conversation.id, prepared) { after, before in
+                history(conversation.id, after: after, before: before, dialect: session.dialect)
+            }
+            if session.identity.side == .visitor { reachedVisitor = true } else { reachedStaff = true }
+        }
+        // A side that a session of it was sent the run has what the other side wrote in it.
+        for (side, reached) in [(ConversationSide.visitor, reachedVisitor), (.staff, reachedStaff)] where reached {
+            if let newest = messages.last(where: { ConversationSide($0.sender) == side.other }) {
+                broker.deliveries.markDelivered(conversation.id, to: side, through: newest.seq)
+            }
         }
     }
 
@@ -192,7 +158,7 @@ public final class Hub: BrokerSubscriber, Service {
         guard let conversation = broker.conversation(conversationID) else { return }
         let sessions = audience(conversation, channel: channel).filter { $0.identity.participant != participant }
         guard !sessions.isEmpty else { return }
-        let frames = encodeOnce(for: sessions, encode)
+        let frames = broker.store.read { state in DialectFrames(for: sessions) { encode($0, state) } }
         for session in sessions {
             if let frame = frames[session.dialect] { session.send(frame) }
         }
@@ -207,28 +173,10 @@ public final class Hub: BrokerSubscriber, Service {
         for session in sessions { session.send(frame) }
     }
 
-    /// One encoding per dialect among `sessions`, under one read of the state.
-    private func encodeOnce(
-        for sessions: [RealtimeSession], _ encode: (WireDialect, borrowing ParleyState) -> WireFrame?
-    ) -> [WireDialect: WireFrame] {
-        let dialects = Set(sessions.map(\.dialect))
-        return broker.store.read { state in
-            var frames: [WireDialect: WireFrame] = [:]
-            for dialect in dialects { frames[dialect] = encode(dialect, state) }
-            return frames
-        }
-    }
-
     /// Visitors are announced to their site's agents; agents to their site's visitors.
     private func announcePresence(_ identity: SessionIdentity, joined: Bool) {
         // Presence events are native only: the omni protocol has none.
-        let sessions: [RealtimeSession] = index.withLock { index in
-            let ids: Set<UInt64> = switch identity {
-            case .visitor: index.agentsBySite[identity.site] ?? []
-            case .agent: index.visitorsBySite[identity.site] ?? []
-            }
-            return ids.compactMap { index.sessions[$0] }.filter { $0.dialect == .native }
-        }
+        let sessions = index.withLock { $0.presenceAudience(of: identity) }.filter { $0.dialect == .native }
         guard !sessions.isEmpty else { return }
         let frame = broker.store.read { NativeFrames.presence(identity, joined: joined, state: $0) }
         for session in sessions { session.send(frame) }

@@ -50,18 +50,25 @@ public final class RealtimeSession: Sendable {
         react(to: result)
     }
 
-    /// Offers the live `message` event `seq` of `conversation`. `history(after, before)` gives the
-    /// encoded messages the session missed in between, if any; duplicates are dropped.
+    /// Offers live `messages` of `conversation` (ascending `seq`), each in this session's
+    /// dialect, under one lock. `history(after, before)` gives the encoded messages the session
+    /// missed in between, if any; duplicates are dropped.
     func offer(
-        _ conversation: ConversationID, seq: UInt64, frame: WireFrame,
+        _ conversation: ConversationID, _ messages: [PreparedMessage],
         history: (_ after: UInt64, _ before: UInt64) -> [WireFrame]
     ) {
         let result: Outbox.Enqueued = state.withLock { state in
-            if state.holding {
-                state.held.append((conversation, seq, frame))
-                return .queued(wake: false)
+            var result = Outbox.Enqueued.queued(wake: false)
+            for message in messages {
+                guard let frame = message.frames[dialect] else { continue }
+                if state.holding {
+                    state.held.append((conversation, message.seq, frame))
+                    continue
+                }
+                result = result.then(Self.offer(&state, conversation, seq: message.seq, frame: frame, history: history))
+                guard case .queued = result else { break }
             }
-            return Self.offer(&state, conversation, seq: seq, frame: frame, history: history)
+            return result
         }
         react(to: result)
     }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 public import Hummingbird
 import HummingbirdWebSocket
+import NIOPosix
 public import ParleyRealtime
 public import ParleyHTTP
 import ServiceLifecycle
@@ -26,6 +27,8 @@ public struct ParleyServer: Sendable {
     public let broker: Broker
     public let hub: Hub
     public let application: Application<RouterResponder<ParleyRequestContext>>
+    /// The event loops this server made (``ServerConfiguration/eventLoops``), shut down after `run`.
+    let ownEventLoops: MultiThreadedEventLoopGroup?
     let logger: Logger
 
     public init(configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
@@ -55,12 +58,15 @@ public struct ParleyServer: Sendable {
         let gateway = RealtimeGateway(hub: hub, authentication: AuthenticationMiddleware(broker: broker, tokens: tokens), logger: logger)
         let webSocketRouter = Router(context: RealtimeRequestContext.self)
         gateway.register(on: webSocketRouter)
+        let ownEventLoops = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         var application = Application(
             router: router,
             server: .http1WebSocketUpgrade(
                 webSocketRouter: webSocketRouter, configuration: .init(ws: gateway.serverConfiguration)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
+            eventLoopGroupProvider: ownEventLoops.map { .shared($0) } ?? .singleton,
             logger: logger)
+        self.ownEventLoops = ownEventLoops
         application.addServices(EventStoreService(store: store, logger: logger), hub)
         self.hub = hub
         self.logger = logger
@@ -77,6 +83,12 @@ public struct ParleyServer: Sendable {
             configuration: .init(
                 services: [application, RealtimeShutdown(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await ownEventLoops?.shutdownGracefully()
+            throw error
+        }
+        try await ownEventLoops?.shutdownGracefully()
     }
 }

@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     public var rateLimits = RateLimits()
     /// WebSocket limits: outbox size, frame size, presence grace, ping, replay limit.
     public var realtime = RealtimeConfiguration()
+    /// Event-loop threads serving the sockets; nil: SwiftNIO's shared group (one per core of
+    /// the machine). `parley serve` sizes it to the cores the process may run on.
+    public var eventLoops: Int?
 
     public init() {}
 

@@ -65,6 +65,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most messages a resume replays per conversation before recovered:false (PARLEY_RESUME_LIMIT).")
     var resumeLimit: Int = environment("RESUME_LIMIT").flatMap(Int.init) ?? 1000
 
+    @Option(help: "Event-loop threads for the sockets (PARLEY_EVENT_LOOPS); default: the cores this process may run on.")
+    var eventLoops: Int = environment("EVENT_LOOPS").flatMap(Int.init) ?? CPUAffinity.usableCores()
+
     @Option(help: "trace | debug | info | notice | warning | error | critical (PARLEY_LOG_LEVEL).")
     var logLevel: String = environment("LOG_LEVEL") ?? "info"
 
@@ -90,6 +93,7 @@ struct Serve: AsyncParsableCommand {
         guard wsPingSeconds >= 1 else { throw ValidationError("--ws-ping-seconds must be at least 1") }
         guard presenceGraceSeconds >= 0 else { throw ValidationError("--presence-grace-seconds must not be negative") }
         guard resumeLimit >= 0 else { throw ValidationError("--resume-limit must not be negative") }
+        guard (1...1024).contains(eventLoops) else { throw ValidationError("--event-loops must be 1 to 1024") }
     }
 
     func run() async throws {
@@ -112,6 +116,7 @@ struct Serve: AsyncParsableCommand {
         configuration.realtime.pingInterval = .seconds(wsPingSeconds)
         configuration.realtime.presenceGrace = .seconds(presenceGraceSeconds)
         configuration.realtime.replayLimit = UInt64(resumeLimit)
+        configuration.eventLoops = eventLoops
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "parley")

@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 
 @testable import parley_load
@@ -7,12 +8,27 @@ import Testing
     @Test func framesAreReadWhateverTheKeyOrder() {
         let content = FrameScan.content(size: 40, now: 1_795_000_000_123_456_789)
         #expect(content.utf8.count == 40)
-        let innerFirst = #"{"message":{"type":"text","seq":17,"content":"\#(content)"},"type":"message","from":"visitor"}"#
+        let innerFirst = ByteBuffer(
+            string: #"{"message":{"type":"text","seq":17,"content":"\#(content)"},"type":"message","from":"visitor"}"#)
         #expect(FrameScan.isType("message", innerFirst))
         #expect(!FrameScan.isType("ack", innerFirst))
         #expect(FrameScan.seq(innerFirst) == 17)
         #expect(FrameScan.stamp(innerFirst) == 1_795_000_000_123_456_789)
-        #expect(FrameScan.seq(#"{"type":"pong"}"#) == nil)
+        #expect(FrameScan.seq(ByteBuffer(string: #"{"type":"pong"}"#)) == nil)
+        // A partial match of the pattern right before the real one, and a pattern at the very end.
+        #expect(FrameScan.find(Array("ab".utf8), in: ByteBuffer(string: "aab")) == 3)
+        #expect(FrameScan.find(Array("abc".utf8), in: ByteBuffer(string: "ab")) == nil)
+    }
+
+    @Test func connectionsSpreadOverLoopbackSourceAddresses() {
+        #expect(ConnectionSpread.sourceAddress(forConnection: 0) == nil)
+        #expect(ConnectionSpread.sourceAddress(forConnection: ConnectionSpread.perAddress - 1) == nil)
+        #expect(ConnectionSpread.sourceAddress(forConnection: ConnectionSpread.perAddress)?.ipAddress == "127.0.0.2")
+        #expect(ConnectionSpread.sourceAddress(forConnection: 3 * ConnectionSpread.perAddress + 5)?.ipAddress == "127.0.0.4")
+        #expect(ConnectionSpread.sourceAddress(forConnection: 255 * ConnectionSpread.perAddress)?.ipAddress == "127.0.1.0")
+        let target = WebSocketTarget("ws://127.0.0.1:9000/ws?site_id=s&role=support&token=a%2Bb")
+        #expect(target?.host == "127.0.0.1" && target?.port == 9000)
+        #expect(target?.uri == "/ws?site_id=s&role=support&token=a%2Bb")
     }
 
     @Test func lossesAndDuplicatesAreCountedPerSubscriber() {

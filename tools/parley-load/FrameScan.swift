@@ -1,29 +1,58 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
 
-/// Reads the few fields the harness needs out of a server frame without a JSON parser (the
-/// harness must not be the bottleneck): the frame type, a message's `seq`, and the send stamp
-/// `t=<ns>;` the harness put at the start of the content.
+/// Reads the few fields the harness needs out of a server frame's bytes, without a JSON parser
+/// or a `String` (the harness must not be the bottleneck): the frame type, a message's `seq`,
+/// and the send stamp `t=<ns>;` the harness put at the start of the content.
 enum FrameScan {
     /// Whether the frame's type is `type`. (Key order in the server's JSON is not fixed, and a
     /// message's inner object has a `type` of its own, so look for the pair, not the first key.)
-    static func isType(_ type: String, _ text: String) -> Bool {
-        text.contains(#""type":"\#(type)""#)
+    static func isType(_ type: String, _ frame: ByteBuffer) -> Bool {
+        find(Array(#""type":"\#(type)""#.utf8), in: frame) != nil
     }
 
-    static func integer(after marker: String, in text: String) -> UInt64? {
-        guard let range = text.range(of: marker) else { return nil }
-        var value: UInt64 = 0
-        var any = false
-        for byte in text[range.upperBound...].utf8 {
-            guard byte >= 48 && byte <= 57 else { break }
-            value = value &* 10 &+ UInt64(byte - 48)
-            any = true
+    /// The decimal number right after `marker`.
+    static func integer(after marker: [UInt8], in frame: ByteBuffer) -> UInt64? {
+        guard let start = find(marker, in: frame) else { return nil }
+        return frame.withUnsafeReadableBytes { bytes in
+            var value: UInt64 = 0
+            var any = false
+            for byte in bytes[start...] {
+                guard byte >= 48 && byte <= 57 else { break }
+                value = value &* 10 &+ UInt64(byte - 48)
+                any = true
+            }
+            return any ? value : nil
         }
-        return any ? value : nil
     }
 
-    static func seq(_ text: String) -> UInt64? { integer(after: #""seq":"#, in: text) }
-    static func stamp(_ text: String) -> UInt64? { integer(after: "t=", in: text) }
+    static func seq(_ frame: ByteBuffer) -> UInt64? { integer(after: seqMarker, in: frame) }
+    static func stamp(_ frame: ByteBuffer) -> UInt64? { integer(after: stampMarker, in: frame) }
+
+    private static let seqMarker = Array(#""seq":"#.utf8)
+    private static let stampMarker = Array("t=".utf8)
+
+    /// The offset just past the first occurrence of `needle` in the frame's readable bytes.
+    static func find(_ needle: [UInt8], in frame: ByteBuffer) -> Int? {
+        frame.withUnsafeReadableBytes { haystack in
+            needle.withUnsafeBytes { needle in
+                guard let base = haystack.baseAddress, let pattern = needle.baseAddress, needle.count > 0 else { return nil }
+                // memchr to each candidate first byte, memcmp for the rest (memmem is not in Glibc's module).
+                var offset = 0
+                while haystack.count - offset >= needle.count {
+                    guard let hit = memchr(base + offset, Int32(needle[0]), haystack.count - offset - needle.count + 1) else {
+                        return nil
+                    }
+                    let at = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + at, pattern, needle.count) == 0 { return at + needle.count }
+                    offset = at + 1
+                }
+                return nil
+            }
+        }
+    }
 
     /// A message body of about `size` bytes carrying the send stamp.
     static func content(size: Int, now: UInt64 = WallClock.nanoseconds()) -> String {

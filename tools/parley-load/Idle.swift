@@ -12,8 +12,11 @@ struct Idle: AsyncParsableCommand {
     @Option(help: "Connections to hold.")
     var connections: Int = 1000
 
+    @Option(help: "Connections being set up at once, at most.")
+    var handshakes: Int = 200
+
     func run() async throws {
-        common.startWatchdog()
+        common.begin()
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
         let before = common.serverPid.flatMap(ProcessSample.read)
@@ -21,7 +24,10 @@ struct Idle: AsyncParsableCommand {
         let recorder = LatencyRecorder()
         var open: [LoadConnection] = []
         let started = ContinuousClock.now
-        for _ in 0..<connections {
+        for index in 0..<connections {
+            // At most `handshakes` connections being set up at once: a burst of tens of thousands
+            // of SYNs would overflow the server's accept queue.
+            while index - ready.withLock({ $0 }) >= handshakes { try await Task.sleep(for: .milliseconds(2)) }
             let sent = WallClock.nanoseconds()
             let connection = LoadConnection.open(
                 url: common.agentURL(account)

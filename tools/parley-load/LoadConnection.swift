@@ -1,54 +1,94 @@
 import Foundation
-import HummingbirdWSClient
-import Logging
 import NIOCore
+import NIOHTTP1
+import NIOPosix
 import NIOWebSocket
 import Synchronization
 
-/// One WebSocket connection of the harness (HummingbirdWSClient): hands every text frame to
-/// `onText` (on the connection's task) and sends what `send` is given, in order. Remembers the
-/// close code if the server closed it (4008: the harness read too slowly).
+/// One WebSocket connection of the harness, straight on SwiftNIO: the HTTP upgrade is NIO's
+/// `NIOWebSocketClientUpgrader`, and every text frame the server sends is handed to `onText` as
+/// the bytes NIO read (no `String`, no task hop), on the connection's event loop. `send` writes
+/// text frames (masked, as a client must) in order. Remembers the close code if the server
+/// closed the connection (4008: the harness read too slowly).
+///
+/// Past ``ConnectionSpread/perAddress`` connections the harness binds each new connection to
+/// the next loopback source address (127.0.0.2, 127.0.0.3, …): one source address has only
+/// about 28,000 ephemeral ports towards one server port.
 final class LoadConnection: Sendable {
-    private final class Outcome: Sendable {
-        let closeCode = Mutex<UInt16?>(nil)
-    }
-
     private let outgoing: AsyncStream<String>.Continuation
     private let task: Task<Void, Never>
-    private let outcome: Outcome
+    private let receiver: FrameReceiver
 
-    private init(outgoing: AsyncStream<String>.Continuation, task: Task<Void, Never>, outcome: Outcome) {
+    private init(outgoing: AsyncStream<String>.Continuation, task: Task<Void, Never>, receiver: FrameReceiver) {
         self.outgoing = outgoing
         self.task = task
-        self.outcome = outcome
+        self.receiver = receiver
     }
 
-    static func open(url: String, onText: @escaping @Sendable (String) -> Void) -> LoadConnection {
+    /// The harness's event loops: one thread (it shares its core with the scenario's tasks).
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    static func open(url: String, onText: @escaping @Sendable (ByteBuffer) -> Void) -> LoadConnection {
         let (toSend, outgoing) = AsyncStream.makeStream(of: String.self)
-        let quiet = Logger(label: "parley-load", factory: { _ in SwiftLogNoOpLogHandler() })
-        let outcome = Outcome()
+        let receiver = FrameReceiver(onText: onText)
+        let source = ConnectionSpread.shared.nextSourceAddress()
         let task = Task {
-            let frame = try? await WebSocketClient.connect(
-                url: url, configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 20), logger: quiet
-            ) { inbound, outbound, _ in
-                let writer = Task {
-                    for await text in toSend { try? await outbound.write(.text(text)) }
-                    try? await outbound.close(.normalClosure, reason: nil)
+            guard let target = WebSocketTarget(url), let channel = try? await connect(target, from: source, receiver: receiver)
+            else {
+                receiver.failed()
+                return
+            }
+            guard let upgraded = receiver.upgraded, (try? await upgraded.get()) != nil else {
+                channel.close(promise: nil)
+                return
+            }
+            for await text in toSend {
+                let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: text))
+                channel.writeAndFlush(frame, promise: nil)
+            }
+            // Done: say goodbye, and cut the connection if the server does not answer soon.
+            var code = ByteBuffer()
+            code.write(webSocketErrorCode: .normalClosure)
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: code), promise: nil)
+            let cut = channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+            try? await channel.closeFuture.get()
+            cut.cancel()
+        }
+        return LoadConnection(outgoing: outgoing, task: task, receiver: receiver)
+    }
+
+    private static func connect(_ target: WebSocketTarget, from source: SocketAddress?, receiver: FrameReceiver) async throws -> any Channel {
+        var bootstrap = ClientBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .connectTimeout(.seconds(30))
+            .channelInitializer { channel in
+                receiver.prepareUpgrade(on: channel.eventLoop)
+                let request = UpgradeRequest(target: target, receiver: receiver)
+                let upgrader = NIOWebSocketClientUpgrader(
+                    requestKey: Self.randomKey(), maxFrameSize: 1 << 20, automaticErrorHandling: true
+                ) { channel, _ in
+                    channel.pipeline.addHandler(receiver)
                 }
-                defer { writer.cancel() }
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    if case .text(let text) = message { onText(text) }
+                let configuration: NIOHTTPClientUpgradeSendableConfiguration = (
+                    upgraders: [upgrader],
+                    completionHandler: { context in context.pipeline.removeHandler(request, promise: nil) }
+                )
+                return channel.pipeline.addHTTPClientHandlers(withClientUpgrade: configuration).flatMap {
+                    channel.pipeline.addHandler(request)
                 }
             }
-            if let code = frame?.closeCode { outcome.closeCode.withLock { $0 = UInt16(webSocketErrorCode: code) } }
-        }
-        return LoadConnection(outgoing: outgoing, task: task, outcome: outcome)
+        if let source { bootstrap = bootstrap.bind(to: source) }
+        return try await bootstrap.connect(host: target.host, port: target.port).get()
+    }
+
+    private static func randomKey() -> String {
+        Data((0..<16).map { _ in UInt8.random(in: .min ... .max) }).base64EncodedString()
     }
 
     func send(_ text: String) { outgoing.yield(text) }
 
     /// The server's close code, if it closed the connection before the harness did.
-    var serverCloseCode: UInt16? { outcome.closeCode.withLock { $0 } }
+    var serverCloseCode: UInt16? { receiver.closeCode }
 
     /// The codes of connections the server closed other than normally (4008: read too slowly).
     static func abnormalCloses(_ connections: [LoadConnection]) -> [UInt16] {
@@ -59,5 +99,41 @@ final class LoadConnection: Sendable {
     func close() async {
         outgoing.finish()
         await task.value
+    }
+}
+
+/// `ws://host:port/path?query`, taken apart for the bootstrap and the upgrade request.
+struct WebSocketTarget: Sendable {
+    var host: String
+    var port: Int
+    var uri: String
+
+    init?(_ url: String) {
+        guard let components = URLComponents(string: url), let host = components.host else { return nil }
+        self.host = host
+        port = components.port ?? 80
+        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        uri = components.percentEncodedQuery.map { "\(path)?\($0)" } ?? path
+    }
+}
+
+/// Chooses each connection's loopback source address: the kernel's choice (127.0.0.1) for the
+/// first ``perAddress``, then 127.0.0.2, 127.0.0.3, … each for the next ``perAddress``.
+final class ConnectionSpread: Sendable {
+    static let shared = ConnectionSpread()
+    /// Below the ~28,000 ephemeral ports one source address has towards one server port.
+    static let perAddress = 25_000
+
+    private let opened = Atomic<Int>(0)
+
+    func nextSourceAddress() -> SocketAddress? {
+        let index = opened.wrappingAdd(1, ordering: .relaxed).oldValue
+        return Self.sourceAddress(forConnection: index)
+    }
+
+    static func sourceAddress(forConnection index: Int) -> SocketAddress? {
+        let block = index / perAddress
+        guard block > 0 else { return nil }
+        return try? SocketAddress(ipAddress: "127.0.\((1 + block) / 256).\((1 + block) % 256)", port: 0)
     }
 }

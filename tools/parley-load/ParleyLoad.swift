@@ -1,6 +1,13 @@
 import ArgumentParser
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+private let RLIMIT_NOFILE_VALUE = Int32(RLIMIT_NOFILE.rawValue)
+#else
+private let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
+#endif
+
 /// The load harness: drives a running `parley serve` over real WebSocket connections and
 /// reports publish → deliver latency (HdrHistogram), throughput, losses and duplicates by
 /// `seq`, and — given its pid — the server's CPU seconds and RSS from /proc.
@@ -60,8 +67,14 @@ struct CommonOptions: ParsableArguments {
         "\(webSocketBase)/ws?site_id=\(account.siteID)&role=visitor&token=\(visitor.sessionToken)&visitor_id=\(visitor.clientID)"
     }
 
-    /// Ends the process if the run outlives `--time-limit`.
-    func startWatchdog() {
+    /// Starts a run: lets the process open as many descriptors as it may (one per connection),
+    /// and ends it if the run outlives `--time-limit`.
+    func begin() {
+        var files = rlimit()
+        if getrlimit(RLIMIT_NOFILE_VALUE, &files) == 0, files.rlim_cur < files.rlim_max {
+            files.rlim_cur = files.rlim_max
+            _ = setrlimit(RLIMIT_NOFILE_VALUE, &files)
+        }
         let limit = timeLimit
         Task.detached {
             try? await Task.sleep(for: .seconds(limit))

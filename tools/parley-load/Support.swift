@@ -28,7 +28,7 @@ struct Support: AsyncParsableCommand {
     }
 
     func run() async throws {
-        common.startWatchdog()
+        common.begin()
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
         var visitors: [LoadSetup.Visitor] = []
