@@ -2,6 +2,7 @@ public import Logging
 public import NIOCore
 public import ParleyEngine
 public import ParleyModel
+import NIOPosix
 import ParleyStorage
 public import ServiceLifecycle
 import Synchronization
@@ -57,7 +58,18 @@ public final class Hub: BrokerSubscriber, Service {
 
     // MARK: Fan-out
 
+    /// The fan-out's serial executor: one SwiftNIO event-loop thread, shared by every hub of the
+    /// process. Committed events arrive on the log's flusher thread; handing them on here keeps
+    /// encoding and routing off the commit path, so the flusher syncs the next batch and resumes
+    /// its writers meanwhile. One FIFO queue keeps the order of the events as they arrive.
+    static let fanOutLoop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+
     public func receive(_ events: [BrokerEvent]) {
+        Self.fanOutLoop.execute { self.route(events) }
+    }
+
+    /// Routes each event to its audience, in order.
+    func route(_ events: [BrokerEvent]) {
         var index = events.startIndex
         while index < events.endIndex {
             switch events[index] {
