@@ -21,14 +21,37 @@ public enum NativeFrames {
         var message: MessageBody
     }
 
+    /// The shape of ``message(_:state:)``, encoded by ``FrameJSON`` (the test checks both agree).
+    static func messageFrame(_ message: Message, state: borrowing ParleyState) -> MessageFrame {
+        MessageFrame(
+            from: NativeWire.from(message.sender), conversation_id: NativeID.format(message.conversationID),
+            message: MessageBody(
+                id: NativeID.format(message.id), seq: message.seq, content: message.content, type: message.contentType.name,
+                sender: NativeWire.sender(message.sender, state: state), client_message_id: message.clientMessageID,
+                created_at: message.createdAt.rfc3339))
+    }
+
     public static func message(_ message: Message, state: borrowing ParleyState) -> WireFrame {
-        FrameEncoder.encode(
-            MessageFrame(
-                from: NativeWire.from(message.sender), conversation_id: NativeID.format(message.conversationID),
-                message: MessageBody(
-                    id: NativeID.format(message.id), seq: message.seq, content: message.content, type: message.contentType.name,
-                    sender: NativeWire.sender(message.sender, state: state), client_message_id: message.clientMessageID,
-                    created_at: message.createdAt.rfc3339)))
+        let frame = messageFrame(message, state: state)
+        return FrameJSON.frame(capacity: 200 + frame.message.content.utf8.count) { json in
+            json.field("type", frame.type)
+            json.field("from", frame.from)
+            json.field("conversation_id", frame.conversation_id)
+            json.object("message") { json in
+                let body = frame.message
+                json.field("id", body.id)
+                json.field("seq", body.seq)
+                json.field("content", body.content)
+                json.field("type", body.type)
+                json.object("sender") { json in
+                    json.field("id", body.sender.id)
+                    json.field("username", body.sender.username)
+                    json.field("name", body.sender.name)
+                }
+                json.field("client_message_id", body.client_message_id)
+                json.field("created_at", body.created_at)
+            }
+        }
     }
 
     struct Ack: Encodable {
@@ -39,11 +62,21 @@ public enum NativeFrames {
         var seq: UInt64
     }
 
+    static func ackFrame(_ message: Message) -> Ack {
+        Ack(
+            client_message_id: message.clientMessageID, message_id: NativeID.format(message.id),
+            conversation_id: NativeID.format(message.conversationID), seq: message.seq)
+    }
+
     public static func ack(_ message: Message) -> WireFrame {
-        FrameEncoder.encode(
-            Ack(
-                client_message_id: message.clientMessageID, message_id: NativeID.format(message.id),
-                conversation_id: NativeID.format(message.conversationID), seq: message.seq))
+        let ack = ackFrame(message)
+        return FrameJSON.frame(capacity: 128) { json in
+            json.field("type", ack.type)
+            json.field("client_message_id", ack.client_message_id)
+            json.field("message_id", ack.message_id)
+            json.field("conversation_id", ack.conversation_id)
+            json.field("seq", ack.seq)
+        }
     }
 
     struct ErrorFrame: Encodable {

@@ -37,15 +37,34 @@ public enum OmniFrames {
         var created_at: String
     }
 
-    public static func message(_ message: Message) -> WireFrame {
+    /// The shape of ``message(_:)``, encoded by ``FrameJSON`` (the test checks both agree).
+    static func messageFrame(_ message: Message) -> Envelope<MessageData> {
         let (type, id) = sender(message.sender)
-        return FrameEncoder.encode(
-            Envelope(
-                type: "message.new",
-                data: MessageData(
-                    id: OmniID.format(message.id), conversation_id: OmniID.format(message.conversationID), seq: message.seq,
-                    sender_type: type, sender_id: id, content: message.content, client_message_id: message.clientMessageID,
-                    created_at: message.createdAt.rfc3339)))
+        return Envelope(
+            type: "message.new",
+            data: MessageData(
+                id: OmniID.format(message.id), conversation_id: OmniID.format(message.conversationID), seq: message.seq,
+                sender_type: type, sender_id: id, content: message.content, client_message_id: message.clientMessageID,
+                created_at: message.createdAt.rfc3339))
+    }
+
+    public static func message(_ message: Message) -> WireFrame {
+        let frame = messageFrame(message)
+        return FrameJSON.frame(capacity: 256 + frame.data.content.utf8.count) { json in
+            json.field("type", frame.type)
+            json.object("data") { json in
+                let data = frame.data
+                json.field("id", data.id)
+                json.field("conversation_id", data.conversation_id)
+                json.field("seq", data.seq)
+                json.field("sender_type", data.sender_type)
+                json.field("sender_id", data.sender_id)
+                json.field("content", data.content)
+                json.emptyArray("attachments")
+                json.field("client_message_id", data.client_message_id)
+                json.field("created_at", data.created_at)
+            }
+        }
     }
 
     struct AckData: Encodable {
@@ -55,13 +74,25 @@ public enum OmniFrames {
         var seq: UInt64
     }
 
+    static func ackFrame(_ message: Message) -> Envelope<AckData> {
+        Envelope(
+            type: "message.ack",
+            data: AckData(
+                client_message_id: message.clientMessageID, message_id: OmniID.format(message.id),
+                conversation_id: OmniID.format(message.conversationID), seq: message.seq))
+    }
+
     public static func ack(_ message: Message) -> WireFrame {
-        FrameEncoder.encode(
-            Envelope(
-                type: "message.ack",
-                data: AckData(
-                    client_message_id: message.clientMessageID, message_id: OmniID.format(message.id),
-                    conversation_id: OmniID.format(message.conversationID), seq: message.seq)))
+        let frame = ackFrame(message)
+        return FrameJSON.frame(capacity: 160) { json in
+            json.field("type", frame.type)
+            json.object("data") { json in
+                json.field("client_message_id", frame.data.client_message_id)
+                json.field("message_id", frame.data.message_id)
+                json.field("conversation_id", frame.data.conversation_id)
+                json.field("seq", frame.data.seq)
+            }
+        }
     }
 
     struct ErrorData: Encodable {

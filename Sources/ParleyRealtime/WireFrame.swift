@@ -36,6 +36,37 @@ public struct WireFrame: Sendable {
         self.headerLength = headerLength
     }
 
+    /// A frame whose text `write` puts straight into the frame's own buffer (after room for
+    /// the largest header, which is then set right in front of the text): one allocation, no
+    /// copy. `capacity` is a guess at the text's length; the buffer grows if it is short.
+    public static func build(capacity: Int, _ write: (inout ByteBuffer) -> Void) -> WireFrame {
+        let room = 10
+        var bytes = ByteBufferAllocator().buffer(capacity: room + capacity)
+        bytes.writeRepeatingByte(0, count: room)
+        bytes.moveReaderIndex(forwardBy: room)
+        write(&bytes)
+        let length = bytes.readableBytes
+        let headerLength = Self.headerLength(payload: length)
+        let start = bytes.readerIndex - headerLength
+        bytes.setInteger(UInt8(0x81), at: start)
+        switch length {
+        case 0...125: bytes.setInteger(UInt8(length), at: start + 1)
+        case 126...0xFFFF:
+            bytes.setInteger(UInt8(126), at: start + 1)
+            bytes.setInteger(UInt16(length), at: start + 2)
+        default:
+            bytes.setInteger(UInt8(127), at: start + 1)
+            bytes.setInteger(UInt64(length), at: start + 2)
+        }
+        bytes.moveReaderIndex(to: start)
+        return WireFrame(bytes: bytes, headerLength: headerLength)
+    }
+
+    private init(bytes: ByteBuffer, headerLength: Int) {
+        self.bytes = bytes
+        self.headerLength = headerLength
+    }
+
     /// The frame's JSON text, without the header.
     public var payload: ByteBuffer {
         bytes.getSlice(at: bytes.readerIndex + headerLength, length: bytes.readableBytes - headerLength) ?? ByteBuffer()

@@ -1,0 +1,52 @@
+import Foundation
+import NIOCore
+import ParleyModel
+import Testing
+
+@testable import ParleyRealtime
+
+/// The hand-written JSON of the hot frames says exactly what Foundation's `JSONEncoder` says
+/// for the same frame structs: same keys, same values, nil optionals left out.
+@Suite struct FrameJSONTests {
+    static let contents = [
+        "plain", "", "quote \" backslash \\ slash / end", "tab\tnew\nline\rreturn \u{01}\u{1F}", "é ü 中文 🙂 \u{2028}",
+        String(repeating: "long ", count: 20_000),
+    ]
+    static let senders: [Sender] = [.visitor(VisitorID(3)), .agent(AgentID(4)), .bot(AgentID(5)), .system]
+
+    func json(_ bytes: some Collection<UInt8>) throws -> NSDictionary {
+        try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary)
+    }
+
+    func messages() -> [Message] {
+        var result: [Message] = []
+        for (index, content) in Self.contents.enumerated() {
+            for sender in Self.senders {
+                result.append(
+                    Message(
+                        id: MessageID(UInt64(index + 1)), conversationID: ConversationID(9), seq: UInt64(index * 1000 + 1),
+                        sender: sender, content: content, clientMessageID: index.isMultiple(of: 2) ? nil : "c-\"\(index)\"",
+                        createdAt: .now()))
+            }
+        }
+        return result
+    }
+
+    @Test func hotFramesMatchJSONEncoder() throws {
+        let state = ParleyState()
+        for message in messages() {
+            let pairs: [(WireFrame, WireFrame)] = [
+                (NativeFrames.message(message, state: state), FrameEncoder.encode(NativeFrames.messageFrame(message, state: state))),
+                (NativeFrames.ack(message), FrameEncoder.encode(NativeFrames.ackFrame(message))),
+                (OmniFrames.message(message), FrameEncoder.encode(OmniFrames.messageFrame(message))),
+                (OmniFrames.ack(message), FrameEncoder.encode(OmniFrames.ackFrame(message))),
+            ]
+            for (fast, reference) in pairs {
+                let fastJSON = try json(Array(buffer: fast.payload))
+                #expect(fastJSON == (try json(Array(buffer: reference.payload))))
+                // The header in front of the text is the one WireFrame(text:) would write.
+                #expect(Array(buffer: fast.bytes) == Array(buffer: WireFrame(text: Array(buffer: fast.payload)).bytes))
+            }
+        }
+    }
+}
