@@ -30,13 +30,16 @@ public final class Hub: BrokerSubscriber, Service {
 
     // MARK: Sessions
 
-    /// Opens a session for `identity` that writes through `outlet`; announces the identity when
-    /// it just came online.
-    func open(_ identity: SessionIdentity, dialect: WireDialect, outlet: SessionOutlet.Handle?) -> RealtimeSession {
+    /// Opens a session for `identity` that writes through `outlet` and is closed by `closer`;
+    /// announces the identity when it just came online.
+    func open(
+        _ identity: SessionIdentity, dialect: WireDialect, outlet: SessionOutlet.Handle?,
+        closer: (@Sendable (RealtimeSession, RealtimeSession.CloseReason) -> Void)? = nil
+    ) -> RealtimeSession {
         let (session, joined) = index.withLock { index in
             let session = RealtimeSession(
                 id: index.allocateID(), identity: identity, dialect: dialect, outboxLimit: configuration.outboxBytes,
-                replayLimit: configuration.replayLimit, outlet: outlet)
+                replayLimit: configuration.replayLimit, outlet: outlet, closer: closer)
             index.insert(session)
             return (session, index.presence.connect(identity))
         }

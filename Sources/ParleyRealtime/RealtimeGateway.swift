@@ -75,55 +75,54 @@ public struct RealtimeGateway: Sendable {
             guard let who else { return }
             identity = who
         }
-        let session = hub.open(identity, dialect: dialect, outlet: outlet)
         let channel = context.requestContext.channel
+        let session = hub.open(identity, dialect: dialect, outlet: outlet) { session, reason in
+            // Rare (an overflow, a shutdown): a task only then, none per connection meanwhile.
+            Task { await Self.close(session, reason, outbound: outbound, channel: channel) }
+        }
         let commands = SessionCommands(session: session, hub: hub, configuration: configuration)
         if dialect == .omni { session.send(FrameEncoder.encode(["type": "auth.ok"])) }
+        // A client that sends nothing gets its live messages after the resume window.
+        let release = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.resumeWindow)) {
+            [hub] in hub.release(session)
+        }
         let failure: (any Error)? = await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self, returning: (any Error)?.self) { group in
-                group.addTask { await Self.closeWhenAsked(session, outbound: outbound, channel: channel) }
-                group.addTask { [hub, configuration] in
-                    // A client that sends nothing gets its live messages after the resume window.
-                    try? await Task.sleep(for: configuration.resumeWindow)
-                    hub.release(session)
-                }
-                var failure: (any Error)?
-                do {
-                    while let message = try await messages.next() {
-                        switch message {
-                        case .text(let text): await commands.handle(text)
-                        case .binary: session.send(session.dialect.error("BAD_FRAME", "binary frames are not accepted"))
-                        }
+            do {
+                while let message = try await messages.next() {
+                    switch message {
+                    case .text(let text): await commands.handle(text)
+                    case .binary: session.send(session.dialect.error("BAD_FRAME", "binary frames are not accepted"))
                     }
-                } catch {
-                    // The peer broke the protocol or went away; WSCore answers with the close code.
-                    logger.debug("session ended", metadata: ["parley.session": "\(session.id)", "parley.error": "\(error)"])
-                    failure = error
                 }
-                hub.close(session)
-                group.cancelAll()
-                await group.waitForAll()
-                return failure
+                return nil
+            } catch {
+                // The peer broke the protocol or went away; WSCore answers with the close code.
+                logger.debug("session ended", metadata: ["parley.session": "\(session.id)", "parley.error": "\(error)"])
+                return error
             }
         } onGracefulShutdown: {
             session.closeForShutdown()
         }
+        release.cancel()
         hub.close(session)
         await commands.stopTyping()
         if let failure { throw failure }
     }
 
-    /// Waits until the session must close: with 4008 when its outbox overflowed (cutting the
-    /// connection if even the close cannot be written), else after flushing what is left, with
-    /// 1001 at shutdown.
-    static func closeWhenAsked(_ session: RealtimeSession, outbound: WebSocketOutboundWriter, channel: any Channel) async {
-        for await _ in session.closeRequests where session.overflowed {
+    /// Closes the session's connection: with 4008 when its outbox overflowed (cutting the
+    /// connection if even the close cannot be written), else after flushing what is queued,
+    /// with 1001 at shutdown.
+    static func close(
+        _ session: RealtimeSession, _ reason: RealtimeSession.CloseReason, outbound: WebSocketOutboundWriter, channel: any Channel
+    ) async {
+        switch reason {
+        case .overflow:
             // A peer that stopped reading may never answer the close: cut it off regardless.
             channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
             try? await outbound.close(.unknown(4008), reason: "outbox overflow: resume to catch up")
-            return
+        case .shutdown:
+            await session.flushNow()
+            try? await outbound.close(.goingAway, reason: "server shutting down")
         }
-        await session.flushNow()
-        if session.isShuttingDown { try? await outbound.close(.goingAway, reason: "server shutting down") }
     }
 }

@@ -5,7 +5,8 @@ import Synchronization
 /// One WebSocket connection as the hub sees it: who it is, which wire protocol it speaks, and
 /// its bounded outbox. Everything here is non-blocking: queueing into an empty outbox schedules
 /// a flush on the connection's event loop (through its ``SessionOutlet``), which takes
-/// everything queued by then in one write. ``closeRequests`` tells the connection to close.
+/// everything queued by then in one write. The connection's `closer` is called (once) when the
+/// session must close: its outbox overflowed, or the server is shutting down.
 public final class RealtimeSession: Sendable {
     public let id: UInt64
     public let identity: SessionIdentity
@@ -15,6 +16,8 @@ public final class RealtimeSession: Sendable {
         var outbox: Outbox
         var positions: ConversationPositions
         var shuttingDown = false
+        /// The closer was called (it is called once).
+        var closeRequested = false
         var framesWritten = 0
         var writes = 0
         /// Until the client's first frame (or a short timeout), live messages are held, so that
@@ -28,20 +31,26 @@ public final class RealtimeSession: Sendable {
     private let state: Mutex<State>
     /// Where queued frames are written; nil only for a session without a socket (tests).
     private let outlet: SessionOutlet.Handle?
-    private let closeRequest: AsyncStream<Void>.Continuation
-    /// Yields when the outbox overflowed (close with 4008); finishes when the session closes.
-    let closeRequests: AsyncStream<Void>
+    /// Why the server closes a session.
+    enum CloseReason: Sendable {
+        /// The outbox passed its limit: 4008.
+        case overflow
+        /// The server is going away: 1001, after what is queued.
+        case shutdown
+    }
+
+    private let closer: (@Sendable (RealtimeSession, CloseReason) -> Void)?
 
     init(
         id: UInt64, identity: SessionIdentity, dialect: WireDialect, outboxLimit: Int, replayLimit: UInt64,
-        outlet: SessionOutlet.Handle?
+        outlet: SessionOutlet.Handle?, closer: (@Sendable (RealtimeSession, CloseReason) -> Void)? = nil
     ) {
         self.id = id
         self.identity = identity
         self.dialect = dialect
         self.outlet = outlet
         state = Mutex(State(outbox: Outbox(limit: outboxLimit), positions: ConversationPositions(replayLimit: replayLimit)))
-        (closeRequests, closeRequest) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.closer = closer
     }
 
     /// Queues a frame that is not a conversation message (acks, typing, presence, receipts…).
@@ -136,9 +145,6 @@ public final class RealtimeSession: Sendable {
         }
     }
 
-    /// Whether the session closes because its outbox overflowed.
-    var overflowed: Bool { state.withLock { $0.outbox.overflowed } }
-
     /// Writes what is still queued and returns once it is with the socket (before a close).
     func flushNow() async { await outlet?.flushNow(self) }
 
@@ -149,14 +155,22 @@ public final class RealtimeSession: Sendable {
     public func closeForShutdown() {
         state.withLock { $0.shuttingDown = true }
         close()
+        requestClose(.shutdown)
     }
 
     public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
-    /// Stops queueing; the connection flushes what is left and finishes.
+    /// Stops queueing (the connection is going away).
     public func close() {
         state.withLock { $0.outbox.close() }
-        closeRequest.finish()
+    }
+
+    private func requestClose(_ reason: CloseReason) {
+        let first = state.withLock { state in
+            defer { state.closeRequested = true }
+            return !state.closeRequested
+        }
+        if first { closer?(self, reason) }
     }
 
     public func subscribe(_ channels: [String]) {
@@ -172,7 +186,7 @@ public final class RealtimeSession: Sendable {
         case .queued(let wake):
             if wake { outlet?.schedule(self) }
         case .overflow:
-            closeRequest.yield()
+            requestClose(.overflow)
         case .closed:
             break
         }

@@ -120,6 +120,7 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "parley")
+        let openFiles = OpenFileLimit.raise()
         let server: ParleyServer
         do {
             server = try await ParleyServer(configuration: configuration, registry: registry, logger: logger)
@@ -130,7 +131,8 @@ struct Serve: AsyncParsableCommand {
             "parley serving",
             metadata: [
                 "parley.address": "\(host):\(port)", "parley.data_dir": "\(dataDir)", "parley.fsync": "\(configuration.fsync)",
-                "parley.applied_lsn": "\(server.store.appliedLSN)",
+                "parley.applied_lsn": "\(server.store.appliedLSN)", "parley.event_loops": "\(eventLoops)",
+                "parley.open_files_limit": "\(openFiles.map(String.init) ?? "unknown")",
             ])
         try await server.run()
     }

@@ -13,7 +13,7 @@ struct Churn: AsyncParsableCommand {
     var rate: Double = 200
 
     func run() async throws {
-        common.begin()
+        try common.begin(connections: 1)
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
         let recorder = LatencyRecorder()

@@ -15,7 +15,7 @@ struct Durable: AsyncParsableCommand {
     var size: Int = 200
 
     func run() async throws {
-        common.begin()
+        try common.begin(connections: publishers)
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
         var visitors: [LoadSetup.Visitor] = []

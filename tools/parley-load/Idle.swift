@@ -16,7 +16,7 @@ struct Idle: AsyncParsableCommand {
     var handshakes: Int = 200
 
     func run() async throws {
-        common.begin()
+        try common.begin(connections: connections)
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
         let before = common.serverPid.flatMap(ProcessSample.read)

@@ -52,6 +52,9 @@ struct CommonOptions: ParsableArguments {
         guard duration > 0, timeLimit > duration else { throw ValidationError("need 0 < --duration < --time-limit") }
     }
 
+    /// Descriptors kept free for everything but the connections (REST calls, /proc reads, stdio).
+    static let spareDescriptors = 200
+
     var base: URL { URL(string: url)! }
 
     /// `ws://host:port` for the same server.
@@ -67,13 +70,19 @@ struct CommonOptions: ParsableArguments {
         "\(webSocketBase)/ws?site_id=\(account.siteID)&role=visitor&token=\(visitor.sessionToken)&visitor_id=\(visitor.clientID)"
     }
 
-    /// Starts a run: lets the process open as many descriptors as it may (one per connection),
-    /// and ends it if the run outlives `--time-limit`.
-    func begin() {
+    /// Starts a run of `connections` connections: lets the process open as many descriptors as
+    /// it may (one per connection) and refuses a run that would pass that limit (out of
+    /// descriptors, libdispatch's thread monitor traps); ends the run if it outlives `--time-limit`.
+    func begin(connections: Int) throws {
         var files = rlimit()
         if getrlimit(RLIMIT_NOFILE_VALUE, &files) == 0, files.rlim_cur < files.rlim_max {
             files.rlim_cur = files.rlim_max
             _ = setrlimit(RLIMIT_NOFILE_VALUE, &files)
+        }
+        if getrlimit(RLIMIT_NOFILE_VALUE, &files) == 0, connections + Self.spareDescriptors > Int(files.rlim_cur) {
+            throw ValidationError(
+                "\(connections) connections need more than this process's \(files.rlim_cur) open files "
+                    + "(ulimit -n); at most \(Int(files.rlim_cur) - Self.spareDescriptors) here")
         }
         let limit = timeLimit
         Task.detached {

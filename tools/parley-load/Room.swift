@@ -27,7 +27,7 @@ struct Room: AsyncParsableCommand {
     }
 
     func run() async throws {
-        common.begin()
+        try common.begin(connections: subscribers + 1)
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
         let visitor = try await setup.visitor(site: account.siteID, index: 0)

@@ -28,7 +28,7 @@ struct Support: AsyncParsableCommand {
     }
 
     func run() async throws {
-        common.begin()
+        try common.begin(connections: 2 * conversations)
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
         var visitors: [LoadSetup.Visitor] = []
