@@ -10,7 +10,8 @@
 #                                             one scenario against a fresh pinned server, human
 #                                             table on stdout, PERFORMANCE.md untouched
 #   PERF=1 tools/bench-load.sh room …         the same, with `perf record -g` of the server
-#                                             (perf.data and a top-of-profile in perf-report.txt)
+#                                             (perf.data and a top-of-profile in perf-report.txt);
+#                                             PERF_DELAY=<s> starts the profile after the setup
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product parley >/dev/null
@@ -43,7 +44,10 @@ run() {  # name, then the scenario's arguments
   echo "load-bench: $name: parley-load $*" >&2
   if [ "$name" = single ]; then
     local perfpid=""
-    if [ "${PERF:-}" = 1 ]; then perf record -F 499 -g -o perf.data -p "$pid" 2>/dev/null & perfpid=$!; fi
+    if [ "${PERF:-}" = 1 ]; then
+      # PERF_DELAY=<s> skips the scenario's setup (sign-ups, connecting) in the profile.
+      (sleep "${PERF_DELAY:-0}"; exec perf record -F 499 -g -o perf.data -p "$pid" 2>/dev/null) & perfpid=$!
+    fi
     (pin 1 "$load" "$@" --url "http://127.0.0.1:$port" --server-pid "$pid" --time-limit 300)
     if [ -n "$perfpid" ]; then
       kill -INT "$perfpid"; wait "$perfpid" 2>/dev/null || true

@@ -8,7 +8,6 @@ import NIOWebSocket
 public import ParleyEngine
 public import ParleyHTTP
 import ParleyModel
-import ServiceLifecycle
 
 /// The WebSocket endpoints: `/ws` and `/api/v1/ws`. A connection with a `role` query parameter
 /// speaks the native protocol (seed 004 §12) and authenticates in the URL; one without waits for
@@ -86,22 +85,19 @@ public struct RealtimeGateway: Sendable {
         let release = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.resumeWindow)) {
             [hub] in hub.release(session)
         }
-        let failure: (any Error)? = await withGracefulShutdownHandler {
-            do {
-                while let message = try await messages.next() {
-                    switch message {
-                    case .text(let text): await commands.handle(text)
-                    case .binary: session.send(session.dialect.error("BAD_FRAME", "binary frames are not accepted"))
-                    }
+        // Graceful shutdown needs nothing here: `RealtimeShutdown` closes every session (1001).
+        var failure: (any Error)?
+        do {
+            while let message = try await messages.next() {
+                switch message {
+                case .text(let text): await commands.handle(text)
+                case .binary: session.send(session.dialect.error("BAD_FRAME", "binary frames are not accepted"))
                 }
-                return nil
-            } catch {
-                // The peer broke the protocol or went away; WSCore answers with the close code.
-                logger.debug("session ended", metadata: ["parley.session": "\(session.id)", "parley.error": "\(error)"])
-                return error
             }
-        } onGracefulShutdown: {
-            session.closeForShutdown()
+        } catch {
+            // The peer broke the protocol or went away; WSCore answers with the close code.
+            logger.debug("session ended", metadata: ["parley.session": "\(session.id)", "parley.error": "\(error)"])
+            failure = error
         }
         release.cancel()
         hub.close(session)
