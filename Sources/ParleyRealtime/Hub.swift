@@ -20,9 +20,15 @@ public final class Hub: BrokerSubscriber, Service {
     /// Each event loop's batch of session flushes.
     let flushQueues = LoopFlushQueues()
 
-    public init(broker: Broker, configuration: RealtimeConfiguration, logger: Logger = Logger(label: "parley.realtime")) {
+    /// `fanOut` is the serial executor of the fan-out: best one of the server's own event loops
+    /// (its sessions are then written without a thread hop); nil: a loop of the hub's own.
+    public init(
+        broker: Broker, configuration: RealtimeConfiguration, fanOut: (any EventLoop)? = nil,
+        logger: Logger = Logger(label: "parley.realtime")
+    ) {
         self.broker = broker
         self.configuration = configuration
+        self.fanOutLoop = fanOut ?? Self.ownFanOutLoop
         self.logger = logger
         index = Mutex(HubIndex(presence: PresenceTracker(grace: configuration.presenceGrace)))
         broker.subscribe(self)
@@ -61,14 +67,17 @@ public final class Hub: BrokerSubscriber, Service {
 
     // MARK: Fan-out
 
-    /// The fan-out's serial executor: one SwiftNIO event-loop thread, shared by every hub of the
-    /// process. Committed events arrive on the log's flusher thread; handing them on here keeps
-    /// encoding and routing off the commit path, so the flusher syncs the next batch and resumes
-    /// its writers meanwhile. One FIFO queue keeps the order of the events as they arrive.
-    static let fanOutLoop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+    /// The fan-out's serial executor: a SwiftNIO event loop. Committed events arrive on the
+    /// log's flusher thread; handing them on here keeps encoding and routing off the commit
+    /// path, so the flusher syncs the next batch and resumes its writers meanwhile. The loop's
+    /// FIFO queue keeps the events in the order they arrive.
+    let fanOutLoop: any EventLoop
+
+    /// The loop of hubs that were given none (one thread, shared by every such hub).
+    static let ownFanOutLoop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
 
     public func receive(_ events: [BrokerEvent]) {
-        Self.fanOutLoop.execute { self.route(events) }
+        fanOutLoop.execute { self.route(events) }
     }
 
     /// Routes each event to its audience, in order.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 public import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 import NIOPosix
 public import ParleyRealtime
 public import ParleyHTTP
@@ -54,11 +55,13 @@ public struct ParleyServer: Sendable {
         try NativeAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         OmniAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         // WebSocket upgrades (/ws, /api/v1/ws) go to the realtime gateway; the hub fans out.
-        let hub = Hub(broker: broker, configuration: configuration.realtime, logger: logger)
+        let ownEventLoops = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+        let eventLoops: any EventLoopGroup = ownEventLoops ?? MultiThreadedEventLoopGroup.singleton
+        // The fan-out runs on one of the server's event loops: no thread hop to the sessions there.
+        let hub = Hub(broker: broker, configuration: configuration.realtime, fanOut: eventLoops.next(), logger: logger)
         let gateway = RealtimeGateway(hub: hub, authentication: AuthenticationMiddleware(broker: broker, tokens: tokens), logger: logger)
         let webSocketRouter = Router(context: RealtimeRequestContext.self)
         gateway.register(on: webSocketRouter)
-        let ownEventLoops = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         var application = Application(
             router: router,
             server: .http1WebSocketUpgrade(
