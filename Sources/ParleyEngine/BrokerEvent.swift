@@ -10,7 +10,8 @@ public enum BrokerEvent: Sendable {
 }
 
 /// Receives broker events. Called on the log's flusher thread (committed events) or a
-/// conversation actor (typing): it must not block — enqueue and return.
+/// conversation actor (typing): it must not block — enqueue and return (the hub hands them to
+/// its event loop).
 public protocol BrokerSubscriber: Sendable {
     func receive(_ events: [BrokerEvent])
 }
