@@ -32,7 +32,7 @@ public final class RealtimeSession: Sendable {
     /// Where queued frames are written; nil only for a session without a socket (tests).
     private let outlet: SessionOutlet.Handle?
     /// Why the server closes a session.
-    enum CloseReason: Sendable {
+    enum CloseReason: Equatable, Sendable {
         /// The outbox passed its limit: 4008.
         case overflow
         /// The server is going away: 1001, after what is queued.

@@ -62,14 +62,17 @@ final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
     /// frame decoder, in one event-loop turn; nil when the channel is already gone.
     static func install(on channel: any Channel, queues: LoopFlushQueues) async -> Handle? {
         let queue = queues.queue(for: channel.eventLoop)
-        return try? await channel.eventLoop.submit {
-            let pipeline = channel.pipeline.syncOperations
-            let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
-            let decoder = try pipeline.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
-            let outlet = SessionOutlet()
-            try pipeline.addHandler(outlet, position: .before(encoder))
-            try pipeline.addHandler(MaskedFramesOnly(), position: .after(decoder))
-            return Handle(handler: NIOLoopBound(outlet, eventLoop: channel.eventLoop), queue: queue)
-        }.get()
+        return try? await channel.eventLoop.submit { try install(on: channel, queue: queue) }.get()
+    }
+
+    /// The same, on the channel's event loop.
+    static func install(on channel: any Channel, queue: LoopFlushQueue) throws -> Handle {
+        let pipeline = channel.pipeline.syncOperations
+        let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
+        let decoder = try pipeline.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+        let outlet = SessionOutlet()
+        try pipeline.addHandler(outlet, position: .before(encoder))
+        try pipeline.addHandler(MaskedFramesOnly(), position: .after(decoder))
+        return Handle(handler: NIOLoopBound(outlet, eventLoop: channel.eventLoop), queue: queue)
     }
 }

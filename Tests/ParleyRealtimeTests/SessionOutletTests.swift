@@ -1,0 +1,79 @@
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import ParleyModel
+import Synchronization
+import Testing
+
+@testable import ParleyRealtime
+
+/// The write path without sockets: a session's queued frames leave through its outlet in one
+/// flush per event-loop turn, wait while the channel is over its watermark, and stay in order.
+@Suite struct SessionOutletTests {
+    struct Fixture {
+        let channel: EmbeddedChannel
+        let session: RealtimeSession
+
+        init(outboxLimit: Int = 1 << 20) throws {
+            channel = EmbeddedChannel()
+            try channel.pipeline.syncOperations.addHandlers([
+                WebSocketFrameEncoder(), ByteToMessageHandler(WebSocketFrameDecoder()),
+            ])
+            let outlet = try SessionOutlet.install(on: channel, queue: LoopFlushQueue(eventLoop: channel.eventLoop))
+            session = RealtimeSession(
+                id: 1, identity: .agent(AgentID(1), site: SiteID(1)), dialect: .native, outboxLimit: outboxLimit,
+                replayLimit: 10, outlet: outlet)
+        }
+
+        /// Everything written to the socket so far.
+        func written() throws -> [ByteBuffer] {
+            var result: [ByteBuffer] = []
+            while let buffer = try channel.readOutbound(as: ByteBuffer.self) { result.append(buffer) }
+            return result
+        }
+    }
+
+    func frame(_ text: String) -> WireFrame { WireFrame(text: Array(text.utf8)) }
+
+    @Test func whatQueuedInOneTurnLeavesInOneFlush() throws {
+        let fixture = try Fixture()
+        for text in ["a", "b", "c"] { fixture.session.send(frame(text)) }
+        #expect(try fixture.written().isEmpty)  // nothing before the loop's turn
+        fixture.channel.embeddedEventLoop.run()
+        let written = try fixture.written()
+        #expect(written == ["a", "b", "c"].map { frame($0).bytes })
+        #expect(fixture.session.writeStatistics == (frames: 3, writes: 1))
+        fixture.session.send(frame("d"))
+        fixture.channel.embeddedEventLoop.run()
+        #expect(try fixture.written() == [frame("d").bytes])
+        #expect(fixture.session.writeStatistics == (frames: 4, writes: 2))
+    }
+
+    @Test func anUnwritableChannelKeepsFramesInTheOutboxUntilItDrains() throws {
+        let fixture = try Fixture()
+        fixture.channel.isWritable = false
+        fixture.session.send(frame("x"))
+        fixture.session.send(frame("y"))
+        fixture.channel.embeddedEventLoop.run()
+        #expect(try fixture.written().isEmpty)
+        fixture.channel.isWritable = true
+        fixture.channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try fixture.written() == [frame("x").bytes, frame("y").bytes])
+    }
+
+    @Test func anOutboxThatOverflowsWhileUnwritableAsksToClose() throws {
+        let closes = Mutex<[RealtimeSession.CloseReason]>([])
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([WebSocketFrameEncoder(), ByteToMessageHandler(WebSocketFrameDecoder())])
+        let outlet = try SessionOutlet.install(on: channel, queue: LoopFlushQueue(eventLoop: channel.eventLoop))
+        let session = RealtimeSession(
+            id: 2, identity: .visitor(VisitorID(1), site: SiteID(1)), dialect: .native, outboxLimit: 100, replayLimit: 10,
+            outlet: outlet
+        ) { _, reason in closes.withLock { $0.append(reason) } }
+        channel.isWritable = false
+        for _ in 0..<10 { session.send(WireFrame(text: [UInt8](repeating: 0x61, count: 30))) }
+        #expect(closes.withLock { $0 } == [.overflow])  // once, however many frames were refused
+        channel.embeddedEventLoop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+    }
+}
