@@ -76,8 +76,11 @@ public final class Broker: Sendable {
         return conversation
     }
 
-    /// Sends a message after checking its size; returns once it is durable.
-    public func send(_ draft: MessageDraft, to conversation: ConversationID) async throws -> SendReceipt {
+    /// Sends a message after checking its size; returns once it is durable. `prepared` sees the
+    /// message (its id and `seq`) before it enters the log.
+    public func send(
+        _ draft: MessageDraft, to conversation: ConversationID, prepared: (@Sendable (Message) -> Void)? = nil
+    ) async throws -> SendReceipt {
         guard draft.content.utf8.count <= limits.maxMessageBytes else {
             throw EngineError(.payloadTooLarge, "message text is longer than \(limits.maxMessageBytes) bytes")
         }
@@ -87,7 +90,7 @@ public final class Broker: Sendable {
         if let clientID = draft.clientMessageID {
             try Validate.text(clientID, field: "client_message_id", max: limits.maxClientMessageIDBytes)
         }
-        return try await conversationActor(conversation).send(draft)
+        return try await conversationActor(conversation).send(draft, prepared: prepared)
     }
 
     public func markRead(_ conversation: ConversationID, reader: Participant, through seq: UInt64) async throws -> UInt64 {

@@ -37,8 +37,10 @@ public actor ConversationActor {
         }
     }
 
-    /// Sends a message; returns when it is durable (and visible to readers).
-    public func send(_ draft: MessageDraft) async throws -> SendReceipt {
+    /// Sends a message; returns when it is durable (and visible to readers). `prepared` sees
+    /// the message before it enters the log (so before any subscriber can), unless the draft
+    /// repeats an earlier client message id.
+    public func send(_ draft: MessageDraft, prepared: (@Sendable (Message) -> Void)? = nil) async throws -> SendReceipt {
         if let clientID = draft.clientMessageID, let earlier = sent[clientID] {
             guard earlier.message.content == draft.content, earlier.message.sender == draft.sender else {
                 throw EngineError.conflict("client_message_id \(clientID) was already used for another message")
@@ -51,6 +53,7 @@ public actor ConversationActor {
             id: ids.nextMessage(), conversationID: id, seq: lastSeq + 1, sender: draft.sender, content: draft.content,
             contentType: draft.contentType, fileID: draft.fileID, clientMessageID: draft.clientMessageID,
             createdAt: .now())
+        prepared?(message)
         let lsn = try store.append(.messageAppended(message))
         lastSeq = message.seq
         if let clientID = draft.clientMessageID { sent[clientID] = (message, lsn) }

@@ -1,3 +1,5 @@
+import ParleyModel
+
 /// An event encoded once per wire dialect that one of its recipients speaks.
 struct DialectFrames: Sendable {
     private var native: WireFrame?
@@ -26,8 +28,9 @@ struct DialectFrames: Sendable {
     }
 }
 
-/// A conversation message ready for fan-out: its `seq` and its frames.
+/// A conversation message ready for fan-out: the message and its frames.
 struct PreparedMessage: Sendable {
-    var seq: UInt64
+    var message: Message
     var frames: DialectFrames
+    var seq: UInt64 { message.seq }
 }

@@ -132,7 +132,7 @@ public final class Hub: BrokerSubscriber, Service {
         guard !sessions.isEmpty else { return }
         let prepared = broker.store.read { state in
             messages.map { message in
-                PreparedMessage(seq: message.seq, frames: DialectFrames(for: sessions) { $0.message(message, state: state) })
+                PreparedMessage(message: message, frames: DialectFrames(for: sessions) { $0.message(message, state: state) })
             }
         }
         var reachedVisitor = false

@@ -18,6 +18,9 @@ public final class RealtimeSession: Sendable {
         var shuttingDown = false
         /// The closer was called (it is called once).
         var closeRequested = false
+        /// This session's message in flight (a session sends one at a time), and whether the
+        /// hub already queued its ack in front of the session's copy of it.
+        var pendingAck: (id: MessageID, sent: Bool)?
         var framesWritten = 0
         var writes = 0
         /// Until the client's first frame (or a short timeout), live messages are held, so that
@@ -74,6 +77,10 @@ public final class RealtimeSession: Sendable {
                     state.held.append((conversation, message.seq, frame))
                     continue
                 }
+                if let pending = state.pendingAck, pending.id == message.message.id, !pending.sent {
+                    state.pendingAck?.sent = true
+                    result = result.then(state.outbox.enqueue(dialect.ack(message.message)))
+                }
                 result = result.then(Self.offer(&state, conversation, seq: message.seq, frame: frame, history: history))
                 guard case .queued = result else { break }
             }
@@ -91,6 +98,26 @@ public final class RealtimeSession: Sendable {
         case .send: state.outbox.enqueue(frame)
         case .fillFirst(let after): state.outbox.enqueue(contentsOf: history(after, seq) + [frame])
         }
+    }
+
+    /// The session is sending message `id`: if the hub routes it here before the sender has
+    /// acknowledged it, the hub queues the ack right in front of it.
+    func expectAck(for id: MessageID) {
+        state.withLock { $0.pendingAck = (id, false) }
+    }
+
+    /// Whether the sender must still send the ack of `id` (the hub did not).
+    func claimAck(for id: MessageID) -> Bool {
+        state.withLock { state in
+            guard let pending = state.pendingAck, pending.id == id else { return true }
+            state.pendingAck = nil
+            return !pending.sent
+        }
+    }
+
+    /// The send failed: nothing to acknowledge.
+    func forgetAck() {
+        state.withLock { $0.pendingAck = nil }
     }
 
     /// Stops holding live messages: offers the held ones in order (after a resume's replay).

@@ -98,9 +98,18 @@ final class SessionCommands: Sendable {
         case .agent(let id, _): .agent(id)
         case .visitor(let id, _): .visitor(id)
         }
-        let receipt = try await broker.send(
-            MessageDraft(sender: sender, content: text, clientMessageID: frame.client_message_id), to: conversation)
-        session.send(session.dialect.ack(receipt.message))
+        // The hub writes the ack itself, with this session's copy of the message, when that
+        // copy goes out first: one socket write instead of two.
+        let receipt: SendReceipt
+        do {
+            receipt = try await broker.send(
+                MessageDraft(sender: sender, content: text, clientMessageID: frame.client_message_id), to: conversation
+            ) { [session] message in session.expectAck(for: message.id) }
+        } catch {
+            session.forgetAck()
+            throw error
+        }
+        if session.claimAck(for: receipt.message.id) { session.send(session.dialect.ack(receipt.message)) }
     }
 
     private func typing(_ frame: ClientFrame, isTyping: Bool) async throws {

@@ -172,5 +172,38 @@ import Testing
             #expect(await agent.closeCode() == 1009)
         }
     }
-}
 
+    /// The sender's ack comes from the session (after the send returns) or from the hub (in front
+    /// of the session's copy of the message): either way exactly one ack and one copy per message.
+    @Test func everySendIsAcknowledgedOnceAndEchoedOnce() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let token = try await fixture.visitor("v-1")
+            let visitor = try await fixture.visitorSocket("v-1", token: token)
+            let count = 60
+            var acks: [Int] = []
+            var copies: [Int] = []
+            for n in 0..<count {
+                await visitor.send(["type": "message", "content": "m\(n)"])
+                while acks.count <= n, let frame = await visitor.next() {
+                    switch frame["type"] as? String {
+                    case "ack": acks.append(frame["seq"] as? Int ?? -1)
+                    case "message": copies.append((frame["message"] as? [String: Any])?["seq"] as? Int ?? -1)
+                    default: break
+                    }
+                }
+            }
+            while copies.count < count, let frame = await visitor.next(timeout: .seconds(2)) {
+                if frame["type"] as? String == "ack" { acks.append(frame["seq"] as? Int ?? -1) }
+                if frame["type"] as? String == "message" { copies.append((frame["message"] as? [String: Any])?["seq"] as? Int ?? -1) }
+            }
+            // Nothing more is on its way.
+            while let frame = await visitor.next(timeout: .milliseconds(300)) {
+                if frame["type"] as? String == "ack" { acks.append(frame["seq"] as? Int ?? -1) }
+                if frame["type"] as? String == "message" { copies.append((frame["message"] as? [String: Any])?["seq"] as? Int ?? -1) }
+            }
+            #expect(acks == Array(1...count))
+            #expect(copies == Array(1...count))
+            await visitor.close()
+        }
+    }
+}
