@@ -25,6 +25,8 @@ deps:
 	fi
 
 deps-test: deps
+	@command -v ss >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2; }
 	@command -v st >/dev/null 2>&1 || python3 -m pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)"
 	@command -v openapi-python-client >/dev/null 2>&1 || \
 	  python3 -m pip install -q "openapi-python-client==$(OPENAPI_CLIENT_VERSION)"
@@ -39,12 +41,13 @@ release: deps
 run: release
 	$(SWIFT) run -c release parley serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-# Unit, end-to-end and API tests: schemathesis against the served OpenAPI document, then a
-# client generated from it driving a whole conversation.
+# Unit, end-to-end and API tests: schemathesis against the served OpenAPI document, a client
+# generated from it driving a whole conversation, the load harness at a tiny size.
 test: deps-test
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	tools/api-fuzz.sh
 	tools/openapi-client-check.sh
+	tools/load-smoke.sh
 	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS)
 
 # Micro benchmarks (ordo-one benchmark, a separate package under Benchmarks/), then the five

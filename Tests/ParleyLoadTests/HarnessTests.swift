@@ -21,11 +21,13 @@ import Testing
     }
 
     @Test func connectionsSpreadOverLoopbackSourceAddresses() {
+        let block = ConnectionSpread.defaultPerAddress
         #expect(ConnectionSpread.sourceAddress(forConnection: 0) == nil)
-        #expect(ConnectionSpread.sourceAddress(forConnection: ConnectionSpread.perAddress - 1) == nil)
-        #expect(ConnectionSpread.sourceAddress(forConnection: ConnectionSpread.perAddress)?.ipAddress == "127.0.0.2")
-        #expect(ConnectionSpread.sourceAddress(forConnection: 3 * ConnectionSpread.perAddress + 5)?.ipAddress == "127.0.0.4")
-        #expect(ConnectionSpread.sourceAddress(forConnection: 255 * ConnectionSpread.perAddress)?.ipAddress == "127.0.1.0")
+        #expect(ConnectionSpread.sourceAddress(forConnection: block - 1) == nil)
+        #expect(ConnectionSpread.sourceAddress(forConnection: block)?.ipAddress == "127.0.0.2")
+        #expect(ConnectionSpread.sourceAddress(forConnection: 3 * block + 5)?.ipAddress == "127.0.0.4")
+        #expect(ConnectionSpread.sourceAddress(forConnection: 255 * block)?.ipAddress == "127.0.1.0")
+        #expect(ConnectionSpread.sourceAddress(forConnection: 10, perAddress: 4)?.ipAddress == "127.0.0.3")
         let target = WebSocketTarget("ws://127.0.0.1:9000/ws?site_id=s&role=support&token=a%2Bb")
         #expect(target?.host == "127.0.0.1" && target?.port == 9000)
         #expect(target?.uri == "/ws?site_id=s&role=support&token=a%2Bb")

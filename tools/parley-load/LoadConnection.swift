@@ -122,16 +122,23 @@ struct WebSocketTarget: Sendable {
 final class ConnectionSpread: Sendable {
     static let shared = ConnectionSpread()
     /// Below the ~28,000 ephemeral ports one source address has towards one server port.
-    static let perAddress = 25_000
+    static let defaultPerAddress = 25_000
 
     private let opened = Atomic<Int>(0)
+    private let block = Atomic<Int>(ConnectionSpread.defaultPerAddress)
+
+    /// Connections per source address (`--connections-per-address`).
+    var perAddress: Int {
+        get { block.load(ordering: .relaxed) }
+        set { block.store(max(1, newValue), ordering: .relaxed) }
+    }
 
     func nextSourceAddress() -> SocketAddress? {
         let index = opened.wrappingAdd(1, ordering: .relaxed).oldValue
-        return Self.sourceAddress(forConnection: index)
+        return Self.sourceAddress(forConnection: index, perAddress: perAddress)
     }
 
-    static func sourceAddress(forConnection index: Int) -> SocketAddress? {
+    static func sourceAddress(forConnection index: Int, perAddress: Int = defaultPerAddress) -> SocketAddress? {
         let block = index / perAddress
         guard block > 0 else { return nil }
         return try? SocketAddress(ipAddress: "127.0.\((1 + block) / 256).\((1 + block) % 256)", port: 0)

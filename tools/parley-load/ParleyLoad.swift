@@ -45,11 +45,17 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "No live progress line.")
     var quiet = false
 
+    @Option(help: "Connections per loopback source address; past it, 127.0.0.2, 127.0.0.3, … (one address has ~28,000 ports).")
+    var connectionsPerAddress: Int = ConnectionSpread.defaultPerAddress
+
     func validate() throws {
         guard let host = URL(string: url)?.host, host == "localhost" || host.hasPrefix("127.") else {
             throw ValidationError("--url must be a loopback address (127.x.x.x or localhost)")
         }
         guard duration > 0, timeLimit > duration else { throw ValidationError("need 0 < --duration < --time-limit") }
+        guard (1...28_000).contains(connectionsPerAddress) else {
+            throw ValidationError("--connections-per-address must be 1 to 28000")
+        }
     }
 
     /// Descriptors kept free for everything but the connections (REST calls, /proc reads, stdio).
@@ -74,6 +80,7 @@ struct CommonOptions: ParsableArguments {
     /// it may (one per connection) and refuses a run that would pass that limit (out of
     /// descriptors, libdispatch's thread monitor traps); ends the run if it outlives `--time-limit`.
     func begin(connections: Int) throws {
+        ConnectionSpread.shared.perAddress = connectionsPerAddress
         var files = rlimit()
         if getrlimit(RLIMIT_NOFILE_VALUE, &files) == 0, files.rlim_cur < files.rlim_max {
             files.rlim_cur = files.rlim_max
