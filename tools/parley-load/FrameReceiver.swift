@@ -47,8 +47,9 @@ final class FrameReceiver: ChannelInboundHandler, Sendable {
 
     var closeCode: UInt16? { state.withLock { $0.closeCode } }
 
-    /// The connection could not be made at all.
-    func failed() { state.withLock { $0.closeCode = 1006 } }
+    /// The connection could not be made at all (the upgrade promise, if the channel got that
+    /// far, fails: a promise must never be dropped uncompleted).
+    func failed() { completeUpgrade(.failure(ChannelError.ioOnClosedChannel)) }
 
     func handlerAdded(context: ChannelHandlerContext) { completeUpgrade(.success(())) }
 

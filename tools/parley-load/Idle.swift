@@ -21,27 +21,40 @@ struct Idle: AsyncParsableCommand {
         let account = try await setup.signUp()
         let before = common.serverPid.flatMap(ProcessSample.read)
         let ready = Mutex(0)
+        // Answered or ended, each connection counted once: a run whose connections fail ends.
+        let settled = Mutex(0)
         let recorder = LatencyRecorder()
         var open: [LoadConnection] = []
         let started = ContinuousClock.now
         for index in 0..<connections {
             // At most `handshakes` connections being set up at once: a burst of tens of thousands
             // of SYNs would overflow the server's accept queue.
-            while index - ready.withLock({ $0 }) >= handshakes { try await Task.sleep(for: .milliseconds(2)) }
+            while index - settled.withLock({ $0 }) >= handshakes { try await Task.sleep(for: .milliseconds(2)) }
             let sent = WallClock.nanoseconds()
+            let counted = Mutex(false)
+            let settle: @Sendable () -> Bool = {
+                counted.withLock { done in
+                    defer { done = true }
+                    return !done
+                }
+            }
             let connection = LoadConnection.open(
-                url: common.agentURL(account)
+                url: common.agentURL(account),
+                onEnd: { if settle() { settled.withLock { $0 += 1 } } }
             ) { text in
-                if FrameScan.isType("pong", text) {
+                if FrameScan.isType("pong", text), settle() {
                     ready.withLock { $0 += 1 }
+                    settled.withLock { $0 += 1 }
                     recorder.sample(microseconds: (WallClock.nanoseconds() - sent) / 1000)
                 }
             }
             connection.send(#"{"type":"ping"}"#)
             open.append(connection)
         }
-        let progress = common.progress { "[idle] connected \(ready.withLock { $0 }) of \(connections)" }
-        while ready.withLock({ $0 }) < connections { try await Task.sleep(for: .milliseconds(50)) }
+        let progress = common.progress {
+            "[idle] connected \(ready.withLock { $0 }) of \(connections), failed \(settled.withLock { $0 } - ready.withLock { $0 })"
+        }
+        while settled.withLock({ $0 }) < connections { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .seconds(common.duration))
         let held = ContinuousClock.now - started
         let after = common.serverPid.flatMap(ProcessSample.read)

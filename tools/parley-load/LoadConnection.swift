@@ -28,7 +28,11 @@ final class LoadConnection: Sendable {
     /// The harness's event loops: one thread (it shares its core with the scenario's tasks).
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-    static func open(url: String, onText: @escaping @Sendable (ByteBuffer) -> Void) -> LoadConnection {
+    /// `onEnd` is called once when the connection ends: it could not be made, the upgrade was
+    /// refused, or either side closed it.
+    static func open(
+        url: String, onEnd: (@Sendable () -> Void)? = nil, onText: @escaping @Sendable (ByteBuffer) -> Void
+    ) -> LoadConnection {
         let (toSend, outgoing) = AsyncStream.makeStream(of: String.self)
         let receiver = FrameReceiver(onText: onText)
         let source = ConnectionSpread.shared.nextSourceAddress()
@@ -36,8 +40,10 @@ final class LoadConnection: Sendable {
             guard let target = WebSocketTarget(url), let channel = try? await connect(target, from: source, receiver: receiver)
             else {
                 receiver.failed()
+                onEnd?()
                 return
             }
+            if let onEnd { channel.closeFuture.whenComplete { _ in onEnd() } }
             guard let upgraded = receiver.upgraded, (try? await upgraded.get()) != nil else {
                 channel.close(promise: nil)
                 return
