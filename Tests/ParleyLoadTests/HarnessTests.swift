@@ -53,4 +53,15 @@ import Testing
         #expect(ProcessSample.cpuSeconds(from: before, to: ProcessSample(cpuSeconds: 3.5, rssBytes: 0)) == 2.25)
         #expect(ProcessSample.cpuSeconds(from: nil, to: before) == nil)
     }
+
+    @Test func aRunStartsWhenAllAnsweredAndStopsWhenOneEndedFirst() async throws {
+        let readiness = Readiness()
+        readiness.answered()
+        readiness.answered()
+        try await readiness.wait(for: 2)
+        let failing = Readiness()
+        failing.answered()
+        failing.ended()
+        await #expect(throws: Readiness.ConnectionsLost.self) { try await failing.wait(for: 5) }
+    }
 }

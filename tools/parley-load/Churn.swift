@@ -31,7 +31,8 @@ struct Churn: AsyncParsableCommand {
                 group.addTask {
                     let sent = WallClock.nanoseconds()
                     let (answers, answered) = AsyncStream.makeStream(of: Void.self)
-                    let connection = LoadConnection.open(url: url) { text in
+                    // A connection that ends unanswered counts as lost, not as a hang.
+                    let connection = LoadConnection.open(url: url, onEnd: { answered.finish() }) { text in
                         if FrameScan.isType("pong", text) { answered.yield() }
                     }
                     connection.send(#"{"type":"ping"}"#)

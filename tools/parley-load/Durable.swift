@@ -33,7 +33,8 @@ struct Durable: AsyncParsableCommand {
                 let url = common.visitorURL(account, visitor)
                 group.addTask {
                     let (acks, ackStream) = AsyncStream.makeStream(of: Void.self)
-                    let connection = LoadConnection.open(url: url) { text in
+                    // A connection that ends finishes the stream: its publisher stops.
+                    let connection = LoadConnection.open(url: url, onEnd: { ackStream.finish() }) { text in
                         if FrameScan.isType("ack", text) { ackStream.yield() }
                     }
                     var iterator = acks.makeAsyncIterator()

@@ -32,24 +32,24 @@ struct Room: AsyncParsableCommand {
         let account = try await setup.signUp()
         let visitor = try await setup.visitor(site: account.siteID, index: 0)
         let recorder = LatencyRecorder()
-        let ready = Mutex(0)
+        let readiness = Readiness()
         var connections: [LoadConnection] = []
         for index in 0..<subscribers {
             let connection = LoadConnection.open(
-                url: common.agentURL(account)
+                url: common.agentURL(account), onEnd: readiness.ended
             ) { text in
                 if FrameScan.isType("message", text) {
                     if let seq = FrameScan.seq(text), let stamp = FrameScan.stamp(text) {
                         recorder.delivered(subscriber: index, seq: seq, sentAt: stamp)
                     }
                 } else if FrameScan.isType("pong", text) {
-                    ready.withLock { $0 += 1 }
+                    readiness.answered()
                 }
             }
             connection.send(#"{"type":"ping"}"#)
             connections.append(connection)
         }
-        while ready.withLock({ $0 }) < subscribers { try await Task.sleep(for: .milliseconds(20)) }
+        try await readiness.wait(for: subscribers)
 
         let (acks, ackStream) = AsyncStream.makeStream(of: UInt64.self)
         let acked = Mutex(Set<UInt64>())

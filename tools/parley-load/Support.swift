@@ -34,34 +34,34 @@ struct Support: AsyncParsableCommand {
         var visitors: [LoadSetup.Visitor] = []
         for index in 0..<conversations { visitors.append(try await setup.visitor(site: account.siteID, index: index)) }
         let recorder = LatencyRecorder()
-        let ready = Mutex(0)
+        let readiness = Readiness()
         let acked = Mutex([Int: Set<UInt64>]())
         var receivers: [LoadConnection] = []
         var senders: [LoadConnection] = []
         for (index, visitor) in visitors.enumerated() {
             let receiver = LoadConnection.open(
-                url: common.visitorURL(account, visitor)
+                url: common.visitorURL(account, visitor), onEnd: readiness.ended
             ) { text in
                 if FrameScan.isType("message", text), let seq = FrameScan.seq(text), let stamp = FrameScan.stamp(text) {
                     recorder.delivered(subscriber: index, seq: seq, sentAt: stamp)
                 } else if FrameScan.isType("pong", text) {
-                    ready.withLock { $0 += 1 }
+                    readiness.answered()
                 }
             }
             receiver.send(#"{"type":"ping"}"#)
             receivers.append(receiver)
-            let sender = LoadConnection.open(url: "\(common.webSocketBase)/api/v1/ws") { text in
+            let sender = LoadConnection.open(url: "\(common.webSocketBase)/api/v1/ws", onEnd: readiness.ended) { text in
                 if FrameScan.isType("message.ack", text), let seq = FrameScan.seq(text) {
                     acked.withLock { _ = $0[index, default: []].insert(seq) }
                 } else if FrameScan.isType("pong", text) {
-                    ready.withLock { $0 += 1 }
+                    readiness.answered()
                 }
             }
             sender.send(#"{"type":"auth","token":"Bearer \#(account.token)"}"#)
             sender.send(#"{"type":"ping"}"#)
             senders.append(sender)
         }
-        while ready.withLock({ $0 }) < 2 * conversations { try await Task.sleep(for: .milliseconds(50)) }
+        try await readiness.wait(for: 2 * conversations)
 
         let omniIDs = visitors.map { Self.omniConversation($0.conversationID) }
         let before = common.serverPid.flatMap(ProcessSample.read)
