@@ -172,7 +172,7 @@ public final class RealtimeSession: Sendable {
         }
     }
 
-    /// Writes what is still queued and returns once it is with the socket (before a close).
+    /// Writes what is still queued and returns once the channel has it (before a close).
     func flushNow() async { await outlet?.flushNow(self) }
 
     /// Frames written to the socket, and in how many writes (one per flush).

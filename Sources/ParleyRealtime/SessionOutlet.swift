@@ -52,7 +52,7 @@ final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
         /// Asks for a flush of `session` in the event loop's next batch of flushes.
         func schedule(_ session: RealtimeSession) { queue.schedule(session, handler) }
 
-        /// Writes what is left, now, and returns once it was handed to the socket.
+        /// Writes what is left, now (regardless of writability), and returns once the channel has it.
         func flushNow(_ session: RealtimeSession) async {
             try? await handler.eventLoop.submit { handler.value.flush(from: session, force: true) }.get()
         }
