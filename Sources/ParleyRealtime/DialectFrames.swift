@@ -5,19 +5,26 @@ struct DialectFrames: Sendable {
     private var native: WireFrame?
     private var omni: WireFrame?
 
-    /// Encodes for each dialect among `sessions` (nil where `encode` has nothing).
-    init(for sessions: [RealtimeSession], _ encode: (WireDialect) -> WireFrame?) {
-        var wantsNative = false
-        var wantsOmni = false
-        for session in sessions {
-            switch session.dialect {
-            case .native: wantsNative = true
-            case .omni: wantsOmni = true
+    /// The dialects an audience speaks: found once per fan-out, however many events it carries.
+    struct Dialects {
+        var native = false
+        var omni = false
+
+        init(of sessions: [RealtimeSession]) {
+            for session in sessions {
+                switch session.dialect {
+                case .native: native = true
+                case .omni: omni = true
+                }
+                if native && omni { break }
             }
-            if wantsNative && wantsOmni { break }
         }
-        native = wantsNative ? encode(.native) : nil
-        omni = wantsOmni ? encode(.omni) : nil
+    }
+
+    /// Encodes for each of `dialects` (nil where `encode` has nothing).
+    init(_ dialects: Dialects, _ encode: (WireDialect) -> WireFrame?) {
+        native = dialects.native ? encode(.native) : nil
+        omni = dialects.omni ? encode(.omni) : nil
     }
 
     subscript(dialect: WireDialect) -> WireFrame? {

@@ -2,7 +2,6 @@ public import Logging
 public import NIOCore
 public import ParleyEngine
 public import ParleyModel
-import NIOPosix
 import ParleyStorage
 public import ServiceLifecycle
 import Synchronization
@@ -20,15 +19,15 @@ public final class Hub: BrokerSubscriber, Service {
     /// Each event loop's batch of session flushes.
     let flushQueues = LoopFlushQueues()
 
-    /// `fanOut` is the serial executor of the fan-out: best one of the server's own event loops
-    /// (its sessions are then written without a thread hop); nil: a loop of the hub's own.
+    /// `fanOut` is the serial executor of the fan-out: one of the server's own event loops (its
+    /// sessions are then written without a thread hop).
     public init(
-        broker: Broker, configuration: RealtimeConfiguration, fanOut: (any EventLoop)? = nil,
+        broker: Broker, configuration: RealtimeConfiguration, fanOut: any EventLoop,
         logger: Logger = Logger(label: "parley.realtime")
     ) {
         self.broker = broker
         self.configuration = configuration
-        self.fanOutLoop = fanOut ?? Self.ownFanOutLoop
+        self.fanOutLoop = fanOut
         self.logger = logger
         index = Mutex(HubIndex(presence: PresenceTracker(grace: configuration.presenceGrace)))
         broker.subscribe(self)
@@ -72,9 +71,6 @@ public final class Hub: BrokerSubscriber, Service {
     /// path, so the flusher syncs the next batch and resumes its writers meanwhile. The loop's
     /// FIFO queue keeps the events in the order they arrive.
     let fanOutLoop: any EventLoop
-
-    /// The loop of hubs that were given none (one thread, shared by every such hub).
-    static let ownFanOutLoop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
 
     public func receive(_ events: [BrokerEvent]) {
         fanOutLoop.execute { self.route(events) }
@@ -130,9 +126,10 @@ public final class Hub: BrokerSubscriber, Service {
         guard let last = messages.last, let conversation = broker.conversation(last.conversationID) else { return }
         let sessions = audience(conversation, channel: "messages")
         guard !sessions.isEmpty else { return }
+        let dialects = DialectFrames.Dialects(of: sessions)
         let prepared = broker.store.read { state in
             messages.map { message in
-                PreparedMessage(message: message, frames: DialectFrames(for: sessions) { $0.message(message, state: state) })
+                PreparedMessage(message: message, frames: DialectFrames(dialects) { $0.message(message, state: state) })
             }
         }
         var reachedVisitor = false
@@ -182,7 +179,7 @@ public final class Hub: BrokerSubscriber, Service {
         guard let conversation = broker.conversation(conversationID) else { return }
         let sessions = audience(conversation, channel: channel).filter { $0.identity.participant != participant }
         guard !sessions.isEmpty else { return }
-        let frames = broker.store.read { state in DialectFrames(for: sessions) { encode($0, state) } }
+        let frames = broker.store.read { state in DialectFrames(DialectFrames.Dialects(of: sessions)) { encode($0, state) } }
         for session in sessions {
             if let frame = frames[session.dialect] { session.send(frame) }
         }

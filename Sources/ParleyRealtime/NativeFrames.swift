@@ -142,7 +142,7 @@ public enum NativeFrames {
     }
 
     public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, state: borrowing ParleyState) -> WireFrame {
-        let message = seq >= 1 && seq <= UInt64(conversation.messages.count) ? conversation.messages[Int(seq - 1)] : nil
+        let message = conversation.message(seq: seq)
         let readerID: String = switch reader {
         case .visitor(let id): NativeWire.visitorID(id, state: state)
         case .agent(let id): NativeID.format(id)

@@ -132,7 +132,7 @@ public enum OmniFrames {
     }
 
     public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64) -> WireFrame {
-        let message = seq >= 1 && seq <= UInt64(conversation.messages.count) ? conversation.messages[Int(seq - 1)] : nil
+        let message = conversation.message(seq: seq)
         let (type, id) = participant(reader)
         return FrameEncoder.encode(
             Envelope(

@@ -55,6 +55,8 @@ public struct Outbox: Sendable {
 
     /// Everything queued, in order; the outbox is empty afterwards.
     public mutating func drain() -> [WireFrame] {
+        // The caller keeps the storage; the outbox starts over at the same capacity (one
+        // allocation now rather than regrowing from nothing while the next batch arrives).
         defer {
             frames.removeAll(keepingCapacity: true)
             bytes = 0

@@ -15,7 +15,6 @@ public final class RealtimeSession: Sendable {
     struct State: Sendable {
         var outbox: Outbox
         var positions: ConversationPositions
-        var shuttingDown = false
         /// The closer was called (it is called once).
         var closeRequested = false
         /// This session's message in flight (a session sends one at a time), and whether the
@@ -138,8 +137,8 @@ public final class RealtimeSession: Sendable {
     }
 
     /// Carries out a resume: under the session's lock, so no live event interleaves with the
-    /// replay. `replay(after, through)` encodes that stretch of history. Returns whether every
-    /// conversation was recovered.
+    /// replay. `replay(after, through)` encodes that stretch of history; `resumed(recovered)`
+    /// is the closing frame.
     func resume(
         _ positions: [(ConversationID, UInt64, head: UInt64)],
         replay: (_ after: UInt64, _ through: UInt64, ConversationID) -> [WireFrame], resumed: (Bool) -> WireFrame
@@ -180,12 +179,9 @@ public final class RealtimeSession: Sendable {
 
     /// The server is going away: the session flushes and closes with 1001.
     public func closeForShutdown() {
-        state.withLock { $0.shuttingDown = true }
         close()
         requestClose(.shutdown)
     }
-
-    public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
     /// Stops queueing (the connection is going away).
     public func close() {

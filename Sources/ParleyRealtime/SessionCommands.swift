@@ -147,7 +147,7 @@ final class SessionCommands: Sendable {
                 throw FrameError.validation("message_id is not a message id of this protocol")
             }
             let found: UInt64? = broker.store.read { state in
-                state.conversations[conversation]?.messages.first { $0.id == id }?.seq
+                state.conversations[conversation]?.message(id: id)?.seq
             }
             guard let found else { throw FrameError(code: "NOT_FOUND", message: "message not found") }
             seq = found

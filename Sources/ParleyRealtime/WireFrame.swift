@@ -17,23 +17,7 @@ public struct WireFrame: Sendable {
 
     /// Frames `text` (UTF-8 JSON) as one final, unmasked text frame.
     public init(text: some Collection<UInt8>) {
-        let length = text.count
-        let headerLength = Self.headerLength(payload: length)
-        var bytes = ByteBufferAllocator().buffer(capacity: headerLength + length)
-        bytes.writeInteger(UInt8(0x81))  // FIN, opcode 0x1 (text)
-        switch length {
-        case 0...125:
-            bytes.writeInteger(UInt8(length))
-        case 126...0xFFFF:
-            bytes.writeInteger(UInt8(126))
-            bytes.writeInteger(UInt16(length))  // network byte order
-        default:
-            bytes.writeInteger(UInt8(127))
-            bytes.writeInteger(UInt64(length))
-        }
-        bytes.writeBytes(text)
-        self.bytes = bytes
-        self.headerLength = headerLength
+        self = Self.build(capacity: text.count) { $0.writeBytes(text) }
     }
 
     /// A frame whose text `write` puts straight into the frame's own buffer (after room for

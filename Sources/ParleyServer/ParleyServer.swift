@@ -67,7 +67,7 @@ public struct ParleyServer: Sendable {
             server: .http1WebSocketUpgrade(
                 webSocketRouter: webSocketRouter, configuration: .init(ws: gateway.serverConfiguration)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
-            eventLoopGroupProvider: ownEventLoops.map { .shared($0) } ?? .singleton,
+            eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
         self.ownEventLoops = ownEventLoops
         application.addServices(EventStoreService(store: store, logger: logger), hub)
@@ -86,12 +86,9 @@ public struct ParleyServer: Sendable {
             configuration: .init(
                 services: [application, RealtimeShutdown(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            try? await ownEventLoops?.shutdownGracefully()
-            throw error
-        }
-        try await ownEventLoops?.shutdownGracefully()
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
+        try? await ownEventLoops?.shutdownGracefully()
+        if let failure { throw failure }
     }
 }

@@ -12,12 +12,16 @@ struct Churn: AsyncParsableCommand {
     @Option(help: "New connections per second.")
     var rate: Double = 200
 
+    func validate() throws {
+        guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
+    }
+
     func run() async throws {
         try common.begin(connections: 1)
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
         let recorder = LatencyRecorder()
-        let before = common.serverPid.flatMap(ProcessSample.read)
+        let before = common.serverSample()
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
         let progress = common.progress { "[churn] completed \(recorder.samples)" }
@@ -48,15 +52,12 @@ struct Churn: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - started
         progress.cancel()
-        let after = common.serverPid.flatMap(ProcessSample.read)
-        let seconds = elapsed.inSeconds
+        let after = common.serverSample()
         let completed = recorder.samples
         Report(
-            scenario: "churn", parameters: ["rate": "\(rate)"], seconds: seconds, published: opened, delivered: completed,
-            deliveredPerSecond: Double(completed) / seconds, losses: opened - completed, duplicates: 0,
-            latencyMicroseconds: recorder.latency,
-            serverCPUSeconds: ProcessSample.cpuSeconds(from: before, to: after), serverRSSBytes: after?.rssBytes,
-            deliveredPerServerCPUSecond: nil, messagesPerFsync: nil, sessionsClosedByServer: 0, closeCodes: []
+            scenario: "churn", parameters: ["rate": "\(rate)"], seconds: elapsed.inSeconds, published: opened,
+            delivered: completed, losses: opened - completed, latency: recorder.latency, server: before, after,
+            deliveriesPerServerCPU: false
         ).print(json: common.json)
     }
 }

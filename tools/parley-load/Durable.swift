@@ -14,6 +14,11 @@ struct Durable: AsyncParsableCommand {
     @Option(help: "Message size in bytes.")
     var size: Int = 200
 
+    func validate() throws {
+        guard publishers >= 1 else { throw ValidationError("--publishers must be at least 1") }
+        guard size >= 1 else { throw ValidationError("--size must be at least 1") }
+    }
+
     func run() async throws {
         try common.begin(connections: publishers)
         let setup = LoadSetup(base: common.base)
@@ -23,12 +28,13 @@ struct Durable: AsyncParsableCommand {
         let recorder = LatencyRecorder()
         let appendsBefore = await setup.counter("parley_log_appends_total")
         let fsyncsBefore = await setup.counter("parley_log_fsyncs_total")
-        let before = common.serverPid.flatMap(ProcessSample.read)
+        let before = common.serverSample()
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
         let progress = common.progress { "[durable] acked \(recorder.samples)" }
         let size = self.size
-        await withTaskGroup(of: Void.self) { group in
+        // Each publisher's connection, if the server closed it (other than normally) on the way.
+        let closed = await withTaskGroup(of: [UInt16].self, returning: [UInt16].self) { group in
             for visitor in visitors {
                 let url = common.visitorURL(account, visitor)
                 group.addTask {
@@ -45,24 +51,23 @@ struct Durable: AsyncParsableCommand {
                         guard await iterator.next() != nil else { break }
                         recorder.sample(microseconds: (WallClock.nanoseconds() - sent) / 1000)
                     }
+                    let closed = LoadConnection.abnormalCloses([connection])
                     await connection.close()
+                    return closed
                 }
             }
+            return await group.reduce(into: []) { $0 += $1 }
         }
         let elapsed = ContinuousClock.now - started
         progress.cancel()
-        let after = common.serverPid.flatMap(ProcessSample.read)
+        let after = common.serverSample()
         let appends = await setup.counter("parley_log_appends_total") - appendsBefore
         let fsyncs = await setup.counter("parley_log_fsyncs_total") - fsyncsBefore
-        let seconds = elapsed.inSeconds
         let count = recorder.samples
-        let cpu = ProcessSample.cpuSeconds(from: before, to: after)
         Report(
-            scenario: "durable", parameters: ["publishers": "\(publishers)", "size": "\(size)"], seconds: seconds,
-            published: count, delivered: count, deliveredPerSecond: Double(count) / seconds, losses: 0, duplicates: 0,
-            latencyMicroseconds: recorder.latency, serverCPUSeconds: cpu, serverRSSBytes: after?.rssBytes,
-            deliveredPerServerCPUSecond: cpu.map { Double(count) / max($0, 0.001) },
-            messagesPerFsync: fsyncs > 0 ? appends / fsyncs : nil, sessionsClosedByServer: 0, closeCodes: []
+            scenario: "durable", parameters: ["publishers": "\(publishers)", "size": "\(size)"],
+            seconds: elapsed.inSeconds, published: count, delivered: count, latency: recorder.latency, server: before, after,
+            messagesPerFsync: fsyncs > 0 ? appends / fsyncs : nil, closed: closed
         ).print(json: common.json)
     }
 }

@@ -42,14 +42,11 @@ final class FrameReceiver: ChannelInboundHandler, Sendable {
         promise?.completeWith(result)
     }
 
-    /// The upgrade did not happen.
+    /// The upgrade did not happen: refused, or the connection could not be made at all (the
+    /// upgrade promise, if the channel got that far, fails: it must never be dropped).
     func refused() { completeUpgrade(.failure(ChannelError.inputClosed)) }
 
     var closeCode: UInt16? { state.withLock { $0.closeCode } }
-
-    /// The connection could not be made at all (the upgrade promise, if the channel got that
-    /// far, fails: a promise must never be dropped uncompleted).
-    func failed() { completeUpgrade(.failure(ChannelError.ioOnClosedChannel)) }
 
     func handlerAdded(context: ChannelHandlerContext) { completeUpgrade(.success(())) }
 
@@ -63,10 +60,11 @@ final class FrameReceiver: ChannelInboundHandler, Sendable {
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .connectionClose:
             var data = frame.unmaskedData
-            let code = data.readWebSocketErrorCode().map { UInt16(webSocketErrorCode: $0) } ?? 1005
-            state.withLock { $0.closeCode = code }
+            let received = data.readWebSocketErrorCode().map { UInt16(webSocketErrorCode: $0) }
+            state.withLock { $0.closeCode = received ?? 1005 }
+            // Echo the code; a close without one is answered without one (1005 is never sent).
             var echo = ByteBuffer()
-            echo.writeInteger(code)
+            if let received { echo.writeInteger(received) }
             let reply = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: echo)
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }

@@ -15,11 +15,16 @@ struct Idle: AsyncParsableCommand {
     @Option(help: "Connections being set up at once, at most.")
     var handshakes: Int = 200
 
+    func validate() throws {
+        guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
+        guard handshakes >= 1 else { throw ValidationError("--handshakes must be at least 1") }
+    }
+
     func run() async throws {
         try common.begin(connections: connections)
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
-        let before = common.serverPid.flatMap(ProcessSample.read)
+        let before = common.serverSample()
         let ready = Mutex(0)
         // Answered or ended, each connection counted once: a run whose connections fail ends.
         let settled = Mutex(0)
@@ -57,18 +62,14 @@ struct Idle: AsyncParsableCommand {
         while settled.withLock({ $0 }) < connections { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .seconds(common.duration))
         let held = ContinuousClock.now - started
-        let after = common.serverPid.flatMap(ProcessSample.read)
+        let after = common.serverSample()
         progress.cancel()
         let closed = LoadConnection.abnormalCloses(open)
         for connection in open { await connection.close() }
         let growth = before.flatMap { b in after.map { $0.rssBytes - b.rssBytes } }
-        let seconds = held.inSeconds
         var report = Report(
-            scenario: "idle", parameters: ["connections": "\(connections)"], seconds: seconds, published: 0, delivered: 0,
-            deliveredPerSecond: 0, losses: 0, duplicates: 0, latencyMicroseconds: recorder.latency,
-            serverCPUSeconds: ProcessSample.cpuSeconds(from: before, to: after), serverRSSBytes: after?.rssBytes,
-            deliveredPerServerCPUSecond: nil, messagesPerFsync: nil, sessionsClosedByServer: closed.count,
-            closeCodes: Array(Set(closed)).sorted())
+            scenario: "idle", parameters: ["connections": "\(connections)"], seconds: held.inSeconds, published: 0,
+            delivered: 0, latency: recorder.latency, server: before, after, deliveriesPerServerCPU: false, closed: closed)
         report.rssBytesPerConnection = growth.map { Double($0) / Double(connections) }
         report.print(json: common.json)
     }

@@ -39,7 +39,7 @@ final class LoadConnection: Sendable {
         let task = Task {
             guard let target = WebSocketTarget(url), let channel = try? await connect(target, from: source, receiver: receiver)
             else {
-                receiver.failed()
+                receiver.refused()
                 onEnd?()
                 return
             }

@@ -58,6 +58,9 @@ struct CommonOptions: ParsableArguments {
         }
     }
 
+    /// The server's CPU time and RSS now (nil without `--server-pid`).
+    func serverSample() -> ProcessSample? { serverPid.flatMap(ProcessSample.read) }
+
     /// Descriptors kept free for everything but the connections (REST calls, /proc reads, stdio).
     static let spareDescriptors = 200
 

@@ -22,6 +22,32 @@ struct Report: Encodable, Sendable {
     /// `idle`: server RSS growth divided by the connections held.
     var rssBytesPerConnection: Double? = nil
 
+    /// The rates, the server's share (from `/proc` samples taken before and after the measured
+    /// stretch) and the close codes are derived here, the same way for every scenario.
+    init(
+        scenario: String, parameters: [String: String], seconds: Double, published: Int, delivered: Int,
+        losses: Int = 0, duplicates: Int = 0, latency: LatencyRecorder.Summary,
+        server before: ProcessSample?, _ after: ProcessSample?, deliveriesPerServerCPU: Bool = true,
+        messagesPerFsync: Double? = nil, closed: [UInt16] = []
+    ) {
+        self.scenario = scenario
+        self.parameters = parameters
+        self.seconds = seconds
+        self.published = published
+        self.delivered = delivered
+        deliveredPerSecond = seconds > 0 ? Double(delivered) / seconds : 0
+        self.losses = losses
+        self.duplicates = duplicates
+        latencyMicroseconds = latency
+        let cpu = ProcessSample.cpuSeconds(from: before, to: after)
+        serverCPUSeconds = cpu
+        serverRSSBytes = after?.rssBytes
+        deliveredPerServerCPUSecond = deliveriesPerServerCPU ? cpu.map { Double(delivered) / max($0, 0.001) } : nil
+        self.messagesPerFsync = messagesPerFsync
+        sessionsClosedByServer = closed.count
+        closeCodes = Set(closed).sorted()
+    }
+
     func print(json: Bool) {
         if json {
             let encoder = JSONEncoder()

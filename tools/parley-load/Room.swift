@@ -24,6 +24,8 @@ struct Room: AsyncParsableCommand {
     func validate() throws {
         guard subscribers >= 1 else { throw ValidationError("--subscribers must be at least 1") }
         guard rate == "max" || (Double(rate) ?? 0) > 0 else { throw ValidationError("--rate is a positive number or max") }
+        guard window >= 1 else { throw ValidationError("--window must be at least 1") }
+        guard size >= 1 else { throw ValidationError("--size must be at least 1") }
     }
 
     func run() async throws {
@@ -61,7 +63,7 @@ struct Room: AsyncParsableCommand {
                 ackStream.yield(seq)
             }
         }
-        let before = common.serverPid.flatMap(ProcessSample.read)
+        let before = common.serverSample()
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
         let progress = common.progress {
@@ -99,7 +101,7 @@ struct Room: AsyncParsableCommand {
         while ContinuousClock.now < drainUntil, recorder.delivered < acked.withLock({ $0.count }) * subscribers {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let after = common.serverPid.flatMap(ProcessSample.read)
+        let after = common.serverSample()
         progress.cancel()
         // Sessions the server closed while we ran (4008: a subscriber read too slowly).
         let closed = LoadConnection.abnormalCloses(connections)
@@ -107,17 +109,12 @@ struct Room: AsyncParsableCommand {
         for connection in connections { await connection.close() }
 
         let expected = acked.withLock { $0 }
-        let seconds = publishedFor.inSeconds
-        let cpu = ProcessSample.cpuSeconds(from: before, to: after)
         Report(
             scenario: "room",
             parameters: ["subscribers": "\(subscribers)", "rate": rate, "size": "\(size)"],
-            seconds: seconds, published: expected.count, delivered: recorder.delivered,
-            deliveredPerSecond: Double(recorder.delivered) / seconds,
+            seconds: publishedFor.inSeconds, published: expected.count, delivered: recorder.delivered,
             losses: recorder.losses(expected: expected, subscribers: subscribers), duplicates: recorder.duplicates,
-            latencyMicroseconds: recorder.latency, serverCPUSeconds: cpu, serverRSSBytes: after?.rssBytes,
-            deliveredPerServerCPUSecond: cpu.map { Double(recorder.delivered) / max($0, 0.001) }, messagesPerFsync: nil,
-            sessionsClosedByServer: closed.count, closeCodes: Array(Set(closed)).sorted()
+            latency: recorder.latency, server: before, after, closed: closed
         ).print(json: common.json)
     }
 }

@@ -20,6 +20,12 @@ struct Support: AsyncParsableCommand {
     @Option(help: "Message size in bytes.")
     var size: Int = 200
 
+    func validate() throws {
+        guard conversations >= 1 else { throw ValidationError("--conversations must be at least 1") }
+        guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
+        guard size >= 1 else { throw ValidationError("--size must be at least 1") }
+    }
+
     /// The omni (UUID) form of a native `conv_N` id (CONTRACT §2).
     static func omniConversation(_ native: String) -> String {
         let number = UInt64(native.dropFirst("conv_".count)) ?? 0
@@ -64,7 +70,7 @@ struct Support: AsyncParsableCommand {
         try await readiness.wait(for: 2 * conversations)
 
         let omniIDs = visitors.map { Self.omniConversation($0.conversationID) }
-        let before = common.serverPid.flatMap(ProcessSample.read)
+        let before = common.serverSample()
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
         let progress = common.progress { "[support] delivered \(recorder.delivered)" }
@@ -86,21 +92,17 @@ struct Support: AsyncParsableCommand {
         {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let after = common.serverPid.flatMap(ProcessSample.read)
+        let after = common.serverSample()
         progress.cancel()
         let closed = LoadConnection.abnormalCloses(receivers + senders)
         for connection in receivers + senders { await connection.close() }
         let expected = acked.withLock { $0 }
-        let seconds = publishedFor.inSeconds
-        let cpu = ProcessSample.cpuSeconds(from: before, to: after)
         Report(
             scenario: "support",
             parameters: ["conversations": "\(conversations)", "rate": "\(rate)", "size": "\(size)"],
-            seconds: seconds, published: expected.values.reduce(0) { $0 + $1.count }, delivered: recorder.delivered,
-            deliveredPerSecond: Double(recorder.delivered) / seconds, losses: recorder.losses(perSubscriber: expected),
-            duplicates: recorder.duplicates, latencyMicroseconds: recorder.latency, serverCPUSeconds: cpu,
-            serverRSSBytes: after?.rssBytes, deliveredPerServerCPUSecond: cpu.map { Double(recorder.delivered) / max($0, 0.001) },
-            messagesPerFsync: nil, sessionsClosedByServer: closed.count, closeCodes: Array(Set(closed)).sorted()
+            seconds: publishedFor.inSeconds, published: expected.values.reduce(0) { $0 + $1.count },
+            delivered: recorder.delivered, losses: recorder.losses(perSubscriber: expected), duplicates: recorder.duplicates,
+            latency: recorder.latency, server: before, after, closed: closed
         ).print(json: common.json)
     }
 }
