@@ -7,29 +7,20 @@ BUILD_FLAGS ?=
 
 .PHONY: run test build release bench deps deps-test clean-data
 
-# System packages: liblz4 (the CLZ4 system-library target), lz4 (the CLI that tests check the
-# snapshot payload against), pkg-config and curl; from PyPI, schemathesis for the API fuzz test
-# and openapi-python-client for the generated-client check. Installed only when missing.
+# What a fresh machine lacks is installed by tools/deps.sh (Debian packages through apt, as root
+# or with sudo; for the tests, the Python tools into a virtual environment under the build
+# folder). tools/deps-check.sh, part of `make test`, runs both recipes with stand-ins for
+# dpkg, apt-get, sudo, python3 and pip that report everything missing.
+VENV ?= .build/venv
 SCHEMATHESIS_VERSION ?= 4.32.5
 OPENAPI_CLIENT_VERSION ?= 0.29.1
+export VENV SCHEMATHESIS_VERSION OPENAPI_CLIENT_VERSION
 
 deps:
-	@missing=""; \
-	for pkg in liblz4-dev lz4 pkg-config curl; do \
-	  dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
-	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	fi
+	@tools/deps.sh build
 
-deps-test: deps
-	@command -v ss >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
-	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2; }
-	@command -v st >/dev/null 2>&1 || python3 -m pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)"
-	@command -v openapi-python-client >/dev/null 2>&1 || \
-	  python3 -m pip install -q "openapi-python-client==$(OPENAPI_CLIENT_VERSION)"
+deps-test:
+	@tools/deps.sh test
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -41,9 +32,11 @@ release: deps
 run: release
 	$(SWIFT) run -c release parley serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-# Unit, end-to-end and API tests: schemathesis against the served OpenAPI document, a client
-# generated from it driving a whole conversation, the load harness at a tiny size.
+# The install recipes under stand-ins (tools/deps-check.sh), then unit, end-to-end and API
+# tests: schemathesis against the served OpenAPI document, a client generated from it driving a
+# whole conversation, the load harness at a tiny size.
 test: deps-test
+	tools/deps-check.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	tools/api-fuzz.sh
 	tools/openapi-client-check.sh

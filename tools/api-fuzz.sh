@@ -8,11 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 examples=${EXAMPLES:-10}
 seed=${SEED:-1}
-command -v st >/dev/null || { echo "api-fuzz: schemathesis (st) not installed; run 'make deps-test'" >&2; exit 2; }
+st="${VENV:-.build/venv}/bin/st"
+[ -x "$st" ] || { echo "api-fuzz: schemathesis not installed in ${VENV:-.build/venv}; run 'make deps-test'" >&2; exit 2; }
 . tools/lib/test-server.sh
 
 # logout is left out: it would revoke the very token the run authenticates with.
-timeout 600 st run "$base/v1/openapi.json" \
+timeout 600 "$st" run "$base/v1/openapi.json" \
   --checks "${CHECKS:-not_a_server_error,negative_data_rejection,response_schema_conformance,content_type_conformance,status_code_conformance}" \
   --max-examples "$examples" --seed "$seed" --exclude-operation-id logout \
   -H "Authorization: Bearer $token"

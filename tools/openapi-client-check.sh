@@ -5,13 +5,15 @@
 # (tools/openapi_client_roundtrip.py). Part of `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v openapi-python-client >/dev/null || {
-  echo "openapi-client-check: openapi-python-client not installed; run 'make deps-test'" >&2; exit 2; }
+venv=${VENV:-.build/venv}
+[ -x "$venv/bin/openapi-python-client" ] || {
+  echo "openapi-client-check: openapi-python-client not installed in $venv; run 'make deps-test'" >&2; exit 2; }
+venv=$(cd "$venv" && pwd)
 . tools/lib/test-server.sh
 
 generated="$data/client"
 mkdir -p "$generated"
 printf 'post_hooks: []\n' > "$generated/config.yaml"
-(cd "$generated" && openapi-python-client generate --url "$base/v1/openapi.json" --meta none \
+(cd "$generated" && "$venv/bin/openapi-python-client" generate --url "$base/v1/openapi.json" --meta none \
   --config config.yaml --fail-on-warning --output-path parley_native_api_client >/dev/null)
-PYTHONPATH="$generated" timeout 120 python3 tools/openapi_client_roundtrip.py "$base" "$token"
+PYTHONPATH="$generated" timeout 120 "$venv/bin/python" tools/openapi_client_roundtrip.py "$base" "$token"

@@ -17,7 +17,7 @@ from parley_native_api_client.api.default import (
 from parley_native_api_client.models import (
     AssignConversationBody, CloseConversationBody, CreateConversationBody, Error, LoginBody,
     MarkMessagesReadBody, MarkNotificationsReadBody, RefreshBody, RegisterVisitorBody,
-    RegisterVisitorBodyMetadataType0, SendMessageBody, SendTypingBody, UpdateAgentStatusBody,
+    RegisterVisitorBodyMetadataType0, SendMessageBody, SendMessageBodyType, SendTypingBody, UpdateAgentStatusBody,
     UpdateAgentStatusBodyStatus,
 )
 from parley_native_api_client.types import Response
@@ -55,7 +55,7 @@ def main(base: str, owner_token: str) -> None:
     assert checked.valid and checked.user.id == tokens.user.id
 
     sites = ok(list_sites.sync_detailed(client=owner), 200).data
-    assert sites.total == 1
+    assert sites.total == 1 and (sites.pagination.page, sites.pagination.limit, sites.pagination.total) == (1, 20, 1)
     site_id = sites.sites[0].id
     site = ok(get_site.sync_detailed(client=owner, site_id=site_id), 200).data
     assert site.public_key.startswith("pk_") and site.secret_key.startswith("sk_")
@@ -72,20 +72,20 @@ def main(base: str, owner_token: str) -> None:
                      raise_on_unexpected_status=True)
 
     conversation = ok(create_conversation.sync_detailed(client=visitor, body=CreateConversationBody(
-        site_id=site_id, subject="Pricing")), 201).data
+        site_id=site_id, visitor_id=client_id, subject="Pricing")), 201).data
     assert conversation.visitor_id == client_id and str(conversation.status) == "active"
     conversation_id = conversation.id
 
     first = ok(send_message.sync_detailed(client=visitor, body=SendMessageBody(
-        conversation_id=conversation_id, content="Hello?", client_message_id="c-1")), 201).data
+        conversation_id=conversation_id, type_=SendMessageBodyType.TEXT, content="Hello?", client_message_id="c-1")), 201).data
     resent = ok(send_message.sync_detailed(client=visitor, body=SendMessageBody(
-        conversation_id=conversation_id, content="Hello?", client_message_id="c-1")), 201).data
+        conversation_id=conversation_id, type_=SendMessageBodyType.TEXT, content="Hello?", client_message_id="c-1")), 201).data
     assert (first.seq, resent.id) == (1, first.id), "a resend must not create a second message"
     key = str(uuid.uuid4())
     reply = ok(send_message.sync_detailed(client=agent, idempotency_key=key, body=SendMessageBody(
-        conversation_id=conversation_id, content="Hi Vera, how can I help?")), 201).data
+        conversation_id=conversation_id, type_=SendMessageBodyType.TEXT, content="Hi Vera, how can I help?")), 201).data
     replayed = send_message.sync_detailed(client=agent, idempotency_key=key, body=SendMessageBody(
-        conversation_id=conversation_id, content="Hi Vera, how can I help?"))
+        conversation_id=conversation_id, type_=SendMessageBodyType.TEXT, content="Hi Vera, how can I help?"))
     assert ok(replayed, 201).data.id == reply.id and replayed.headers.get("idempotent-replayed") == "true"
     assert reply.seq == 2 and str(reply.from_) == "support" and str(reply.status) == "sent"
 
@@ -108,10 +108,11 @@ def main(base: str, owner_token: str) -> None:
     assigned = ok(assign_conversation.sync_detailed(client=owner, conversation_id=conversation_id,
                                                     body=AssignConversationBody(agent_id=tokens.user.id)), 200).data
     assert assigned.assigned_agent.id == tokens.user.id
+    # Presence is live: this visitor has no WebSocket open, so it is offline and not active.
     active = ok(list_active_visitors.sync_detailed(client=agent, site_id=site_id), 200).data
-    assert conversation_id in [v.conversation_id for v in active.visitors]
+    assert registered.id not in [v.id for v in active.visitors]
     seen = ok(get_visitor.sync_detailed(client=agent, visitor_id=client_id), 200).data
-    assert seen.id == registered.id and seen.metadata["page"] == "/pricing"
+    assert seen.id == registered.id and seen.metadata["page"] == "/pricing" and str(seen.status) == "offline"
 
     notes = ok(list_notifications.sync_detailed(client=agent), 200).data
     assert {"new_conversation", "assigned"} <= {str(n.type_) for n in notes.notifications}
@@ -120,6 +121,7 @@ def main(base: str, owner_token: str) -> None:
 
     agents = ok(list_agents.sync_detailed(client=agent, site_id=site_id), 200).data
     assert {a.username for a in agents.agents} >= {"fuzz", "helper"}
+    assert all(a.last_seen is not None for a in agents.agents if a.username == "fuzz"), "fuzz logged in"
     status = ok(update_agent_status.sync_detailed(client=agent, body=UpdateAgentStatusBody(
         status=UpdateAgentStatusBodyStatus.AWAY)), 200).data
     assert str(status.status) == "away"
@@ -128,10 +130,11 @@ def main(base: str, owner_token: str) -> None:
                                                  body=CloseConversationBody(resolution="answered")), 200).data
     assert str(closed.status) == "closed" and closed.closed_by == tokens.user.id
     failed(send_message.sync_detailed(client=visitor, body=SendMessageBody(
-        conversation_id=conversation_id, content="still there?")), 409, "CONFLICT")
+        conversation_id=conversation_id, type_=SendMessageBodyType.TEXT, content="still there?")), 409, "CONFLICT")
 
     figures = ok(dashboard.sync_detailed(client=owner, site_id=site_id), 200).data
     assert figures.total_conversations >= 1 and figures.messages_sent >= 2
+    assert figures.customer_satisfaction is None, "no customer has rated a conversation"
     mine = ok(agent_performance.sync_detailed(client=owner, agent_id=tokens.user.id), 200).data
     assert mine.messages_sent == 1 and mine.conversations_handled == 1
 

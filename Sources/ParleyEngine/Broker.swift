@@ -20,6 +20,8 @@ public final class Broker: Sendable {
     public let limits: EngineLimits
     /// How far each conversation has reached each side (drives message `delivered` status).
     public let deliveries = DeliveryLedger()
+    /// Who is online (WebSocket presence, reported by the routing hub).
+    public let presence = PresenceBoard()
     let ids: IDAllocator
     private let actors = Mutex<[ConversationID: ConversationActor]>([:])
     private let subscribers = Mutex<[any BrokerSubscriber]>([])

@@ -113,6 +113,17 @@ public actor Directory {
         return (visitor, true)
     }
 
+    /// Gives a visitor a new name (the widget's `init`); nothing is logged when it is unchanged.
+    @discardableResult
+    public func renameVisitor(_ id: VisitorID, to name: String) async throws -> Visitor {
+        try Validate.text(name, field: "name", max: limits.maxNameBytes, allowEmpty: true)
+        guard let visitor = store.read({ $0.visitors[id] }) else { throw EngineError.notFound("visitor not found") }
+        guard visitor.name != name else { return visitor }
+        try await store.commit(.visitorSeen(id, name: name, email: nil, metadataJSON: nil, at: .now()))
+        guard let renamed = store.read({ $0.visitors[id] }) else { throw EngineError.notFound("visitor not found") }
+        return renamed
+    }
+
     /// Sets an agent's availability (separate from socket presence).
     public func setAvailability(_ agent: AgentID, _ availability: Availability) async throws -> Agent {
         guard store.read({ $0.agents[agent] != nil }) else { throw EngineError.notFound("agent not found") }

@@ -11,6 +11,8 @@ public struct Agent: Hashable, Sendable {
     public var availability: Availability
     public var isBot: Bool
     public var createdAt: Timestamp
+    /// Last seen: set by a status change and by a login or token refresh (derived while
+    /// applying `refresh_token_issued`); socket presence adds to it at the REST edge.
     public var lastSeenAt: Timestamp?
     /// The LSN of the last log record applied to this entity.
     public var lastLSN: UInt64

@@ -41,9 +41,13 @@ public enum AgentKind: IdentifierKind { public static var kind: EntityKind { .ag
 public enum VisitorKind: IdentifierKind { public static var kind: EntityKind { .visitor } }
 public enum ConversationKind: IdentifierKind { public static var kind: EntityKind { .conversation } }
 public enum MessageKind: IdentifierKind { public static var kind: EntityKind { .message } }
+public enum FileKind: IdentifierKind { public static var kind: EntityKind { .file } }
+public enum NotificationKind: IdentifierKind { public static var kind: EntityKind { .notification } }
 
 public typealias SiteID = Identifier<SiteKind>
 public typealias AgentID = Identifier<AgentKind>
 public typealias VisitorID = Identifier<VisitorKind>
 public typealias ConversationID = Identifier<ConversationKind>
 public typealias MessageID = Identifier<MessageKind>
+public typealias FileID = Identifier<FileKind>
+public typealias NotificationID = Identifier<NotificationKind>

@@ -8,7 +8,7 @@ public enum OmniID {
     }
 
     /// Parses `text` as an id of `Kind` (lower- or upper-case hex); `nil` when it is not that
-    /// kind's UUID form or the integer is zero.
+    /// kind's UUID form. The integer 0 is well formed and names nothing (a 404, CONTRACT §7).
     public static func parse<Kind>(_ text: some StringProtocol, as _: Identifier<Kind>.Type = Identifier<Kind>.self)
         -> Identifier<Kind>?
     {
@@ -17,7 +17,7 @@ public enum OmniID {
         guard lowered.utf8.count == prefix.utf8.count + 12, lowered.hasPrefix(prefix) else { return nil }
         let digits = lowered.dropFirst(prefix.count)
         guard digits.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }),
-            let value = UInt64(digits, radix: 16), value > 0
+            let value = UInt64(digits, radix: 16)
         else { return nil }
         return Identifier(value)
     }

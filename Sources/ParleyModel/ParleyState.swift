@@ -129,6 +129,9 @@ public struct ParleyState: Sendable {
             if refreshTokens[token.tokenHash] != nil { return false }
             refreshTokens[token.tokenHash] = token
             watermarks.tokenFamily = max(watermarks.tokenFamily, token.family)
+            // A login or a refresh is the agent seen (max: replaying it again changes nothing).
+            let seen = agents[token.agentID]?.lastSeenAt
+            agents[token.agentID]?.lastSeenAt = max(seen ?? token.issuedAt, token.issuedAt)
         case .refreshTokenSpent(let hash, let at):
             guard refreshTokens[hash] != nil, refreshTokens[hash]?.spentAt == nil else { return false }
             refreshTokens[hash]?.spentAt = at

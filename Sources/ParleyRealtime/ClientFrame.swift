@@ -13,6 +13,8 @@ struct ClientFrame: Decodable {
     /// omni `auth`: `Bearer …`; omni `subscribe`: channels.
     var token: String?
     var channels: [String]?
+    /// native `init`: the visitor's name.
+    var name: String?
 
     var text: String? { content ?? message }
 }

@@ -29,7 +29,7 @@ public final class Hub: BrokerSubscriber, Service {
         self.configuration = configuration
         self.fanOutLoop = fanOut
         self.logger = logger
-        index = Mutex(HubIndex(presence: PresenceTracker(grace: configuration.presenceGrace)))
+        index = Mutex(HubIndex())
         broker.subscribe(self)
     }
 
@@ -41,12 +41,14 @@ public final class Hub: BrokerSubscriber, Service {
         _ identity: SessionIdentity, dialect: WireDialect, outlet: SessionOutlet.Handle?,
         closer: (@Sendable (RealtimeSession, RealtimeSession.CloseReason) -> Void)? = nil
     ) -> RealtimeSession {
+        // The presence board is told under the index lock (the board's lock nests inside it,
+        // never the other way round), so a close racing this open cannot be counted first.
         let (session, joined) = index.withLock { index in
             let session = RealtimeSession(
                 id: index.allocateID(), identity: identity, dialect: dialect, outboxLimit: configuration.outboxBytes,
                 replayLimit: configuration.replayLimit, outlet: outlet, closer: closer)
             index.insert(session)
-            return (session, index.presence.connect(identity))
+            return (session, broker.presence.connect(identity.participant, site: identity.site))
         }
         if joined { announcePresence(identity, joined: true) }
         return session
@@ -56,13 +58,15 @@ public final class Hub: BrokerSubscriber, Service {
     public func close(_ session: RealtimeSession) {
         session.close()
         index.withLock { index in
-            if index.remove(session) { index.presence.disconnect(session.identity, now: .now) }
+            guard index.remove(session) else { return }
+            broker.presence.disconnect(
+                session.identity.participant, at: .now(), leavesAt: .now + configuration.presenceGrace)
         }
     }
 
     public var sessionCount: Int { index.withLock { $0.sessions.count } }
 
-    public func isOnline(_ identity: SessionIdentity) -> Bool { index.withLock { $0.presence.isOnline(identity) } }
+    public func isOnline(_ identity: SessionIdentity) -> Bool { broker.presence.isOnline(identity.participant) }
 
     // MARK: Fan-out
 
@@ -194,13 +198,26 @@ public final class Hub: BrokerSubscriber, Service {
         for session in sessions { session.send(frame) }
     }
 
-    /// Visitors are announced to their site's agents; agents to their site's visitors.
+    /// Visitors are announced to their site's agents; agents to their site's visitors. The
+    /// frame names the conversation it concerns (CONTRACT §7): the visitor's open one, so an
+    /// agent's presence is encoded per visitor.
     private func announcePresence(_ identity: SessionIdentity, joined: Bool) {
         // Presence events are native only: the omni protocol has none.
         let sessions = index.withLock { $0.presenceAudience(of: identity) }.filter { $0.dialect == .native }
         guard !sessions.isEmpty else { return }
-        let frame = broker.store.read { NativeFrames.presence(identity, joined: joined, state: $0) }
-        for session in sessions { session.send(frame) }
+        broker.store.read { state in
+            switch identity {
+            case .visitor(let visitor, _):
+                let frame = NativeFrames.presence(identity, joined: joined, conversation: state.openConversationByVisitor[visitor], state: state)
+                for session in sessions { session.send(frame) }
+            case .agent:
+                for session in sessions {
+                    guard case .visitor(let visitor, _) = session.identity else { continue }
+                    session.send(
+                        NativeFrames.presence(identity, joined: joined, conversation: state.openConversationByVisitor[visitor], state: state))
+                }
+            }
+        }
     }
 
     // MARK: Resume
@@ -245,8 +262,9 @@ public final class Hub: BrokerSubscriber, Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
-                let gone = self.index.withLock { $0.presence.expire(now: .now) }
-                for identity in gone { self.announcePresence(identity, joined: false) }
+                for (participant, site) in self.broker.presence.expire(now: .now) {
+                    self.announcePresence(SessionIdentity(participant, site: site), joined: false)
+                }
             }
         }
     }

@@ -14,13 +14,12 @@ struct HubIndex {
     /// visits only these, never the site's unsubscribed sessions.
     private var channelAgentsBySite: [String: [SiteID: Sessions]] = [:]
     private var visitorsBySite: [SiteID: Sessions] = [:]
-    var presence: PresenceTracker<SessionIdentity>
     private(set) var nextID: UInt64 = 1
 
     /// The channels a session may subscribe to.
     static let channels = ["conversations", "messages"]
 
-    init(presence: PresenceTracker<SessionIdentity>) { self.presence = presence }
+    init() {}
 
     /// The id the next session gets.
     mutating func allocateID() -> UInt64 {

@@ -115,20 +115,27 @@ public enum NativeFrames {
         var visitor_id: String?
         var agent_id: String?
         var name: String?
+        /// Always present: `null` when the visitor has no open conversation.
+        @ExplicitNull var conversation_id: String?
     }
 
-    public static func presence(_ identity: SessionIdentity, joined: Bool, state: borrowing ParleyState) -> WireFrame {
+    /// `user_joined`/`user_left` (a visitor) or `support_joined`/`support_left` (an agent),
+    /// naming `conversation`: the visitor's open conversation (CONTRACT §7).
+    public static func presence(
+        _ identity: SessionIdentity, joined: Bool, conversation: ConversationID?, state: borrowing ParleyState
+    ) -> WireFrame {
+        let conversationID = conversation.map(NativeID.format)
         switch identity {
         case .visitor(let id, _):
             return FrameEncoder.encode(
                 Presence(
                     type: joined ? "user_joined" : "user_left", visitor_id: NativeWire.visitorID(id, state: state),
-                    name: joined ? state.visitors[id]?.name : nil))
+                    name: joined ? state.visitors[id]?.name : nil, conversation_id: conversationID))
         case .agent(let id, _):
             return FrameEncoder.encode(
                 Presence(
                     type: joined ? "support_joined" : "support_left", agent_id: NativeID.format(id),
-                    name: joined ? state.agents[id]?.displayName : nil))
+                    name: joined ? state.agents[id]?.displayName : nil, conversation_id: conversationID))
         }
     }
 

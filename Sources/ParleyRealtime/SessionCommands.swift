@@ -41,7 +41,8 @@ final class SessionCommands: Sendable {
             case "typing_start", "typing": try await typing(frame, isTyping: true)
             case "typing_stop": try await typing(frame, isTyping: false)
             case "read": try await read(frame)
-            case "get_state", "init": session.send(StateFrame.encode(for: session, hub: hub))
+            case "get_state": session.send(StateFrame.encode(for: session, hub: hub))
+            case "init": try await initialize(frame)
             case "resume": try resume(frame)
             case "subscribe":
                 let channels = (frame.channels ?? []).filter { ["conversations", "messages"].contains($0) }
@@ -110,6 +111,15 @@ final class SessionCommands: Sendable {
             throw error
         }
         if session.claimAck(for: receipt.message.id) { session.send(session.dialect.ack(receipt.message)) }
+    }
+
+    /// `init {name}` (seed 004 §12): a visitor's `name`, when given, becomes its name (durably,
+    /// as a REST re-registration would); then the state, as for `get_state`.
+    private func initialize(_ frame: ClientFrame) async throws {
+        if let name = frame.name, case .visitor(let visitor, _) = session.identity {
+            try await broker.directory.renameVisitor(visitor, to: name)
+        }
+        session.send(StateFrame.encode(for: session, hub: hub))
     }
 
     private func typing(_ frame: ClientFrame, isTyping: Bool) async throws {

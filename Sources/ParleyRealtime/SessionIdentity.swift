@@ -5,6 +5,13 @@ public enum SessionIdentity: Hashable, Sendable {
     case agent(AgentID, site: SiteID)
     case visitor(VisitorID, site: SiteID)
 
+    public init(_ participant: Participant, site: SiteID) {
+        switch participant {
+        case .agent(let id): self = .agent(id, site: site)
+        case .visitor(let id): self = .visitor(id, site: site)
+        }
+    }
+
     public var site: SiteID {
         switch self {
         case .agent(_, let site), .visitor(_, let site): site

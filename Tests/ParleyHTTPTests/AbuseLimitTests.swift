@@ -14,10 +14,10 @@ import Testing
         try await APIFixture.withAPI(limits: limits) { fixture, client in
             let (site, _) = try await fixture.makeTenant("shop")
             let (_, session) = try await client.registerVisitor(site: NativeID.format(site.id), id: "v1")
-            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": NativeID.format(site.id)], visitor: session)
+            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": NativeID.format(site.id), "visitor_id": "v1"], visitor: session)
             let conversation = try #require(opened.data["id"] as? String)
             for index in 1...5 {
-                let sent = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "\(index)"], visitor: session)
+                let sent = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "\(index)"], visitor: session)
                 #expect(sent.status == .created)
             }
             var headers = HTTPFields()
@@ -40,15 +40,15 @@ import Testing
         try await APIFixture.withAPI(limits: limits) { fixture, client in
             let (site, _) = try await fixture.makeTenant("shop")
             let (_, session) = try await client.registerVisitor(site: NativeID.format(site.id), id: "v1")
-            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": NativeID.format(site.id)], visitor: session)
+            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": NativeID.format(site.id), "visitor_id": "v1"], visitor: session)
             let conversation = try #require(opened.data["id"] as? String)
             let (first, _) = try await client.login("owner-shop")
             for index in 1...2 {
-                let sent = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "\(index)"], bearer: first)
+                let sent = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "\(index)"], bearer: first)
                 #expect(sent.status == .created)
             }
             let (second, _) = try await client.login("owner-shop")
-            let third = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "3"], bearer: second)
+            let third = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "3"], bearer: second)
             #expect(third.status == .tooManyRequests)
         }
     }

@@ -91,7 +91,9 @@ import Testing
                 try await forger.sign(claims()),
                 try await real.sign(claims(aud: "someone-else")),
                 try await real.sign(claims(typ: "refresh")),
-                try await real.sign(claims(expiresIn: -60)),
+                // Expired and forged: the signature decides first, so not TOKEN_EXPIRED.
+                try await forger.sign(claims(expiresIn: -60)),
+                try await real.sign(claims(aud: "someone-else", expiresIn: -60)),
                 "not-a-jwt", "a.b.c", "",
             ]
             // alg: none, with the real claims.
@@ -104,6 +106,35 @@ import Testing
             }
             #expect(try await client.call(.get, "/v1/auth/validate").status == .unauthorized)
             #expect(try await client.call(.get, "/v1/auth/validate", headers: ["Authorization": "Basic abc"]).status == .unauthorized)
+
+            // Ours and past its exp: the seed's distinct TOKEN_EXPIRED, on every authenticated route.
+            let expired = try await real.sign(claims(expiresIn: -60))
+            for uri in ["/v1/auth/validate", "/v1/conversations", "/v1/agents"] {
+                let response = try await client.call(.get, uri, bearer: expired)
+                #expect(response.status == .unauthorized)
+                #expect(response.errorCode == "TOKEN_EXPIRED", "\(uri)")
+            }
+        }
+    }
+
+    @Test func accessTokenTimesAreWholeSeconds() async throws {
+        try await APIFixture.withAPI { fixture, client in
+            _ = try await fixture.makeTenant("shop")
+            let (token, _) = try await client.login("owner-shop")
+            let parts = token.split(separator: ".")
+            #expect(parts.count == 3)
+            var payload = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while payload.count % 4 != 0 { payload += "=" }
+            let decoded = try #require(Data(base64Encoded: payload))
+            let json = String(decoding: decoded, as: UTF8.self)
+            let claims = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            // The raw text, not a parsed Double: `"iat":1796173456` with no fraction.
+            #expect(json.range(of: #""iat":[0-9]+[,}]"#, options: .regularExpression) != nil, "\(json)")
+            #expect(json.range(of: #""exp":[0-9]+[,}]"#, options: .regularExpression) != nil, "\(json)")
+            let iat = try #require(claims["iat"] as? NSNumber).doubleValue
+            let exp = try #require(claims["exp"] as? NSNumber).doubleValue
+            #expect(exp - iat == 3600)
+            #expect(abs(iat - Date().timeIntervalSince1970) < 120)
         }
     }
 }

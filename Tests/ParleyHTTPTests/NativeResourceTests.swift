@@ -42,7 +42,7 @@ import Testing
             let (visitorID, session) = try await client.registerVisitor(site: siteID, id: "v_uuid_1")
             #expect(visitorID == "visitor_1")
 
-            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": siteID], visitor: session)
+            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": siteID, "visitor_id": "v_uuid_1"], visitor: session)
             #expect(opened.status == .created)
             #expect(opened.data["status"] as? String == "active")
             let conversation = try #require(opened.data["id"] as? String)
@@ -55,20 +55,20 @@ import Testing
             #expect(first.data["seq"] as? Int == 1)
             #expect(first.data["from"] as? String == "visitor")
             let repeated = try await client.call(
-                .post, "/v1/messages", json: ["conversation_id": conversation, "content": "Hello", "client_message_id": "c1"], visitor: session)
+                .post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "Hello", "client_message_id": "c1"], visitor: session)
             #expect(repeated.data["id"] as? String == first.data["id"] as? String)
             let conflicting = try await client.call(
-                .post, "/v1/messages", json: ["conversation_id": conversation, "content": "Other", "client_message_id": "c1"], visitor: session)
+                .post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "Other", "client_message_id": "c1"], visitor: session)
             #expect(conflicting.status == .conflict)
 
             // The agent answers with an Idempotency-Key.
             let answer = try await client.call(
-                .post, "/v1/messages", json: ["conversation_id": conversation, "content": "Hi!"], bearer: token,
+                .post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "Hi!"], bearer: token,
                 headers: ["Idempotency-Key": "k-1"])
             #expect(answer.data["from"] as? String == "support")
             #expect(answer.data["seq"] as? Int == 2)
             let answerAgain = try await client.call(
-                .post, "/v1/messages", json: ["conversation_id": conversation, "content": "Hi!"], bearer: token,
+                .post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "Hi!"], bearer: token,
                 headers: ["Idempotency-Key": "k-1"])
             #expect(answerAgain.data["id"] as? String == answer.data["id"] as? String)
 
@@ -98,7 +98,7 @@ import Testing
             let closed = try await client.call(.patch, "/v1/conversations/\(conversation)/close", json: [:], bearer: token)
             #expect(closed.data["status"] as? String == "closed")
             #expect(closed.data["closed_by"] as? String == NativeID.format(owner.id))
-            let late = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "late"], visitor: session)
+            let late = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "late"], visitor: session)
             #expect(late.status == .conflict)
             let closedList = try await client.call(.get, "/v1/conversations?site_id=\(siteID)&status=closed", bearer: token)
             #expect((closedList.data["pagination"] as? [String: Any])?["total"] as? Int == 1)
@@ -109,11 +109,11 @@ import Testing
         try await APIFixture.withAPI { fixture, client in
             let (site, _) = try await fixture.makeTenant("shop")
             let (_, session) = try await client.registerVisitor(site: NativeID.format(site.id), id: "v1")
-            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": NativeID.format(site.id)], visitor: session)
+            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": NativeID.format(site.id), "visitor_id": "v1"], visitor: session)
             let conversation = try #require(opened.data["id"] as? String)
             var ids: [String] = []
             for index in 1...12 {
-                let sent = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "m\(index)"], visitor: session)
+                let sent = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "m\(index)"], visitor: session)
                 ids.append(sent.data["id"] as? String ?? "")
             }
             func seqs(_ query: String) async throws -> ([Int], Bool) {
@@ -136,10 +136,10 @@ import Testing
         try await APIFixture.withAPI { fixture, client in
             let (site, _) = try await fixture.makeTenant("shop")
             let (_, session) = try await client.registerVisitor(site: NativeID.format(site.id), id: "v1")
-            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": NativeID.format(site.id)], visitor: session)
+            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": NativeID.format(site.id), "visitor_id": "v1"], visitor: session)
             let conversation = try #require(opened.data["id"] as? String)
             let tooLong = String(repeating: "a", count: 16 * 1024 + 1)
-            let long = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": tooLong], visitor: session)
+            let long = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": tooLong], visitor: session)
             #expect(long.status == .contentTooLarge)
             #expect(long.errorCode == "PAYLOAD_TOO_LARGE")
             let huge = try await client.call(
@@ -149,7 +149,7 @@ import Testing
             #expect(try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "x", "type": "video"], visitor: session).status == .badRequest)
             #expect(try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "type": "file"], visitor: session).status == .badRequest)
             #expect(try await client.call(.get, "/v1/no-such-route").errorCode == "NOT_FOUND")
-            #expect(try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "x"]).status == .unauthorized)
+            #expect(try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "x"]).status == .unauthorized)
             #expect(try await client.call(.get, "/v1/conversations/conv_99999999999999999999999", visitor: session).status == .badRequest)
             // Found by schemathesis: parameters are checked even when include_messages=false moots them.
             for query in ["include_messages=false&messages_before=__main__", "include_messages=false&messages_limit=0", "include_messages=maybe"] {
@@ -166,9 +166,9 @@ import Testing
             let shopID = NativeID.format(shop.id)
             let (visitorID, session) = try await client.registerVisitor(site: shopID, id: "v1")
             let (_, otherSession) = try await client.registerVisitor(site: shopID, id: "v2")
-            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": shopID], visitor: session)
+            let opened = try await client.call(.post, "/v1/conversations", json: ["site_id": shopID, "visitor_id": "v1"], visitor: session)
             let conversation = try #require(opened.data["id"] as? String)
-            let sent = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "content": "mine"], visitor: session)
+            let sent = try await client.call(.post, "/v1/messages", json: ["conversation_id": conversation, "type": "text", "content": "mine"], visitor: session)
             let message = try #require(sent.data["id"] as? String)
             let (rivalToken, _) = try await client.login("owner-rival")
             let rivalKey = rival.secretKey

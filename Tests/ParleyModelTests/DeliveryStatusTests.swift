@@ -29,8 +29,20 @@ import Testing
         #expect(OmniID.format(SiteID(1)) == "00000001-0000-4000-8000-000000000001")
         #expect(OmniID.parse("00000004-0000-4000-8000-0000000001C8", as: ConversationID.self) == ConversationID(456))
         #expect(OmniID.parse("00000005-0000-4000-8000-0000000001c8", as: ConversationID.self) == nil)
-        #expect(OmniID.parse("00000004-0000-4000-8000-000000000000", as: ConversationID.self) == nil)
+        // Zero is well formed (it names nothing: a 404 at the edge, not a 400).
+        #expect(OmniID.parse("00000004-0000-4000-8000-000000000000", as: ConversationID.self) == ConversationID(0))
         #expect(OmniID.parse("00000004-0000-4000-8000-00000000001g", as: ConversationID.self) == nil)
         #expect(OmniID.parse("conv_456", as: ConversationID.self) == nil)
+    }
+}
+
+@Suite struct NativeIDTests {
+    @Test func canonicalFormsParseAndOthersDoNot() {
+        #expect(NativeID.parse("conv_456", as: ConversationID.self) == ConversationID(456))
+        #expect(NativeID.parse("conv_0", as: ConversationID.self) == ConversationID(0))
+        #expect(NativeID.parse("conv_18446744073709551615", as: ConversationID.self) == ConversationID(UInt64.max))
+        for malformed in ["conv_", "conv_00", "conv_01", "conv_+1", "conv_-1", "conv_1a", "conv_ 1", "conv_18446744073709551616", "msg_1", "conv1", "CONV_1", ""] {
+            #expect(NativeID.parse(malformed, as: ConversationID.self) == nil, "\(malformed)")
+        }
     }
 }

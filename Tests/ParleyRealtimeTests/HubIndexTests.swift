@@ -16,7 +16,7 @@ import Testing
     func ids(_ sessions: [RealtimeSession]) -> Set<UInt64> { Set(sessions.map(\.id)) }
 
     @Test func audiencesFollowVisitorSiteAndSubscription() {
-        var index = HubIndex(presence: PresenceTracker(grace: .seconds(1)))
+        var index = HubIndex()
         let visitor = session(1, .visitor(VisitorID(7), site: site), .native)
         let otherVisitor = session(2, .visitor(VisitorID(8), site: site), .native)
         let nativeAgent = session(3, .agent(AgentID(1), site: site), .native)

@@ -13,6 +13,10 @@ import ParleyStorage
 import Prometheus
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// A real `ParleyServer` listening on a loopback port (`.live`), with one site, its owner
 /// agent and a visitor, for tests over real WebSocket connections.
 struct RealtimeFixture: Sendable {
@@ -68,6 +72,27 @@ struct RealtimeFixture: Sendable {
     func visitorSocket(_ id: String, token: String) async throws -> TestSocket {
         try await Self.ready(
             TestSocket.connect(port: port, path: "/ws?site_id=\(siteID)&role=visitor&token=\(token)&visitor_id=\(id)"))
+    }
+
+    /// A native REST call over a real connection to the same server, as the owner agent;
+    /// returns the status and the envelope's `data`.
+    func rest(_ method: String, _ path: String, json: [String: Any]? = nil, visitor: String? = nil) async throws
+        -> (status: Int, data: [String: Any])
+    {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        if let visitor {
+            request.setValue(visitor, forHTTPHeaderField: "X-Visitor-Token")
+        } else {
+            request.setValue("Bearer \(agentToken)", forHTTPHeaderField: "Authorization")
+        }
+        if let json {
+            request.httpBody = try JSONSerialization.data(withJSONObject: json)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (body, response) = try await URLSession.shared.data(for: request)
+        let envelope = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, envelope["data"] as? [String: Any] ?? [:])
     }
 
     /// A pong proves the session is authenticated and in the hub.

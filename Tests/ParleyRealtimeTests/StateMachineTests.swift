@@ -1,4 +1,5 @@
 import NIOCore
+import ParleyEngine
 import ParleyModel
 import ParleyRealtime
 import Testing
@@ -60,24 +61,49 @@ import Testing
     }
 
     @Test func presenceJoinsOnceAndLeavesAfterTheGrace() {
-        var presence = PresenceTracker<String>(grace: .seconds(10))
+        var presence = PresenceTracker<String>()
+        let grace = Duration.seconds(10)
         let t0 = ContinuousClock.now
         let r18 = presence.connect("ann")
         #expect(r18)
         let again = presence.connect("ann")
         #expect(!again)  // a second tab
-        presence.disconnect("ann", now: t0)
+        presence.disconnect("ann", leavesAt: t0 + grace)
         let stillOpen = presence.expire(now: t0 + .seconds(60))
         #expect(stillOpen.isEmpty)  // one tab is still open
-        presence.disconnect("ann", now: t0)
+        presence.disconnect("ann", leavesAt: t0 + grace)
         let inGrace = presence.expire(now: t0 + .seconds(5))
         #expect(inGrace.isEmpty)
         let reload = presence.connect("ann")
         #expect(!reload)  // a reload inside the grace: no new join
-        presence.disconnect("ann", now: t0 + .seconds(6))
+        presence.disconnect("ann", leavesAt: t0 + .seconds(6) + grace)
         #expect(presence.isOnline("ann"))
         let gone = presence.expire(now: t0 + .seconds(16))
         #expect(gone == ["ann"])
         #expect(!presence.isOnline("ann"))
+    }
+
+    @Test func presenceBoardKnowsEachSiteAndWhenTheLastSessionClosed() {
+        let board = PresenceBoard()
+        let site = SiteID(1)
+        let vera = Participant.visitor(VisitorID(3))
+        let ann = Participant.agent(AgentID(2))
+        let t0 = ContinuousClock.now
+        #expect(board.seen(vera) == .unknown)
+        #expect(board.connect(vera, site: site))
+        #expect(board.connect(ann, site: site))
+        #expect(!board.connect(vera, site: site))  // a second tab
+        #expect(board.online(site: site) == [vera, ann])
+        #expect(board.online(site: SiteID(2)).isEmpty)
+        let closed = Timestamp(milliseconds: 1_700_000_000_000)
+        board.disconnect(vera, at: closed, leavesAt: t0 + .seconds(1))
+        board.disconnect(vera, at: closed, leavesAt: t0 + .seconds(1))
+        #expect(board.seen(vera) == .online)  // within the grace
+        #expect(board.expire(now: t0).isEmpty)
+        let gone = board.expire(now: t0 + .seconds(2))
+        #expect(gone.map(\.participant) == [vera] && gone.map(\.site) == [site])
+        #expect(board.seen(vera) == .left(closed))
+        #expect(board.online(site: site) == [ann])
+        #expect(board.isOnline(ann) && !board.isOnline(vera))
     }
 }

@@ -56,7 +56,7 @@ import FoundationNetworking
         let (_, visitor) = try await call(server.port, "POST", "/v1/visitors", ["site_id": "site_1", "visitor_id": "v1", "name": "Vera"])
         let session = try #require(visitor["session_token"] as? String)
         let (status, first, _) = try await exchange(
-            server.port, "POST", "/v1/conversations", ["site_id": "site_1", "subject": "Refund"], visitor: session,
+            server.port, "POST", "/v1/conversations", ["site_id": "site_1", "visitor_id": "v1", "subject": "Refund"], visitor: session,
             idempotencyKey: "open-refund")
         #expect(status == 201)
         kill(server.process.processIdentifier, SIGKILL)
@@ -65,13 +65,13 @@ import FoundationNetworking
         server = try await start(data)
         defer { server.process.terminate() }
         let (again, replayed, response) = try await exchange(
-            server.port, "POST", "/v1/conversations", ["subject": "Refund", "site_id": "site_1"], visitor: session,
+            server.port, "POST", "/v1/conversations", ["subject": "Refund", "visitor_id": "v1", "site_id": "site_1"], visitor: session,
             idempotencyKey: "open-refund")
         #expect(again == 201)
         #expect(replayed["id"] as? String == first["id"] as? String)
         #expect(response?.value(forHTTPHeaderField: "Idempotent-Replayed") == "true")
         let (conflict, _, _) = try await exchange(
-            server.port, "POST", "/v1/conversations", ["site_id": "site_1", "subject": "Other"], visitor: session,
+            server.port, "POST", "/v1/conversations", ["site_id": "site_1", "visitor_id": "v1", "subject": "Other"], visitor: session,
             idempotencyKey: "open-refund")
         #expect(conflict == 409)
     }
@@ -86,11 +86,11 @@ import FoundationNetworking
         let (status, visitor) = try await call(server.port, "POST", "/v1/visitors", ["site_id": "site_1", "visitor_id": "v1", "name": "Vera"])
         #expect(status == 201)
         let session = try #require(visitor["session_token"] as? String)
-        let (_, conversation) = try await call(server.port, "POST", "/v1/conversations", ["site_id": "site_1"], visitor: session)
+        let (_, conversation) = try await call(server.port, "POST", "/v1/conversations", ["site_id": "site_1", "visitor_id": "v1"], visitor: session)
         let conversationID = try #require(conversation["id"] as? String)
         for index in 1...500 {
             let (code, message) = try await call(
-                server.port, "POST", "/v1/messages", ["conversation_id": conversationID, "content": "m\(index)"], visitor: session)
+                server.port, "POST", "/v1/messages", ["conversation_id": conversationID, "type": "text", "content": "m\(index)"], visitor: session)
             #expect(code == 201)
             #expect(message["seq"] as? Int == index)
         }

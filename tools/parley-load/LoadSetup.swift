@@ -58,7 +58,8 @@ struct LoadSetup: Sendable {
         let clientID = "load-v\(index)-\(UUID().uuidString.prefix(8))"
         let registered = try await call("POST", "v1/visitors", ["site_id": site, "visitor_id": clientID, "name": "Load \(index)"])
         guard let session = registered["session_token"] as? String else { throw Failure(description: "no session_token") }
-        let conversation = try await call("POST", "v1/conversations", ["site_id": site], headers: ["X-Visitor-Token": session])
+        let conversation = try await call(
+            "POST", "v1/conversations", ["site_id": site, "visitor_id": clientID], headers: ["X-Visitor-Token": session])
         guard let id = conversation["id"] as? String else { throw Failure(description: "no conversation id") }
         return Visitor(clientID: clientID, sessionToken: session, conversationID: id)
     }

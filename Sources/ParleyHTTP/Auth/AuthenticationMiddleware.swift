@@ -43,16 +43,25 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             guard let site else { throw APIError.unauthorized("the site key is not valid") }
             return token == site.secretKey ? .secretKey(site: site.id) : .publicKey(site: site.id)
         }
-        guard let agent = await agent(accessToken: token) else {
-            throw APIError.unauthorized("the access token is not valid, has expired or was revoked")
+        switch await tokens.verify(token) {
+        case .expired: throw APIError.unauthorized("the access token has expired; refresh it", code: "TOKEN_EXPIRED")
+        case .invalid: throw APIError.unauthorized("the access token is not valid")
+        case .valid(let access):
+            guard let agent = agent(access) else { throw APIError.unauthorized("the access token was revoked") }
+            return agent
         }
-        return agent
     }
 
     /// The agent behind an access token (JWT) that is valid, unexpired and not revoked by a
     /// logout or a refresh-token reuse; shared with the WebSocket gateway.
     public func agent(accessToken token: String) async -> Principal? {
-        guard let access = await tokens.verify(token) else { return nil }
+        guard case .valid(let access) = await tokens.verify(token) else { return nil }
+        return agent(access)
+    }
+
+    /// The agent of a verified token, unless its agent or site no longer match or its login
+    /// family was revoked.
+    private func agent(_ access: TokenService.Access) -> Principal? {
         let valid = broker.store.read { state in
             (state.agents[access.agent]?.siteID == access.site && !state.revokedTokenFamilies.contains(access.family))
                 ? state.agents[access.agent] : nil

@@ -28,8 +28,9 @@ public struct TokenService: Sendable {
         var site: String
         var fam: UInt64
 
+        /// Everything but the expiry, which `verify(_:)` checks itself so that an expired token
+        /// with a valid signature can be told apart (`TOKEN_EXPIRED`).
         func verify(using algorithm: some JWTAlgorithm) async throws {
-            try exp.verifyNotExpired()
             try aud.verifyIntendedAudience(includes: TokenService.audience)
             guard typ == "access" else { throw JWTError.claimVerificationFailure(failedClaim: nil, reason: "not an access token") }
         }
@@ -42,8 +43,18 @@ public struct TokenService: Sendable {
         public var family: UInt64
     }
 
+    /// What checking an access token found.
+    public enum Check: Sendable, Hashable {
+        case valid(Access)
+        /// Signed by us, of our audience and type, but past its `exp`.
+        case expired
+        /// Malformed, forged, of another audience or type, or signed with another algorithm.
+        case invalid
+    }
+
     public func issue(agent: AgentID, site: SiteID, family: UInt64) async throws -> String {
-        let now = Date()
+        // Whole seconds: `iat` and `exp` are NumericDates, and most JWT libraries expect integers.
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         let claims = AccessClaims(
             sub: SubjectClaim(value: NativeID.format(agent)), aud: AudienceClaim(value: [Self.audience]),
             exp: ExpirationClaim(value: now.addingTimeInterval(Double(lifetime.components.seconds))),
@@ -51,14 +62,16 @@ public struct TokenService: Sendable {
         return try await keys.sign(claims)
     }
 
-    /// The token's claims, or `nil` when it is malformed, forged, expired, of another audience
-    /// or type, or signed with another algorithm (`alg: none` included).
-    public func verify(_ token: String) async -> Access? {
+    /// The token's claims when it is valid; `.expired` when it is ours but past `exp`; `.invalid`
+    /// when it is malformed, forged, of another audience or type, or signed with another
+    /// algorithm (`alg: none` included).
+    public func verify(_ token: String) async -> Check {
         guard let claims = try? await keys.verify(token, as: AccessClaims.self),
             let agent = NativeID.parse(claims.sub.value, as: AgentID.self),
             let site = NativeID.parse(claims.site, as: SiteID.self)
-        else { return nil }
-        return Access(agent: agent, site: site, family: claims.fam)
+        else { return .invalid }
+        guard (try? claims.exp.verifyNotExpired(currentDate: Date())) != nil else { return .expired }
+        return .valid(Access(agent: agent, site: site, family: claims.fam))
     }
 
     /// The signing key: `configured` when given, else the one kept in `<data dir>/jwt-secret`

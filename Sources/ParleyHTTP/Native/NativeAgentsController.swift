@@ -21,7 +21,8 @@ struct NativeAgentsController {
         var role: String
         var status: String
         var active_conversations: Int
-        var last_seen: String?
+        /// Always present: `null` only for an agent never seen (see ``NativeWire/lastSeen``).
+        @ExplicitNull var last_seen: String?
     }
 
     struct AgentList: Encodable, Sendable {
@@ -52,7 +53,8 @@ struct NativeAgentsController {
                     AgentBody(
                         id: NativeID.format(agent.id), username: agent.username, email: agent.email, name: agent.displayName,
                         role: NativeWire.role(agent.role), status: agent.availability.name,
-                        active_conversations: active[agent.id] ?? 0, last_seen: agent.lastSeenAt?.rfc3339)
+                        active_conversations: active[agent.id] ?? 0,
+                        last_seen: NativeWire.lastSeen(agent, presence: broker.presence)?.rfc3339)
                 }
         }
         return NativeSuccess(AgentList(agents: agents, total: agents.count))

@@ -4,8 +4,9 @@ import ParleyModel
 import ParleyStorage
 
 /// `/v1/analytics` (seed 004 §11), computed from the history. Times are seconds; a figure
-/// without data (no replies yet; `customer_satisfaction`, as Parley collects no ratings) is
-/// left out of the object.
+/// without data is `null`, never invented: the averages before any reply or closed
+/// conversation, and `customer_satisfaction` until customers can rate conversations (the
+/// rating arrives with the omni widget API, CONTRACT §7).
 struct NativeAnalyticsController {
     let broker: Broker
 
@@ -30,9 +31,9 @@ struct NativeAnalyticsController {
         var total_conversations: Int
         var active_conversations: Int
         var messages_sent: Int
-        var average_response_time: Int?
-        var average_resolution_time: Int?
-        var customer_satisfaction: Double?
+        @ExplicitNull var average_response_time: Int?
+        @ExplicitNull var average_resolution_time: Int?
+        @ExplicitNull var customer_satisfaction: Double?
         var conversations_by_hour: [HourCount]
     }
 
@@ -56,9 +57,9 @@ struct NativeAnalyticsController {
         var period: String
         var conversations_handled: Int
         var messages_sent: Int
-        var average_response_time: Int?
-        var average_resolution_time: Int?
-        var customer_satisfaction: Double?
+        @ExplicitNull var average_response_time: Int?
+        @ExplicitNull var average_resolution_time: Int?
+        @ExplicitNull var customer_satisfaction: Double?
     }
 
     @Sendable func agent(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<AgentBody> {

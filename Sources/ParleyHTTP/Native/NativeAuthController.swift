@@ -44,7 +44,7 @@ struct NativeAuthController {
         let token = try await tokens.issue(agent: agent.id, site: agent.siteID, family: refreshToken.family)
         return LoginResponse(
             token: token, refresh_token: refreshToken.token, expires_in: tokens.lifetime.components.seconds,
-            user: NativeWire.user(agent))
+            user: NativeWire.user(agent, presence: broker.presence))
     }
 
     struct RefreshRequest: Decodable {

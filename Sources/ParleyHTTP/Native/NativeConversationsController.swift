@@ -54,11 +54,11 @@ struct NativeConversationsController {
         let visitor: Visitor
         switch principal {
         case .visitor(let id, _):
-            // A visitor opens conversations for itself only; a visitor_id, if given, must be its own.
+            // A visitor opens conversations for itself only: visitor_id is required (seed §4.1)
+            // and must be its own.
+            guard let named = body.visitor_id, !named.isEmpty else { throw APIError.validation("visitor_id is required") }
             guard let own = broker.visitor(id) else { throw APIError.unauthorized("the visitor no longer exists") }
-            if let named = body.visitor_id, named != own.externalID, named != NativeID.format(own.id) {
-                throw APIError.notFound("visitor")
-            }
+            guard named == own.externalID || named == NativeID.format(own.id) else { throw APIError.notFound("visitor") }
             visitor = own
         case .agent, .secretKey:
             visitor = try NativeScope.visitor(body.visitor_id, site: site, broker: broker)
@@ -134,15 +134,9 @@ struct NativeConversationsController {
         var created_at: String
     }
 
-    struct Pagination: Encodable, Sendable {
-        var page: Int
-        var limit: Int
-        var total: Int
-    }
-
     struct ListBody: Encodable, Sendable {
         var conversations: [Summary]
-        var pagination: Pagination
+        var pagination: NativeWire.Pagination
     }
 
     @Sendable func list(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<ListBody> {
@@ -156,9 +150,7 @@ struct NativeConversationsController {
         }
         let assignedTo: AgentID? = try query["assigned_to"].map { try NativeScope.id(String($0), field: "assigned_to") }
         let limit = try NativeScope.limit(query["limit"].map(String.init), default: 20, max: 100)
-        guard let page = query["page"].map({ Int($0) }) ?? 1, page >= 1, page <= 1_000_000 else {
-            throw APIError.validation("page must be a positive integer")
-        }
+        let page = try NativeScope.page(query["page"])
         let reader = NativeScope.participant(principal)
         let matching = broker.conversations(site: site).filter { conversation in
             (status == "all" || NativeWire.status(conversation) == status)
@@ -182,7 +174,7 @@ struct NativeConversationsController {
             }
         }
         return NativeSuccess(
-            ListBody(conversations: summaries, pagination: Pagination(page: page, limit: limit, total: matching.count)))
+            ListBody(conversations: summaries, pagination: NativeWire.Pagination(page: page, limit: limit, total: matching.count)))
     }
 
     struct CloseRequest: Decodable {

@@ -35,22 +35,22 @@ struct NativeMessagesController {
         case .secretKey: sender = .system
         case .publicKey: throw APIError.forbidden("a widget key cannot send messages")
         }
-        let type = try body.type.map { name -> ContentType in
-            guard let type = ContentType(name: name) else { throw APIError.validation("type must be text, file or image") }
-            return type
-        } ?? .text
-        var fileID: UInt64?
+        // `type` is required (seed §5.1).
+        guard let name = body.type, !name.isEmpty else { throw APIError.validation("type is required (text, file or image)") }
+        guard let type = ContentType(name: name) else { throw APIError.validation("type must be text, file or image") }
         if type != .text {
-            guard let text = body.file_id, text.hasPrefix("file_"), let id = UInt64(text.dropFirst(5)), id > 0 else {
+            guard let text = body.file_id, !text.isEmpty else {
                 throw APIError.validation("file_id is required for file and image messages")
             }
-            fileID = id
-        } else if body.content == nil {
-            throw APIError.validation("content is required")
+            let _: FileID = try NativeScope.id(text, field: "file_id")
+            // A file message must name a stored file of the site; there is no file store yet
+            // (it arrives with the files issue), so no file exists and none is accepted blind.
+            throw APIError.notFound("file")
         }
+        guard body.content != nil else { throw APIError.validation("content is required") }
         let clientID = body.client_message_id ?? request.headers[.idempotencyKey]
         let receipt = try await broker.send(
-            MessageDraft(sender: sender, content: body.content ?? "", contentType: type, fileID: fileID, clientMessageID: clientID),
+            MessageDraft(sender: sender, content: body.content ?? "", contentType: type, fileID: nil, clientMessageID: clientID),
             to: conversation.id)
         guard let wire = NativeWire.history([receipt.message], of: conversation.id, reader: nil, broker: broker).first else {
             throw APIError.notFound("conversation")

@@ -76,12 +76,10 @@ struct NativeNotificationsController {
         let (agent, _, _) = try context.requireAgent()
         let body = try await request.decode(as: ReadRequest.self, context: context)
         guard (body.notification_ids ?? []).count <= 1000 else { throw APIError.validation("at most 1000 notification_ids") }
-        let prefix = NativeID.prefix(.notification)
+        // Unknown ids (notif_0 among them) mark nothing, like ids of another agent's notifications.
         let ids: [UInt64] = try (body.notification_ids ?? []).map { text in
-            guard text.hasPrefix(prefix), let id = UInt64(text.dropFirst(prefix.count)), id > 0 else {
-                throw APIError.validation("notification_ids must look like \(prefix)123")
-            }
-            return id
+            let id: NotificationID = try NativeScope.id(text, field: "notification_ids")
+            return id.rawValue
         }
         return NativeSuccess(ReadBody(marked_count: try await broker.markNotificationsRead(for: agent, ids: ids)))
     }

@@ -74,6 +74,14 @@ enum NativeScope {
         }
     }
 
+    /// A 1-based page number (default 1).
+    static func page(_ text: Substring?) throws -> Int {
+        guard let page = text.map({ Int($0) }) ?? 1, page >= 1, page <= 1_000_000 else {
+            throw APIError.validation("page must be a positive integer")
+        }
+        return page
+    }
+
     /// A positive page size, at most `max`.
     static func limit(_ text: String?, default value: Int, max: Int) throws -> Int {
         guard let text else { return value }

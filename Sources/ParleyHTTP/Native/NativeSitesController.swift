@@ -1,6 +1,7 @@
 import Hummingbird
 import ParleyEngine
 import ParleyModel
+import ParleyStorage
 
 /// `/v1/sites`: the caller's site (seed 004 §2). Agents see `public_key`; owners, admins and
 /// the secret key also see `secret_key` (CONTRACT §7).
@@ -28,6 +29,8 @@ struct NativeSitesController {
         var created_at: String
         var status: String
         var role: String?
+        /// Conversations of the site that are not closed.
+        var active_conversations: Int
     }
 
     func body(_ site: Site, principal: Principal) -> SiteBody {
@@ -44,19 +47,31 @@ struct NativeSitesController {
                 primary_color: site.widget.primaryColor, welcome_message: site.widget.welcomeMessage,
                 offline_message: site.widget.offlineMessage),
             public_key: site.publicKey, secret_key: seesSecret ? site.secretKey : nil, created_at: site.createdAt.rfc3339,
-            status: "active", role: role)
+            status: "active", role: role,
+            active_conversations: broker.store.read { state in
+                (state.conversationsBySite[site.id] ?? []).count { state.conversations[$0]?.conversation.closedAt == nil }
+            })
     }
 
     struct SiteList: Encodable, Sendable {
         var sites: [SiteBody]
+        var pagination: NativeWire.Pagination
+        /// The same as `pagination.total` (kept for clients of the first release).
         var total: Int
     }
 
+    /// The sites the caller has access to (an agent belongs to one site: its own), paged as
+    /// seed §2.2 says: `page` (default 1), `limit` (default 20, at most 100).
     @Sendable func list(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<SiteList> {
         let site = try context.requireStaff()
         let principal = try context.requirePrincipal()
-        let sites = broker.site(site).map { [body($0, principal: principal)] } ?? []
-        return NativeSuccess(SiteList(sites: sites, total: sites.count))
+        let query = request.uri.queryParameters
+        let page = try NativeScope.page(query["page"])
+        let limit = try NativeScope.limit(query["limit"].map(String.init), default: 20, max: 100)
+        let all = broker.site(site).map { [$0] } ?? []
+        let sites = all.dropFirst((page - 1) * limit).prefix(limit).map { body($0, principal: principal) }
+        return NativeSuccess(
+            SiteList(sites: sites, pagination: NativeWire.Pagination(page: page, limit: limit, total: all.count), total: all.count))
     }
 
     @Sendable func get(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<SiteBody> {

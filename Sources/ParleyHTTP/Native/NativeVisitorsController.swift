@@ -78,12 +78,24 @@ struct NativeVisitorsController {
         let conversations = broker.store.read { state in
             (state.conversationsBySite[visitor.siteID] ?? []).filter { state.conversations[$0]?.conversation.visitorID == visitor.id }.count
         }
+        let (status, lastSeen) = Self.presence(of: visitor, broker.presence)
         return NativeSuccess(
             Details(
                 id: NativeID.format(visitor.id), visitor_id: visitor.externalID, name: visitor.name, email: visitor.email,
                 metadata: visitor.metadataJSON.flatMap(JSONValue.init(text:)), site_id: NativeID.format(visitor.siteID),
-                first_seen: visitor.firstSeenAt.rfc3339, last_seen: visitor.lastSeenAt.rfc3339,
-                total_conversations: conversations, status: "offline"))
+                first_seen: visitor.firstSeenAt.rfc3339, last_seen: lastSeen.rfc3339,
+                total_conversations: conversations, status: status))
+    }
+
+    /// `online` while a WebSocket session of the visitor is open or within the grace period
+    /// after it closed (then `last_seen` is now); otherwise `offline`, last seen when the last
+    /// session closed or the visitor last registered, whichever is later.
+    static func presence(of visitor: Visitor, _ presence: PresenceBoard) -> (status: String, lastSeen: Timestamp) {
+        switch presence.seen(.visitor(visitor.id)) {
+        case .online: ("online", .now())
+        case .left(let closed): ("offline", max(closed, visitor.lastSeenAt))
+        case .unknown: ("offline", visitor.lastSeenAt)
+        }
     }
 
     struct ActiveVisitor: Encodable, Sendable {
@@ -91,9 +103,11 @@ struct NativeVisitorsController {
         var visitor_id: String
         var name: String
         var status: String
-        var conversation_id: String
+        /// Every key is present; what a visitor lacks is `null`.
+        @ExplicitNull var current_page: String?
+        @ExplicitNull var conversation_id: String?
         var unread_count: Int
-        var last_message_at: String?
+        @ExplicitNull var last_message_at: String?
     }
 
     struct ActiveList: Encodable, Sendable {
@@ -101,24 +115,35 @@ struct NativeVisitorsController {
         var total: Int
     }
 
-    /// Visitors with a conversation that is not closed, newest activity first.
+    /// The site's visitors who are online now (live WebSocket presence, CONTRACT §7), each with
+    /// its open conversation (if any), the caller's unread count there and the page it is on
+    /// (`metadata.page_url`); newest activity first, then by id.
     @Sendable func active(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<ActiveList> {
         _ = try context.requireStaff()
         let principal = try context.requirePrincipal()
         let site = try NativeScope.site(request.uri.queryParameters["site_id"].map(String.init), principal: principal)
         let reader = NativeScope.participant(principal)
-        let visitors: [ActiveVisitor] = broker.store.read { state in
-            (state.conversationsBySite[site] ?? []).compactMap { id -> ActiveVisitor? in
-                guard let log = state.conversations[id], log.conversation.closedAt == nil,
-                    state.openConversationByVisitor[log.conversation.visitorID] == id,
-                    let visitor = state.visitors[log.conversation.visitorID]
-                else { return nil }
-                return ActiveVisitor(
-                    id: NativeID.format(visitor.id), visitor_id: visitor.externalID, name: visitor.name, status: "offline",
-                    conversation_id: NativeID.format(id), unread_count: reader.map { log.unreadCount(for: $0) } ?? 0,
-                    last_message_at: log.conversation.lastMessageAt?.rfc3339)
+        let online = broker.presence.online(site: site).compactMap { participant -> VisitorID? in
+            if case .visitor(let id) = participant { id } else { nil }
+        }
+        let visitors: [(ActiveVisitor, Timestamp?, VisitorID)] = broker.store.read { state in
+            online.compactMap { id in
+                guard let visitor = state.visitors[id], visitor.siteID == site else { return nil }
+                let log = state.openConversationByVisitor[id].flatMap { state.conversations[$0] }
+                let page = visitor.metadataJSON.flatMap(JSONValue.init(text:)).flatMap { metadata -> String? in
+                    if case .object(let fields) = metadata, case .string(let url)? = fields["page_url"] { url } else { nil }
+                }
+                let item = ActiveVisitor(
+                    id: NativeID.format(id), visitor_id: visitor.externalID, name: visitor.name, status: "online",
+                    current_page: page, conversation_id: log.map { NativeID.format($0.conversation.id) },
+                    unread_count: log.flatMap { log in reader.map { log.unreadCount(for: $0) } } ?? 0,
+                    last_message_at: log?.conversation.lastMessageAt?.rfc3339)
+                return (item, log?.conversation.lastMessageAt, id)
             }
-        }.sorted { ($0.last_message_at ?? "") > ($1.last_message_at ?? "") }
-        return NativeSuccess(ActiveList(visitors: visitors, total: visitors.count))
+        }
+        let sorted = visitors.sorted { left, right in
+            left.1 != right.1 ? (left.1 ?? Timestamp(milliseconds: .min)) > (right.1 ?? Timestamp(milliseconds: .min)) : left.2 < right.2
+        }.map(\.0)
+        return NativeSuccess(ActiveList(visitors: sorted, total: sorted.count))
     }
 }

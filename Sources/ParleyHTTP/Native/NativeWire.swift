@@ -23,13 +23,31 @@ public enum NativeWire {
         var last_seen: String?
     }
 
+    /// The paging block of list answers (seed 004 §2.2, §4.3).
+    struct Pagination: Encodable, Sendable {
+        var page: Int
+        var limit: Int
+        var total: Int
+    }
+
     static func role(_ role: AgentRole) -> String { role == .agent ? "support_agent" : "admin" }
 
-    static func user(_ agent: Agent) -> User {
+    static func user(_ agent: Agent, presence: PresenceBoard) -> User {
         User(
             id: NativeID.format(agent.id), username: agent.username, email: agent.email, name: agent.displayName,
             role: role(agent.role), site_ids: [NativeID.format(agent.siteID)], status: agent.availability.name,
-            created_at: agent.createdAt.rfc3339, last_seen: agent.lastSeenAt?.rfc3339)
+            created_at: agent.createdAt.rfc3339, last_seen: lastSeen(agent, presence: presence)?.rfc3339)
+    }
+
+    /// When the agent was last seen: now while a WebSocket session of theirs is open (or within
+    /// the grace period after it closed); else the later of their last session's close (since
+    /// the process started) and their last status change; `nil` when neither ever happened.
+    static func lastSeen(_ agent: Agent, presence: PresenceBoard) -> Timestamp? {
+        switch presence.seen(.agent(agent.id)) {
+        case .online: .now()
+        case .left(let closed): max(closed, agent.lastSeenAt ?? closed)
+        case .unknown: agent.lastSeenAt
+        }
     }
 
     struct Message: Codable, Sendable {

@@ -2,11 +2,10 @@
 /// joins with its first session and leaves only after its last session has been gone for the
 /// grace period, so a page reload does not flap.
 public struct PresenceTracker<Identity: Hashable & Sendable>: Sendable {
-    public let grace: Duration
     private var sessions: [Identity: Int] = [:]
     private var leaving: [Identity: ContinuousClock.Instant] = [:]
 
-    public init(grace: Duration) { self.grace = grace }
+    public init() {}
 
     /// A session of `identity` opened. Returns `true` when the identity just came online.
     public mutating func connect(_ identity: Identity) -> Bool {
@@ -17,14 +16,15 @@ public struct PresenceTracker<Identity: Hashable & Sendable>: Sendable {
         return count == 0
     }
 
-    /// A session of `identity` closed; its last one starts the grace period.
-    public mutating func disconnect(_ identity: Identity, now: ContinuousClock.Instant) {
+    /// A session of `identity` closed; its last one starts the grace period, which ends at
+    /// `deadline` (the close time plus the grace).
+    public mutating func disconnect(_ identity: Identity, leavesAt deadline: ContinuousClock.Instant) {
         guard let count = sessions[identity] else { return }
         if count > 1 {
             sessions[identity] = count - 1
         } else {
             sessions[identity] = nil
-            leaving[identity] = now + grace
+            leaving[identity] = deadline
         }
     }
 

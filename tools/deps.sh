@@ -1,0 +1,66 @@
+#!/bin/sh
+# Installs what `make run` (`deps.sh build`) or `make test` (`deps.sh test`) needs and is missing:
+# Debian packages through apt (as root, or through sudo), with one `apt-get update` before one
+# `apt-get install`; for `test`, also the Python tools, into a virtual environment ($VENV, under
+# the build folder), never into the system interpreter. Prints what it installs; silent when
+# nothing is missing. tools/deps-check.sh runs it with stand-ins that report everything missing.
+#
+# Environment: VENV (default .build/venv), SCHEMATHESIS_VERSION, OPENAPI_CLIENT_VERSION;
+# DEPS_EXTRA_PACKAGES, more Debian packages for the same apt run (.ci/run adds make there).
+set -eu
+
+usage() { echo "usage: $0 build|test" >&2; exit 2; }
+[ $# -eq 1 ] || usage
+
+# liblz4-dev: the CLZ4 system-library target; lz4: the CLI the tests check snapshot payloads
+# against; pkg-config: how SwiftPM finds liblz4; curl: the API test scripts.
+packages="liblz4-dev lz4 pkg-config curl"
+case "$1" in
+  build) ;;
+  # iproute2: `ss`, which the load smoke test reads the server's sockets with; python3 and
+  # python3-venv: the virtual environment of the Python test tools.
+  test) packages="$packages iproute2 python3" ;;
+  *) usage ;;
+esac
+packages="$packages ${DEPS_EXTRA_PACKAGES:-}"
+
+missing=""
+for package in $packages; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
+done
+# A Python that cannot make a virtual environment with pip (Debian's without python3-venv).
+if [ "$1" = test ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing="$missing python3-venv"
+fi
+
+if [ -n "$missing" ]; then
+  echo "installing Debian packages:$missing"
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=""
+  elif command -v sudo >/dev/null 2>&1; then
+    as_root="sudo"
+  else
+    echo "$0: not root and no sudo; install these packages as root:$missing" >&2
+    exit 1
+  fi
+  # `env` sets the variable for apt-get whether or not sudo is in front.
+  $as_root apt-get update -qq
+  # shellcheck disable=SC2086 # the package list is meant to split into words
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+fi
+
+[ "$1" = test ] || exit 0
+
+venv=${VENV:-.build/venv}
+requirements="schemathesis==${SCHEMATHESIS_VERSION:-4.32.5} openapi-python-client==${OPENAPI_CLIENT_VERSION:-0.29.1}"
+if [ ! -x "$venv/bin/pip" ]; then
+  echo "creating the Python test environment in $venv"
+  python3 -m venv "$venv"
+fi
+# The stamp names what was installed; a changed pin installs again.
+if [ "$(cat "$venv/requirements.stamp" 2>/dev/null)" != "$requirements" ]; then
+  echo "installing into $venv: $requirements"
+  # shellcheck disable=SC2086
+  "$venv/bin/pip" install -q $requirements
+  echo "$requirements" >"$venv/requirements.stamp"
+fi
