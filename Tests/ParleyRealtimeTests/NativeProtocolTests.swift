@@ -131,6 +131,11 @@ import Testing
             #expect(await agent.next("error")?["code"] as? String == "BAD_FRAME")
             await agent.send(["type": "message", "conversation_id": "conv_999", "content": "x"])
             #expect(await agent.next("error")?["code"] as? String == "NOT_FOUND")
+            // conv_0 is well formed and names nothing; conv_01 is malformed (CONTRACT §7).
+            await agent.send(["type": "typing_start", "conversation_id": "conv_0"])
+            #expect(await agent.next("error")?["code"] as? String == "NOT_FOUND")
+            await agent.send(["type": "read", "conversation_id": "conv_01"])
+            #expect(await agent.next("error")?["code"] as? String == "VALIDATION_ERROR")
             await agent.send(["type": "ping"])
             #expect(await agent.next("pong") != nil)
             await agent.close()
