@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Property-based API test: schemathesis against the OpenAPI document served by a real
+# Property-based API test: schemathesis against each OpenAPI document served by a real
 # `parley serve` on a free loopback port. Passes only with zero server errors, zero accepted
 # schema-violating requests, and every answer as documented (status code, content type, body
 # schema). Bounded: EXAMPLES cases per operation (default 10),
@@ -12,8 +12,12 @@ st="${VENV:-.build/venv}/bin/st"
 [ -x "$st" ] || { echo "api-fuzz: schemathesis not installed in ${VENV:-.build/venv}; run 'make deps-test'" >&2; exit 2; }
 . tools/lib/test-server.sh
 
-# logout is left out: it would revoke the very token the run authenticates with.
-timeout 600 "$st" run "$base/v1/openapi.json" \
-  --checks "${CHECKS:-not_a_server_error,negative_data_rejection,response_schema_conformance,content_type_conformance,status_code_conformance}" \
-  --max-examples "$examples" --seed "$seed" --exclude-operation-id logout \
-  -H "Authorization: Bearer $token"
+# Each dialect's document in turn: native (/v1), omni (/api/v1). logout is left out: it would
+# revoke the very token the run authenticates with.
+for document in v1 api/v1; do
+  echo "api-fuzz: $base/$document/openapi.json"
+  timeout 600 "$st" run "$base/$document/openapi.json" \
+    --checks "${CHECKS:-not_a_server_error,negative_data_rejection,response_schema_conformance,content_type_conformance,status_code_conformance}" \
+    --max-examples "$examples" --seed "$seed" --exclude-operation-id logout \
+    -H "Authorization: Bearer $token"
+done

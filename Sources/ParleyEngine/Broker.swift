@@ -68,12 +68,16 @@ public final class Broker: Sendable {
 
     // MARK: Conversations
 
-    /// Opens a conversation for a visitor of `site`.
-    public func openConversation(site: SiteID, visitor: VisitorID, subject: String? = nil) async throws -> Conversation {
+    /// Opens a conversation for a visitor of `site`, with optional `metadata` (a JSON object).
+    public func openConversation(
+        site: SiteID, visitor: VisitorID, subject: String? = nil, metadataJSON: String? = nil
+    ) async throws -> Conversation {
         if let subject { try Validate.text(subject, field: "subject", max: limits.maxNameBytes, allowEmpty: true) }
+        try Validate.metadata(metadataJSON, max: limits.maxMetadataBytes)
         guard store.read({ $0.visitors[visitor]?.siteID == site }) else { throw EngineError.notFound("visitor not found") }
         let conversation = Conversation(
-            id: ids.nextConversation(), siteID: site, visitorID: visitor, subject: subject, createdAt: .now())
+            id: ids.nextConversation(), siteID: site, visitorID: visitor, subject: subject, createdAt: .now(),
+            metadataJSON: metadataJSON)
         try await store.commit(.conversationOpened(conversation))
         return conversation
     }
@@ -92,6 +96,7 @@ public final class Broker: Sendable {
         if let clientID = draft.clientMessageID {
             try Validate.text(clientID, field: "client_message_id", max: limits.maxClientMessageIDBytes)
         }
+        try Validate.metadata(draft.metadataJSON, max: limits.maxMetadataBytes)
         return try await conversationActor(conversation).send(draft, prepared: prepared)
     }
 

@@ -52,7 +52,7 @@ public actor ConversationActor {
         let message = Message(
             id: ids.nextMessage(), conversationID: id, seq: lastSeq + 1, sender: draft.sender, content: draft.content,
             contentType: draft.contentType, fileID: draft.fileID, clientMessageID: draft.clientMessageID,
-            createdAt: .now())
+            createdAt: .now(), metadataJSON: draft.metadataJSON)
         prepared?(message)
         let lsn = try store.append(.messageAppended(message))
         lastSeq = message.seq

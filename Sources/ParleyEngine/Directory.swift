@@ -91,9 +91,7 @@ public actor Directory {
         try Validate.text(externalID, field: "visitor_id", max: limits.maxNameBytes)
         try Validate.text(name, field: "name", max: limits.maxNameBytes, allowEmpty: true)
         if let email { try Validate.email(email) }
-        if let metadataJSON, metadataJSON.utf8.count > limits.maxMetadataBytes {
-            throw EngineError(.payloadTooLarge, "metadata is larger than \(limits.maxMetadataBytes) bytes")
-        }
+        try Validate.metadata(metadataJSON, max: limits.maxMetadataBytes)
         let key = SiteScopedKey(site: site, key: externalID)
         guard store.read({ $0.sites[site] != nil }) else { throw EngineError.notFound("site not found") }
         if let pending = pendingVisitors[key] { try await store.waitUntilDurable(pending.lsn) }
@@ -141,6 +139,10 @@ enum Validate {
         if value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }) {
             throw EngineError.validation("\(field) contains control characters")
         }
+    }
+
+    static func metadata(_ json: String?, max: Int) throws {
+        if let json, json.utf8.count > max { throw EngineError(.payloadTooLarge, "metadata is larger than \(max) bytes") }
     }
 
     static func email(_ value: String) throws {

@@ -9,16 +9,19 @@ public struct MessageDraft: Sendable {
     /// The client's id for the message, or the request's idempotency key: a repeat returns
     /// the first result and stores nothing.
     public var clientMessageID: String?
+    /// A JSON object kept with the message (omni `metadata`), at most `maxMetadataBytes`.
+    public var metadataJSON: String?
 
     public init(
         sender: Sender, content: String, contentType: ContentType = .text, fileID: UInt64? = nil,
-        clientMessageID: String? = nil
+        clientMessageID: String? = nil, metadataJSON: String? = nil
     ) {
         self.sender = sender
         self.content = content
         self.contentType = contentType
         self.fileID = fileID
         self.clientMessageID = clientMessageID
+        self.metadataJSON = metadataJSON
     }
 }
 

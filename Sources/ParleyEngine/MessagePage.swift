@@ -10,6 +10,8 @@ public enum MessagePage: Sendable, Hashable {
     case after(MessageID, limit: Int)
     /// The `limit` messages just after this `seq` (resume).
     case afterSeq(UInt64, limit: Int)
+    /// The newest `limit` messages written before this time (omni `before`).
+    case beforeTime(Timestamp, limit: Int)
 
     public struct Result: Sendable, Hashable {
         /// In ascending `seq` order.
@@ -37,6 +39,12 @@ public enum MessagePage: Sendable, Hashable {
             let start = Int(anchor.seq)
             range = start..<min(count, start + clamp(limit))
             hasMore = range.upperBound < count
+        case .beforeTime(let time, let limit):
+            // Messages are dated as they are appended, so times rise with `seq`: the page ends
+            // at the first message (from the newest back) written before `time`.
+            let end = (log.messages.lastIndex { $0.createdAt < time } ?? -1) + 1
+            range = max(0, end - clamp(limit))..<end
+            hasMore = range.lowerBound > 0
         case .afterSeq(let seq, let limit):
             let start = Int(min(seq, UInt64(count)))
             range = start..<min(count, start + clamp(limit))

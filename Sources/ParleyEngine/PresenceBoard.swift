@@ -68,6 +68,17 @@ public final class PresenceBoard: Sendable {
     /// The online participants of `site`.
     public func online(site: SiteID) -> Set<Participant> { state.withLock { $0.bySite[site] ?? [] } }
 
+    /// A visitor's presence as the APIs show it: online (last seen now) while a session is
+    /// open or within the grace period; else offline, last seen at the later of its last
+    /// session's close and its last registration or `init`.
+    public func status(of visitor: Visitor) -> (online: Bool, lastSeen: Timestamp) {
+        switch seen(.visitor(visitor.id)) {
+        case .online: (true, .now())
+        case .left(let closed): (false, max(closed, visitor.lastSeenAt))
+        case .unknown: (false, visitor.lastSeenAt)
+        }
+    }
+
     public func seen(_ participant: Participant) -> Seen {
         state.withLock { state in
             if state.tracker.isOnline(participant) { return .online }

@@ -10,10 +10,13 @@ public struct Conversation: Hashable, Sendable {
     public var createdAt: Timestamp
     public var closedAt: Timestamp?
     public var lastMessageAt: Timestamp?
+    /// A JSON object given when the conversation was opened (omni `metadata`). Codec v5.
+    public var metadataJSON: String?
 
     public init(
         id: ConversationID, siteID: SiteID, visitorID: VisitorID, assignedAgentID: AgentID? = nil,
-        subject: String? = nil, createdAt: Timestamp, closedAt: Timestamp? = nil, lastMessageAt: Timestamp? = nil
+        subject: String? = nil, createdAt: Timestamp, closedAt: Timestamp? = nil, lastMessageAt: Timestamp? = nil,
+        metadataJSON: String? = nil
     ) {
         self.id = id
         self.siteID = siteID
@@ -23,6 +26,7 @@ public struct Conversation: Hashable, Sendable {
         self.createdAt = createdAt
         self.closedAt = closedAt
         self.lastMessageAt = lastMessageAt
+        self.metadataJSON = metadataJSON
     }
 
     /// One status model for every dialect (CONTRACT §7).

@@ -51,6 +51,7 @@ extension BinaryWriter {
         write(conversation.createdAt)
         write(conversation.closedAt)
         write(conversation.lastMessageAt)
+        write(conversation.metadataJSON)  // v5
     }
 
     public mutating func write(_ participant: Participant) {
@@ -119,6 +120,7 @@ extension BinaryWriter {
         write(message.fileID)
         write(message.clientMessageID)
         write(message.createdAt)
+        write(message.metadataJSON)  // v5
     }
 }
 
@@ -147,13 +149,15 @@ extension BinaryReader {
             firstSeenAt: try readTimestamp(), lastSeenAt: try readTimestamp())
     }
 
-    public mutating func readConversation() throws(CodecError) -> Conversation {
+    /// A conversation as codec `version` wrote it (metadata from version 5 on).
+    public mutating func readConversation(version: UInt8) throws(CodecError) -> Conversation {
         Conversation(
             id: try readID(), siteID: try readID(), visitorID: try readID(),
             assignedAgentID: try readOptional { (r) throws(CodecError) in try r.readID() },
             subject: try readOptionalString(), createdAt: try readTimestamp(),
             closedAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() },
-            lastMessageAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() })
+            lastMessageAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() },
+            metadataJSON: version >= 5 ? try readOptionalString() : nil)
     }
 
     public mutating func readParticipant() throws(CodecError) -> Participant {
@@ -174,7 +178,8 @@ extension BinaryReader {
         }
     }
 
-    public mutating func readMessage(in conversation: ConversationID?) throws(CodecError) -> Message {
+    /// A message as codec `version` wrote it (metadata from version 5 on).
+    public mutating func readMessage(in conversation: ConversationID?, version: UInt8) throws(CodecError) -> Message {
         let id: MessageID = try readID()
         let conversationID: ConversationID
         if let conversation {
@@ -186,7 +191,8 @@ extension BinaryReader {
             id: id, conversationID: conversationID, seq: try readUInt64(), sender: try readSender(),
             content: try readString(), contentType: try readEnum(ContentType.self),
             fileID: try readOptional { (r) throws(CodecError) in try r.readUInt64() },
-            clientMessageID: try readOptionalString(), createdAt: try readTimestamp())
+            clientMessageID: try readOptionalString(), createdAt: try readTimestamp(),
+            metadataJSON: version >= 5 ? try readOptionalString() : nil)
     }
 
     public mutating func readRefreshToken() throws(CodecError) -> RefreshToken {

@@ -6,8 +6,10 @@ public enum EventCodec {
     /// The version this build writes. Version 1 is the first; version 2 added record types
     /// 11–14 (tokens and sessions) and the snapshot body's token section; version 3 added
     /// record type 15 (notifications read) and the snapshot body's notification section; version 4
-    /// added record type 16 (idempotent replies) and the snapshot body's idempotency section.
-    public static let currentVersion: UInt8 = 4
+    /// added record type 16 (idempotent replies) and the snapshot body's idempotency section;
+    /// version 5 appended `metadata` to conversations and messages (records 6 and 9, and the
+    /// snapshot body's conversations).
+    public static let currentVersion: UInt8 = 5
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -91,7 +93,7 @@ public enum EventCodec {
                 try reader.readID(), name: try reader.readString(), email: try reader.readOptionalString(),
                 metadataJSON: try reader.readOptionalString(), at: try reader.readTimestamp())
         case .conversationOpened:
-            event = .conversationOpened(try reader.readConversation())
+            event = .conversationOpened(try reader.readConversation(version: version))
         case .conversationAssigned:
             event = .conversationAssigned(
                 try reader.readID(), try reader.readOptional { (r) throws(CodecError) in try r.readID() },
@@ -99,7 +101,7 @@ public enum EventCodec {
         case .conversationClosed:
             event = .conversationClosed(try reader.readID(), at: try reader.readTimestamp())
         case .messageAppended:
-            event = .messageAppended(try reader.readMessage(in: nil))
+            event = .messageAppended(try reader.readMessage(in: nil, version: version))
         case .readCursorMoved:
             event = .readCursorMoved(
                 try reader.readID(), try reader.readParticipant(), seq: try reader.readUInt64(),

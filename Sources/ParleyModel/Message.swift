@@ -10,11 +10,13 @@ public struct Message: Hashable, Sendable {
     /// The client's own id for the message (or an idempotency key); duplicates are answered, not stored.
     public var clientMessageID: String?
     public var createdAt: Timestamp
+    /// A JSON object the sender attached (omni `metadata`), kept and returned as given. Codec v5.
+    public var metadataJSON: String?
 
     public init(
         id: MessageID, conversationID: ConversationID, seq: UInt64, sender: Sender, content: String,
         contentType: ContentType = .text, fileID: UInt64? = nil, clientMessageID: String? = nil,
-        createdAt: Timestamp
+        createdAt: Timestamp, metadataJSON: String? = nil
     ) {
         self.id = id
         self.conversationID = conversationID
@@ -25,6 +27,7 @@ public struct Message: Hashable, Sendable {
         self.fileID = fileID
         self.clientMessageID = clientMessageID
         self.createdAt = createdAt
+        self.metadataJSON = metadataJSON
     }
 }
 

@@ -141,7 +141,10 @@ public struct ParleyState: Sendable {
             guard visitors[visitor] != nil else { throw .unknown("visitor", visitor.rawValue, lsn: lsn) }
             return visitorSessions.updateValue(visitor, forKey: hash) == nil
         case .notificationsRead(let agent, let ids, _):
-            // Marking read twice changes nothing: idempotent by nature.
+            // Counted against the agent's LSN: replaying "mark all read" over a state that has
+            // later notifications must not mark those read too.
+            if let known = agents[agent], known.lastLSN >= lsn { return false }
+            agents[agent]?.lastLSN = lsn
             guard var list = notifications[agent] else { return false }
             let wanted = Set(ids)
             var changed = false

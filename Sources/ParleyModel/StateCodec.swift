@@ -87,12 +87,12 @@ public enum StateCodec {
         }
         var conversations: [ConversationLog] = []
         for _ in 0..<(try reader.readCount()) {
-            let conversation = try reader.readConversation()
+            let conversation = try reader.readConversation(version: version)
             var log = ConversationLog(conversation: conversation, lastLSN: try reader.readUInt64())
             let messageCount = try reader.readCount()
             log.messages.reserveCapacity(messageCount)
             for index in 0..<messageCount {
-                let message = try reader.readMessage(in: conversation.id)
+                let message = try reader.readMessage(in: conversation.id, version: version)
                 guard message.seq == UInt64(index + 1) else {
                     throw .malformed("\(conversation.id) has seq \(message.seq) at position \(index + 1)")
                 }

@@ -24,7 +24,21 @@ public enum SampleData {
     }
 
     /// One event of every type, in an order that applies cleanly to an empty state.
-    public static var everyEvent: [Event] { version1Events + version2Events + version3Events + version4Events }
+    public static var everyEvent: [Event] { version1Events + version2Events + version3Events + version4Events + version5Events }
+
+    /// What codec version 5 added: `metadata` on a conversation and on a message.
+    public static var version5Events: [Event] {
+        let conversation = Conversation(
+            id: ConversationID(2), siteID: site.id, visitorID: visitor.id, createdAt: t0,
+            metadataJSON: #"{"source":"pricing page","priority":2}"#)
+        return [
+            .conversationOpened(conversation),
+            .messageAppended(
+                Message(
+                    id: MessageID(3), conversationID: conversation.id, seq: 1, sender: .agent(agent.id), content: "Hi",
+                    clientMessageID: "client-v5", createdAt: t0, metadataJSON: #"{"macro":"greeting"}"#)),
+        ]
+    }
 
     /// The record types added by codec version 4 (idempotent replies).
     public static var version4Events: [Event] {

@@ -105,6 +105,20 @@ import Testing
             }
         }
     }
+
+    @Test func theOmniDocumentIsServedAsJSONAndCoversTheRoutes() async throws {
+        try await APIFixture.withAPI { _, client in
+            let document = try await client.call(.get, "/api/v1/openapi.json")
+            #expect(document.status == .ok)
+            #expect(document.json["openapi"] as? String == "3.1.0")
+            let paths = try #require(document.json["paths"] as? [String: Any])
+            for path in ["/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/conversations", "/api/v1/conversations/{conversation_id}",
+                         "/api/v1/conversations/{conversation_id}/close", "/api/v1/conversations/{conversation_id}/assign",
+                         "/api/v1/conversations/{conversation_id}/messages", "/api/v1/customers", "/api/v1/customers/{customer_id}"] {
+                #expect(paths[path] != nil, "the document lacks \(path)")
+            }
+        }
+    }
 }
 
 @Suite struct NativeVisitorReadTests {

@@ -20,7 +20,10 @@ import Testing
         #expect(state.agents[SampleData.agent.id]?.availability == .away)
         #expect(state.sites[SampleData.site.id]?.ownerAgentID == SampleData.agent.id)
         #expect(state.appliedLSN == UInt64(SampleData.everyEvent.count))
-        #expect(state.openConversationByVisitor[SampleData.visitor.id] == nil)
+        // The first conversation is closed; the second (codec v5) is open, with its metadata.
+        #expect(state.openConversationByVisitor[SampleData.visitor.id] == ConversationID(2))
+        #expect(state.conversations[ConversationID(2)]?.conversation.metadataJSON?.contains("pricing page") == true)
+        #expect(state.conversations[ConversationID(2)]?.messages.first?.metadataJSON == #"{"macro":"greeting"}"#)
         #expect(state.agentsByLogin["alice@company.com"] == [SampleData.agent.id])
     }
 

@@ -46,7 +46,10 @@ import Testing
         Golden(version: 1, events: SampleData.version1Events),
         Golden(version: 2, events: SampleData.version1Events + SampleData.version2Events),
         Golden(version: 3, events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events),
-        Golden(version: 4, events: SampleData.everyEvent),
+        Golden(
+            version: 4,
+            events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events + SampleData.version4Events),
+        Golden(version: 5, events: SampleData.everyEvent),
     ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6

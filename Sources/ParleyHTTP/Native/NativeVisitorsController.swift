@@ -78,24 +78,13 @@ struct NativeVisitorsController {
         let conversations = broker.store.read { state in
             (state.conversationsBySite[visitor.siteID] ?? []).filter { state.conversations[$0]?.conversation.visitorID == visitor.id }.count
         }
-        let (status, lastSeen) = Self.presence(of: visitor, broker.presence)
+        let (online, lastSeen) = broker.presence.status(of: visitor)
         return NativeSuccess(
             Details(
                 id: NativeID.format(visitor.id), visitor_id: visitor.externalID, name: visitor.name, email: visitor.email,
                 metadata: visitor.metadataJSON.flatMap(JSONValue.init(text:)), site_id: NativeID.format(visitor.siteID),
                 first_seen: visitor.firstSeenAt.rfc3339, last_seen: lastSeen.rfc3339,
-                total_conversations: conversations, status: status))
-    }
-
-    /// `online` while a WebSocket session of the visitor is open or within the grace period
-    /// after it closed (then `last_seen` is now); otherwise `offline`, last seen when the last
-    /// session closed or the visitor last registered, whichever is later.
-    static func presence(of visitor: Visitor, _ presence: PresenceBoard) -> (status: String, lastSeen: Timestamp) {
-        switch presence.seen(.visitor(visitor.id)) {
-        case .online: ("online", .now())
-        case .left(let closed): ("offline", max(closed, visitor.lastSeenAt))
-        case .unknown: ("offline", visitor.lastSeenAt)
-        }
+                total_conversations: conversations, status: online ? "online" : "offline"))
     }
 
     struct ActiveVisitor: Encodable, Sendable {

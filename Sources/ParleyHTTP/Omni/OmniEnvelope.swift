@@ -9,6 +9,19 @@ struct OmniData<Payload: Encodable & Sendable>: ResponseEncodable {
     init(_ data: Payload) { self.data = data }
 }
 
+/// The paging block of omni lists (seed 003).
+struct OmniMeta: Encodable, Sendable {
+    var total: Int
+    var page: Int
+    var per_page: Int
+}
+
+/// A list answer: `{"data": [...], "meta": {...}}`.
+struct OmniList<Item: Encodable & Sendable, Meta: Encodable & Sendable>: ResponseEncodable {
+    var data: [Item]
+    var meta: Meta
+}
+
 struct OmniFailure: ResponseEncodable {
     var detail: String
     var code: String

@@ -3,15 +3,19 @@ import Hummingbird
 import NIOCore
 import Yams
 
-/// The native dialect's OpenAPI 3.1 document (`docs/openapi/native.yaml`, shipped as a
-/// resource), served as JSON at `GET /v1/openapi.json` and as YAML at `GET /v1/openapi.yaml`.
+/// A dialect's OpenAPI 3.1 document (`docs/openapi/<name>.yaml`, shipped as a resource),
+/// served as JSON at `openapi.json` and as YAML at `openapi.yaml` under the dialect's mount:
+/// `/v1/…` (native), `/api/v1/…` (omni).
 struct OpenAPIDocument: Sendable {
     let yaml: String
     let json: ByteBuffer
 
+    static func native() throws -> OpenAPIDocument { try load("native") }
+    static func omni() throws -> OpenAPIDocument { try load("omni") }
+
     /// Loads and converts the document once; a broken document stops the start-up loudly.
-    static func native() throws -> OpenAPIDocument {
-        guard let url = Bundle.module.url(forResource: "native", withExtension: "yaml") else {
+    static func load(_ name: String) throws -> OpenAPIDocument {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "yaml") else {
             throw APIError(.internalServerError, code: "SERVER_ERROR", message: "the OpenAPI document is missing from the build")
         }
         let yaml = try String(contentsOf: url, encoding: .utf8)

@@ -1,0 +1,50 @@
+import Hummingbird
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// `/api/v1/customers` (seed 003): the site's visitors (CONTRACT §1), with their conversation
+/// count and live presence.
+struct OmniCustomersController {
+    let broker: Broker
+
+    func register(on group: RouterGroup<ParleyRequestContext>) {
+        group.get("customers", use: list)
+        group.get("customers/:customer_id", use: get)
+    }
+
+    /// Newest first, paged; `search` matches name, e-mail or the widget's id, case-insensitively.
+    @Sendable func list(_ request: Request, context: ParleyRequestContext) async throws -> OmniList<OmniWire.Customer, OmniMeta> {
+        let site = try context.requireStaff()
+        let query = request.uri.queryParameters
+        let paging = try OmniScope.Paging(query)
+        let search = query["search"].map { $0.lowercased() }.flatMap { $0.isEmpty ? nil : $0 }
+        if let search, search.utf8.count > 256 { throw APIError.validation("search is longer than 256 bytes") }
+        let (page, total): ([OmniWire.Customer], Int) = broker.store.read { state in
+            var counts: [VisitorID: Int] = [:]
+            for id in state.conversationsBySite[site] ?? [] {
+                if let visitor = state.conversations[id]?.conversation.visitorID { counts[visitor, default: 0] += 1 }
+            }
+            let matching = state.visitors.values.filter { visitor in
+                visitor.siteID == site
+                    && (search.map { term in
+                        [visitor.name, visitor.email ?? "", visitor.externalID].contains { $0.lowercased().contains(term) }
+                    } ?? true)
+            }.sorted { $0.id > $1.id }
+            let items = paging.slice(matching).map { visitor in
+                OmniWire.customer(visitor, conversations: counts[visitor.id] ?? 0, presence: broker.presence)
+            }
+            return (items, matching.count)
+        }
+        return OmniList(data: page, meta: paging.meta(total: total))
+    }
+
+    @Sendable func get(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<OmniWire.Customer> {
+        let site = try context.requireStaff()
+        let visitor = try OmniScope.customer(context.parameters.get("customer_id"), site: site, broker: broker)
+        let conversations = broker.store.read { state in
+            (state.conversationsBySite[site] ?? []).count { state.conversations[$0]?.conversation.visitorID == visitor.id }
+        }
+        return OmniData(OmniWire.customer(visitor, conversations: conversations, presence: broker.presence))
+    }
+}

@@ -1,0 +1,77 @@
+import Hummingbird
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// `/api/v1/conversations/{id}/messages` (seed 003). History pages by time (`before`), always
+/// in ascending `seq`; sends go through the conversation actor like every other send.
+struct OmniMessagesController {
+    let broker: Broker
+
+    func register(on group: RouterGroup<ParleyRequestContext>) {
+        group.get("conversations/:conversation_id/messages", use: list)
+        group.post("conversations/:conversation_id/messages", use: send)
+    }
+
+    struct PageMeta: Encodable, Sendable {
+        var limit: Int
+        var has_more: Bool
+    }
+
+    /// No `before` → the newest `limit` (50, at most 100); `before` = an RFC 3339 time → the
+    /// `limit` newest messages written before it (CONTRACT §7). `has_more`: older ones exist.
+    @Sendable func list(_ request: Request, context: ParleyRequestContext) async throws
+        -> OmniList<OmniWire.Message, PageMeta>
+    {
+        let site = try context.requireStaff()
+        let conversation = try OmniScope.conversation(context.parameters.get("conversation_id"), site: site, broker: broker)
+        let query = request.uri.queryParameters
+        guard let limit = query["limit"].map({ Int($0) }) ?? 50, limit >= 1, limit <= 100 else {
+            throw APIError.validation("limit must be an integer from 1 to 100")
+        }
+        let page: MessagePage
+        if let text = query["before"] {
+            guard let before = Timestamp(rfc3339: String(text)) else {
+                throw APIError.validation("before must be an RFC 3339 time, e.g. 2026-02-03T12:00:00Z")
+            }
+            page = .beforeTime(before, limit: limit)
+        } else {
+            page = .newest(limit: limit)
+        }
+        let result = try broker.messages(conversation.id, page: page)
+        return OmniList(data: result.messages.map(OmniWire.message), meta: PageMeta(limit: limit, has_more: result.hasMore))
+    }
+
+    struct SendRequest: Decodable {
+        var content: String
+        var attachments: [String]?
+        var metadata: JSONValue?
+        var client_message_id: String?
+    }
+
+    /// An agent's reply (a bot's, when the agent is a bot; `system` for the secret key).
+    /// `attachments` name stored files; there is no file store yet, so any attachment is 404.
+    @Sendable func send(_ request: Request, context: ParleyRequestContext) async throws
+        -> EditedResponse<OmniData<OmniWire.Message>>
+    {
+        let site = try context.requireStaff()
+        let conversation = try OmniScope.conversation(context.parameters.get("conversation_id"), site: site, broker: broker)
+        let body = try await request.decode(as: SendRequest.self, context: context)
+        let sender: Sender =
+            switch context.principal {
+            case .agent(let id, _, _, _)?: broker.agent(id)?.isBot == true ? .bot(id) : .agent(id)
+            default: .system
+            }
+        for attachment in body.attachments ?? [] {
+            let _: FileID = try OmniScope.id(attachment, field: "attachments")
+            throw APIError.notFound("attachment")
+        }
+        let receipt = try await broker.send(
+            MessageDraft(
+                sender: sender, content: body.content,
+                clientMessageID: body.client_message_id ?? request.headers[.idempotencyKey],
+                metadataJSON: try OmniScope.metadata(body.metadata)),
+            to: conversation.id)
+        return EditedResponse(status: .created, response: OmniData(OmniWire.message(receipt.message)))
+    }
+}

@@ -1,0 +1,81 @@
+import Hummingbird
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// Id parsing, paging and tenant scoping for the omni routes: malformed ids and parameters are
+/// validation errors (422 in this dialect), ids outside the caller's site are 404.
+enum OmniScope {
+    static func id<Kind>(_ text: String?, field: String, as type: Identifier<Kind>.Type = Identifier<Kind>.self) throws
+        -> Identifier<Kind>
+    {
+        guard let text, !text.isEmpty else { throw APIError.validation("\(field) is required") }
+        guard let id = OmniID.parse(text, as: type) else {
+            throw APIError.validation("\(field) must be a \(Kind.kind) id like \(OmniID.format(Identifier<Kind>(1)))")
+        }
+        return id
+    }
+
+    /// `page` (default 1) and `per_page` (default 20, at most 100) of a list (seed 003).
+    struct Paging {
+        var page: Int
+        var perPage: Int
+
+        init(_ query: Parameters) throws {
+            guard let page = query["page"].map({ Int($0) }) ?? 1, page >= 1, page <= 1_000_000 else {
+                throw APIError.validation("page must be a positive integer")
+            }
+            guard let perPage = query["per_page"].map({ Int($0) }) ?? 20, perPage >= 1, perPage <= 100 else {
+                throw APIError.validation("per_page must be an integer from 1 to 100")
+            }
+            self.page = page
+            self.perPage = perPage
+        }
+
+        func slice<Item>(_ items: [Item]) -> ArraySlice<Item> { items.dropFirst((page - 1) * perPage).prefix(perPage) }
+
+        func meta(total: Int) -> OmniMeta { OmniMeta(total: total, page: page, per_page: perPage) }
+    }
+
+    /// A conversation of the caller's site named by `text`; 422 or 404 otherwise.
+    static func conversation(_ text: String?, site: SiteID, broker: Broker) throws -> Conversation {
+        let id: ConversationID = try id(text, field: "conversation_id")
+        guard let conversation = broker.conversation(id), conversation.siteID == site else {
+            throw APIError.notFound("conversation")
+        }
+        return conversation
+    }
+
+    /// A customer (visitor) of the caller's site.
+    static func customer(_ text: String?, field: String = "customer_id", site: SiteID, broker: Broker) throws -> Visitor {
+        let id: VisitorID = try id(text, field: field)
+        guard let visitor = broker.visitor(id), visitor.siteID == site else { throw APIError.notFound("customer") }
+        return visitor
+    }
+
+    /// An agent (team member) of the caller's site.
+    static func agent(_ text: String?, field: String = "user_id", site: SiteID, broker: Broker) throws -> Agent {
+        let id: AgentID = try id(text, field: field)
+        guard let agent = broker.agent(id), agent.siteID == site else { throw APIError.notFound("user") }
+        return agent
+    }
+
+    /// A free-form `metadata` field: a JSON object (or null/absent), kept as text.
+    static func metadata(_ value: JSONValue?) throws -> String? {
+        switch value {
+        case nil, .null?: return nil
+        case .object?: return value?.text
+        default: throw APIError.validation("metadata must be an object")
+        }
+    }
+
+    /// The channels a conversation can come from; only the site's widget exists so far.
+    static let channelKinds = ["widget", "telegram", "whatsapp"]
+
+    static func channel(_ text: String?) throws -> String {
+        let channel = text ?? "widget"
+        guard channelKinds.contains(channel) else { throw APIError.validation("channel must be widget, telegram or whatsapp") }
+        guard channel == "widget" else { throw APIError.validation("the site has no \(channel) channel; only widget is connected") }
+        return channel
+    }
+}
