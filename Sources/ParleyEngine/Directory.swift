@@ -122,6 +122,36 @@ public actor Directory {
         return renamed
     }
 
+    /// Configures a site's widget channel: its name, the widget's colour and texts, and the
+    /// browser origins that may embed it (canonical `scheme://host[:port]`, at most 20; none =
+    /// any origin). Returns the channel as configured.
+    @discardableResult
+    public func configureWidgetChannel(
+        site: SiteID, name: String, widget: WidgetConfig, allowedOrigins: [String]
+    ) async throws -> WidgetChannel {
+        try Validate.text(name, field: "name", max: limits.maxNameBytes)
+        try Validate.text(widget.welcomeMessage, field: "greeting", max: 1024, allowEmpty: true)
+        try Validate.text(widget.offlineMessage, field: "offline_message", max: 1024, allowEmpty: true)
+        guard widget.primaryColor.count == 7, widget.primaryColor.first == "#",
+            widget.primaryColor.dropFirst().allSatisfy(\.isHexDigit)
+        else { throw EngineError.validation("primary_color must look like #2563eb") }
+        guard allowedOrigins.count <= 20 else { throw EngineError.validation("at most 20 allowed_origins") }
+        var origins: [String] = []
+        for text in allowedOrigins {
+            guard let origin = BrowserOrigin.canonical(text) else {
+                throw EngineError.validation("allowed_origins: \(text.prefix(100)) is not an origin like https://shop.example")
+            }
+            if !origins.contains(origin) { origins.append(origin) }
+        }
+        guard store.read({ $0.sites[site] != nil }) else { throw EngineError.notFound("site not found") }
+        try await store.commit(
+            .widgetChannelConfigured(site, name: name, widget: widget, allowedOrigins: origins, at: .now()))
+        guard let channel = store.read({ state in state.sites[site].map { state.widgetChannel(of: $0) } }) else {
+            throw EngineError.notFound("site not found")
+        }
+        return channel
+    }
+
     /// Sets an agent's availability (separate from socket presence).
     public func setAvailability(_ agent: AgentID, _ availability: Availability) async throws -> Agent {
         guard store.read({ $0.agents[agent] != nil }) else { throw EngineError.notFound("agent not found") }

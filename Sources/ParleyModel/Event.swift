@@ -28,6 +28,9 @@ public enum Event: Hashable, Sendable {
     case notificationsRead(AgentID, ids: [UInt64], at: Timestamp)
     /// The answer to a request with an `Idempotency-Key`, kept for retries (codec version 4).
     case idempotentReplyRecorded(IdempotentReply)
+    /// The site's widget channel was configured: its name, the widget's look and texts, and
+    /// the origins it may run on (codec version 6).
+    case widgetChannelConfigured(SiteID, name: String, widget: WidgetConfig, allowedOrigins: [String], at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -48,6 +51,7 @@ public enum Event: Hashable, Sendable {
         case .visitorSessionIssued: .visitorSessionIssued
         case .notificationsRead: .notificationsRead
         case .idempotentReplyRecorded: .idempotentReplyRecorded
+        case .widgetChannelConfigured: .widgetChannelConfigured
         }
     }
 }
@@ -70,6 +74,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case visitorSessionIssued = 14
     case notificationsRead = 15
     case idempotentReplyRecorded = 16
+    case widgetChannelConfigured = 17
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -90,6 +95,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .visitorSessionIssued: "visitor_session_issued"
         case .notificationsRead: "notifications_read"
         case .idempotentReplyRecorded: "idempotent_reply_recorded"
+        case .widgetChannelConfigured: "widget_channel_configured"
         }
     }
 }
@@ -114,6 +120,7 @@ extension Event {
         case .visitorSessionIssued(_, _, let at): at
         case .notificationsRead(_, _, let at): at
         case .idempotentReplyRecorded(let reply): reply.recordedAt
+        case .widgetChannelConfigured(_, _, _, _, let at): at
         }
     }
 }

@@ -8,8 +8,9 @@ public enum EventCodec {
     /// record type 15 (notifications read) and the snapshot body's notification section; version 4
     /// added record type 16 (idempotent replies) and the snapshot body's idempotency section;
     /// version 5 appended `metadata` to conversations and messages (records 6 and 9, and the
-    /// snapshot body's conversations).
-    public static let currentVersion: UInt8 = 5
+    /// snapshot body's conversations); version 6 added record type 17 (widget channel configured)
+    /// and the snapshot body's settings section.
+    public static let currentVersion: UInt8 = 6
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -66,6 +67,15 @@ public enum EventCodec {
             writer.write(at)
         case .idempotentReplyRecorded(let reply):
             writer.write(reply)
+        case .widgetChannelConfigured(let site, let name, let widget, let origins, let at):
+            writer.write(site)
+            writer.write(name)
+            writer.write(widget.primaryColor)
+            writer.write(widget.welcomeMessage)
+            writer.write(widget.offlineMessage)
+            writer.write(UInt64(origins.count))
+            for origin in origins { writer.write(origin) }
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -121,6 +131,15 @@ public enum EventCodec {
             event = .notificationsRead(agent, ids: ids, at: try reader.readTimestamp())
         case .idempotentReplyRecorded:
             event = .idempotentReplyRecorded(try reader.readIdempotentReply())
+        case .widgetChannelConfigured:
+            let site: SiteID = try reader.readID()
+            let name = try reader.readString()
+            let widget = WidgetConfig(
+                primaryColor: try reader.readString(), welcomeMessage: try reader.readString(),
+                offlineMessage: try reader.readString())
+            var origins: [String] = []
+            for _ in 0..<(try reader.readCount()) { origins.append(try reader.readString()) }
+            event = .widgetChannelConfigured(site, name: name, widget: widget, allowedOrigins: origins, at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

@@ -43,6 +43,7 @@ public enum ConversationKind: IdentifierKind { public static var kind: EntityKin
 public enum MessageKind: IdentifierKind { public static var kind: EntityKind { .message } }
 public enum FileKind: IdentifierKind { public static var kind: EntityKind { .file } }
 public enum NotificationKind: IdentifierKind { public static var kind: EntityKind { .notification } }
+public enum ChannelKind: IdentifierKind { public static var kind: EntityKind { .channel } }
 
 public typealias SiteID = Identifier<SiteKind>
 public typealias AgentID = Identifier<AgentKind>

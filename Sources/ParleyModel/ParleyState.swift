@@ -31,6 +31,8 @@ public struct ParleyState: Sendable {
     public static let notificationsKept = 1000
     /// Answers kept for `Idempotency-Key` retries.
     public private(set) var idempotency = IdempotencyLedger()
+    /// Site-level settings (widget channels).
+    public private(set) var settings = SiteSettings()
 
     public init() {}
 
@@ -154,6 +156,11 @@ public struct ParleyState: Sendable {
             }
             notifications[agent] = list
             return changed
+        case .widgetChannelConfigured(let site, let name, let widget, let origins, let at):
+            guard sites[site] != nil else { throw .unknown("site", site.rawValue, lsn: lsn) }
+            let channel = WidgetChannel(siteID: site, name: name, allowedOrigins: origins, updatedAt: at, lastLSN: lsn)
+            guard settings.configure(channel) else { return false }
+            sites[site]?.widget = widget
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice.
             if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
@@ -219,8 +226,9 @@ public struct ParleyState: Sendable {
     /// Rebuilds the state from snapshot contents (entities carry their own `lastLSN`).
     public init(
         sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64,
-        tokens: TokenTables = TokenTables()
+        tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings()
     ) {
+        self.settings = settings
         for notification in tokens.notifications {
             notifications[notification.agentID, default: []].append(notification)
             watermarks.notification = max(watermarks.notification, notification.id)
@@ -249,6 +257,11 @@ public struct ParleyState: Sendable {
         copy.notifications = [:]
         copy.watermarks.notification = 0
         return copy
+    }
+
+    /// A site's widget channel: as configured, else its initial settings.
+    public func widgetChannel(of site: Site) -> WidgetChannel {
+        settings.widgetChannels[site.id] ?? .initial(for: site)
     }
 
     /// Entity counts, as the snapshot header records them.

@@ -57,6 +57,16 @@ public enum StateCodec {
         let replies = state.idempotency.sorted
         writer.write(UInt64(replies.count))
         for reply in replies { writer.write(reply) }
+        let channels = state.settings.widgetChannels.values.sorted { $0.siteID < $1.siteID }
+        writer.write(UInt64(channels.count))
+        for channel in channels {
+            writer.write(channel.siteID)
+            writer.write(channel.name)
+            writer.write(UInt64(channel.allowedOrigins.count))
+            for origin in channel.allowedOrigins { writer.write(origin) }
+            writer.write(channel.updatedAt)
+            writer.write(channel.lastLSN)
+        }
         return writer.bytes
     }
 
@@ -120,10 +130,23 @@ public enum StateCodec {
         if version >= 4 {
             for _ in 0..<(try reader.readCount()) { tokens.idempotentReplies.append(try reader.readIdempotentReply()) }
         }
+        var channels: [WidgetChannel] = []
+        if version >= 6 {
+            for _ in 0..<(try reader.readCount()) {
+                let site: SiteID = try reader.readID()
+                let name = try reader.readString()
+                var origins: [String] = []
+                for _ in 0..<(try reader.readCount()) { origins.append(try reader.readString()) }
+                channels.append(
+                    WidgetChannel(
+                        siteID: site, name: name, allowedOrigins: origins, updatedAt: try reader.readTimestamp(),
+                        lastLSN: try reader.readUInt64()))
+            }
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         return ParleyState(
             sites: sites, agents: agents, visitors: visitors, conversations: conversations, appliedLSN: appliedLSN,
-            tokens: tokens)
+            tokens: tokens, settings: SiteSettings(widgetChannels: channels))
     }
 }
 

@@ -6,6 +6,7 @@ import NIOCore
 import NIOWebSocket
 import ParleyEngine
 import ParleyHTTP
+import ParleyStorage
 import ParleyModel
 
 extension RealtimeGateway {
@@ -14,8 +15,9 @@ extension RealtimeGateway {
     }
 
     /// `?site_id=…&role=support|visitor&token=…[&visitor_id=…]`: an agent's access token, or a
-    /// visitor's session token (whose `visitor_id` must match). A browser's `Origin` must be the
-    /// site's domain (or the server itself: a same-origin page) for visitor sessions.
+    /// visitor's session token (whose `visitor_id` must match). A browser's `Origin` must be one
+    /// the site's widget channel allows (any while it lists none; CONTRACT §7) or the server
+    /// itself (a same-origin page) for visitor sessions.
     func authenticateNative(_ request: Request) async -> Result<SessionIdentity, Refusal> {
         let query = request.uri.queryParameters
         guard let siteText = query["site_id"].map(String.init), let siteID = NativeID.parse(siteText, as: SiteID.self),
@@ -40,10 +42,11 @@ extension RealtimeGateway {
             }
             // Only browsers make cross-site requests, and they send an http(s) origin; other
             // clients (which could send anything) are not checked.
-            if let origin = request.headers[.origin], Self.isBrowserOrigin(origin), !Self.origin(origin, matches: site.domain),
+            let channel = broker.store.read { $0.widgetChannel(of: site) }
+            if let origin = request.headers[.origin], Self.isBrowserOrigin(origin), !channel.allows(origin: origin),
                 !Self.origin(origin, isSameAs: request.head.authority ?? request.headers[.host])
             {
-                return .failure(Refusal(reason: "origin \(origin) is not the site's domain"))
+                return .failure(Refusal(reason: "origin \(origin) is not allowed by the site's widget channel"))
             }
             return .success(.visitor(visitor.id, site: siteID))
         default:
@@ -70,21 +73,6 @@ extension RealtimeGateway {
         }
         if identity == nil { try? await outbound.close(.unknown(4001), reason: "authenticate first: {\"type\":\"auth\"}") }
         return identity
-    }
-
-    /// Whether a browser `Origin` (`scheme://host[:port]`) is the site's domain; a domain given
-    /// without a scheme matches on the host alone.
-    static func origin(_ origin: String, matches domain: String) -> Bool {
-        func parts(_ text: String) -> (scheme: String?, host: String) {
-            let lowered = text.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "/ "))
-            guard let range = lowered.range(of: "://") else { return (nil, lowered) }
-            let rest = lowered[range.upperBound...]
-            return (String(lowered[..<range.lowerBound]), String(rest.split(separator: "/").first ?? ""))
-        }
-        let (originScheme, originHost) = parts(origin)
-        let (domainScheme, domainHost) = parts(domain)
-        if let domainScheme { return originScheme == domainScheme && originHost == domainHost }
-        return originHost == domainHost || originHost.split(separator: ":").first.map(String.init) == domainHost
     }
 }
 

@@ -24,7 +24,19 @@ public enum SampleData {
     }
 
     /// One event of every type, in an order that applies cleanly to an empty state.
-    public static var everyEvent: [Event] { version1Events + version2Events + version3Events + version4Events + version5Events }
+    public static var everyEvent: [Event] {
+        version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
+    }
+
+    /// The record type added by codec version 6 (widget channel configured).
+    public static var version6Events: [Event] {
+        [
+            .widgetChannelConfigured(
+                site.id, name: "Store chat",
+                widget: WidgetConfig(primaryColor: "#112233", welcomeMessage: "Hello!", offlineMessage: "Back soon"),
+                allowedOrigins: ["https://mystore.com", "https://shop.mystore.com:8443"], at: t0)
+        ]
+    }
 
     /// What codec version 5 added: `metadata` on a conversation and on a message.
     public static var version5Events: [Event] {

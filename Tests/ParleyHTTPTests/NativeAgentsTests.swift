@@ -114,7 +114,8 @@ import Testing
             let paths = try #require(document.json["paths"] as? [String: Any])
             for path in ["/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/conversations", "/api/v1/conversations/{conversation_id}",
                          "/api/v1/conversations/{conversation_id}/close", "/api/v1/conversations/{conversation_id}/assign",
-                         "/api/v1/conversations/{conversation_id}/messages", "/api/v1/customers", "/api/v1/customers/{customer_id}"] {
+                         "/api/v1/conversations/{conversation_id}/messages", "/api/v1/customers", "/api/v1/customers/{customer_id}",
+                         "/api/v1/channels", "/api/v1/channels/{channel_id}", "/widget/v1/init", "/widget/v1/messages"] {
                 #expect(paths[path] != nil, "the document lacks \(path)")
             }
         }

@@ -157,15 +157,27 @@ import Testing
     /// Browsers send the page's origin: a widget on another site is refused; same-origin pages
     /// and non-browser clients (whose `Origin` proves nothing) are not.
     @Test func originDecisions() {
-        #expect(RealtimeGateway.origin("https://shop.example", matches: "https://shop.example"))
-        #expect(RealtimeGateway.origin("HTTPS://Shop.Example/", matches: "https://shop.example"))
-        #expect(!RealtimeGateway.origin("https://evil.example", matches: "https://shop.example"))
-        #expect(!RealtimeGateway.origin("http://shop.example", matches: "https://shop.example"))
-        #expect(RealtimeGateway.origin("https://shop.example", matches: "shop.example"))
+        #expect(BrowserOrigin.origin("https://shop.example", matches: "https://shop.example"))
+        #expect(BrowserOrigin.origin("HTTPS://Shop.Example/", matches: "https://shop.example"))
+        #expect(!BrowserOrigin.origin("https://evil.example", matches: "https://shop.example"))
+        #expect(!BrowserOrigin.origin("http://shop.example", matches: "https://shop.example"))
+        #expect(BrowserOrigin.origin("https://shop.example", matches: "shop.example"))
         #expect(RealtimeGateway.origin("http://127.0.0.1:8080", isSameAs: "127.0.0.1:8080"))
         #expect(!RealtimeGateway.origin("http://127.0.0.1:9", isSameAs: "127.0.0.1:8080"))
         #expect(RealtimeGateway.isBrowserOrigin("https://evil.example"))
         #expect(!RealtimeGateway.isBrowserOrigin("ws://127.0.0.1"))
+        // What a channel may list, canonically; and what it allows.
+        #expect(BrowserOrigin.canonical("HTTPS://Shop.Example/") == "https://shop.example")
+        #expect(BrowserOrigin.canonical("http://localhost:3000") == "http://localhost:3000")
+        #expect(BrowserOrigin.canonical("http://[::1]:8080") == "http://[::1]:8080")
+        for bad in ["shop.example", "ftp://shop.example", "https://", "https://shop.example/path", "https://a b",
+                    "https://shop.example:0", "https://shop.example:99999", "https://user@shop.example", "javascript:alert(1)"] {
+            #expect(BrowserOrigin.canonical(bad) == nil, "\(bad)")
+        }
+        let site = Site(id: SiteID(1), name: "S", domain: "", publicKey: "pk", secretKey: "sk", createdAt: Timestamp(milliseconds: 0))
+        #expect(WidgetChannel.initial(for: site).allows(origin: "https://anything.example"), "none listed: any origin")
+        let listed = WidgetChannel(siteID: site.id, name: "w", allowedOrigins: ["https://shop.example"], updatedAt: site.createdAt)
+        #expect(listed.allows(origin: "https://shop.example") && !listed.allows(origin: "https://evil.example"))
     }
 
     @Test func anOversizedFrameCloses1009() async throws {

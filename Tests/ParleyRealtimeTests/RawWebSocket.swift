@@ -15,9 +15,9 @@ final class RawWebSocket: Sendable {
 
     /// Connects and completes the handshake. `receiveBuffer` shrinks the kernel buffer (for
     /// the stalled consumer); the handshake answer is read only when `readHandshake`.
-    static func connect(port: Int, path: String, receiveBuffer: Int32? = nil, readHandshake: Bool = true) async throws
-        -> RawWebSocket
-    {
+    static func connect(
+        port: Int, path: String, receiveBuffer: Int32? = nil, readHandshake: Bool = true, headers: [String: String] = [:]
+    ) async throws -> RawWebSocket {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if var size = receiveBuffer {
             setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
@@ -35,6 +35,7 @@ final class RawWebSocket: Sendable {
         let socket = RawWebSocket(descriptor: descriptor)
         socket.write(Array(
             ("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + headers.map { "\($0.key): \($0.value)\r\n" }.joined()
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8))
         if readHandshake {
             let answered = await socket.offPool { socket in

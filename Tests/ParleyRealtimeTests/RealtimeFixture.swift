@@ -76,11 +76,12 @@ struct RealtimeFixture: Sendable {
 
     /// A native REST call over a real connection to the same server, as the owner agent;
     /// returns the status and the envelope's `data`.
-    func rest(_ method: String, _ path: String, json: [String: Any]? = nil, visitor: String? = nil) async throws
-        -> (status: Int, data: [String: Any])
-    {
+    func rest(
+        _ method: String, _ path: String, json: [String: Any]? = nil, visitor: String? = nil, headers: [String: String] = [:]
+    ) async throws -> (status: Int, data: [String: Any]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let visitor {
             request.setValue(visitor, forHTTPHeaderField: "X-Visitor-Token")
         } else {

@@ -49,7 +49,11 @@ import Testing
         Golden(
             version: 4,
             events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events + SampleData.version4Events),
-        Golden(version: 5, events: SampleData.everyEvent),
+        Golden(
+            version: 5,
+            events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events + SampleData.version4Events
+                + SampleData.version5Events),
+        Golden(version: 6, events: SampleData.everyEvent),
     ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6

@@ -8,8 +8,10 @@ public struct SharedLayers: Sendable {
     let rateLimits: RateLimitMiddleware
     let idempotency: IdempotencyMiddleware
     let loginGate: LoginGate
+    let limits: RateLimits
 
     public init(broker: Broker, tokens: TokenService, limits: RateLimits) {
+        self.limits = limits
         authentication = AuthenticationMiddleware(broker: broker, tokens: tokens)
         rateLimits = RateLimitMiddleware(limits: limits)
         idempotency = IdempotencyMiddleware(store: broker.store)

@@ -2,7 +2,7 @@ public import Hummingbird
 public import ParleyEngine
 
 /// The omni dialect (seed 003) under `/api/v1`: its account endpoints (how a new user signs
-/// up), conversations, messages and customers.
+/// up), conversations, messages, customers and channels; and its widget API under `/widget/v1`.
 public struct OmniAPI: Sendable {
     let broker: Broker
     let tokens: TokenService
@@ -24,6 +24,16 @@ public struct OmniAPI: Sendable {
         OmniConversationsController(broker: broker).register(on: group)
         OmniMessagesController(broker: broker).register(on: group)
         OmniCustomersController(broker: broker).register(on: group)
+        OmniChannelsController(broker: broker).register(on: group)
         try OpenAPIDocument.omni().register(on: group)
+        // The widget API: no agent credentials (the site's pk_ key and the browser's session
+        // id), CORS for the customer's pages, a budget per address and one per key.
+        let widget = router.group("widget/v1")
+            .add(middleware: WidgetCORSMiddleware())
+            .add(middleware: OmniErrorMiddleware())
+            .add(middleware: layers.authentication)
+            .add(middleware: layers.rateLimits)
+            .add(middleware: layers.idempotency)
+        WidgetController(broker: broker, limits: layers.limits, keyBuckets: Shared(TokenBuckets())).register(on: widget)
     }
 }

@@ -25,19 +25,7 @@ struct OmniMessagesController {
     {
         let site = try context.requireStaff()
         let conversation = try OmniScope.conversation(context.parameters.get("conversation_id"), site: site, broker: broker)
-        let query = request.uri.queryParameters
-        guard let limit = query["limit"].map({ Int($0) }) ?? 50, limit >= 1, limit <= 100 else {
-            throw APIError.validation("limit must be an integer from 1 to 100")
-        }
-        let page: MessagePage
-        if let text = query["before"] {
-            guard let before = Timestamp(rfc3339: String(text)) else {
-                throw APIError.validation("before must be an RFC 3339 time, e.g. 2026-02-03T12:00:00Z")
-            }
-            page = .beforeTime(before, limit: limit)
-        } else {
-            page = .newest(limit: limit)
-        }
+        let (page, limit) = try OmniScope.messagePage(request.uri.queryParameters)
         let result = try broker.messages(conversation.id, page: page)
         return OmniList(data: result.messages.map(OmniWire.message), meta: PageMeta(limit: limit, has_more: result.hasMore))
     }

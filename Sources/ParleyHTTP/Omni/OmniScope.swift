@@ -69,6 +69,18 @@ enum OmniScope {
         }
     }
 
+    /// `limit` (50, at most 100) and `before` (an RFC 3339 time) of a message history.
+    static func messagePage(_ query: Parameters) throws -> (page: MessagePage, limit: Int) {
+        guard let limit = query["limit"].map({ Int($0) }) ?? 50, limit >= 1, limit <= 100 else {
+            throw APIError.validation("limit must be an integer from 1 to 100")
+        }
+        guard let text = query["before"] else { return (.newest(limit: limit), limit) }
+        guard let before = Timestamp(rfc3339: String(text)) else {
+            throw APIError.validation("before must be an RFC 3339 time, e.g. 2026-02-03T12:00:00Z")
+        }
+        return (.beforeTime(before, limit: limit), limit)
+    }
+
     /// The channels a conversation can come from; only the site's widget exists so far.
     static let channelKinds = ["widget", "telegram", "whatsapp"]
 

@@ -7,6 +7,8 @@ public struct RateLimits: Sendable, Hashable {
     public var fileUpload = 20
     public var analysis = 30
     public var other = 100
+    /// Widget API requests per minute per site key (`pk_…`), on top of the per-address budget.
+    public var widgetPerKey = 600
     /// Failed logins per account before it is locked for the window.
     public var loginFailuresPerAccount = 5
     /// Failed logins per client address before it is locked for the window.
