@@ -7,11 +7,12 @@ public import ParleyStorage
 /// Uniqueness is checked against the state *and* against creations still waiting for their
 /// fsync (the reservations), so two concurrent sign-ups of one name cannot both succeed.
 public actor Directory {
-    private let store: EventStore
-    private let ids: IDAllocator
-    private let limits: EngineLimits
-    private let passwords: PasswordHasher
-    private var reservedLogins: Set<SiteScopedKey> = []
+    let store: EventStore
+    let ids: IDAllocator
+    let limits: EngineLimits
+    let passwords: PasswordHasher
+    /// Logins (per site; site 0 = every site) being created right now.
+    var reservedLogins: Set<SiteScopedKey> = []
     private var pendingVisitors: [SiteScopedKey: (id: VisitorID, lsn: UInt64)] = [:]
 
     public init(store: EventStore, ids: IDAllocator, limits: EngineLimits, passwords: PasswordHasher) {

@@ -14,13 +14,15 @@ public struct Agent: Hashable, Sendable {
     /// Last seen: set by a status change and by a login or token refresh (derived while
     /// applying `refresh_token_issued`); socket presence adds to it at the REST edge.
     public var lastSeenAt: Timestamp?
+    /// The departments the agent works in (omni team invites; codec v7).
+    public var departments: [String]
     /// The LSN of the last log record applied to this entity.
     public var lastLSN: UInt64
 
     public init(
         id: AgentID, siteID: SiteID, username: String, email: String, displayName: String,
         role: AgentRole, passwordHash: String, availability: Availability = .offline, isBot: Bool = false,
-        createdAt: Timestamp, lastSeenAt: Timestamp? = nil, lastLSN: UInt64 = 0
+        createdAt: Timestamp, lastSeenAt: Timestamp? = nil, departments: [String] = [], lastLSN: UInt64 = 0
     ) {
         self.id = id
         self.siteID = siteID
@@ -33,6 +35,7 @@ public struct Agent: Hashable, Sendable {
         self.isBot = isBot
         self.createdAt = createdAt
         self.lastSeenAt = lastSeenAt
+        self.departments = departments
         self.lastLSN = lastLSN
     }
 }

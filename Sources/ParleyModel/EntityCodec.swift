@@ -28,6 +28,22 @@ extension BinaryWriter {
         write(agent.isBot)
         write(agent.createdAt)
         write(agent.lastSeenAt)
+        write(UInt64(agent.departments.count))  // v7
+        for department in agent.departments { write(department) }
+    }
+
+    public mutating func write(_ invite: Invite) {
+        write(invite.tokenHash)
+        write(invite.siteID)
+        write(invite.email)
+        write(invite.name)
+        write(invite.role.rawValue)
+        write(UInt64(invite.departments.count))
+        for department in invite.departments { write(department) }
+        write(invite.invitedBy)
+        write(invite.createdAt)
+        write(invite.expiresAt)
+        write(invite.acceptedAt)
     }
 
     public mutating func write(_ visitor: Visitor) {
@@ -134,12 +150,29 @@ extension BinaryReader {
             createdAt: try readTimestamp())
     }
 
-    public mutating func readAgent() throws(CodecError) -> Agent {
-        Agent(
+    /// An agent as codec `version` wrote it (departments from version 7 on).
+    public mutating func readAgent(version: UInt8) throws(CodecError) -> Agent {
+        var agent = Agent(
             id: try readID(), siteID: try readID(), username: try readString(), email: try readString(),
             displayName: try readString(), role: try readEnum(AgentRole.self), passwordHash: try readString(),
             availability: try readEnum(Availability.self), isBot: try readBool(), createdAt: try readTimestamp(),
             lastSeenAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() })
+        if version >= 7 { agent.departments = try readStrings() }
+        return agent
+    }
+
+    public mutating func readStrings() throws(CodecError) -> [String] {
+        var strings: [String] = []
+        for _ in 0..<(try readCount()) { strings.append(try readString()) }
+        return strings
+    }
+
+    public mutating func readInvite() throws(CodecError) -> Invite {
+        Invite(
+            tokenHash: try readString(), siteID: try readID(), email: try readString(), name: try readString(),
+            role: try readEnum(AgentRole.self), departments: try readStrings(),
+            invitedBy: try readOptional { (r) throws(CodecError) in try r.readID() }, createdAt: try readTimestamp(),
+            expiresAt: try readTimestamp(), acceptedAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() })
     }
 
     public mutating func readVisitor() throws(CodecError) -> Visitor {

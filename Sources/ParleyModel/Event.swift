@@ -31,6 +31,12 @@ public enum Event: Hashable, Sendable {
     /// The site's widget channel was configured: its name, the widget's look and texts, and
     /// the origins it may run on (codec version 6).
     case widgetChannelConfigured(SiteID, name: String, widget: WidgetConfig, allowedOrigins: [String], at: Timestamp)
+    /// A team invite was made (codec version 7).
+    case inviteCreated(Invite)
+    /// An invite was accepted: the agent it creates, and the invite is used (codec version 7).
+    case inviteAccepted(tokenHash: String, agent: Agent)
+    /// An agent's role changed (codec version 7).
+    case agentRoleChanged(AgentID, AgentRole, at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -52,6 +58,9 @@ public enum Event: Hashable, Sendable {
         case .notificationsRead: .notificationsRead
         case .idempotentReplyRecorded: .idempotentReplyRecorded
         case .widgetChannelConfigured: .widgetChannelConfigured
+        case .inviteCreated: .inviteCreated
+        case .inviteAccepted: .inviteAccepted
+        case .agentRoleChanged: .agentRoleChanged
         }
     }
 }
@@ -75,6 +84,9 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case notificationsRead = 15
     case idempotentReplyRecorded = 16
     case widgetChannelConfigured = 17
+    case inviteCreated = 18
+    case inviteAccepted = 19
+    case agentRoleChanged = 20
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -96,6 +108,9 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .notificationsRead: "notifications_read"
         case .idempotentReplyRecorded: "idempotent_reply_recorded"
         case .widgetChannelConfigured: "widget_channel_configured"
+        case .inviteCreated: "invite_created"
+        case .inviteAccepted: "invite_accepted"
+        case .agentRoleChanged: "agent_role_changed"
         }
     }
 }
@@ -121,6 +136,9 @@ extension Event {
         case .notificationsRead(_, _, let at): at
         case .idempotentReplyRecorded(let reply): reply.recordedAt
         case .widgetChannelConfigured(_, _, _, _, let at): at
+        case .inviteCreated(let invite): invite.createdAt
+        case .inviteAccepted(_, let agent): agent.createdAt
+        case .agentRoleChanged(_, _, let at): at
         }
     }
 }

@@ -9,8 +9,9 @@ public enum EventCodec {
     /// added record type 16 (idempotent replies) and the snapshot body's idempotency section;
     /// version 5 appended `metadata` to conversations and messages (records 6 and 9, and the
     /// snapshot body's conversations); version 6 added record type 17 (widget channel configured)
-    /// and the snapshot body's settings section.
-    public static let currentVersion: UInt8 = 6
+    /// and the snapshot body's settings section; version 7 added record types 18–20 (invites,
+    /// role changes), agents' departments and the snapshot body's team section.
+    public static let currentVersion: UInt8 = 7
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -76,6 +77,15 @@ public enum EventCodec {
             writer.write(UInt64(origins.count))
             for origin in origins { writer.write(origin) }
             writer.write(at)
+        case .inviteCreated(let invite):
+            writer.write(invite)
+        case .inviteAccepted(let hash, let agent):
+            writer.write(hash)
+            writer.write(agent)
+        case .agentRoleChanged(let agent, let role, let at):
+            writer.write(agent)
+            writer.write(role.rawValue)
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -92,7 +102,7 @@ public enum EventCodec {
         case .siteCreated:
             event = .siteCreated(try reader.readSite())
         case .agentCreated:
-            event = .agentCreated(try reader.readAgent())
+            event = .agentCreated(try reader.readAgent(version: version))
         case .agentAvailabilityChanged:
             event = .agentAvailabilityChanged(
                 try reader.readID(), try reader.readEnum(Availability.self), at: try reader.readTimestamp())
@@ -140,6 +150,12 @@ public enum EventCodec {
             var origins: [String] = []
             for _ in 0..<(try reader.readCount()) { origins.append(try reader.readString()) }
             event = .widgetChannelConfigured(site, name: name, widget: widget, allowedOrigins: origins, at: try reader.readTimestamp())
+        case .inviteCreated:
+            event = .inviteCreated(try reader.readInvite())
+        case .inviteAccepted:
+            event = .inviteAccepted(tokenHash: try reader.readString(), agent: try reader.readAgent(version: version))
+        case .agentRoleChanged:
+            event = .agentRoleChanged(try reader.readID(), try reader.readEnum(AgentRole.self), at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

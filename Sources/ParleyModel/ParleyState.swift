@@ -33,6 +33,8 @@ public struct ParleyState: Sendable {
     public private(set) var idempotency = IdempotencyLedger()
     /// Site-level settings (widget channels).
     public private(set) var settings = SiteSettings()
+    /// Team invites.
+    public private(set) var team = TeamState()
 
     public init() {}
 
@@ -161,6 +163,25 @@ public struct ParleyState: Sendable {
             let channel = WidgetChannel(siteID: site, name: name, allowedOrigins: origins, updatedAt: at, lastLSN: lsn)
             guard settings.configure(channel) else { return false }
             sites[site]?.widget = widget
+        case .inviteCreated(let invite):
+            guard sites[invite.siteID] != nil else { throw .unknown("site", invite.siteID.rawValue, lsn: lsn) }
+            return team.add(invite)
+        case .inviteAccepted(let hash, var agent):
+            guard team.invites[hash] != nil else { throw .unknown("invite", 0, lsn: lsn) }
+            if let existing = agents[agent.id], existing.lastLSN >= lsn { return false }
+            guard sites[agent.siteID] != nil else { throw .unknown("site", agent.siteID.rawValue, lsn: lsn) }
+            _ = team.accept(hash, at: agent.createdAt)
+            agent.lastLSN = lsn
+            insert(agent)
+        case .agentRoleChanged(let id, let role, _):
+            guard var agent = agents[id] else { throw .unknown("agent", id.rawValue, lsn: lsn) }
+            if agent.lastLSN >= lsn { return false }
+            agent.role = role
+            agent.lastLSN = lsn
+            agents[id] = agent
+            // The site's owner of record follows: the lowest-id owner left, if any.
+            sites[agent.siteID]?.ownerAgentID = agents.values.filter { $0.siteID == agent.siteID && $0.role == .owner }
+                .map(\.id).min()
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice.
             if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
@@ -226,9 +247,10 @@ public struct ParleyState: Sendable {
     /// Rebuilds the state from snapshot contents (entities carry their own `lastLSN`).
     public init(
         sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64,
-        tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings()
+        tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings(), team: TeamState = TeamState()
     ) {
         self.settings = settings
+        self.team = team
         for notification in tokens.notifications {
             notifications[notification.agentID, default: []].append(notification)
             watermarks.notification = max(watermarks.notification, notification.id)

@@ -67,6 +67,9 @@ public enum StateCodec {
             writer.write(channel.updatedAt)
             writer.write(channel.lastLSN)
         }
+        let invites = state.team.invites.values.sorted { ($0.createdAt, $0.tokenHash) < ($1.createdAt, $1.tokenHash) }
+        writer.write(UInt64(invites.count))
+        for invite in invites { writer.write(invite) }
         return writer.bytes
     }
 
@@ -85,7 +88,7 @@ public enum StateCodec {
         }
         var agents: [Agent] = []
         for _ in 0..<(try reader.readCount()) {
-            var agent = try reader.readAgent()
+            var agent = try reader.readAgent(version: version)
             agent.lastLSN = try reader.readUInt64()
             agents.append(agent)
         }
@@ -143,10 +146,14 @@ public enum StateCodec {
                         lastLSN: try reader.readUInt64()))
             }
         }
+        var invites: [Invite] = []
+        if version >= 7 {
+            for _ in 0..<(try reader.readCount()) { invites.append(try reader.readInvite()) }
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         return ParleyState(
             sites: sites, agents: agents, visitors: visitors, conversations: conversations, appliedLSN: appliedLSN,
-            tokens: tokens, settings: SiteSettings(widgetChannels: channels))
+            tokens: tokens, settings: SiteSettings(widgetChannels: channels), team: TeamState(invites: invites))
     }
 }
 

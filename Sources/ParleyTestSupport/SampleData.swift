@@ -26,6 +26,23 @@ public enum SampleData {
     /// One event of every type, in an order that applies cleanly to an empty state.
     public static var everyEvent: [Event] {
         version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
+            + version7Events
+    }
+
+    /// The record types added by codec version 7 (team invites, role changes; departments).
+    public static var version7Events: [Event] {
+        let invite = Invite(
+            tokenHash: String(repeating: "12", count: 32), siteID: site.id, email: "bob@company.com", name: "Bob",
+            role: .agent, departments: ["billing", "returns"], invitedBy: agent.id, createdAt: t0,
+            expiresAt: Timestamp(milliseconds: t0.milliseconds + Invite.lifetime))
+        let bob = Agent(
+            id: AgentID(2), siteID: site.id, username: "bob@company.com", email: "bob@company.com", displayName: "Bob",
+            role: .agent, passwordHash: "scrypt$16384$8$1$c2FsdA$aGFzaA", createdAt: t0, departments: ["billing", "returns"])
+        return [
+            .inviteCreated(invite),
+            .inviteAccepted(tokenHash: invite.tokenHash, agent: bob),
+            .agentRoleChanged(bob.id, .admin, at: t0),
+        ]
     }
 
     /// The record type added by codec version 6 (widget channel configured).

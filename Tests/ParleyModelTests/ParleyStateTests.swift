@@ -25,6 +25,14 @@ import Testing
         #expect(state.conversations[ConversationID(2)]?.conversation.metadataJSON?.contains("pricing page") == true)
         #expect(state.conversations[ConversationID(2)]?.messages.first?.metadataJSON == #"{"macro":"greeting"}"#)
         #expect(state.agentsByLogin["alice@company.com"] == [SampleData.agent.id])
+        // v6: the widget channel; v7: an invite accepted into an agent, then promoted.
+        #expect(state.settings.widgetChannels[SampleData.site.id]?.allowedOrigins.count == 2)
+        #expect(state.sites[SampleData.site.id]?.widget.welcomeMessage == "Hello!")
+        let bob = try #require(state.agents[AgentID(2)])
+        #expect(bob.role == .admin && bob.departments == ["billing", "returns"])
+        #expect(state.agentsByLogin["bob@company.com"] == [bob.id])
+        #expect(state.team.invites.values.first?.acceptedAt != nil)
+        #expect(state.team.pending(site: SampleData.site.id, at: SampleData.t0).isEmpty, "accepted: no longer pending")
     }
 
     @Test func replayingTheSameRecordsChangesNothing() throws {

@@ -53,7 +53,11 @@ import Testing
             version: 5,
             events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events + SampleData.version4Events
                 + SampleData.version5Events),
-        Golden(version: 6, events: SampleData.everyEvent),
+        Golden(
+            version: 6,
+            events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events + SampleData.version4Events
+                + SampleData.version5Events + SampleData.version6Events),
+        Golden(version: 7, events: SampleData.everyEvent),
     ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6

@@ -15,6 +15,7 @@ struct OmniAuthController {
         group.post("auth/login", use: login)
         group.post("auth/refresh", use: refresh)
         group.post("auth/logout", use: logout)
+        group.post("auth/accept-invite", use: acceptInvite)
     }
 
     struct SignUpRequest: Decodable {
@@ -71,6 +72,21 @@ struct OmniAuthController {
         let body = try await request.decode(as: RefreshRequest.self, context: context)
         let (agent, next) = try await broker.accounts.rotate(body.refresh_token)
         return OmniData(try await pair(for: agent, refreshToken: next))
+    }
+
+    struct AcceptInviteRequest: Decodable {
+        var invite_token: String
+        var password: String
+        var name: String?
+    }
+
+    /// Activates the invited account (CONTRACT §7, an extension): the invitee chooses a
+    /// password and is logged in. Single use; 401 for an unknown, used or expired token.
+    @Sendable func acceptInvite(_ request: Request, context: ParleyRequestContext) async throws -> EditedResponse<OmniData<TokenPair>> {
+        let body = try await request.decode(as: AcceptInviteRequest.self, context: context)
+        let agent = try await broker.directory.acceptInvite(token: body.invite_token, password: body.password, name: body.name)
+        let refresh = try await broker.accounts.issueRefreshToken(for: agent.id)
+        return EditedResponse(status: .created, response: OmniData(try await pair(for: agent, refreshToken: refresh)))
     }
 
     struct LoggedOut: Encodable, Sendable {
