@@ -17,6 +17,7 @@ public final class Broker: Sendable {
     public let store: EventStore
     public let directory: Directory
     public let accounts: AccountService
+    public let twoFactor: TwoFactorService
     public let limits: EngineLimits
     /// How far each conversation has reached each side (drives message `delivered` status).
     public let deliveries = DeliveryLedger()
@@ -37,6 +38,7 @@ public final class Broker: Sendable {
         ids = IDAllocator(after: store.read { $0.watermarks })
         directory = Directory(store: store, ids: ids, limits: limits, passwords: passwords)
         accounts = AccountService(store: store, ids: ids)
+        twoFactor = TwoFactorService(store: store)
         store.addObserver(CommitForwarder(broker: self))
     }
 

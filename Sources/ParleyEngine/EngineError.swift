@@ -8,6 +8,8 @@ public struct EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case conflict = "CONFLICT"
         case forbidden = "FORBIDDEN"
         case unauthorized = "UNAUTHORIZED"
+        /// The password was right, but two-factor login needs a valid code (CONTRACT §7).
+        case totpRequired = "TOTP_REQUIRED"
         case payloadTooLarge = "PAYLOAD_TOO_LARGE"
         case unavailable = "SERVICE_UNAVAILABLE"
     }

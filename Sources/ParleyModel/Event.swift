@@ -37,6 +37,13 @@ public enum Event: Hashable, Sendable {
     case inviteAccepted(tokenHash: String, agent: Agent)
     /// An agent's role changed (codec version 7).
     case agentRoleChanged(AgentID, AgentRole, at: Timestamp)
+    /// A TOTP secret and backup codes (their SHA-256) were issued; 2FA is pending (codec v8).
+    case twoFactorSecretIssued(AgentID, secret: String, backupCodeHashes: [String], at: Timestamp)
+    /// A first valid code turned 2FA on (codec v8).
+    case twoFactorEnabled(AgentID, step: UInt64, at: Timestamp)
+    case twoFactorDisabled(AgentID, at: Timestamp)
+    /// A login used a TOTP step or a backup code (either is then refused again; codec v8).
+    case twoFactorCodeUsed(AgentID, step: UInt64?, backupCodeHash: String?, at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -61,6 +68,10 @@ public enum Event: Hashable, Sendable {
         case .inviteCreated: .inviteCreated
         case .inviteAccepted: .inviteAccepted
         case .agentRoleChanged: .agentRoleChanged
+        case .twoFactorSecretIssued: .twoFactorSecretIssued
+        case .twoFactorEnabled: .twoFactorEnabled
+        case .twoFactorDisabled: .twoFactorDisabled
+        case .twoFactorCodeUsed: .twoFactorCodeUsed
         }
     }
 }
@@ -87,6 +98,10 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case inviteCreated = 18
     case inviteAccepted = 19
     case agentRoleChanged = 20
+    case twoFactorSecretIssued = 21
+    case twoFactorEnabled = 22
+    case twoFactorDisabled = 23
+    case twoFactorCodeUsed = 24
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -111,6 +126,10 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .inviteCreated: "invite_created"
         case .inviteAccepted: "invite_accepted"
         case .agentRoleChanged: "agent_role_changed"
+        case .twoFactorSecretIssued: "two_factor_secret_issued"
+        case .twoFactorEnabled: "two_factor_enabled"
+        case .twoFactorDisabled: "two_factor_disabled"
+        case .twoFactorCodeUsed: "two_factor_code_used"
         }
     }
 }
@@ -139,6 +158,9 @@ extension Event {
         case .inviteCreated(let invite): invite.createdAt
         case .inviteAccepted(_, let agent): agent.createdAt
         case .agentRoleChanged(_, _, let at): at
+        case .twoFactorSecretIssued(_, _, _, let at), .twoFactorEnabled(_, _, let at), .twoFactorDisabled(_, let at),
+            .twoFactorCodeUsed(_, _, _, let at):
+            at
         }
     }
 }

@@ -10,8 +10,9 @@ public enum EventCodec {
     /// version 5 appended `metadata` to conversations and messages (records 6 and 9, and the
     /// snapshot body's conversations); version 6 added record type 17 (widget channel configured)
     /// and the snapshot body's settings section; version 7 added record types 18–20 (invites,
-    /// role changes), agents' departments and the snapshot body's team section.
-    public static let currentVersion: UInt8 = 7
+    /// role changes), agents' departments and the snapshot body's team section; version 8
+    /// added record types 21–24 (two-factor login) and the snapshot body's two-factor section.
+    public static let currentVersion: UInt8 = 8
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -86,6 +87,24 @@ public enum EventCodec {
             writer.write(agent)
             writer.write(role.rawValue)
             writer.write(at)
+        case .twoFactorSecretIssued(let agent, let secret, let hashes, let at):
+            writer.write(agent)
+            writer.write(secret)
+            writer.write(UInt64(hashes.count))
+            for hash in hashes { writer.write(hash) }
+            writer.write(at)
+        case .twoFactorEnabled(let agent, let step, let at):
+            writer.write(agent)
+            writer.write(step)
+            writer.write(at)
+        case .twoFactorDisabled(let agent, let at):
+            writer.write(agent)
+            writer.write(at)
+        case .twoFactorCodeUsed(let agent, let step, let backup, let at):
+            writer.write(agent)
+            writer.write(step)
+            writer.write(backup)
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -156,6 +175,18 @@ public enum EventCodec {
             event = .inviteAccepted(tokenHash: try reader.readString(), agent: try reader.readAgent(version: version))
         case .agentRoleChanged:
             event = .agentRoleChanged(try reader.readID(), try reader.readEnum(AgentRole.self), at: try reader.readTimestamp())
+        case .twoFactorSecretIssued:
+            event = .twoFactorSecretIssued(
+                try reader.readID(), secret: try reader.readString(), backupCodeHashes: try reader.readStrings(),
+                at: try reader.readTimestamp())
+        case .twoFactorEnabled:
+            event = .twoFactorEnabled(try reader.readID(), step: try reader.readUInt64(), at: try reader.readTimestamp())
+        case .twoFactorDisabled:
+            event = .twoFactorDisabled(try reader.readID(), at: try reader.readTimestamp())
+        case .twoFactorCodeUsed:
+            event = .twoFactorCodeUsed(
+                try reader.readID(), step: try reader.readOptional { (r) throws(CodecError) in try r.readUInt64() },
+                backupCodeHash: try reader.readOptionalString(), at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

@@ -35,6 +35,8 @@ public struct ParleyState: Sendable {
     public private(set) var settings = SiteSettings()
     /// Team invites.
     public private(set) var team = TeamState()
+    /// Two-factor logins.
+    public private(set) var twoFactor = TwoFactorState()
 
     public init() {}
 
@@ -182,6 +184,10 @@ public struct ParleyState: Sendable {
             // The site's owner of record follows: the lowest-id owner left, if any.
             sites[agent.siteID]?.ownerAgentID = agents.values.filter { $0.siteID == agent.siteID && $0.role == .owner }
                 .map(\.id).min()
+        case .twoFactorSecretIssued(let agent, _, _, _), .twoFactorEnabled(let agent, _, _), .twoFactorDisabled(let agent, _),
+            .twoFactorCodeUsed(let agent, _, _, _):
+            guard agents[agent] != nil else { throw .unknown("agent", agent.rawValue, lsn: lsn) }
+            return twoFactor.apply(event, lsn: lsn)
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice.
             if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
@@ -247,10 +253,12 @@ public struct ParleyState: Sendable {
     /// Rebuilds the state from snapshot contents (entities carry their own `lastLSN`).
     public init(
         sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64,
-        tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings(), team: TeamState = TeamState()
+        tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings(), team: TeamState = TeamState(),
+        twoFactor: TwoFactorState = TwoFactorState()
     ) {
         self.settings = settings
         self.team = team
+        self.twoFactor = twoFactor
         for notification in tokens.notifications {
             notifications[notification.agentID, default: []].append(notification)
             watermarks.notification = max(watermarks.notification, notification.id)

@@ -70,6 +70,18 @@ public enum StateCodec {
         let invites = state.team.invites.values.sorted { ($0.createdAt, $0.tokenHash) < ($1.createdAt, $1.tokenHash) }
         writer.write(UInt64(invites.count))
         for invite in invites { writer.write(invite) }
+        let twoFactor = state.twoFactor.accounts.values.sorted { $0.agentID < $1.agentID }
+        writer.write(UInt64(twoFactor.count))
+        for account in twoFactor {
+            writer.write(account.agentID)
+            writer.write(account.phase.rawValue)
+            writer.write(account.secret)
+            writer.write(UInt64(account.backupCodeHashes.count))
+            for hash in account.backupCodeHashes { writer.write(hash) }
+            writer.write(account.lastStep)
+            writer.write(account.updatedAt)
+            writer.write(account.lastLSN)
+        }
         return writer.bytes
     }
 
@@ -150,10 +162,21 @@ public enum StateCodec {
         if version >= 7 {
             for _ in 0..<(try reader.readCount()) { invites.append(try reader.readInvite()) }
         }
+        var twoFactor: [TwoFactorAccount] = []
+        if version >= 8 {
+            for _ in 0..<(try reader.readCount()) {
+                twoFactor.append(
+                    TwoFactorAccount(
+                        agentID: try reader.readID(), phase: try reader.readEnum(TwoFactorAccount.Phase.self),
+                        secret: try reader.readString(), backupCodeHashes: try reader.readStrings(),
+                        lastStep: try reader.readUInt64(), updatedAt: try reader.readTimestamp(), lastLSN: try reader.readUInt64()))
+            }
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         return ParleyState(
             sites: sites, agents: agents, visitors: visitors, conversations: conversations, appliedLSN: appliedLSN,
-            tokens: tokens, settings: SiteSettings(widgetChannels: channels), team: TeamState(invites: invites))
+            tokens: tokens, settings: SiteSettings(widgetChannels: channels), team: TeamState(invites: invites),
+            twoFactor: TwoFactorState(accounts: twoFactor))
     }
 }
 

@@ -26,7 +26,21 @@ public enum SampleData {
     /// One event of every type, in an order that applies cleanly to an empty state.
     public static var everyEvent: [Event] {
         version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
-            + version7Events
+            + version7Events + version8Events
+    }
+
+    /// The record types added by codec version 8 (two-factor login).
+    public static var version8Events: [Event] {
+        [
+            .twoFactorSecretIssued(
+                agent.id, secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+                backupCodeHashes: [String(repeating: "34", count: 32), String(repeating: "56", count: 32)], at: t0),
+            .twoFactorEnabled(agent.id, step: 56_825_366, at: t0),
+            .twoFactorCodeUsed(agent.id, step: 56_825_367, backupCodeHash: nil, at: t0),
+            .twoFactorCodeUsed(agent.id, step: nil, backupCodeHash: String(repeating: "34", count: 32), at: t0),
+            .twoFactorSecretIssued(AgentID(2), secret: "JBSWY3DPEHPK3PXP", backupCodeHashes: [], at: t0),
+            .twoFactorDisabled(AgentID(2), at: t0),
+        ]
     }
 
     /// The record types added by codec version 7 (team invites, role changes; departments).

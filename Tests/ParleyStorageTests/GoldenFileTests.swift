@@ -57,7 +57,11 @@ import Testing
             version: 6,
             events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events + SampleData.version4Events
                 + SampleData.version5Events + SampleData.version6Events),
-        Golden(version: 7, events: SampleData.everyEvent),
+        Golden(
+            version: 7,
+            events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events + SampleData.version4Events
+                + SampleData.version5Events + SampleData.version6Events + SampleData.version7Events),
+        Golden(version: 8, events: SampleData.everyEvent),
     ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6

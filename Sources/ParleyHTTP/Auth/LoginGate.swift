@@ -9,8 +9,12 @@ struct LoginGate: Sendable {
     let limits: RateLimits
     let throttle: Shared<LoginThrottle>
 
-    /// The agent, or 401 `INVALID_CREDENTIALS` / 429 `RATE_LIMITED`.
-    func authenticate(login: String, password: String, site: SiteID?, address: String) async throws -> Agent {
+    /// The agent, or 401 `INVALID_CREDENTIALS` / `TOTP_REQUIRED` / 429 `RATE_LIMITED`. With
+    /// two-factor login on, `totpCode` must be a valid code (or backup code); a wrong one
+    /// counts as a failed login, so codes cannot be guessed faster than passwords.
+    func authenticate(login: String, password: String, site: SiteID?, address: String, totpCode: String? = nil) async throws
+        -> Agent
+    {
         guard login.utf8.count <= 256, password.utf8.count <= 1024 else {
             throw APIError.validation("login or password is too long")
         }
@@ -26,6 +30,12 @@ struct LoginGate: Sendable {
         guard let agent else {
             throttle.withLock { $0.failed(account: account, address: address, now: .now) }
             throw APIError.unauthorized("Invalid username or password", code: "INVALID_CREDENTIALS")
+        }
+        do {
+            try await broker.twoFactor.check(agent.id, code: totpCode)
+        } catch let error as EngineError where error.code == .totpRequired {
+            if totpCode?.isEmpty == false { throttle.withLock { $0.failed(account: account, address: address, now: .now) } }
+            throw APIError(error)
         }
         throttle.withLock { $0.succeeded(account: account) }
         return agent

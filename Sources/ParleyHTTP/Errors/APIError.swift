@@ -42,6 +42,7 @@ public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
         case .conflict: self = .conflict(error.message)
         case .forbidden: self = .forbidden(error.message)
         case .unauthorized: self = .unauthorized(error.message)
+        case .totpRequired: self = .unauthorized(error.message, code: "TOTP_REQUIRED")
         case .payloadTooLarge: self = .payloadTooLarge(error.message)
         case .unavailable: self = APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: error.message)
         }

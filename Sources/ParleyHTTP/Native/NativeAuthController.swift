@@ -20,6 +20,8 @@ struct NativeAuthController {
         var username: String
         var password: String
         var site_id: String?
+        /// Required when the agent has two-factor login on (a TOTP code or a backup code).
+        var totp_code: String?
     }
 
     struct LoginResponse: Encodable, Sendable {
@@ -36,7 +38,8 @@ struct NativeAuthController {
             site = try NativeScope.id(siteText, field: "site_id")
         }
         let agent = try await gate.authenticate(
-            login: body.username, password: body.password, site: site, address: context.clientAddress)
+            login: body.username, password: body.password, site: site, address: context.clientAddress,
+            totpCode: body.totp_code)
         return NativeSuccess(try await session(for: agent, refreshToken: try await broker.accounts.issueRefreshToken(for: agent.id)))
     }
 

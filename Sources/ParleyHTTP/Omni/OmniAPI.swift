@@ -26,6 +26,7 @@ public struct OmniAPI: Sendable {
         OmniCustomersController(broker: broker).register(on: group)
         OmniChannelsController(broker: broker).register(on: group)
         OmniTeamController(broker: broker).register(on: group)
+        OmniTwoFactorController(broker: broker).register(on: group)
         try OpenAPIDocument.omni().register(on: group)
         // The widget API: no agent credentials (the site's pk_ key and the browser's session
         // id), CORS for the customer's pages, a budget per address and one per key.

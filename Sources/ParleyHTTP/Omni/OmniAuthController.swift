@@ -55,12 +55,14 @@ struct OmniAuthController {
     struct LoginRequest: Decodable {
         var email: String
         var password: String
+        /// Required when the agent has two-factor login on (a TOTP code or a backup code).
+        var totp_code: String?
     }
 
     @Sendable func login(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<TokenPair> {
         let body = try await request.decode(as: LoginRequest.self, context: context)
         let agent = try await gate.authenticate(
-            login: body.email, password: body.password, site: nil, address: context.clientAddress)
+            login: body.email, password: body.password, site: nil, address: context.clientAddress, totpCode: body.totp_code)
         return OmniData(try await pair(for: agent, refreshToken: try await broker.accounts.issueRefreshToken(for: agent.id)))
     }
 
