@@ -9,6 +9,11 @@ public struct Analytics {
         public var end: Timestamp
 
         /// `today` (since 00:00 UTC), `week` (the last 7 days) or `month` (the last 30 days).
+        public init(start: Timestamp, end: Timestamp) {
+            self.start = start
+            self.end = end
+        }
+
         public init?(name: String, now: Timestamp = .now()) {
             let day: Int64 = 86_400_000
             switch name {
@@ -60,10 +65,31 @@ public struct Analytics {
     }
 
     let logs: [ConversationLog]
+    let ratings: [ConversationID: ConversationRating]
 
-    /// The conversations of `site` in `state`.
+    /// The conversations of `site` in `state`, and their customers' ratings.
     public init(state: borrowing ParleyState, site: SiteID) {
         logs = (state.conversationsBySite[site] ?? []).compactMap { state.conversations[$0] }
+        var ratings: [ConversationID: ConversationRating] = [:]
+        for log in logs { ratings[log.conversation.id] = state.plans.ratings[log.conversation.id] }
+        self.ratings = ratings
+    }
+
+    /// The mean customer rating (1–5, two decimals) of ratings given in the period, over the
+    /// given conversations (all of the site's by default), and how many there were.
+    public func satisfaction(_ period: Period, in conversations: Set<ConversationID>? = nil) -> (average: Double?, responses: Int) {
+        let scores = ratings.values.filter { rating in
+            period.contains(rating.ratedAt) && (conversations?.contains(rating.conversationID) ?? true)
+        }.map { Int($0.score) }
+        guard !scores.isEmpty else { return (nil, 0) }
+        let mean = Double(scores.reduce(0, +)) / Double(scores.count)
+        return ((mean * 100).rounded() / 100, scores.count)
+    }
+
+    /// The conversations an agent wrote in during the period.
+    public func handled(by agent: AgentID, _ period: Period) -> Set<ConversationID> {
+        Set(logs.filter { log in log.messages.contains { Self.isAgent($0.sender, agent) && period.contains($0.createdAt) } }
+            .map(\.conversation.id))
     }
 
     public func dashboard(_ period: Period) -> Dashboard {
@@ -100,6 +126,11 @@ public struct Analytics {
         case .agent(let id), .bot(let id): agent == nil || id == agent
         case .visitor, .system: false
         }
+    }
+
+    /// Seconds from the conversation's first visitor message to the first agent reply, if any.
+    public static func firstResponseSeconds(_ log: ConversationLog) -> Int64? {
+        responseTimes(in: log, period: Period(start: log.conversation.createdAt, end: Timestamp(milliseconds: .max)), by: nil).first
     }
 
     /// Seconds between each visitor turn's first message and the agent reply that ends it.

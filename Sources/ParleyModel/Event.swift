@@ -44,6 +44,10 @@ public enum Event: Hashable, Sendable {
     case twoFactorDisabled(AgentID, at: Timestamp)
     /// A login used a TOTP step or a backup code (either is then refused again; codec v8).
     case twoFactorCodeUsed(AgentID, step: UInt64?, backupCodeHash: String?, at: Timestamp)
+    /// A site's plan changed (codec v9).
+    case sitePlanChanged(SiteID, Plan, by: AgentID?, at: Timestamp)
+    /// A customer rated a closed conversation 1–5 (codec v9).
+    case conversationRated(ConversationID, score: UInt8, comment: String?, at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -72,6 +76,8 @@ public enum Event: Hashable, Sendable {
         case .twoFactorEnabled: .twoFactorEnabled
         case .twoFactorDisabled: .twoFactorDisabled
         case .twoFactorCodeUsed: .twoFactorCodeUsed
+        case .sitePlanChanged: .sitePlanChanged
+        case .conversationRated: .conversationRated
         }
     }
 }
@@ -102,6 +108,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case twoFactorEnabled = 22
     case twoFactorDisabled = 23
     case twoFactorCodeUsed = 24
+    case sitePlanChanged = 25
+    case conversationRated = 26
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -130,6 +138,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .twoFactorEnabled: "two_factor_enabled"
         case .twoFactorDisabled: "two_factor_disabled"
         case .twoFactorCodeUsed: "two_factor_code_used"
+        case .sitePlanChanged: "site_plan_changed"
+        case .conversationRated: "conversation_rated"
         }
     }
 }
@@ -161,6 +171,7 @@ extension Event {
         case .twoFactorSecretIssued(_, _, _, let at), .twoFactorEnabled(_, _, let at), .twoFactorDisabled(_, let at),
             .twoFactorCodeUsed(_, _, _, let at):
             at
+        case .sitePlanChanged(_, _, _, let at), .conversationRated(_, _, _, let at): at
         }
     }
 }

@@ -11,8 +11,9 @@ public enum EventCodec {
     /// snapshot body's conversations); version 6 added record type 17 (widget channel configured)
     /// and the snapshot body's settings section; version 7 added record types 18–20 (invites,
     /// role changes), agents' departments and the snapshot body's team section; version 8
-    /// added record types 21–24 (two-factor login) and the snapshot body's two-factor section.
-    public static let currentVersion: UInt8 = 8
+    /// added record types 21–24 (two-factor login) and the snapshot body's two-factor section;
+    /// version 9 added record types 25–26 (plans, ratings) and the snapshot body's plans section.
+    public static let currentVersion: UInt8 = 9
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -105,6 +106,16 @@ public enum EventCodec {
             writer.write(step)
             writer.write(backup)
             writer.write(at)
+        case .sitePlanChanged(let site, let plan, let by, let at):
+            writer.write(site)
+            writer.write(plan.rawValue)
+            writer.write(by)
+            writer.write(at)
+        case .conversationRated(let conversation, let score, let comment, let at):
+            writer.write(conversation)
+            writer.write(score)
+            writer.write(comment)
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -187,6 +198,14 @@ public enum EventCodec {
             event = .twoFactorCodeUsed(
                 try reader.readID(), step: try reader.readOptional { (r) throws(CodecError) in try r.readUInt64() },
                 backupCodeHash: try reader.readOptionalString(), at: try reader.readTimestamp())
+        case .sitePlanChanged:
+            event = .sitePlanChanged(
+                try reader.readID(), try reader.readEnum(Plan.self),
+                by: try reader.readOptional { (r) throws(CodecError) in try r.readID() }, at: try reader.readTimestamp())
+        case .conversationRated:
+            event = .conversationRated(
+                try reader.readID(), score: try reader.readByte(), comment: try reader.readOptionalString(),
+                at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

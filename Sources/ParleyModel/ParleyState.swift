@@ -37,6 +37,8 @@ public struct ParleyState: Sendable {
     public private(set) var team = TeamState()
     /// Two-factor logins.
     public private(set) var twoFactor = TwoFactorState()
+    /// Sites' plans and customers' ratings.
+    public private(set) var plans = AccountPlans()
 
     public init() {}
 
@@ -188,6 +190,12 @@ public struct ParleyState: Sendable {
             .twoFactorCodeUsed(let agent, _, _, _):
             guard agents[agent] != nil else { throw .unknown("agent", agent.rawValue, lsn: lsn) }
             return twoFactor.apply(event, lsn: lsn)
+        case .sitePlanChanged(let site, let plan, let by, let at):
+            guard sites[site] != nil else { throw .unknown("site", site.rawValue, lsn: lsn) }
+            return plans.set(SitePlan(siteID: site, plan: plan, changedBy: by, since: at, lastLSN: lsn))
+        case .conversationRated(let conversation, let score, let comment, let at):
+            guard conversations[conversation] != nil else { throw .unknown("conversation", conversation.rawValue, lsn: lsn) }
+            return plans.rate(ConversationRating(conversationID: conversation, score: score, comment: comment, ratedAt: at, lastLSN: lsn))
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice.
             if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
@@ -254,8 +262,9 @@ public struct ParleyState: Sendable {
     public init(
         sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64,
         tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings(), team: TeamState = TeamState(),
-        twoFactor: TwoFactorState = TwoFactorState()
+        twoFactor: TwoFactorState = TwoFactorState(), plans: AccountPlans = AccountPlans()
     ) {
+        self.plans = plans
         self.settings = settings
         self.team = team
         self.twoFactor = twoFactor

@@ -82,6 +82,24 @@ public enum StateCodec {
             writer.write(account.updatedAt)
             writer.write(account.lastLSN)
         }
+        let plans = state.plans.plans.values.sorted { $0.siteID < $1.siteID }
+        writer.write(UInt64(plans.count))
+        for plan in plans {
+            writer.write(plan.siteID)
+            writer.write(plan.plan.rawValue)
+            writer.write(plan.changedBy)
+            writer.write(plan.since)
+            writer.write(plan.lastLSN)
+        }
+        let ratings = state.plans.ratings.values.sorted { $0.conversationID < $1.conversationID }
+        writer.write(UInt64(ratings.count))
+        for rating in ratings {
+            writer.write(rating.conversationID)
+            writer.write(rating.score)
+            writer.write(rating.comment)
+            writer.write(rating.ratedAt)
+            writer.write(rating.lastLSN)
+        }
         return writer.bytes
     }
 
@@ -172,11 +190,28 @@ public enum StateCodec {
                         lastStep: try reader.readUInt64(), updatedAt: try reader.readTimestamp(), lastLSN: try reader.readUInt64()))
             }
         }
+        var plans: [SitePlan] = []
+        var ratings: [ConversationRating] = []
+        if version >= 9 {
+            for _ in 0..<(try reader.readCount()) {
+                plans.append(
+                    SitePlan(
+                        siteID: try reader.readID(), plan: try reader.readEnum(Plan.self),
+                        changedBy: try reader.readOptional { (r) throws(CodecError) in try r.readID() },
+                        since: try reader.readTimestamp(), lastLSN: try reader.readUInt64()))
+            }
+            for _ in 0..<(try reader.readCount()) {
+                ratings.append(
+                    ConversationRating(
+                        conversationID: try reader.readID(), score: try reader.readByte(), comment: try reader.readOptionalString(),
+                        ratedAt: try reader.readTimestamp(), lastLSN: try reader.readUInt64()))
+            }
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         return ParleyState(
             sites: sites, agents: agents, visitors: visitors, conversations: conversations, appliedLSN: appliedLSN,
             tokens: tokens, settings: SiteSettings(widgetChannels: channels), team: TeamState(invites: invites),
-            twoFactor: TwoFactorState(accounts: twoFactor))
+            twoFactor: TwoFactorState(accounts: twoFactor), plans: AccountPlans(plans: plans, ratings: ratings))
     }
 }
 

@@ -26,7 +26,15 @@ public enum SampleData {
     /// One event of every type, in an order that applies cleanly to an empty state.
     public static var everyEvent: [Event] {
         version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
-            + version7Events + version8Events
+            + version7Events + version8Events + version9Events
+    }
+
+    /// The record types added by codec version 9 (plans, ratings).
+    public static var version9Events: [Event] {
+        [
+            .sitePlanChanged(site.id, .pro, by: agent.id, at: t0),
+            .conversationRated(conversation.id, score: 4, comment: "Quick and kind", at: t0),
+        ]
     }
 
     /// The record types added by codec version 8 (two-factor login).

@@ -5,8 +5,8 @@ import ParleyStorage
 
 /// `/v1/analytics` (seed 004 §11), computed from the history. Times are seconds; a figure
 /// without data is `null`, never invented: the averages before any reply or closed
-/// conversation, and `customer_satisfaction` until customers can rate conversations (the
-/// rating arrives with the omni widget API, CONTRACT §7).
+/// conversation, and `customer_satisfaction` (the mean of customers' 1–5 ratings given in the
+/// period, through the widget API; CONTRACT §7) before any rating.
 struct NativeAnalyticsController {
     let broker: Broker
 
@@ -42,13 +42,16 @@ struct NativeAnalyticsController {
         let principal = try context.requirePrincipal()
         let site = try NativeScope.site(request.uri.queryParameters["site_id"].map(String.init), principal: principal)
         let period = try period(request)
-        let stats = broker.store.read { Analytics(state: $0, site: site).dashboard(period) }
+        let (stats, satisfaction) = broker.store.read { state in
+            let analytics = Analytics(state: state, site: site)
+            return (analytics.dashboard(period), analytics.satisfaction(period))
+        }
         return NativeSuccess(
             DashboardBody(
                 period: request.uri.queryParameters["period"].map(String.init) ?? "today",
                 total_conversations: stats.totalConversations, active_conversations: stats.activeConversations,
                 messages_sent: stats.messagesSent, average_response_time: stats.averageResponseSeconds,
-                average_resolution_time: stats.averageResolutionSeconds, customer_satisfaction: nil,
+                average_resolution_time: stats.averageResolutionSeconds, customer_satisfaction: satisfaction.average,
                 conversations_by_hour: stats.conversationsByHour.map { HourCount(hour: $0.hour, count: $0.count) }))
     }
 
@@ -67,12 +70,15 @@ struct NativeAnalyticsController {
         let agent: AgentID = try NativeScope.id(context.parameters.get("agent_id"), field: "agent_id")
         guard broker.agent(agent)?.siteID == site else { throw APIError.notFound("agent") }
         let period = try period(request)
-        let stats = broker.store.read { Analytics(state: $0, site: site).performance(of: agent, period) }
+        let (stats, satisfaction) = broker.store.read { state in
+            let analytics = Analytics(state: state, site: site)
+            return (analytics.performance(of: agent, period), analytics.satisfaction(period, in: analytics.handled(by: agent, period)))
+        }
         return NativeSuccess(
             AgentBody(
                 agent_id: NativeID.format(agent), period: request.uri.queryParameters["period"].map(String.init) ?? "today",
                 conversations_handled: stats.conversationsHandled, messages_sent: stats.messagesSent,
                 average_response_time: stats.averageResponseSeconds, average_resolution_time: stats.averageResolutionSeconds,
-                customer_satisfaction: nil))
+                customer_satisfaction: satisfaction.average))
     }
 }

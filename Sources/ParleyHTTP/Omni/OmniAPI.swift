@@ -19,6 +19,7 @@ public struct OmniAPI: Sendable {
             .add(middleware: OmniErrorMiddleware())
             .add(middleware: layers.authentication)
             .add(middleware: layers.rateLimits)
+            .add(middleware: PlanLimitMiddleware(broker: broker, limits: layers.limits))
             .add(middleware: layers.idempotency)
         OmniAuthController(broker: broker, tokens: tokens, gate: layers.loginGate).register(on: group)
         OmniConversationsController(broker: broker).register(on: group)
@@ -27,6 +28,8 @@ public struct OmniAPI: Sendable {
         OmniChannelsController(broker: broker).register(on: group)
         OmniTeamController(broker: broker).register(on: group)
         OmniTwoFactorController(broker: broker).register(on: group)
+        OmniBillingController(broker: broker).register(on: group)
+        OmniAnalyticsController(broker: broker).register(on: group)
         try OpenAPIDocument.omni().register(on: group)
         // The widget API: no agent credentials (the site's pk_ key and the browser's session
         // id), CORS for the customer's pages, a budget per address and one per key.

@@ -18,8 +18,9 @@ struct WidgetController {
         group.post("init", use: initialize)
         group.post("messages", use: send)
         group.get("messages", use: history)
+        group.post("rating", use: rate)
         // CORS preflights (answered by WidgetCORSMiddleware when they carry an Origin).
-        for path in ["init", "messages"] {
+        for path in ["init", "messages", "rating"] {
             group.on(RouterPath(path), method: .options) { _, _ in
                 Response(status: .noContent, headers: [.allow: "GET, POST, OPTIONS"])
             }
@@ -172,5 +173,47 @@ struct WidgetController {
         return OmniList(
             data: result.messages.map(OmniWire.message),
             meta: HistoryMeta(conversation_id: OmniID.format(conversation), limit: page.limit, has_more: result.hasMore))
+    }
+
+    struct RatingRequest: Decodable {
+        var api_key: String?
+        var session_id: String?
+        var conversation_id: String?
+        var score: Int
+        var comment: String?
+    }
+
+    struct Rating: Encodable, Sendable {
+        var conversation_id: String
+        var score: Int
+        @ExplicitNull var comment: String?
+        var rated_at: String
+    }
+
+    /// The customer rates a closed conversation of its own 1–5 (an extension, CONTRACT §7):
+    /// the one named, else its latest closed one. Rating again replaces the rating.
+    @Sendable func rate(_ request: Request, context: ParleyRequestContext) async throws -> EditedResponse<OmniData<Rating>> {
+        let body = try await request.decode(as: RatingRequest.self, context: context)
+        let site = try site(apiKey: body.api_key, request: request)
+        let visitor = try visitor(site: site, sessionID: try Self.sessionID(body.session_id))
+        let conversation: ConversationID
+        if let text = body.conversation_id {
+            conversation = try OmniScope.id(text, field: "conversation_id")
+        } else {
+            let latest: ConversationID? = broker.store.read { state in
+                (state.conversationsBySite[site.id] ?? []).last { id in
+                    state.conversations[id].map { $0.conversation.visitorID == visitor.id && $0.conversation.closedAt != nil } ?? false
+                }
+            }
+            guard let latest else { throw APIError.conflict("no closed conversation to rate") }
+            conversation = latest
+        }
+        let rating = try await broker.rate(conversation, by: visitor.id, score: body.score, comment: body.comment)
+        return EditedResponse(
+            status: .created,
+            response: OmniData(
+                Rating(
+                    conversation_id: OmniID.format(rating.conversationID), score: Int(rating.score), comment: rating.comment,
+                    rated_at: rating.ratedAt.rfc3339)))
     }
 }
