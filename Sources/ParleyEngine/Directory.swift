@@ -153,6 +153,26 @@ public actor Directory {
         return channel
     }
 
+    /// Identifies the customer of a widget session as the site's `userID` (omni
+    /// `customers/identify`); a session identified with a user id another customer already has
+    /// is merged into that customer. Returns the customer.
+    public func identify(
+        site: SiteID, sessionID: String, userID: String, name: String?, email: String?, metadataJSON: String?
+    ) async throws -> Visitor {
+        try Validate.text(userID, field: "user_id", max: limits.maxNameBytes)
+        if let name { try Validate.text(name, field: "name", max: limits.maxNameBytes, allowEmpty: true) }
+        if let email { try Validate.email(email) }
+        try Validate.metadata(metadataJSON, max: limits.maxMetadataBytes)
+        let key = SiteScopedKey(site: site, key: sessionID)
+        guard let visitor = store.read({ $0.visitorsByExternalID[key] }) else { throw EngineError.notFound("session not found") }
+        try await store.commit(
+            .customerIdentified(visitor, userID: userID, name: name, email: email, metadataJSON: metadataJSON, at: .now()))
+        guard let customer = store.read({ state in state.visitors[state.identities.customer(of: visitor)] }) else {
+            throw EngineError.notFound("customer not found")
+        }
+        return customer
+    }
+
     /// Sets an agent's availability (separate from socket presence).
     public func setAvailability(_ agent: AgentID, _ availability: Availability) async throws -> Agent {
         guard store.read({ $0.agents[agent] != nil }) else { throw EngineError.notFound("agent not found") }

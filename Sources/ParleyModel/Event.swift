@@ -48,6 +48,9 @@ public enum Event: Hashable, Sendable {
     case sitePlanChanged(SiteID, Plan, by: AgentID?, at: Timestamp)
     /// A customer rated a closed conversation 1–5 (codec v9).
     case conversationRated(ConversationID, score: UInt8, comment: String?, at: Timestamp)
+    /// A widget session's visitor was identified as the site's `userID` (merged into the
+    /// customer that already has it); the given fields update that customer (codec v10).
+    case customerIdentified(VisitorID, userID: String, name: String?, email: String?, metadataJSON: String?, at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -78,6 +81,7 @@ public enum Event: Hashable, Sendable {
         case .twoFactorCodeUsed: .twoFactorCodeUsed
         case .sitePlanChanged: .sitePlanChanged
         case .conversationRated: .conversationRated
+        case .customerIdentified: .customerIdentified
         }
     }
 }
@@ -110,6 +114,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case twoFactorCodeUsed = 24
     case sitePlanChanged = 25
     case conversationRated = 26
+    case customerIdentified = 27
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -140,6 +145,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .twoFactorCodeUsed: "two_factor_code_used"
         case .sitePlanChanged: "site_plan_changed"
         case .conversationRated: "conversation_rated"
+        case .customerIdentified: "customer_identified"
         }
     }
 }
@@ -172,6 +178,7 @@ extension Event {
             .twoFactorCodeUsed(_, _, _, let at):
             at
         case .sitePlanChanged(_, _, _, let at), .conversationRated(_, _, _, let at): at
+        case .customerIdentified(_, _, _, _, _, let at): at
         }
     }
 }

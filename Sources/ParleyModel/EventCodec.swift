@@ -12,8 +12,9 @@ public enum EventCodec {
     /// and the snapshot body's settings section; version 7 added record types 18–20 (invites,
     /// role changes), agents' departments and the snapshot body's team section; version 8
     /// added record types 21–24 (two-factor login) and the snapshot body's two-factor section;
-    /// version 9 added record types 25–26 (plans, ratings) and the snapshot body's plans section.
-    public static let currentVersion: UInt8 = 9
+    /// version 9 added record types 25–26 (plans, ratings) and the snapshot body's plans section;
+    /// version 10 added record type 27 (customer identified) and the identities section.
+    public static let currentVersion: UInt8 = 10
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -116,6 +117,13 @@ public enum EventCodec {
             writer.write(score)
             writer.write(comment)
             writer.write(at)
+        case .customerIdentified(let visitor, let userID, let name, let email, let metadata, let at):
+            writer.write(visitor)
+            writer.write(userID)
+            writer.write(name)
+            writer.write(email)
+            writer.write(metadata)
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -206,6 +214,10 @@ public enum EventCodec {
             event = .conversationRated(
                 try reader.readID(), score: try reader.readByte(), comment: try reader.readOptionalString(),
                 at: try reader.readTimestamp())
+        case .customerIdentified:
+            event = .customerIdentified(
+                try reader.readID(), userID: try reader.readString(), name: try reader.readOptionalString(),
+                email: try reader.readOptionalString(), metadataJSON: try reader.readOptionalString(), at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

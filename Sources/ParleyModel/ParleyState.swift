@@ -39,6 +39,8 @@ public struct ParleyState: Sendable {
     public private(set) var twoFactor = TwoFactorState()
     /// Sites' plans and customers' ratings.
     public private(set) var plans = AccountPlans()
+    /// Customers identified by the site's user id, and merged widget sessions.
+    public private(set) var identities = CustomerIdentities()
 
     public init() {}
 
@@ -196,6 +198,18 @@ public struct ParleyState: Sendable {
         case .conversationRated(let conversation, let score, let comment, let at):
             guard conversations[conversation] != nil else { throw .unknown("conversation", conversation.rawValue, lsn: lsn) }
             return plans.rate(ConversationRating(conversationID: conversation, score: score, comment: comment, ratedAt: at, lastLSN: lsn))
+        case .customerIdentified(let id, let userID, let name, let email, let metadata, let at):
+            guard let visitor = visitors[id] else { throw .unknown("visitor", id.rawValue, lsn: lsn) }
+            if visitor.lastLSN >= lsn { return false }
+            visitors[id]?.lastLSN = lsn
+            let customer = identities.identify(id, site: visitor.siteID, userID: userID)
+            // The session now names the customer; the fields given update it.
+            visitorsByExternalID[SiteScopedKey(site: visitor.siteID, key: visitor.externalID)] = customer
+            if let name { visitors[customer]?.name = name }
+            if let email { visitors[customer]?.email = email }
+            if let metadata { visitors[customer]?.metadataJSON = metadata }
+            if let seen = visitors[customer]?.lastSeenAt, seen < at { visitors[customer]?.lastSeenAt = at }
+            if customer != id, let known = visitors[customer]?.lastLSN { visitors[customer]?.lastLSN = max(known, lsn) }
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice.
             if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
@@ -262,9 +276,11 @@ public struct ParleyState: Sendable {
     public init(
         sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64,
         tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings(), team: TeamState = TeamState(),
-        twoFactor: TwoFactorState = TwoFactorState(), plans: AccountPlans = AccountPlans()
+        twoFactor: TwoFactorState = TwoFactorState(), plans: AccountPlans = AccountPlans(),
+        identities: CustomerIdentities = CustomerIdentities()
     ) {
         self.plans = plans
+        self.identities = identities
         self.settings = settings
         self.team = team
         self.twoFactor = twoFactor
@@ -284,6 +300,12 @@ public struct ParleyState: Sendable {
             self.visitors[visitor.id] = visitor
             visitorsByExternalID[SiteScopedKey(site: visitor.siteID, key: visitor.externalID)] = visitor.id
             watermarks.observe(.visitor, visitor.id.rawValue)
+        }
+        // A merged visitor's session id names the customer it was merged into.
+        for (merged, customer) in identities.mergedInto {
+            if let visitor = self.visitors[merged] {
+                visitorsByExternalID[SiteScopedKey(site: visitor.siteID, key: visitor.externalID)] = customer
+            }
         }
         for log in conversations.sorted(by: { $0.conversation.id < $1.conversation.id }) { insert(log) }
         self.appliedLSN = appliedLSN

@@ -100,6 +100,18 @@ public enum StateCodec {
             writer.write(rating.ratedAt)
             writer.write(rating.lastLSN)
         }
+        let identified = state.identities.userIDs.sorted { $0.key < $1.key }
+        writer.write(UInt64(identified.count))
+        for (visitor, userID) in identified {
+            writer.write(visitor)
+            writer.write(userID)
+        }
+        let merges = state.identities.mergedInto.sorted { $0.key < $1.key }
+        writer.write(UInt64(merges.count))
+        for (visitor, into) in merges {
+            writer.write(visitor)
+            writer.write(into)
+        }
         return writer.bytes
     }
 
@@ -207,11 +219,21 @@ public enum StateCodec {
                         ratedAt: try reader.readTimestamp(), lastLSN: try reader.readUInt64()))
             }
         }
+        var identified: [(VisitorID, String)] = []
+        var merges: [(VisitorID, VisitorID)] = []
+        if version >= 10 {
+            for _ in 0..<(try reader.readCount()) { identified.append((try reader.readID(), try reader.readString())) }
+            for _ in 0..<(try reader.readCount()) { merges.append((try reader.readID(), try reader.readID())) }
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
+        let sitesOfVisitors = Dictionary(visitors.map { ($0.id, $0.siteID) }, uniquingKeysWith: { first, _ in first })
         return ParleyState(
             sites: sites, agents: agents, visitors: visitors, conversations: conversations, appliedLSN: appliedLSN,
             tokens: tokens, settings: SiteSettings(widgetChannels: channels), team: TeamState(invites: invites),
-            twoFactor: TwoFactorState(accounts: twoFactor), plans: AccountPlans(plans: plans, ratings: ratings))
+            twoFactor: TwoFactorState(accounts: twoFactor), plans: AccountPlans(plans: plans, ratings: ratings),
+            identities: CustomerIdentities(
+                identities: identified.compactMap { visitor, userID in sitesOfVisitors[visitor].map { (visitor, $0, userID) } },
+                merges: merges))
     }
 }
 

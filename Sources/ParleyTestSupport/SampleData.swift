@@ -26,7 +26,19 @@ public enum SampleData {
     /// One event of every type, in an order that applies cleanly to an empty state.
     public static var everyEvent: [Event] {
         version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
-            + version7Events + version8Events + version9Events
+            + version7Events + version8Events + version9Events + version10Events
+    }
+
+    /// The record type added by codec version 10 (customer identified), with a merge: a second
+    /// visitor (a new browser session) identified as the same user.
+    public static var version10Events: [Event] {
+        let second = Visitor(
+            id: VisitorID(2), siteID: site.id, externalID: "browser-session-2", name: "", firstSeenAt: t0, lastSeenAt: t0)
+        return [
+            .customerIdentified(visitor.id, userID: "user-42", name: "John Doe", email: "john@example.com", metadataJSON: nil, at: t0),
+            .visitorRegistered(second),
+            .customerIdentified(second.id, userID: "user-42", name: nil, email: nil, metadataJSON: #"{"plan":"pro"}"#, at: t0),
+        ]
     }
 
     /// The record types added by codec version 9 (plans, ratings).

@@ -180,4 +180,51 @@ import Testing
             #expect(over.headers[.retryAfter] != nil)
         }
     }
+
+    @Test func identifyingMergesABrowserSessionIntoTheKnownCustomer() async throws {
+        try await APIFixture.withAPI { fixture, client in
+            let (site, _) = try await fixture.makeTenant("shop")
+            _ = try await fixture.makeTenant("rival")
+            let (token, _) = try await client.login("owner-shop")
+            let (rivalToken, _) = try await client.login("owner-rival")
+            let first = try await Self.call(client, .post, "/widget/v1/init", json: ["api_key": site.publicKey, "session_id": "laptop-session-1"])
+            let customer = try #require(first.data["customer_id"] as? String)
+            _ = try await Self.call(
+                client, .post, "/widget/v1/messages", json: ["api_key": site.publicKey, "session_id": "laptop-session-1", "content": "From the laptop"])
+            let identified = try await OmniConversationTests.omni(
+                client, .post, "/customers/identify",
+                json: ["session_id": "laptop-session-1", "user_id": "u-1", "email": "ann@example.org", "name": "Ann", "metadata": ["plan": "pro"]],
+                bearer: token)
+            #expect(identified.status == .ok)
+            #expect(identified.data["id"] as? String == customer && identified.data["user_id"] as? String == "u-1")
+            #expect(identified.data["name"] as? String == "Ann" && identified.data["email"] as? String == "ann@example.org")
+
+            // The same user on a phone: a new session, then identified, is the same customer.
+            let phone = try await Self.call(client, .post, "/widget/v1/init", json: ["api_key": site.publicKey, "session_id": "phone-session-1"])
+            #expect(phone.status == .created)
+            #expect(phone.data["customer_id"] as? String != customer)
+            let merged = try await OmniConversationTests.omni(
+                client, .post, "/customers/identify", json: ["session_id": "phone-session-1", "user_id": "u-1"], bearer: token)
+            #expect(merged.data["id"] as? String == customer)
+            let listed = try await OmniConversationTests.omni(client, .get, "/customers", bearer: token)
+            #expect(listed.items.map { $0["id"] as? String } == [customer], "the merged session is not a second customer")
+            let again = try await Self.call(client, .post, "/widget/v1/init", json: ["api_key": site.publicKey, "session_id": "phone-session-1"])
+            #expect(again.data["customer_id"] as? String == customer)
+            _ = try await Self.call(
+                client, .post, "/widget/v1/messages", json: ["api_key": site.publicKey, "session_id": "phone-session-1", "content": "From the phone"])
+            let history = try await Self.call(
+                client, .get, "/widget/v1/messages?api_key=\(site.publicKey)&session_id=laptop-session-1")
+            #expect(history.items.map { $0["content"] as? String } == ["From the laptop", "From the phone"])
+
+            #expect(try await OmniConversationTests.omni(
+                client, .post, "/customers/identify", json: ["session_id": "nobody-session", "user_id": "u-2"], bearer: token).status == .notFound)
+            #expect(try await OmniConversationTests.omni(
+                client, .post, "/customers/identify", json: ["session_id": "laptop-session-1", "user_id": "u-1", "email": "nope"], bearer: token)
+                .status == .unprocessableContent)
+            #expect(try await OmniConversationTests.omni(
+                client, .post, "/customers/identify", json: ["session_id": "laptop-session-1", "user_id": ""], bearer: token).status == .unprocessableContent)
+            #expect(try await OmniConversationTests.omni(
+                client, .post, "/customers/identify", json: ["session_id": "laptop-session-1", "user_id": "u-9"], bearer: rivalToken).status == .notFound)
+        }
+    }
 }

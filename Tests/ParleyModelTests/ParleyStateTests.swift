@@ -16,7 +16,16 @@ import Testing
         #expect(log.conversation.status == .closed)
         #expect(log.conversation.assignedAgentID == SampleData.agent.id)
         #expect(log.readCursors[.agent(SampleData.agent.id)]?.seq == 2)
-        #expect(state.visitors[SampleData.visitor.id]?.name == "John D.")
+        // visitor_seen renamed them "John D."; v10's identify named them again, and the second
+        // session, identified as the same user, was merged into them.
+        #expect(state.visitors[SampleData.visitor.id]?.name == "John Doe")
+        #expect(state.identities.customer(of: VisitorID(2)) == SampleData.visitor.id)
+        #expect(state.visitorsByExternalID[SiteScopedKey(site: SampleData.site.id, key: "browser-session-2")] == SampleData.visitor.id)
+        #expect(state.visitors[SampleData.visitor.id]?.metadataJSON == #"{"plan":"pro"}"#)
+        // A snapshot restores the merge, the session alias included.
+        let restored = try StateCodec.encode(state).withUnsafeBytes { try StateCodec.decode($0) }
+        #expect(restored.visitorsByExternalID[SiteScopedKey(site: SampleData.site.id, key: "browser-session-2")] == SampleData.visitor.id)
+        #expect(restored.identities.userIDs[SampleData.visitor.id] == "user-42")
         #expect(state.agents[SampleData.agent.id]?.availability == .away)
         #expect(state.sites[SampleData.site.id]?.ownerAgentID == SampleData.agent.id)
         #expect(state.appliedLSN == UInt64(SampleData.everyEvent.count))

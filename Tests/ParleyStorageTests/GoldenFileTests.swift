@@ -65,7 +65,12 @@ import Testing
             version: 8,
             events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events + SampleData.version4Events
                 + SampleData.version5Events + SampleData.version6Events + SampleData.version7Events + SampleData.version8Events),
-        Golden(version: 9, events: SampleData.everyEvent),
+        Golden(
+            version: 9,
+            events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events + SampleData.version4Events
+                + SampleData.version5Events + SampleData.version6Events + SampleData.version7Events + SampleData.version8Events
+                + SampleData.version9Events),
+        Golden(version: 10, events: SampleData.everyEvent),
     ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6

@@ -11,6 +11,7 @@ struct OmniCustomersController {
     func register(on group: RouterGroup<ParleyRequestContext>) {
         group.get("customers", use: list)
         group.get("customers/:customer_id", use: get)
+        group.post("customers/identify", use: identify)
     }
 
     /// Newest first, paged; `search` matches name, e-mail or the widget's id, case-insensitively.
@@ -25,14 +26,17 @@ struct OmniCustomersController {
             for id in state.conversationsBySite[site] ?? [] {
                 if let visitor = state.conversations[id]?.conversation.visitorID { counts[visitor, default: 0] += 1 }
             }
+            // A session merged into another customer is that customer: listed once.
             let matching = state.visitors.values.filter { visitor in
-                visitor.siteID == site
+                visitor.siteID == site && state.identities.mergedInto[visitor.id] == nil
                     && (search.map { term in
                         [visitor.name, visitor.email ?? "", visitor.externalID].contains { $0.lowercased().contains(term) }
                     } ?? true)
             }.sorted { $0.id > $1.id }
             let items = paging.slice(matching).map { visitor in
-                OmniWire.customer(visitor, conversations: counts[visitor.id] ?? 0, presence: broker.presence)
+                OmniWire.customer(
+                    visitor, userID: state.identities.userIDs[visitor.id], conversations: counts[visitor.id] ?? 0,
+                    presence: broker.presence)
             }
             return (items, matching.count)
         }
@@ -42,9 +46,37 @@ struct OmniCustomersController {
     @Sendable func get(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<OmniWire.Customer> {
         let site = try context.requireStaff()
         let visitor = try OmniScope.customer(context.parameters.get("customer_id"), site: site, broker: broker)
-        let conversations = broker.store.read { state in
-            (state.conversationsBySite[site] ?? []).count { state.conversations[$0]?.conversation.visitorID == visitor.id }
+        return OmniData(body(visitor, site: site))
+    }
+
+    func body(_ visitor: Visitor, site: SiteID) -> OmniWire.Customer {
+        let (conversations, userID) = broker.store.read { state in
+            (
+                (state.conversationsBySite[site] ?? []).count { state.conversations[$0]?.conversation.visitorID == visitor.id },
+                state.identities.userIDs[visitor.id]
+            )
         }
-        return OmniData(OmniWire.customer(visitor, conversations: conversations, presence: broker.presence))
+        return OmniWire.customer(visitor, userID: userID, conversations: conversations, presence: broker.presence)
+    }
+
+    struct IdentifyRequest: Decodable {
+        var session_id: String
+        var user_id: String
+        var email: String?
+        var name: String?
+        var metadata: JSONValue?
+    }
+
+    /// Attaches the site's own user to a widget session's customer (from the site's backend,
+    /// with an agent token or the `sk_` key). A second browser session identified as the same
+    /// user is merged into the first customer, which is answered.
+    @Sendable func identify(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<OmniWire.Customer> {
+        let site = try context.requireStaff()
+        let body = try await request.decode(as: IdentifyRequest.self, context: context)
+        guard !body.session_id.isEmpty else { throw APIError.validation("session_id is required") }
+        let customer = try await broker.directory.identify(
+            site: site, sessionID: body.session_id, userID: body.user_id, name: body.name, email: body.email,
+            metadataJSON: try OmniScope.metadata(body.metadata))
+        return OmniData(self.body(customer, site: site))
     }
 }

@@ -85,6 +85,8 @@ enum OmniWire {
     struct Customer: Encodable, Sendable {
         var id: String
         var external_id: String
+        /// The site's own user id, once identified.
+        @ExplicitNull var user_id: String?
         var name: String
         @ExplicitNull var email: String?
         @ExplicitNull var phone: String?
@@ -96,10 +98,10 @@ enum OmniWire {
     }
 
     /// A customer (a visitor, CONTRACT §1) with its conversation count and live presence.
-    static func customer(_ visitor: Visitor, conversations: Int, presence: PresenceBoard) -> Customer {
+    static func customer(_ visitor: Visitor, userID: String?, conversations: Int, presence: PresenceBoard) -> Customer {
         let (online, lastSeen) = presence.status(of: visitor)
         return Customer(
-            id: OmniID.format(visitor.id), external_id: visitor.externalID, name: visitor.name, email: visitor.email,
+            id: OmniID.format(visitor.id), external_id: visitor.externalID, user_id: userID, name: visitor.name, email: visitor.email,
             phone: visitor.phone, metadata: visitor.metadataJSON.flatMap(JSONValue.init(text:)) ?? .object([:]),
             status: online ? "online" : "offline", conversations_count: conversations, first_seen: visitor.firstSeenAt.rfc3339,
             last_seen: lastSeen.rfc3339)
