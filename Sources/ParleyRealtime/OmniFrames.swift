@@ -1,5 +1,6 @@
 public import NIOCore
 public import ParleyModel
+import ParleyHTTP
 
 /// The omni dialect's server → client frames (seed 003, CONTRACT §7): `{"type", "data"}` with
 /// UUID-form ids and `sender_type` `customer|agent|system|bot`.
@@ -7,15 +8,6 @@ public enum OmniFrames {
     struct Envelope<Payload: Encodable>: Encodable {
         var type: String
         var data: Payload
-    }
-
-    static func sender(_ sender: Sender) -> (type: String, id: String?) {
-        switch sender {
-        case .visitor(let id): ("customer", OmniID.format(id))
-        case .agent(let id): ("agent", OmniID.format(id))
-        case .bot(let id): ("bot", OmniID.format(id))
-        case .system: ("system", nil)
-        }
     }
 
     static func participant(_ participant: Participant) -> (type: String, id: String) {
@@ -39,7 +31,7 @@ public enum OmniFrames {
 
     /// The shape of ``message(_:)``, encoded by ``FrameJSON`` (the test checks both agree).
     static func messageFrame(_ message: Message) -> Envelope<MessageData> {
-        let (type, id) = sender(message.sender)
+        let (type, id) = OmniWire.sender(message.sender)
         return Envelope(
             type: "message.new",
             data: MessageData(

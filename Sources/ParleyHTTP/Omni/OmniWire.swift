@@ -1,11 +1,11 @@
 import ParleyEngine
-import ParleyModel
+public import ParleyModel
 import ParleyStorage
 
 /// The omni dialect's JSON shapes (seed 003), built from the model: UUID-form ids (CONTRACT §2),
 /// statuses `pending|open|closed`, senders `customer|agent|system|bot`. Keys the seed shows are
 /// always present (`null` when empty).
-enum OmniWire {
+public enum OmniWire {
     struct CustomerRef: Encodable, Sendable {
         var id: String
         var name: String
@@ -32,7 +32,8 @@ enum OmniWire {
         @ExplicitNull var closed_at: String?
     }
 
-    static func sender(_ sender: Sender) -> (type: String, id: String?) {
+    /// `sender_type` and `sender_id` of a message (shared with the omni WebSocket frames).
+    public static func sender(_ sender: Sender) -> (type: String, id: String?) {
         switch sender {
         case .visitor(let id): ("customer", OmniID.format(id))
         case .agent(let id): ("agent", OmniID.format(id))
