@@ -92,7 +92,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("OpenAPI/native.yaml"), .copy("OpenAPI/omni.yaml")],
+            resources: [.copy("OpenAPI/native.yaml"), .copy("OpenAPI/omni.yaml"), .copy("OpenAPI/operators.yaml")],
             swiftSettings: swiftSettings
         ),
         .target(

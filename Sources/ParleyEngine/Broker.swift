@@ -116,8 +116,9 @@ public final class Broker: Sendable {
         try await conversationActor(conversation).assign(to: agent)
     }
 
-    public func close(_ conversation: ConversationID) async throws {
-        try await conversationActor(conversation).close()
+    /// Closes a conversation, at `time` when given (the operators dialect's `end_time`).
+    public func close(_ conversation: ConversationID, at time: Timestamp? = nil) async throws {
+        try await conversationActor(conversation).close(at: time)
     }
 
     public func setTyping(_ conversation: ConversationID, _ participant: Participant, _ isTyping: Bool) async throws {

@@ -80,11 +80,11 @@ public actor ConversationActor {
         try await store.commit(.conversationAssigned(id, agent, at: .now()))
     }
 
-    /// Closes the conversation; closing a closed one changes nothing.
-    public func close() async throws {
+    /// Closes the conversation (at `time`, now by default); closing a closed one changes nothing.
+    public func close(at time: Timestamp? = nil) async throws {
         guard !isClosed else { return }
         isClosed = true
-        try await store.commit(.conversationClosed(id, at: .now()))
+        try await store.commit(.conversationClosed(id, at: time ?? .now()))
     }
 
     /// A typing start or stop from `participant`; announces only real changes.

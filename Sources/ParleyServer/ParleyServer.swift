@@ -54,6 +54,7 @@ public struct ParleyServer: Sendable {
         let layers = SharedLayers(broker: broker, tokens: tokens, limits: configuration.rateLimits)
         try NativeAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         try OmniAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
+        try OperatorsAPI(broker: broker, layers: layers).register(on: router)
         // WebSocket upgrades (/ws, /api/v1/ws) go to the realtime gateway; the hub fans out.
         let ownEventLoops = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         let eventLoops: any EventLoopGroup = ownEventLoops ?? MultiThreadedEventLoopGroup.singleton

@@ -106,6 +106,15 @@ import Testing
         }
     }
 
+    @Test func theOperatorsDocumentIsServedUnderItsOwnPrefix() async throws {
+        try await APIFixture.withAPI { _, client in
+            let document = try await client.call(.get, "/operators/v1/openapi.json")
+            #expect(document.status == .ok)
+            let paths = try #require(document.json["paths"] as? [String: Any])
+            #expect(Set(paths.keys) == ["/v1/clients/{clientId}", "/v1/operators", "/v1/chats/{chatId}", "/v1/chats/{chatId}/messages"])
+        }
+    }
+
     @Test func theOmniDocumentIsServedAsJSONAndCoversTheRoutes() async throws {
         try await APIFixture.withAPI { _, client in
             let document = try await client.call(.get, "/api/v1/openapi.json")
