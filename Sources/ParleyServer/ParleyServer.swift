@@ -47,7 +47,7 @@ public struct ParleyServer: Sendable {
         let tokens = await TokenService(secret: secret, lifetime: .seconds(configuration.accessTokenSeconds))
         let router = Router(context: ParleyRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
-        router.add(middleware: NativeErrorMiddleware())
+        router.add(middleware: ErrorEnvelopeMiddleware<ParleyRequestContext>.native())
         HealthController(store: store).register(on: router)
         MetricsController(registry: registry).register(on: router)
         // One set of shared layers: budgets, idempotency keys and login throttling span dialects.

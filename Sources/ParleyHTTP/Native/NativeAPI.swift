@@ -13,11 +13,11 @@ public struct NativeAPI: Sendable {
         self.layers = layers
     }
 
-    /// Registers the routes. The router should carry a ``NativeErrorMiddleware`` of its own too,
+    /// Registers the routes. The router should carry a native ``ErrorEnvelopeMiddleware`` of its own too,
     /// so that unknown paths get the envelope (other dialects' groups render their own).
     public func register(on router: Router<ParleyRequestContext>) throws {
         let group = router.group("v1")
-            .add(middleware: NativeErrorMiddleware())
+            .add(middleware: ErrorEnvelopeMiddleware<ParleyRequestContext>.native())
             .add(middleware: layers.authentication)
             .add(middleware: layers.rateLimits)
             .add(middleware: layers.idempotency)

@@ -52,21 +52,3 @@ extension APIError {
         return APIError(.internalServerError, code: "SERVER_ERROR", message: "internal server error")
     }
 }
-
-/// Renders every error of the routes below it in the native envelope.
-public struct NativeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
-
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            let failure = APIError.from(error, logger: context.logger)
-            var response = try NativeFailure(error: .init(code: failure.code, message: failure.message))
-                .response(from: request, context: context)
-            response.status = failure.status
-            if let seconds = failure.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
-            return response
-        }
-    }
-}

@@ -16,7 +16,7 @@ public struct OmniAPI: Sendable {
 
     public func register(on router: Router<ParleyRequestContext>) throws {
         let group = router.group("api/v1")
-            .add(middleware: OmniErrorMiddleware())
+            .add(middleware: ErrorEnvelopeMiddleware<ParleyRequestContext>.omni())
             .add(middleware: layers.authentication)
             .add(middleware: layers.rateLimits)
             .add(middleware: PlanLimitMiddleware(broker: broker, limits: layers.limits))
@@ -35,7 +35,7 @@ public struct OmniAPI: Sendable {
         // id), CORS for the customer's pages, a budget per address and one per key.
         let widget = router.group("widget/v1")
             .add(middleware: WidgetCORSMiddleware())
-            .add(middleware: OmniErrorMiddleware())
+            .add(middleware: ErrorEnvelopeMiddleware<ParleyRequestContext>.omni())
             .add(middleware: layers.authentication)
             .add(middleware: layers.rateLimits)
             .add(middleware: layers.idempotency)

@@ -26,20 +26,3 @@ struct OmniFailure: ResponseEncodable {
     var detail: String
     var code: String
 }
-
-/// Renders every error of the routes below it in the omni envelope.
-public struct OmniErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
-
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            let failure = APIError.from(error, logger: context.logger)
-            var response = try OmniFailure(detail: failure.message, code: failure.code).response(from: request, context: context)
-            response.status = failure.code == "VALIDATION_ERROR" ? .unprocessableContent : failure.status
-            if let seconds = failure.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
-            return response
-        }
-    }
-}

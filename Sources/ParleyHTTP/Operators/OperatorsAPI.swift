@@ -15,7 +15,7 @@ public struct OperatorsAPI: Sendable {
 
     public func register(on router: Router<ParleyRequestContext>) throws {
         let group = router.group("v1")
-            .add(middleware: OperatorsErrorMiddleware())
+            .add(middleware: ErrorEnvelopeMiddleware<ParleyRequestContext>.operators())
             .add(middleware: layers.authentication)
             .add(middleware: layers.rateLimits)
             .add(middleware: layers.idempotency)

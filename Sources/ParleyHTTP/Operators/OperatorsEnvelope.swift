@@ -11,21 +11,3 @@ struct OperatorsFailure: ResponseEncodable {
 
     var error: Detail
 }
-
-/// Renders every error of the routes below it in the operators envelope.
-public struct OperatorsErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
-
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            let failure = APIError.from(error, logger: context.logger)
-            var response = try OperatorsFailure(error: .init(code: failure.code, message: failure.message))
-                .response(from: request, context: context)
-            response.status = failure.status
-            if let seconds = failure.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
-            return response
-        }
-    }
-}
