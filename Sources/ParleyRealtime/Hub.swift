@@ -205,19 +205,24 @@ public final class Hub: BrokerSubscriber, Service {
         // Presence events are native only: the omni protocol has none.
         let sessions = index.withLock { $0.presenceAudience(of: identity) }.filter { $0.dialect == .native }
         guard !sessions.isEmpty else { return }
-        broker.store.read { state in
-            switch identity {
-            case .visitor(let visitor, _):
-                let frame = NativeFrames.presence(identity, joined: joined, conversation: state.openConversationByVisitor[visitor], state: state)
-                for session in sessions { session.send(frame) }
-            case .agent:
-                for session in sessions {
-                    guard case .visitor(let visitor, _) = session.identity else { continue }
-                    session.send(
-                        NativeFrames.presence(identity, joined: joined, conversation: state.openConversationByVisitor[visitor], state: state))
+        // Encoded under the state read (once per distinct conversation), sent after it.
+        let addressed: [(RealtimeSession, WireFrame)] = broker.store.read { state in
+            var frames: [ConversationID?: WireFrame] = [:]
+            func frame(for visitor: VisitorID) -> WireFrame {
+                let conversation = state.openConversationByVisitor[visitor]
+                if let known = frames[conversation] { return known }
+                let encoded = NativeFrames.presence(identity, joined: joined, conversation: conversation, state: state)
+                frames[conversation] = encoded
+                return encoded
+            }
+            return sessions.compactMap { session in
+                switch (identity, session.identity) {
+                case (.visitor(let visitor, _), _), (.agent, .visitor(let visitor, _)): (session, frame(for: visitor))
+                case (.agent, .agent): nil
                 }
             }
         }
+        for (session, frame) in addressed { session.send(frame) }
     }
 
     // MARK: Resume

@@ -22,6 +22,17 @@ public enum Principal: Sendable, Hashable {
         }
     }
 
+    /// Who a message written by this principal is from: the visitor, the agent (a bot agent's
+    /// as a bot), the system for the secret key; `nil` for the widget key, which writes nothing.
+    public func sender(isBot: (AgentID) -> Bool) -> Sender? {
+        switch self {
+        case .visitor(let id, _): .visitor(id)
+        case .agent(let id, _, _, _): isBot(id) ? .bot(id) : .agent(id)
+        case .secretKey: .system
+        case .publicKey: nil
+        }
+    }
+
     /// The site the principal belongs to.
     public var site: SiteID {
         switch self {

@@ -45,6 +45,16 @@ enum JSONValue: Codable, Sendable, Hashable {
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 
+    /// A free-form `metadata` field as stored: a JSON object's text; `nil` when absent or
+    /// `null`; any other value is a validation error (400, or the dialect's 422).
+    static func objectText(_ value: JSONValue?, field: String = "metadata") throws -> String? {
+        switch value {
+        case nil, .null?: return nil
+        case .object?: return value?.text
+        default: throw APIError.validation("\(field) must be an object")
+        }
+    }
+
     /// Parses JSON text (as stored) back into a value.
     init?(text: String) {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }

@@ -28,12 +28,8 @@ struct NativeMessagesController {
         let principal = try context.requirePrincipal()
         let body = try await request.decode(as: SendRequest.self, context: context)
         let conversation = try NativeScope.conversation(body.conversation_id, principal: principal, broker: broker)
-        let sender: Sender
-        switch principal {
-        case .visitor(let id, _): sender = .visitor(id)
-        case .agent(let id, _, _, _): sender = broker.agent(id)?.isBot == true ? .bot(id) : .agent(id)
-        case .secretKey: sender = .system
-        case .publicKey: throw APIError.forbidden("a widget key cannot send messages")
+        guard let sender = principal.sender(isBot: { broker.agent($0)?.isBot == true }) else {
+            throw APIError.forbidden("a widget key cannot send messages")
         }
         // `type` is required (seed §5.1).
         guard let name = body.type, !name.isEmpty else { throw APIError.validation("type is required (text, file or image)") }

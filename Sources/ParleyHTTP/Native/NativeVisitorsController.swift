@@ -36,10 +36,7 @@ struct NativeVisitorsController {
         let site: SiteID = try NativeScope.id(body.site_id, field: "site_id")
         if let principal = context.principal, principal.site != site { throw APIError.notFound("site") }
         guard broker.site(site) != nil else { throw APIError.notFound("site") }
-        if let metadata = body.metadata, case .object = metadata {} else if body.metadata != nil && body.metadata != .null {
-            throw APIError.validation("metadata must be an object")
-        }
-        let metadata = body.metadata.flatMap { $0 == .null ? nil : $0.text }
+        let metadata = try JSONValue.objectText(body.metadata)
         let (visitor, created) = try await broker.directory.registerVisitor(
             site: site, externalID: body.visitor_id, name: body.name, email: body.email, metadataJSON: metadata)
         let token = try await broker.accounts.issueVisitorSession(for: visitor.id)

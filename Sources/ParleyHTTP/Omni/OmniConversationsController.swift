@@ -83,7 +83,7 @@ struct OmniConversationsController {
         let customer = try OmniScope.customer(body.customer_id, site: site, broker: broker)
         _ = try OmniScope.channel(body.channel)
         let conversation = try await broker.openConversation(
-            site: site, visitor: customer.id, subject: body.subject, metadataJSON: try OmniScope.metadata(body.metadata))
+            site: site, visitor: customer.id, subject: body.subject, metadataJSON: try JSONValue.objectText(body.metadata))
         return EditedResponse(status: .created, response: try self.body(conversation.id, context: context))
     }
 

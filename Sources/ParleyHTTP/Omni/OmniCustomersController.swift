@@ -76,7 +76,7 @@ struct OmniCustomersController {
         guard !body.session_id.isEmpty else { throw APIError.validation("session_id is required") }
         let customer = try await broker.directory.identify(
             site: site, sessionID: body.session_id, userID: body.user_id, name: body.name, email: body.email,
-            metadataJSON: try OmniScope.metadata(body.metadata))
+            metadataJSON: try JSONValue.objectText(body.metadata))
         return OmniData(self.body(customer, site: site))
     }
 }

@@ -45,11 +45,10 @@ struct OmniMessagesController {
         let site = try context.requireStaff()
         let conversation = try OmniScope.conversation(context.parameters.get("conversation_id"), site: site, broker: broker)
         let body = try await request.decode(as: SendRequest.self, context: context)
-        let sender: Sender =
-            switch context.principal {
-            case .agent(let id, _, _, _)?: broker.agent(id)?.isBot == true ? .bot(id) : .agent(id)
-            default: .system
-            }
+        // requireStaff above: an agent (or bot) or the secret key (system).
+        guard let sender = try context.requirePrincipal().sender(isBot: { broker.agent($0)?.isBot == true }) else {
+            throw APIError.forbidden("this route is for agents")
+        }
         for attachment in body.attachments ?? [] {
             let _: FileID = try OmniScope.id(attachment, field: "attachments")
             throw APIError.notFound("attachment")
@@ -58,7 +57,7 @@ struct OmniMessagesController {
             MessageDraft(
                 sender: sender, content: body.content,
                 clientMessageID: body.client_message_id ?? request.headers[.idempotencyKey],
-                metadataJSON: try OmniScope.metadata(body.metadata)),
+                metadataJSON: try JSONValue.objectText(body.metadata)),
             to: conversation.id)
         return EditedResponse(status: .created, response: OmniData(OmniWire.message(receipt.message)))
     }

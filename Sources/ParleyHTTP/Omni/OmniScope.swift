@@ -60,15 +60,6 @@ enum OmniScope {
         return agent
     }
 
-    /// A free-form `metadata` field: a JSON object (or null/absent), kept as text.
-    static func metadata(_ value: JSONValue?) throws -> String? {
-        switch value {
-        case nil, .null?: return nil
-        case .object?: return value?.text
-        default: throw APIError.validation("metadata must be an object")
-        }
-    }
-
     /// `limit` (50, at most 100) and `before` (an RFC 3339 time) of a message history.
     static func messagePage(_ query: Parameters) throws -> (page: MessagePage, limit: Int) {
         guard let limit = query["limit"].map({ Int($0) }) ?? 50, limit >= 1, limit <= 100 else {

@@ -103,7 +103,7 @@ struct WidgetController {
         let known = known(site: site, sessionID: sessionID)
         let (visitor, created) = try await broker.directory.registerVisitor(
             site: site.id, externalID: sessionID, name: body.name ?? known?.name ?? "", email: body.email,
-            metadataJSON: try OmniScope.metadata(body.metadata))
+            metadataJSON: try JSONValue.objectText(body.metadata))
         let token = try await broker.accounts.issueVisitorSession(for: visitor.id)
         let (channel, open, agentsOnline) = broker.store.read { state in
             let agents = broker.presence.online(site: site.id).count { if case .agent = $0 { true } else { false } }
