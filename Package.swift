@@ -92,7 +92,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("OpenAPI/native.yaml"), .copy("OpenAPI/omni.yaml"), .copy("OpenAPI/operators.yaml")],
+            resources: [
+                .copy("OpenAPI/native.yaml"), .copy("OpenAPI/omni.yaml"), .copy("OpenAPI/operators.yaml"),
+                .copy("OpenAPI/chats.yaml"), .copy("OpenAPI/gateway.yaml"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -13,9 +13,10 @@ st="${VENV:-.build/venv}/bin/st"
 . tools/lib/test-server.sh
 
 # Each dialect's document in turn: native (/v1), omni (/api/v1), operators (its routes under
-# /v1; document under /operators/v1). logout is left out: it would
+# /v1; document under /operators/v1), chats (/api/shared/v1), the livechat gateway (its routes
+# under /v1/projects; document under /gateway/v1). logout is left out: it would
 # revoke the very token the run authenticates with.
-for document in v1 api/v1 operators/v1; do
+for document in ${DOCUMENTS:-v1 api/v1 operators/v1 api/shared/v1 gateway/v1}; do
   echo "api-fuzz: $base/$document/openapi.json"
   timeout 600 "$st" run "$base/$document/openapi.json" \
     --checks "${CHECKS:-not_a_server_error,negative_data_rejection,response_schema_conformance,content_type_conformance,status_code_conformance}" \

@@ -25,6 +25,8 @@ public final class Broker: Sendable {
     public let presence = PresenceBoard()
     let ids: IDAllocator
     private let actors = Mutex<[ConversationID: ConversationActor]>([:])
+    /// Held while a conversation id is handed out and its opening appended (see ``open(_:)``).
+    private let openings = Mutex(())
     private let subscribers = Mutex<[any BrokerSubscriber]>([])
     private let logger: Logger
 
@@ -77,10 +79,20 @@ public final class Broker: Sendable {
         if let subject { try Validate.text(subject, field: "subject", max: limits.maxNameBytes, allowEmpty: true) }
         try Validate.metadata(metadataJSON, max: limits.maxMetadataBytes)
         guard store.read({ $0.visitors[visitor]?.siteID == site }) else { throw EngineError.notFound("visitor not found") }
-        let conversation = Conversation(
-            id: ids.nextConversation(), siteID: site, visitorID: visitor, subject: subject, createdAt: .now(),
-            metadataJSON: metadataJSON)
-        try await store.commit(.conversationOpened(conversation))
+        return try await open { id in
+            Conversation(id: id, siteID: site, visitorID: visitor, subject: subject, createdAt: .now(), metadataJSON: metadataJSON)
+        }
+    }
+
+    /// Hands out the next conversation id and appends the opening under one lock, so
+    /// conversations enter the log, and the state, in id order: a list paged by id never
+    /// passes over one that is still being written. Returns once the opening is durable.
+    func open(_ make: (ConversationID) -> Conversation) async throws -> Conversation {
+        let (conversation, lsn) = try openings.withLock { _ in
+            let conversation = make(ids.nextConversation())
+            return (conversation, try store.append(.conversationOpened(conversation)))
+        }
+        try await store.waitUntilDurable(lsn)
         return conversation
     }
 

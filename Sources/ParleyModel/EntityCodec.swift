@@ -61,13 +61,25 @@ extension BinaryWriter {
     public mutating func write(_ conversation: Conversation) {
         write(conversation.id)
         write(conversation.siteID)
-        write(conversation.visitorID)
+        // 0 (names no visitor) for a group chat, whose group follows at the end (v11).
+        write(conversation.visitorID?.rawValue ?? 0)
         write(conversation.assignedAgentID)
         write(conversation.subject)
         write(conversation.createdAt)
         write(conversation.closedAt)
         write(conversation.lastMessageAt)
         write(conversation.metadataJSON)  // v5
+        write(conversation.archivedAt)  // v11
+        writeOptional(conversation.group) { $0.write($1) }  // v11
+    }
+
+    public mutating func write(_ group: GroupChat) {
+        write(group.name)
+        write(group.ownerID)
+        write(UInt64(group.memberIDs.count))
+        for member in group.memberIDs { write(member) }
+        write(group.isChannel)
+        write(group.isPublic)
     }
 
     public mutating func write(_ participant: Participant) {
@@ -182,15 +194,33 @@ extension BinaryReader {
             firstSeenAt: try readTimestamp(), lastSeenAt: try readTimestamp())
     }
 
-    /// A conversation as codec `version` wrote it (metadata from version 5 on).
+    /// A conversation as codec `version` wrote it (metadata from version 5 on, the archive
+    /// time and a group chat's group from version 11 on).
     public mutating func readConversation(version: UInt8) throws(CodecError) -> Conversation {
-        Conversation(
+        var conversation = Conversation(
             id: try readID(), siteID: try readID(), visitorID: try readID(),
             assignedAgentID: try readOptional { (r) throws(CodecError) in try r.readID() },
             subject: try readOptionalString(), createdAt: try readTimestamp(),
             closedAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() },
             lastMessageAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() },
             metadataJSON: version >= 5 ? try readOptionalString() : nil)
+        guard version >= 11 else { return conversation }
+        conversation.archivedAt = try readOptional { (r) throws(CodecError) in try r.readTimestamp() }
+        if let group = try readOptional({ (r) throws(CodecError) in try r.readGroupChat() }) {
+            guard conversation.visitorID?.rawValue == 0 else { throw .malformed("a group chat names a visitor") }
+            conversation.party = .group(group)
+        } else if conversation.visitorID?.rawValue == 0 {
+            throw .malformed("a support conversation without a visitor")
+        }
+        return conversation
+    }
+
+    public mutating func readGroupChat() throws(CodecError) -> GroupChat {
+        let name = try readString()
+        let owner: AgentID = try readID()
+        var members: [AgentID] = []
+        for _ in 0..<(try readCount()) { members.append(try readID()) }
+        return GroupChat(name: name, ownerID: owner, memberIDs: members, isChannel: try readBool(), isPublic: try readBool())
     }
 
     public mutating func readParticipant() throws(CodecError) -> Participant {

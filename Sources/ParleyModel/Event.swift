@@ -51,6 +51,11 @@ public enum Event: Hashable, Sendable {
     /// A widget session's visitor was identified as the site's `userID` (merged into the
     /// customer that already has it); the given fields update that customer (codec v10).
     case customerIdentified(VisitorID, userID: String, name: String?, email: String?, metadataJSON: String?, at: Timestamp)
+    /// A group chat was renamed or made public or private (codec v11; group chats themselves
+    /// are opened with ``conversationOpened(_:)``).
+    case groupChatUpdated(ConversationID, name: String, isPublic: Bool, at: Timestamp)
+    /// A chat was archived (`true`) or brought back from the archive (codec v11).
+    case conversationArchived(ConversationID, archived: Bool, at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -82,6 +87,8 @@ public enum Event: Hashable, Sendable {
         case .sitePlanChanged: .sitePlanChanged
         case .conversationRated: .conversationRated
         case .customerIdentified: .customerIdentified
+        case .groupChatUpdated: .groupChatUpdated
+        case .conversationArchived: .conversationArchived
         }
     }
 }
@@ -115,6 +122,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case sitePlanChanged = 25
     case conversationRated = 26
     case customerIdentified = 27
+    case groupChatUpdated = 28
+    case conversationArchived = 29
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -146,6 +155,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .sitePlanChanged: "site_plan_changed"
         case .conversationRated: "conversation_rated"
         case .customerIdentified: "customer_identified"
+        case .groupChatUpdated: "group_chat_updated"
+        case .conversationArchived: "conversation_archived"
         }
     }
 }
@@ -179,6 +190,7 @@ extension Event {
             at
         case .sitePlanChanged(_, _, _, let at), .conversationRated(_, _, _, let at): at
         case .customerIdentified(_, _, _, _, _, let at): at
+        case .groupChatUpdated(_, _, _, let at), .conversationArchived(_, _, let at): at
         }
     }
 }

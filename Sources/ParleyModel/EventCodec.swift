@@ -13,8 +13,11 @@ public enum EventCodec {
     /// role changes), agents' departments and the snapshot body's team section; version 8
     /// added record types 21–24 (two-factor login) and the snapshot body's two-factor section;
     /// version 9 added record types 25–26 (plans, ratings) and the snapshot body's plans section;
-    /// version 10 added record type 27 (customer identified) and the identities section.
-    public static let currentVersion: UInt8 = 10
+    /// version 10 added record type 27 (customer identified) and the identities section;
+    /// version 11 added record types 28–29 (group chat updated, conversation archived) and
+    /// appended the archive time and a group chat's group to conversations (record 6 and the
+    /// snapshot body's conversations).
+    public static let currentVersion: UInt8 = 11
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -124,6 +127,15 @@ public enum EventCodec {
             writer.write(email)
             writer.write(metadata)
             writer.write(at)
+        case .groupChatUpdated(let conversation, let name, let isPublic, let at):
+            writer.write(conversation)
+            writer.write(name)
+            writer.write(isPublic)
+            writer.write(at)
+        case .conversationArchived(let conversation, let archived, let at):
+            writer.write(conversation)
+            writer.write(archived)
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -218,6 +230,11 @@ public enum EventCodec {
             event = .customerIdentified(
                 try reader.readID(), userID: try reader.readString(), name: try reader.readOptionalString(),
                 email: try reader.readOptionalString(), metadataJSON: try reader.readOptionalString(), at: try reader.readTimestamp())
+        case .groupChatUpdated:
+            event = .groupChatUpdated(
+                try reader.readID(), name: try reader.readString(), isPublic: try reader.readBool(), at: try reader.readTimestamp())
+        case .conversationArchived:
+            event = .conversationArchived(try reader.readID(), archived: try reader.readBool(), at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

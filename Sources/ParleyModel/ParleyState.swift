@@ -18,7 +18,10 @@ public struct ParleyState: Sendable {
     /// Site key (`pk_…` or `sk_…`) → site.
     public private(set) var sitesByKey: [String: SiteID] = [:]
     public private(set) var visitorsByExternalID: [SiteScopedKey: VisitorID] = [:]
+    /// Each site's support conversations, in id order (group chats are not among them).
     public private(set) var conversationsBySite: [SiteID: [ConversationID]] = [:]
+    /// Each site's group chats, in id order.
+    public private(set) var groupChatsBySite: [SiteID: [ConversationID]] = [:]
     /// A visitor's conversation that is not closed, if any.
     public private(set) var openConversationByVisitor: [VisitorID: ConversationID] = [:]
     /// Refresh tokens by hash (only hashes are stored).
@@ -88,8 +91,15 @@ public struct ParleyState: Sendable {
             visitors[id] = visitor
         case .conversationOpened(let conversation):
             if let existing = conversations[conversation.id], existing.lastLSN >= lsn { return false }
-            guard visitors[conversation.visitorID] != nil else {
-                throw .unknown("visitor", conversation.visitorID.rawValue, lsn: lsn)
+            switch conversation.party {
+            case .visitor(let visitor):
+                guard visitors[visitor] != nil else { throw .unknown("visitor", visitor.rawValue, lsn: lsn) }
+            case .group(let group):
+                for member in group.memberIDs where agents[member]?.siteID != conversation.siteID {
+                    throw .unknown("agent", member.rawValue, lsn: lsn)
+                }
+                insert(ConversationLog(conversation: conversation, lastLSN: lsn))
+                return true
             }
             insert(ConversationLog(conversation: conversation, lastLSN: lsn))
             // In id order: replay must hand out the same notification ids as the live run.
@@ -106,10 +116,19 @@ public struct ParleyState: Sendable {
             let applied = try updateConversation(id, lsn: lsn) { log in
                 log.conversation.closedAt = log.conversation.closedAt ?? at
             }
-            if applied, let log = conversations[id], openConversationByVisitor[log.conversation.visitorID] == id {
-                openConversationByVisitor[log.conversation.visitorID] = nil
+            if applied, let visitor = conversations[id]?.conversation.visitorID, openConversationByVisitor[visitor] == id {
+                openConversationByVisitor[visitor] = nil
             }
             return applied
+        case .groupChatUpdated(let id, let name, let isPublic, _):
+            guard var group = conversations[id]?.conversation.group else { throw .unknown("group chat", id.rawValue, lsn: lsn) }
+            group.name = name
+            group.isPublic = isPublic
+            return try updateConversation(id, lsn: lsn) { log in log.conversation.party = .group(group) }
+        case .conversationArchived(let id, let archived, let at):
+            return try updateConversation(id, lsn: lsn) { log in
+                log.conversation.archivedAt = archived ? (log.conversation.archivedAt ?? at) : nil
+            }
         case .messageAppended(let message):
             guard let (lastLSN, lastSeq) = conversations[message.conversationID].map({ ($0.lastLSN, $0.lastSeq) })
             else { throw .unknown("conversation", message.conversationID.rawValue, lsn: lsn) }
@@ -265,8 +284,13 @@ public struct ParleyState: Sendable {
         let conversation = log.conversation
         let isNew = conversations[conversation.id] == nil
         conversations[conversation.id] = log
-        if isNew { conversationsBySite[conversation.siteID, default: []].append(conversation.id) }
-        if conversation.closedAt == nil { openConversationByVisitor[conversation.visitorID] = conversation.id }
+        switch conversation.party {
+        case .visitor(let visitor):
+            if isNew { conversationsBySite[conversation.siteID, default: []].append(conversation.id) }
+            if conversation.closedAt == nil { openConversationByVisitor[visitor] = conversation.id }
+        case .group:
+            if isNew { groupChatsBySite[conversation.siteID, default: []].append(conversation.id) }
+        }
         messageCount += log.messages.count
         for message in log.messages { watermarks.observe(.message, message.id.rawValue) }
         watermarks.observe(.conversation, conversation.id.rawValue)

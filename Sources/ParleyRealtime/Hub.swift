@@ -119,10 +119,15 @@ public final class Hub: BrokerSubscriber, Service {
     }
 
     /// The sessions that receive `channel` for `conversation`: its visitor's sessions that are
-    /// subscribed, and the site's agent sessions on that channel.
+    /// subscribed, and the site's agent sessions on that channel (a group chat's members only).
     private func audience(_ conversation: Conversation, channel: String) -> [RealtimeSession] {
         let candidates = index.withLock { $0.audience(visitor: conversation.visitorID, site: conversation.siteID, channel: channel) }
-        return candidates.filter { $0.identity.isAgent || $0.isSubscribed(channel) }
+        return candidates.filter { session in
+            switch session.identity {
+            case .agent(let agent, _): conversation.admits(agent: agent)
+            case .visitor: session.isSubscribed(channel)
+            }
+        }
     }
 
     /// Fans out `messages` (one conversation, ascending `seq`), each encoded once per dialect.
@@ -191,7 +196,8 @@ public final class Hub: BrokerSubscriber, Service {
 
     /// Omni's `conversation.updated` (the native protocol has no such event).
     private func routeConversationUpdate(_ conversationID: ConversationID, at: Timestamp) {
-        guard let conversation = broker.conversation(conversationID) else { return }
+        // Omni has support conversations only: a group chat's changes are not its frames.
+        guard let conversation = broker.conversation(conversationID), conversation.group == nil else { return }
         let sessions = audience(conversation, channel: "conversations").filter { $0.dialect == .omni }
         guard !sessions.isEmpty else { return }
         let frame = OmniFrames.conversationUpdated(conversation, at: at)
@@ -255,7 +261,7 @@ public final class Hub: BrokerSubscriber, Service {
 
     static func sees(_ identity: SessionIdentity, _ conversation: Conversation) -> Bool {
         switch identity {
-        case .agent(_, let site): conversation.siteID == site
+        case .agent(let agent, let site): conversation.siteID == site && conversation.admits(agent: agent)
         case .visitor(let visitor, _): conversation.visitorID == visitor
         }
     }

@@ -64,8 +64,8 @@ struct HubIndex {
 
     /// The candidates for `channel` of a conversation: its visitor's sessions (the caller checks
     /// their subscriptions) and the site's agent sessions on that channel.
-    func audience(visitor: VisitorID, site: SiteID, channel: String) -> [RealtimeSession] {
-        let visitors = byVisitor[visitor]
+    func audience(visitor: VisitorID?, site: SiteID, channel: String) -> [RealtimeSession] {
+        let visitors = visitor.flatMap { byVisitor[$0] }
         let agents = channelAgentsBySite[channel]?[site]
         var result: [RealtimeSession] = []
         result.reserveCapacity((visitors?.count ?? 0) + (agents?.count ?? 0))

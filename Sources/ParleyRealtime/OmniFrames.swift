@@ -148,7 +148,7 @@ public enum OmniFrames {
             Envelope(
                 type: "conversation.updated",
                 data: ConversationData(
-                    id: OmniID.format(conversation.id), customer_id: OmniID.format(conversation.visitorID), status: conversation.status.rawValue,
+                    id: OmniID.format(conversation.id), customer_id: conversation.visitorID.map(OmniID.format) ?? "", status: conversation.status.rawValue,
                     assigned_to: conversation.assignedAgentID.map { OmniID.format($0) }, updated_at: at.rfc3339)))
     }
 }

@@ -37,8 +37,7 @@ struct StateFrame: Encodable {
                 (state.conversationsBySite[site] ?? []).filter { state.conversations[$0]?.conversation.status != .closed }
             }
             let conversations = ids.compactMap { id -> ConversationState? in
-                guard let log = state.conversations[id] else { return nil }
-                let visitor = log.conversation.visitorID
+                guard let log = state.conversations[id], let visitor = log.conversation.visitorID else { return nil }
                 return ConversationState(
                     id: dialect.format(id),
                     status: dialect == .omni

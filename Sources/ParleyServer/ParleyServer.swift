@@ -55,6 +55,8 @@ public struct ParleyServer: Sendable {
         try NativeAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         try OmniAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         try OperatorsAPI(broker: broker, layers: layers).register(on: router)
+        try ChatsAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
+        try GatewayAPI(broker: broker, layers: layers).register(on: router)
         // WebSocket upgrades (/ws, /api/v1/ws) go to the realtime gateway; the hub fans out.
         let ownEventLoops = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         let eventLoops: any EventLoopGroup = ownEventLoops ?? MultiThreadedEventLoopGroup.singleton

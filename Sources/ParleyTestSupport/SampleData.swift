@@ -26,7 +26,27 @@ public enum SampleData {
     /// One event of every type, in an order that applies cleanly to an empty state.
     public static var everyEvent: [Event] {
         version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
-            + version7Events + version8Events + version9Events + version10Events
+            + version7Events + version8Events + version9Events + version10Events + version11Events
+    }
+
+    /// A group chat of the site's agents (codec version 11): opened, written in, renamed and
+    /// made public, archived; and a support conversation archived and brought back.
+    public static var version11Events: [Event] {
+        let chat = Conversation(
+            id: ConversationID(3), siteID: site.id,
+            party: .group(GroupChat(name: "Night shift", ownerID: agent.id, memberIDs: [agent.id], isChannel: true)),
+            createdAt: t0)
+        return [
+            .conversationOpened(chat),
+            .messageAppended(
+                Message(
+                    id: MessageID(10), conversationID: chat.id, seq: 1, sender: .agent(agent.id), content: "Who takes the queue?",
+                    createdAt: t0)),
+            .groupChatUpdated(chat.id, name: "Night shift (EU)", isPublic: true, at: t0),
+            .conversationArchived(chat.id, archived: true, at: t0),
+            .conversationArchived(conversation.id, archived: true, at: t0),
+            .conversationArchived(conversation.id, archived: false, at: t0),
+        ]
     }
 
     /// The record type added by codec version 10 (customer identified), with a merge: a second

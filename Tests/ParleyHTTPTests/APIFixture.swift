@@ -68,6 +68,10 @@ struct Envelope {
 
     init(_ response: TestResponse) throws {
         status = response.status
+        guard response.body.readableBytes > 0 else {
+            json = [:]  // 204 No Content
+            return
+        }
         let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
         json = object as? [String: Any] ?? [:]
     }

@@ -1,3 +1,4 @@
+public import Crypto
 import Foundation
 import JWTKit
 public import ParleyModel
@@ -9,9 +10,14 @@ public struct TokenService: Sendable {
     public static let audience = "parley"
     public let lifetime: Duration
     private let keys: JWTKeyCollection
+    /// Signs opaque list cursors (the chats dialect's `cursor`): derived from the JWT secret,
+    /// so a cursor outlives a restart and cannot be forged without the secret.
+    public let cursorKey: SymmetricKey
 
     /// - Parameter secret: the HMAC key (at least 32 bytes).
     public init(secret: [UInt8], lifetime: Duration = .seconds(3600)) async {
+        cursorKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: secret), info: Array("parley chats cursor".utf8), outputByteCount: 32)
         keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.lifetime = lifetime

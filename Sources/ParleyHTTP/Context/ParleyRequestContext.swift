@@ -75,3 +75,15 @@ public struct ParleyRequestDecoder: RequestDecoder {
         }
     }
 }
+
+extension Request {
+    /// The whole body, collected once and kept for the layers and handlers after this one;
+    /// a body larger than the context allows is a 413.
+    mutating func collectBody(limitedBy context: some RequestContext) async throws -> ByteBuffer {
+        do {
+            return try await collectBody(upTo: context.maxUploadSize)
+        } catch {
+            throw APIError.payloadTooLarge("request body is larger than \(context.maxUploadSize) bytes")
+        }
+    }
+}

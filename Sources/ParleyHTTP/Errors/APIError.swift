@@ -9,6 +9,10 @@ public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// Seconds after which a retry may succeed (sent as `Retry-After`).
     public var retryAfterSeconds: Int?
+    /// The request field at fault, for the dialects whose errors name it (chats `key`,
+    /// gateway `fieldErrors`), and the value given there.
+    public var field: String?
+    public var value: String?
 
     public init(_ status: HTTPResponse.Status, code: String, message: String, retryAfterSeconds: Int? = nil) {
         self.status = status
@@ -24,6 +28,13 @@ public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public static func validation(_ message: String) -> APIError { APIError(.badRequest, code: "VALIDATION_ERROR", message: message) }
+    /// A validation failure of one field.
+    public static func invalid(_ field: String, value: String? = nil, _ message: String) -> APIError {
+        var error = APIError.validation("\(field) \(message)")
+        error.field = field
+        error.value = value
+        return error
+    }
     public static func unauthorized(_ message: String, code: String = "UNAUTHORIZED") -> APIError {
         APIError(.unauthorized, code: code, message: message)
     }

@@ -50,4 +50,14 @@ extension ErrorEnvelopeMiddleware {
             try OperatorsFailure(error: .init(code: failure.code, message: failure.message)).response(from: request, context: context)
         }
     }
+
+    /// `{"errors": [{"key", "value", "message", "code"}]}` (Pachca's shape; seed 002).
+    public static func chats() -> Self {
+        Self { failure, request, context in try ChatsFailure(failure).response(from: request, context: context) }
+    }
+
+    /// `ResponseWrapper` with a `CdpErrorResponse` (seed 001; docs/api/gateway.md).
+    public static func gateway() -> Self {
+        Self { failure, request, context in try GatewayFailure(failure, path: request.uri.path).response(from: request, context: context) }
+    }
 }

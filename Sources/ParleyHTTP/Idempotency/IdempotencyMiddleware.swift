@@ -37,12 +37,7 @@ public struct IdempotencyMiddleware: RouterMiddleware {
             throw APIError.validation("Idempotency-Key must be 1 to 255 characters")
         }
         var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: context.maxUploadSize)
-        } catch {
-            throw APIError.payloadTooLarge("request body is larger than \(context.maxUploadSize) bytes")
-        }
+        let body = try await request.collectBody(limitedBy: context)
         let scope = "\(context.principal?.identity ?? "anonymous") \(request.uri.path) \(key)"
         let hash = Self.fingerprint(body)
         let kept = store.read { $0.idempotency.reply(for: scope, now: .now()) }

@@ -22,7 +22,8 @@ struct NativeConversationsController {
         var name: String
     }
 
-    static func visitorRef(_ id: VisitorID, _ broker: Broker) -> VisitorRef {
+    static func visitorRef(_ id: VisitorID?, _ broker: Broker) -> VisitorRef {
+        guard let id else { return VisitorRef(id: "", name: "") }
         let visitor = broker.visitor(id)
         return VisitorRef(id: visitor?.externalID ?? NativeID.format(id), name: visitor?.name ?? "")
     }
@@ -163,7 +164,7 @@ struct NativeConversationsController {
                 let last = log.messages.last.map {
                     Summary.LastMessage(content: $0.content, from: NativeWire.from($0.sender), created_at: $0.createdAt.rfc3339)
                 }
-                let visitor = state.visitors[conversation.visitorID]
+                let visitor = conversation.visitorID.flatMap { state.visitors[$0] }
                 let agent = conversation.assignedAgentID.flatMap { state.agents[$0] }
                 return Summary(
                     id: NativeID.format(conversation.id),

@@ -27,7 +27,8 @@ struct NativeMessagesController {
     @Sendable func send(_ request: Request, context: ParleyRequestContext) async throws -> EditedResponse<NativeSuccess<NativeWire.Message>> {
         let principal = try context.requirePrincipal()
         let body = try await request.decode(as: SendRequest.self, context: context)
-        let conversation = try NativeScope.conversation(body.conversation_id, principal: principal, broker: broker)
+        let conversation = try NativeScope.conversation(
+            body.conversation_id, principal: principal, broker: broker, includingGroupChats: true)
         guard let sender = principal.sender(isBot: { broker.agent($0)?.isBot == true }) else {
             throw APIError.forbidden("a widget key cannot send messages")
         }
@@ -63,7 +64,7 @@ struct NativeMessagesController {
         let principal = try context.requirePrincipal()
         let query = request.uri.queryParameters
         let conversation = try NativeScope.conversation(
-            query["conversation_id"].map(String.init), principal: principal, broker: broker)
+            query["conversation_id"].map(String.init), principal: principal, broker: broker, includingGroupChats: true)
         let limit = try NativeScope.limit(query["limit"].map(String.init), default: 50, max: 100)
         let page: MessagePage
         switch (query["before"].map(String.init), query["after"].map(String.init)) {
@@ -93,7 +94,8 @@ struct NativeMessagesController {
     @Sendable func markRead(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<ReadResult> {
         let principal = try context.requirePrincipal()
         let body = try await request.decode(as: ReadRequest.self, context: context)
-        let conversation = try NativeScope.conversation(body.conversation_id, principal: principal, broker: broker)
+        let conversation = try NativeScope.conversation(
+            body.conversation_id, principal: principal, broker: broker, includingGroupChats: true)
         guard let reader = NativeScope.participant(principal) else {
             throw APIError.forbidden("only agents and visitors have read cursors")
         }

@@ -44,7 +44,7 @@ struct NativeNotificationsController {
         let bodies: [NotificationBody] = broker.store.read { state in
             items.map { item in
                 let log = state.conversations[item.conversationID]
-                let visitorName = log.flatMap { state.visitors[$0.conversation.visitorID]?.name }
+                let visitorName = log.flatMap { $0.conversation.visitorID.flatMap { state.visitors[$0] }?.name }
                 let who = visitorName ?? "A visitor"
                 let (title, text): (String, String) =
                     switch item.kind {

@@ -22,21 +22,27 @@ enum NativeScope {
         return site
     }
 
-    /// Whether `principal` may see the conversation.
+    /// Whether `principal` may see the conversation: a group chat only its members (and the
+    /// site's secret key).
     static func canSee(_ conversation: Conversation, _ principal: Principal) -> Bool {
         switch principal {
-        case .agent(_, let site, _, _), .secretKey(let site): conversation.siteID == site
+        case .agent(let agent, let site, _, _): conversation.siteID == site && conversation.admits(agent: agent)
+        case .secretKey(let site): conversation.siteID == site
         case .visitor(let visitor, _): conversation.visitorID == visitor
         case .publicKey: false
         }
     }
 
-    /// The conversation named by `text`, if the caller may see it; 400 or 404 otherwise.
-    static func conversation(_ text: String?, field: String = "conversation_id", principal: Principal, broker: Broker) throws
-        -> Conversation
-    {
+    /// The conversation named by `text`, if the caller may see it; 400 or 404 otherwise. Group
+    /// chats are conversations only to the message routes (`includingGroupChats`): the
+    /// conversation routes serve support conversations.
+    static func conversation(
+        _ text: String?, field: String = "conversation_id", principal: Principal, broker: Broker, includingGroupChats: Bool = false
+    ) throws -> Conversation {
         let conversationID: ConversationID = try id(text, field: field)
-        guard let conversation = broker.conversation(conversationID), canSee(conversation, principal) else {
+        guard let conversation = broker.conversation(conversationID), canSee(conversation, principal),
+            includingGroupChats || conversation.group == nil
+        else {
             throw APIError.notFound("conversation")
         }
         return conversation

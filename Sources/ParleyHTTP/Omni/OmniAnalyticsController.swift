@@ -170,11 +170,11 @@ struct OmniAnalyticsController {
                 .filter { period.contains($0.conversation.createdAt) }
                 .map { log in
                     let header = log.conversation
-                    let visitor = state.visitors[header.visitorID]
+                    let visitor = header.visitorID.flatMap { state.visitors[$0] }
                     let rating = state.plans.ratings[header.id]
                     let firstReply = Analytics.firstResponseSeconds(log)
                     return CSVWriter.row([
-                        OmniID.format(header.id), OmniID.format(header.visitorID), visitor?.name ?? "", visitor?.email ?? "", "widget",
+                        OmniID.format(header.id), header.visitorID.map(OmniID.format) ?? "", visitor?.name ?? "", visitor?.email ?? "", "widget",
                         header.status.rawValue, header.assignedAgentID.map(OmniID.format) ?? "", header.createdAt.rfc3339,
                         header.closedAt?.rfc3339 ?? "", String(log.messages.count), firstReply.map(String.init) ?? "",
                         rating.map { String($0.score) } ?? "", rating?.comment ?? "",

@@ -40,7 +40,8 @@ enum OmniScope {
     /// A conversation of the caller's site named by `text`; 422 or 404 otherwise.
     static func conversation(_ text: String?, site: SiteID, broker: Broker) throws -> Conversation {
         let id: ConversationID = try id(text, field: "conversation_id")
-        guard let conversation = broker.conversation(id), conversation.siteID == site else {
+        // Group chats belong to the chats dialect (and native messages); omni shows support only.
+        guard let conversation = broker.conversation(id), conversation.siteID == site, conversation.group == nil else {
             throw APIError.notFound("conversation")
         }
         return conversation

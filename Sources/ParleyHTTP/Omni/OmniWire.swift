@@ -46,11 +46,11 @@ public enum OmniWire {
     /// model dates (opened, last message, closed). `reader` sees its own unread count.
     static func conversation(_ log: ConversationLog, reader: Participant?, state: borrowing ParleyState) -> Conversation {
         let header = log.conversation
-        let visitor = state.visitors[header.visitorID]
+        let visitor = header.visitorID.flatMap { state.visitors[$0] }
         let updated = [header.createdAt, header.lastMessageAt, header.closedAt].compactMap { $0 }.max() ?? header.createdAt
         return Conversation(
             id: OmniID.format(header.id),
-            customer: CustomerRef(id: OmniID.format(header.visitorID), name: visitor?.name ?? "", email: visitor?.email),
+            customer: CustomerRef(id: header.visitorID.map(OmniID.format) ?? "", name: visitor?.name ?? "", email: visitor?.email),
             channel: "widget", status: header.status.rawValue, subject: header.subject,
             last_message: log.messages.last.map {
                 LastMessage(content: $0.content, sender_type: sender($0.sender).type, created_at: $0.createdAt.rfc3339)

@@ -16,14 +16,6 @@ struct OperatorsController {
         group.get("chats/:chat_id/messages", use: messages)
     }
 
-    /// A bare integer id in canonical form (no sign, no leading zero); `0` names nothing (404).
-    static func id<Kind>(_ text: String?, field: String, as _: Identifier<Kind>.Type = Identifier<Kind>.self) throws -> Identifier<Kind> {
-        guard let text, let first = text.utf8.first, first != 48 || text.utf8.count == 1,
-            text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = UInt64(text)
-        else { throw APIError.validation("\(field) must be a non-negative integer") }
-        return Identifier(value)
-    }
-
     struct Client: ResponseEncodable, Sendable {
         var client_id: UInt64
         var name: String
@@ -33,7 +25,7 @@ struct OperatorsController {
 
     @Sendable func client(_ request: Request, context: ParleyRequestContext) async throws -> Client {
         let site = try context.requireStaff()
-        let id: VisitorID = try Self.id(context.parameters.get("client_id"), field: "clientId")
+        let id: VisitorID = try BareID.parse(context.parameters.get("client_id"), field: "clientId")
         guard let visitor = broker.visitor(id), visitor.siteID == site else { throw APIError.notFound("client") }
         return Client(client_id: id.rawValue, name: visitor.name, contact_info: visitor.email ?? visitor.phone ?? "")
     }
@@ -91,8 +83,11 @@ struct OperatorsController {
     /// not reopened: 409).
     @Sendable func updateChat(_ request: Request, context: ParleyRequestContext) async throws -> Chat {
         let site = try context.requireStaff()
-        let id: ConversationID = try Self.id(context.parameters.get("chat_id"), field: "chatId")
-        guard let conversation = broker.conversation(id), conversation.siteID == site else { throw APIError.notFound("chat") }
+        let id: ConversationID = try BareID.parse(context.parameters.get("chat_id"), field: "chatId")
+        // The operators dialect's chats are support conversations (group chats are not its).
+        guard let conversation = broker.conversation(id), conversation.siteID == site, conversation.group == nil else {
+            throw APIError.notFound("chat")
+        }
         let body = try await request.decode(as: ChatUpdate.self, context: context)
         let end = try body.end_time.map { text -> Timestamp in
             guard let time = Timestamp(rfc3339: text) else { throw APIError.validation("end_time must be an RFC 3339 time") }
@@ -127,9 +122,9 @@ struct OperatorsController {
     /// The whole conversation in `seq` order.
     @Sendable func messages(_ request: Request, context: ParleyRequestContext) async throws -> Transcript {
         let site = try context.requireStaff()
-        let id: ConversationID = try Self.id(context.parameters.get("chat_id"), field: "chatId")
+        let id: ConversationID = try BareID.parse(context.parameters.get("chat_id"), field: "chatId")
         let transcript: Transcript? = broker.store.read { state in
-            guard let log = state.conversations[id], log.conversation.siteID == site else { return nil }
+            guard let log = state.conversations[id], log.conversation.siteID == site, log.conversation.group == nil else { return nil }
             return Transcript(
                 chat_id: id.rawValue,
                 messages: log.messages.map { message in
