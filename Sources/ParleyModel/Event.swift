@@ -56,6 +56,14 @@ public enum Event: Hashable, Sendable {
     case groupChatUpdated(ConversationID, name: String, isPublic: Bool, at: Timestamp)
     /// A chat was archived (`true`) or brought back from the archive (codec v11).
     case conversationArchived(ConversationID, archived: Bool, at: Timestamp)
+    /// A webhook was created or changed: the whole webhook (codec v12).
+    case webhookSaved(Webhook)
+    /// A webhook was deleted, with its deliveries (codec v12).
+    case webhookDeleted(WebhookID, at: Timestamp)
+    /// The dispatcher tried a delivery (codec v12).
+    case webhookAttempted(WebhookAttempt)
+    /// An owner asked for a `ping` (`redeliver` nil) or for an earlier delivery's event again (codec v12).
+    case webhookDeliveryRequested(WebhookID, redeliver: UInt64?, at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -89,6 +97,10 @@ public enum Event: Hashable, Sendable {
         case .customerIdentified: .customerIdentified
         case .groupChatUpdated: .groupChatUpdated
         case .conversationArchived: .conversationArchived
+        case .webhookSaved: .webhookSaved
+        case .webhookDeleted: .webhookDeleted
+        case .webhookAttempted: .webhookAttempted
+        case .webhookDeliveryRequested: .webhookDeliveryRequested
         }
     }
 }
@@ -124,6 +136,10 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case customerIdentified = 27
     case groupChatUpdated = 28
     case conversationArchived = 29
+    case webhookSaved = 30
+    case webhookDeleted = 31
+    case webhookAttempted = 32
+    case webhookDeliveryRequested = 33
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -157,6 +173,10 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .customerIdentified: "customer_identified"
         case .groupChatUpdated: "group_chat_updated"
         case .conversationArchived: "conversation_archived"
+        case .webhookSaved: "webhook_saved"
+        case .webhookDeleted: "webhook_deleted"
+        case .webhookAttempted: "webhook_attempted"
+        case .webhookDeliveryRequested: "webhook_delivery_requested"
         }
     }
 }
@@ -191,6 +211,9 @@ extension Event {
         case .sitePlanChanged(_, _, _, let at), .conversationRated(_, _, _, let at): at
         case .customerIdentified(_, _, _, _, _, let at): at
         case .groupChatUpdated(_, _, _, let at), .conversationArchived(_, _, let at): at
+        case .webhookSaved(let webhook): webhook.updatedAt
+        case .webhookDeleted(_, let at), .webhookDeliveryRequested(_, _, let at): at
+        case .webhookAttempted(let attempt): attempt.at
         }
     }
 }

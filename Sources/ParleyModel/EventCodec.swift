@@ -16,8 +16,9 @@ public enum EventCodec {
     /// version 10 added record type 27 (customer identified) and the identities section;
     /// version 11 added record types 28–29 (group chat updated, conversation archived) and
     /// appended the archive time and a group chat's group to conversations (record 6 and the
-    /// snapshot body's conversations).
-    public static let currentVersion: UInt8 = 11
+    /// snapshot body's conversations); version 12 added record types 30–33 (webhooks and their
+    /// outbox) and the snapshot body's webhooks section.
+    public static let currentVersion: UInt8 = 12
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -136,6 +137,17 @@ public enum EventCodec {
             writer.write(conversation)
             writer.write(archived)
             writer.write(at)
+        case .webhookSaved(let webhook):
+            writer.write(webhook)
+        case .webhookDeleted(let webhook, let at):
+            writer.write(webhook)
+            writer.write(at)
+        case .webhookAttempted(let attempt):
+            writer.write(attempt)
+        case .webhookDeliveryRequested(let webhook, let redeliver, let at):
+            writer.write(webhook)
+            writer.write(redeliver)
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -235,6 +247,16 @@ public enum EventCodec {
                 try reader.readID(), name: try reader.readString(), isPublic: try reader.readBool(), at: try reader.readTimestamp())
         case .conversationArchived:
             event = .conversationArchived(try reader.readID(), archived: try reader.readBool(), at: try reader.readTimestamp())
+        case .webhookSaved:
+            event = .webhookSaved(try reader.readWebhook())
+        case .webhookDeleted:
+            event = .webhookDeleted(try reader.readID(), at: try reader.readTimestamp())
+        case .webhookAttempted:
+            event = .webhookAttempted(try reader.readWebhookAttempt())
+        case .webhookDeliveryRequested:
+            event = .webhookDeliveryRequested(
+                try reader.readID(), redeliver: try reader.readOptional { (r) throws(CodecError) in try r.readUInt64() },
+                at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

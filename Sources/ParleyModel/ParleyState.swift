@@ -44,6 +44,8 @@ public struct ParleyState: Sendable {
     public private(set) var plans = AccountPlans()
     /// Customers identified by the site's user id, and merged widget sessions.
     public private(set) var identities = CustomerIdentities()
+    /// Webhooks and their outbox (filled here, in the same apply as the change it reports).
+    public private(set) var webhooks = WebhookOutbox()
 
     public init() {}
 
@@ -102,6 +104,7 @@ public struct ParleyState: Sendable {
                 return true
             }
             insert(ConversationLog(conversation: conversation, lastLSN: lsn))
+            webhooks.record(.conversationCreated, subject: .conversation(conversation), site: conversation.siteID, at: conversation.createdAt, lsn: lsn)
             // In id order: replay must hand out the same notification ids as the live run.
             for agent in agents.values.filter({ $0.siteID == conversation.siteID && !$0.isBot }).sorted(by: { $0.id < $1.id }) {
                 notify(agent.id, .newConversation, conversation.id, at: conversation.createdAt)
@@ -111,6 +114,7 @@ public struct ParleyState: Sendable {
                 log.conversation.assignedAgentID = agent
             }
             if applied, let agent { notify(agent, .assigned, id, at: at) }
+            if applied, agent != nil { tellWebhooks(.conversationAssigned, about: id, at: at, lsn: lsn) }
             return applied
         case .conversationClosed(let id, let at):
             let applied = try updateConversation(id, lsn: lsn) { log in
@@ -119,6 +123,7 @@ public struct ParleyState: Sendable {
             if applied, let visitor = conversations[id]?.conversation.visitorID, openConversationByVisitor[visitor] == id {
                 openConversationByVisitor[visitor] = nil
             }
+            if applied { tellWebhooks(.conversationClosed, about: id, at: at, lsn: lsn) }
             return applied
         case .groupChatUpdated(let id, let name, let isPublic, _):
             guard var group = conversations[id]?.conversation.group else { throw .unknown("group chat", id.rawValue, lsn: lsn) }
@@ -144,6 +149,13 @@ public struct ParleyState: Sendable {
             watermarks.observe(.message, message.id.rawValue)
             if case .visitor = message.sender, let assignee = conversations[message.conversationID]?.conversation.assignedAgentID {
                 notify(assignee, .newMessage, message.conversationID, message: message.id, at: message.createdAt)
+            }
+            if let header = conversations[message.conversationID]?.conversation, header.group == nil {
+                switch message.sender {
+                case .visitor: webhooks.record(.messageReceived, subject: .message(message), site: header.siteID, at: message.createdAt, lsn: lsn)
+                case .agent, .bot: webhooks.record(.messageSent, subject: .message(message), site: header.siteID, at: message.createdAt, lsn: lsn)
+                case .system: break
+                }
             }
         case .readCursorMoved(let id, let participant, let seq, let at):
             return try updateConversation(id, lsn: lsn) { log in
@@ -229,6 +241,21 @@ public struct ParleyState: Sendable {
             if let metadata { visitors[customer]?.metadataJSON = metadata }
             if let seen = visitors[customer]?.lastSeenAt, seen < at { visitors[customer]?.lastSeenAt = at }
             if customer != id, let known = visitors[customer]?.lastLSN { visitors[customer]?.lastLSN = max(known, lsn) }
+            webhooks.record(.customerIdentified, subject: .customer(customer), site: visitor.siteID, at: at, lsn: lsn)
+        // A deleted webhook keeps no LSN of its own: the state's applied LSN stops a replayed
+        // save from bringing it back (records apply in LSN order).
+        case .webhookSaved(let webhook):
+            guard sites[webhook.siteID] != nil else { throw .unknown("site", webhook.siteID.rawValue, lsn: lsn) }
+            guard lsn > appliedLSN else { return false }
+            return webhooks.save(webhook, lsn: lsn)
+        case .webhookDeleted(let id, _):
+            guard lsn > appliedLSN else { return false }
+            return webhooks.delete(id)
+        case .webhookAttempted(let attempt):
+            return webhooks.attempted(attempt, lsn: lsn).applied
+        case .webhookDeliveryRequested(let id, let redeliver, let at):
+            guard webhooks.webhooks[id] != nil else { throw .unknown("webhook", id.rawValue, lsn: lsn) }
+            return webhooks.request(id, redeliver: redeliver, at: at, lsn: lsn)
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice.
             if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
@@ -246,6 +273,12 @@ public struct ParleyState: Sendable {
         change(&conversations[id]!)
         conversations[id]!.lastLSN = lsn
         return true
+    }
+
+    /// Puts a conversation event in the outbox of the site's webhooks (support conversations only).
+    private mutating func tellWebhooks(_ event: WebhookEvent, about id: ConversationID, at: Timestamp, lsn: UInt64) {
+        guard let header = conversations[id]?.conversation, header.group == nil else { return }
+        webhooks.record(event, subject: .conversation(header), site: header.siteID, at: at, lsn: lsn)
     }
 
     private mutating func notify(
@@ -301,8 +334,9 @@ public struct ParleyState: Sendable {
         sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64,
         tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings(), team: TeamState = TeamState(),
         twoFactor: TwoFactorState = TwoFactorState(), plans: AccountPlans = AccountPlans(),
-        identities: CustomerIdentities = CustomerIdentities()
+        identities: CustomerIdentities = CustomerIdentities(), webhooks: WebhookOutbox = WebhookOutbox()
     ) {
+        self.webhooks = webhooks
         self.plans = plans
         self.identities = identities
         self.settings = settings

@@ -112,6 +112,18 @@ public enum StateCodec {
             writer.write(visitor)
             writer.write(into)
         }
+        // v12: webhooks (each with its last-applied LSN), deliveries, the id watermarks.
+        let webhooks = state.webhooks.webhooks.values.sorted { $0.id < $1.id }
+        writer.write(UInt64(webhooks.count))
+        for webhook in webhooks {
+            writer.write(webhook)
+            writer.write(webhook.lastLSN)
+        }
+        let deliveries = state.webhooks.deliveries.values.sorted { $0.id < $1.id }
+        writer.write(UInt64(deliveries.count))
+        for delivery in deliveries { writer.write(delivery) }
+        writer.write(state.webhooks.deliveryWatermark)
+        writer.write(state.webhooks.eventWatermark)
         return writer.bytes
     }
 
@@ -225,6 +237,19 @@ public enum StateCodec {
             for _ in 0..<(try reader.readCount()) { identified.append((try reader.readID(), try reader.readString())) }
             for _ in 0..<(try reader.readCount()) { merges.append((try reader.readID(), try reader.readID())) }
         }
+        var outbox = WebhookOutbox()
+        if version >= 12 {
+            var webhooks: [Webhook] = []
+            for _ in 0..<(try reader.readCount()) {
+                var webhook = try reader.readWebhook()
+                webhook.lastLSN = try reader.readUInt64()
+                webhooks.append(webhook)
+            }
+            var deliveries: [WebhookDelivery] = []
+            for _ in 0..<(try reader.readCount()) { deliveries.append(try reader.readWebhookDelivery(version: version)) }
+            outbox = WebhookOutbox(
+                webhooks: webhooks, deliveries: deliveries, deliveryWatermark: try reader.readUInt64(), eventWatermark: try reader.readUInt64())
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         let sitesOfVisitors = Dictionary(visitors.map { ($0.id, $0.siteID) }, uniquingKeysWith: { first, _ in first })
         return ParleyState(
@@ -233,7 +258,8 @@ public enum StateCodec {
             twoFactor: TwoFactorState(accounts: twoFactor), plans: AccountPlans(plans: plans, ratings: ratings),
             identities: CustomerIdentities(
                 identities: identified.compactMap { visitor, userID in sitesOfVisitors[visitor].map { (visitor, $0, userID) } },
-                merges: merges))
+                merges: merges),
+            webhooks: outbox)
     }
 }
 

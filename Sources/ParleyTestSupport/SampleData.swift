@@ -26,7 +26,36 @@ public enum SampleData {
     /// One event of every type, in an order that applies cleanly to an empty state.
     public static var everyEvent: [Event] {
         version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
-            + version7Events + version8Events + version9Events + version10Events + version11Events
+            + version7Events + version8Events + version9Events + version10Events + version11Events + version12Events
+    }
+
+    /// Webhooks and their outbox (codec version 12): a webhook; a customer's message that goes
+    /// into its outbox; an attempt that fails and one that delivers; a ping and a redelivery;
+    /// a second webhook made and deleted.
+    public static var version12Events: [Event] {
+        let webhook = Webhook(
+            id: WebhookID(1), siteID: site.id, url: "https://hooks.mystore.com/parley",
+            events: [.messageReceived, .conversationClosed, .customerIdentified], secret: "whsec_sample", createdAt: t0)
+        let later = Timestamp(milliseconds: t0.milliseconds + 1000)
+        return [
+            .webhookSaved(webhook),
+            .messageAppended(
+                Message(
+                    id: MessageID(11), conversationID: ConversationID(2), seq: 2, sender: .visitor(visitor.id), content: "Still there?",
+                    createdAt: t0)),
+            .webhookAttempted(
+                WebhookAttempt(
+                    deliveryID: 1, at: t0, statusCode: 503, error: "HTTP 503", latencyMs: 42, outcome: .retry(at: later))),
+            .webhookAttempted(WebhookAttempt(deliveryID: 1, at: later, statusCode: 200, error: nil, latencyMs: 7, outcome: .delivered)),
+            .webhookDeliveryRequested(webhook.id, redeliver: nil, at: later),
+            .webhookDeliveryRequested(webhook.id, redeliver: 1, at: later),
+            .webhookAttempted(
+                WebhookAttempt(deliveryID: 2, at: later, statusCode: nil, error: "timed out", latencyMs: 10_000, outcome: .failed)),
+            .webhookSaved(
+                Webhook(id: WebhookID(2), siteID: site.id, url: "http://10.0.0.1/hook", events: [.ping], secret: "s", isActive: false,
+                    createdAt: later)),
+            .webhookDeleted(WebhookID(2), at: later),
+        ]
     }
 
     /// A group chat of the site's agents (codec version 11): opened, written in, renamed and
