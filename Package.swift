@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -85,7 +86,7 @@ let package = Package(
         .target(
             name: "ParleyHTTP",
             dependencies: [
-                "ParleyModel", "ParleyEngine", "ParleyStorage",
+                "ParleyModel", "ParleyEngine", "ParleyStorage", "ParleyWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -95,6 +96,20 @@ let package = Package(
             resources: [
                 .copy("OpenAPI/native.yaml"), .copy("OpenAPI/omni.yaml"), .copy("OpenAPI/operators.yaml"),
                 .copy("OpenAPI/chats.yaml"), .copy("OpenAPI/gateway.yaml"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ParleyWebhooks",
+            dependencies: [
+                "ParleyModel", "ParleyStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -115,7 +130,7 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyModel", "ParleyStorage", "ParleyEngine", "ParleyHTTP", "ParleyRealtime",
+                "ParleyModel", "ParleyStorage", "ParleyEngine", "ParleyHTTP", "ParleyRealtime", "ParleyWebhooks",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -132,7 +147,7 @@ let package = Package(
             name: "parley",
             dependencies: [
                 "ParleyServer", "ParleyStorage", "ParleySnapshot", "ParleyLog", "ParleyModel", "ParleyEngine", "ParleyHTTP",
-                "ParleyRealtime",
+                "ParleyRealtime", "ParleyWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -165,6 +180,14 @@ let package = Package(
             dependencies: [
                 "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyEngine", "ParleyTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ParleyWebhooksTests",
+            dependencies: [
+                "ParleyWebhooks", "ParleyModel", "ParleyStorage", "ParleyTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

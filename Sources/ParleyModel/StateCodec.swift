@@ -124,6 +124,7 @@ public enum StateCodec {
         for delivery in deliveries { writer.write(delivery) }
         writer.write(state.webhooks.deliveryWatermark)
         writer.write(state.webhooks.eventWatermark)
+        writer.write(state.webhooks.webhookWatermark)
         return writer.bytes
     }
 
@@ -248,7 +249,8 @@ public enum StateCodec {
             var deliveries: [WebhookDelivery] = []
             for _ in 0..<(try reader.readCount()) { deliveries.append(try reader.readWebhookDelivery(version: version)) }
             outbox = WebhookOutbox(
-                webhooks: webhooks, deliveries: deliveries, deliveryWatermark: try reader.readUInt64(), eventWatermark: try reader.readUInt64())
+                webhooks: webhooks, deliveries: deliveries, deliveryWatermark: try reader.readUInt64(), eventWatermark: try reader.readUInt64(),
+                webhookWatermark: try reader.readUInt64())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         let sitesOfVisitors = Dictionary(visitors.map { ($0.id, $0.siteID) }, uniquingKeysWith: { first, _ in first })

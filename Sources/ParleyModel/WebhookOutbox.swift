@@ -17,6 +17,8 @@ public struct WebhookOutbox: Sendable {
     /// The highest delivery id and event id handed out (ids continue above them).
     public private(set) var deliveryWatermark: UInt64 = 0
     public private(set) var eventWatermark: UInt64 = 0
+    /// The highest webhook id ever saved (a deleted webhook's id is not handed out again).
+    public private(set) var webhookWatermark: UInt64 = 0
 
     public static let finishedKept = 1000
     /// How long a webhook may fail without a success before it is disabled.
@@ -25,7 +27,10 @@ public struct WebhookOutbox: Sendable {
     public init() {}
 
     /// Rebuilds the outbox from snapshot contents.
-    public init(webhooks: [Webhook], deliveries: [WebhookDelivery], deliveryWatermark: UInt64, eventWatermark: UInt64) {
+    public init(
+        webhooks: [Webhook], deliveries: [WebhookDelivery], deliveryWatermark: UInt64, eventWatermark: UInt64, webhookWatermark: UInt64
+    ) {
+        self.webhookWatermark = max(webhookWatermark, webhooks.map(\.id.rawValue).max() ?? 0)
         for webhook in webhooks.sorted(by: { $0.id < $1.id }) { insert(webhook) }
         for delivery in deliveries.sorted(by: { $0.id < $1.id }) where self.webhooks[delivery.webhookID] != nil {
             self.deliveries[delivery.id] = delivery
@@ -50,6 +55,7 @@ public struct WebhookOutbox: Sendable {
         var webhook = webhook
         webhook.lastLSN = lsn
         insert(webhook)
+        webhookWatermark = max(webhookWatermark, webhook.id.rawValue)
         return true
     }
 

@@ -12,6 +12,7 @@ import UnixSignals
 public import Logging
 public import ParleyEngine
 import ParleyLog
+import ParleyWebhooks
 public import ParleyStorage
 public import Prometheus
 
@@ -53,7 +54,8 @@ public struct ParleyServer: Sendable {
         // One set of shared layers: budgets, idempotency keys and login throttling span dialects.
         let layers = SharedLayers(broker: broker, tokens: tokens, limits: configuration.rateLimits)
         try NativeAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
-        try OmniAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
+        let webhooks = WebhookRegistry(store: store, policy: configuration.webhooks.addressPolicy)
+        try OmniAPI(broker: broker, tokens: tokens, layers: layers, webhooks: webhooks).register(on: router)
         try OperatorsAPI(broker: broker, layers: layers).register(on: router)
         try ChatsAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         try GatewayAPI(broker: broker, layers: layers).register(on: router)
@@ -73,7 +75,12 @@ public struct ParleyServer: Sendable {
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
         self.ownEventLoops = ownEventLoops
-        application.addServices(EventStoreService(store: store, logger: logger), hub)
+        // The outbox goes out through its own service; new entries wake it at once.
+        let dispatcher = WebhookDispatcher(
+            store: store, configuration: configuration.webhooks, render: { [broker] in OmniWebhookPayload.render($0, broker: broker) },
+            logger: logger)
+        store.addObserver(dispatcher)
+        application.addServices(EventStoreService(store: store, logger: logger), hub, dispatcher)
         self.hub = hub
         self.logger = logger
         self.store = store

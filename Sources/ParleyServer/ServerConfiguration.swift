@@ -3,6 +3,7 @@ public import ParleyHTTP
 public import ParleyLog
 public import ParleyRealtime
 public import ParleyStorage
+public import ParleyWebhooks
 
 /// Everything `parley serve` can be told (flags, or `PARLEY_*` environment variables).
 public struct ServerConfiguration: Sendable {
@@ -25,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var rateLimits = RateLimits()
     /// WebSocket limits: outbox size, frame size, presence grace, ping, replay limit.
     public var realtime = RealtimeConfiguration()
+    /// Webhook delivery: address policy (`--allow-private-webhooks`), timeouts, retries.
+    public var webhooks = WebhookConfiguration()
     /// Event-loop threads serving the sockets; nil: SwiftNIO's shared group (one per core of
     /// the machine). `parley serve` sizes it to the cores the process may run on.
     public var eventLoops: Int?

@@ -6,6 +6,7 @@ import ParleyHTTP
 import ParleyServer
 import ParleyRealtime
 import ParleyStorage
+import ParleyWebhooks
 import Prometheus
 
 /// `parley serve`: the broker on one port.
@@ -68,6 +69,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Event-loop threads for the sockets (PARLEY_EVENT_LOOPS); default: the cores this process may run on.")
     var eventLoops: Int = environment("EVENT_LOOPS").flatMap(Int.init) ?? CPUAffinity.usableCores()
 
+    @Flag(help: "Let webhooks call loopback and private addresses, for tests and private deployments (PARLEY_ALLOW_PRIVATE_WEBHOOKS=1).")
+    var allowPrivateWebhooks = environment("ALLOW_PRIVATE_WEBHOOKS") == "1"
+
+    @Option(help: "Seconds a webhook delivery may take, connecting included (PARLEY_WEBHOOK_TIMEOUT_SECONDS).")
+    var webhookTimeoutSeconds: Int = environment("WEBHOOK_TIMEOUT_SECONDS").flatMap(Int.init) ?? 10
+
     @Option(help: "trace | debug | info | notice | warning | error | critical (PARLEY_LOG_LEVEL).")
     var logLevel: String = environment("LOG_LEVEL") ?? "info"
 
@@ -94,6 +101,7 @@ struct Serve: AsyncParsableCommand {
         guard presenceGraceSeconds >= 0 else { throw ValidationError("--presence-grace-seconds must not be negative") }
         guard resumeLimit >= 0 else { throw ValidationError("--resume-limit must not be negative") }
         guard (1...1024).contains(eventLoops) else { throw ValidationError("--event-loops must be 1 to 1024") }
+        guard (1...300).contains(webhookTimeoutSeconds) else { throw ValidationError("--webhook-timeout-seconds must be 1 to 300") }
     }
 
     func run() async throws {
@@ -117,6 +125,9 @@ struct Serve: AsyncParsableCommand {
         configuration.realtime.presenceGrace = .seconds(presenceGraceSeconds)
         configuration.realtime.replayLimit = UInt64(resumeLimit)
         configuration.eventLoops = eventLoops
+        configuration.webhooks.addressPolicy.allowPrivate = allowPrivateWebhooks
+        configuration.webhooks.requestTimeout = .seconds(webhookTimeoutSeconds)
+        configuration.webhooks.connectTimeout = .seconds(min(5, webhookTimeoutSeconds))
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "parley")

@@ -1,5 +1,6 @@
 public import Hummingbird
 public import ParleyEngine
+public import ParleyWebhooks
 
 /// The omni dialect (seed 003) under `/api/v1`: its account endpoints (how a new user signs
 /// up), conversations, messages, customers and channels; and its widget API under `/widget/v1`.
@@ -7,11 +8,13 @@ public struct OmniAPI: Sendable {
     let broker: Broker
     let tokens: TokenService
     let layers: SharedLayers
+    let webhooks: WebhookRegistry
 
-    public init(broker: Broker, tokens: TokenService, layers: SharedLayers) {
+    public init(broker: Broker, tokens: TokenService, layers: SharedLayers, webhooks: WebhookRegistry) {
         self.broker = broker
         self.tokens = tokens
         self.layers = layers
+        self.webhooks = webhooks
     }
 
     public func register(on router: Router<ParleyRequestContext>) throws {
@@ -30,6 +33,7 @@ public struct OmniAPI: Sendable {
         OmniTwoFactorController(broker: broker).register(on: group)
         OmniBillingController(broker: broker).register(on: group)
         OmniAnalyticsController(broker: broker).register(on: group)
+        OmniWebhooksController(broker: broker, registry: webhooks).register(on: group)
         try OpenAPIDocument.omni().register(on: group)
         // The widget API: no agent credentials (the site's pk_ key and the browser's session
         // id), CORS for the customer's pages, a budget per address and one per key.
