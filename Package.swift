@@ -169,7 +169,11 @@ let package = Package(
         ),
         .target(
             name: "ParleyTestSupport",
-            dependencies: ["ParleyLog", "ParleyModel"],
+            dependencies: [
+                "ParleyLog", "ParleyModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ParleyModelTests", dependencies: ["ParleyModel", "ParleyTestSupport"], swiftSettings: swiftSettings),
@@ -206,6 +210,7 @@ let package = Package(
             name: "ParleyRealtimeTests",
             dependencies: [
                 "ParleyRealtime", "ParleyServer", "ParleyHTTP", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyTestSupport",
+                "ParleyWebhooks",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

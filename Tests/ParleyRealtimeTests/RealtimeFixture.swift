@@ -10,6 +10,7 @@ import ParleyModel
 import ParleyRealtime
 import ParleyServer
 import ParleyStorage
+import ParleyWebhooks
 import Prometheus
 import Testing
 
@@ -28,6 +29,7 @@ struct RealtimeFixture: Sendable {
 
     static func withServer(
         realtime: RealtimeConfiguration = RealtimeConfiguration(presenceGrace: .milliseconds(300)),
+        webhooks: WebhookConfiguration = WebhookConfiguration(),
         _ body: @Sendable (RealtimeFixture) async throws -> Void
     ) async throws {
         var configuration = ServerConfiguration()
@@ -37,6 +39,7 @@ struct RealtimeFixture: Sendable {
         configuration.port = 0
         configuration.rateLimits.enabled = false
         configuration.realtime = realtime
+        configuration.webhooks = webhooks
         defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
         let quiet = Logger(label: "parley.test", factory: { _ in SwiftLogNoOpLogHandler() })
         let server = try await ParleyServer(configuration: configuration, registry: PrometheusCollectorRegistry(), logger: quiet)
