@@ -5,12 +5,15 @@ public struct AgentNotification: Hashable, Sendable {
         case newConversation = 1
         case newMessage = 2
         case assigned = 3
+        /// A webhook of the agent's site failed for 24 h and was disabled (owners; codec v12).
+        case webhookDisabled = 4
 
         public var name: String {
             switch self {
             case .newConversation: "new_conversation"
             case .newMessage: "new_message"
             case .assigned: "assigned"
+            case .webhookDisabled: "webhook_disabled"
             }
         }
     }
@@ -18,15 +21,19 @@ public struct AgentNotification: Hashable, Sendable {
     public var id: UInt64
     public var agentID: AgentID
     public var kind: Kind
-    public var conversationID: ConversationID
+    /// The conversation it is about (`nil` for a webhook notification).
+    public var conversationID: ConversationID?
+    /// The webhook it is about (codec v12).
+    public var webhookID: WebhookID?
     public var messageID: MessageID?
     public var createdAt: Timestamp
     public var read: Bool
 
     public init(
-        id: UInt64, agentID: AgentID, kind: Kind, conversationID: ConversationID, messageID: MessageID? = nil,
-        createdAt: Timestamp, read: Bool = false
+        id: UInt64, agentID: AgentID, kind: Kind, conversationID: ConversationID?, messageID: MessageID? = nil,
+        webhookID: WebhookID? = nil, createdAt: Timestamp, read: Bool = false
     ) {
+        self.webhookID = webhookID
         self.id = id
         self.agentID = agentID
         self.kind = kind

@@ -131,10 +131,12 @@ extension BinaryWriter {
         write(notification.id)
         write(notification.agentID)
         write(notification.kind.rawValue)
-        write(notification.conversationID)
+        // 0 names no conversation (a webhook notification, v12).
+        write(notification.conversationID?.rawValue ?? 0)
         write(notification.messageID)
         write(notification.createdAt)
         write(notification.read)
+        write(notification.webhookID)  // v12
     }
 
     /// A message inside its conversation: the conversation id is implied by the context.
@@ -274,11 +276,15 @@ extension BinaryReader {
             body: try readString(), recordedAt: try readTimestamp())
     }
 
-    public mutating func readNotification() throws(CodecError) -> AgentNotification {
-        AgentNotification(
+    /// A notification as codec `version` wrote it (its webhook from version 12 on).
+    public mutating func readNotification(version: UInt8) throws(CodecError) -> AgentNotification {
+        var notification = AgentNotification(
             id: try readUInt64(), agentID: try readID(), kind: try readEnum(AgentNotification.Kind.self),
             conversationID: try readID(), messageID: try readOptional { (r) throws(CodecError) in try r.readID() },
             createdAt: try readTimestamp(), read: try readBool())
+        if notification.conversationID?.rawValue == 0 { notification.conversationID = nil }
+        if version >= 12 { notification.webhookID = try readOptional { (r) throws(CodecError) in try r.readID() } }
+        return notification
     }
 
     public mutating func readOptionalString() throws(CodecError) -> String? {

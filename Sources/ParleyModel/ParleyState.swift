@@ -252,7 +252,14 @@ public struct ParleyState: Sendable {
             guard lsn > appliedLSN else { return false }
             return webhooks.delete(id)
         case .webhookAttempted(let attempt):
-            return webhooks.attempted(attempt, lsn: lsn).applied
+            let (applied, disabled) = webhooks.attempted(attempt, lsn: lsn)
+            if let disabled {
+                // The site's owners hear of it (in id order, as replay will).
+                for owner in agents.values.filter({ $0.siteID == disabled.siteID && $0.role == .owner }).sorted(by: { $0.id < $1.id }) {
+                    notify(owner.id, .webhookDisabled, nil, webhook: disabled.id, at: attempt.at)
+                }
+            }
+            return applied
         case .webhookDeliveryRequested(let id, let redeliver, let at):
             guard webhooks.webhooks[id] != nil else { throw .unknown("webhook", id.rawValue, lsn: lsn) }
             return webhooks.request(id, redeliver: redeliver, at: at, lsn: lsn)
@@ -282,14 +289,14 @@ public struct ParleyState: Sendable {
     }
 
     private mutating func notify(
-        _ agent: AgentID, _ kind: AgentNotification.Kind, _ conversation: ConversationID, message: MessageID? = nil,
-        at: Timestamp
+        _ agent: AgentID, _ kind: AgentNotification.Kind, _ conversation: ConversationID?, message: MessageID? = nil,
+        webhook: WebhookID? = nil, at: Timestamp
     ) {
         watermarks.notification += 1
         var list = notifications[agent] ?? []
         list.append(
             AgentNotification(
-                id: watermarks.notification, agentID: agent, kind: kind, conversationID: conversation, messageID: message,
+                id: watermarks.notification, agentID: agent, kind: kind, conversationID: conversation, messageID: message, webhookID: webhook,
                 createdAt: at))
         if list.count > Self.notificationsKept { list.removeFirst(list.count - Self.notificationsKept) }
         notifications[agent] = list

@@ -183,7 +183,7 @@ public enum StateCodec {
         }
         if version >= 3 {
             tokens.notificationWatermark = try reader.readUInt64()
-            for _ in 0..<(try reader.readCount()) { tokens.notifications.append(try reader.readNotification()) }
+            for _ in 0..<(try reader.readCount()) { tokens.notifications.append(try reader.readNotification(version: version)) }
         }
         if version >= 4 {
             for _ in 0..<(try reader.readCount()) { tokens.idempotentReplies.append(try reader.readIdempotentReply()) }

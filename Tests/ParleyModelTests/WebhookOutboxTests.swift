@@ -87,6 +87,8 @@ import Testing
         try state.apply(.webhookAttempted(WebhookAttempt(deliveryID: again.id, at: dayLater, statusCode: 502, error: "HTTP 502", latencyMs: 1, outcome: .retry(at: dayLater))), lsn: 15)
         let webhook = try #require(state.webhooks.webhooks[WebhookID(1)])
         #expect(!webhook.isActive && webhook.disabledAt == dayLater)
+        let told = try #require(state.notifications[SampleData.agent.id]?.last)
+        #expect(told.kind == .webhookDisabled && told.webhookID == WebhookID(1) && told.conversationID == nil, "the owner is told")
         #expect(state.webhooks.due(now: dayLater, inFlight: [], perWebhook: 4).isEmpty)
         // A success clears the streak (after an owner turns it on again).
         try state.apply(.webhookSaved({ var on = webhook; on.isActive = true; on.failingSince = nil; on.disabledAt = nil; return on }()), lsn: 16)

@@ -2,6 +2,7 @@ import Foundation
 import ParleyEngine
 import ParleyModel
 import ParleyServer
+import ParleyStorage
 import ParleyTestSupport
 import ParleyWebhooks
 import Testing
@@ -173,6 +174,35 @@ import Testing
                     #expect(log.first?["last_status_code"] as? Int == 302 && log.first?["status"] as? String == "pending")
                     #expect(target.received.isEmpty, "the redirect's target was never called")
                 }
+            }
+        }
+    }
+
+    /// The rule holds at connect time too: a webhook whose address is private by the time it
+    /// is called (here written straight into the log, as if DNS changed after registration) is
+    /// never connected to; the attempt fails with the reason.
+    @Test func theAddressIsCheckedAgainForEveryAttempt() async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.serve { port in
+            var strict = Self.fast
+            strict.addressPolicy = AddressPolicy()
+            try await RealtimeFixture.withServer(webhooks: strict) { fixture in
+                let webhook = Webhook(
+                    id: WebhookID(77), siteID: fixture.site.id, url: "http://127.0.0.1:\(port)/hook", events: [.conversationCreated],
+                    secret: Self.secret, createdAt: .now())
+                _ = try await fixture.server.store.commit(.webhookSaved(webhook))
+                let uuid = OmniID.format(webhook.id)
+                #expect(try await FiveDialectsTests.call(fixture, "POST", "/api/v1/webhooks/\(uuid)/test").status == 202)
+                var log: [[String: Any]] = []
+                for _ in 0..<150 {
+                    log = try await Self.deliveries(fixture, uuid)
+                    if (log.first?["attempts"] as? Int ?? 0) >= 1 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let error = log.first?["last_error"] as? String ?? ""
+                #expect(error.contains("loopback"), "\(log)")
+                #expect(log.first?["last_status_code"] is NSNull)
+                #expect(receiver.received.isEmpty)
             }
         }
     }

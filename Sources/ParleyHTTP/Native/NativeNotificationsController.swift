@@ -16,9 +16,10 @@ struct NativeNotificationsController {
 
     struct NotificationBody: Encodable, Sendable {
         struct Payload: Encodable, Sendable {
-            var conversation_id: String
+            var conversation_id: String?
             var visitor_name: String?
             var message_id: String?
+            var webhook_id: String?
         }
 
         var id: String
@@ -43,7 +44,7 @@ struct NativeNotificationsController {
         let (items, unread) = broker.notifications(for: agent, unreadOnly: unreadOnly, limit: limit)
         let bodies: [NotificationBody] = broker.store.read { state in
             items.map { item in
-                let log = state.conversations[item.conversationID]
+                let log = item.conversationID.flatMap { state.conversations[$0] }
                 let visitorName = log.flatMap { $0.conversation.visitorID.flatMap { state.visitors[$0] }?.name }
                 let who = visitorName ?? "A visitor"
                 let (title, text): (String, String) =
@@ -52,12 +53,17 @@ struct NativeNotificationsController {
                     case .newMessage:
                         ("New message", "\(who): \(item.messageID.flatMap { log?.message(id: $0)?.content.prefix(140) }.map(String.init) ?? "")")
                     case .assigned: ("Conversation assigned", "The conversation with \(who) was assigned to you")
+                    case .webhookDisabled:
+                        (
+                            "Webhook disabled",
+                            "A webhook (\(item.webhookID.flatMap { state.webhooks.webhooks[$0]?.url } ?? "deleted")) failed for 24 hours and was disabled"
+                        )
                     }
                 return NotificationBody(
                     id: NativeID.prefix(.notification) + String(item.id), type: item.kind.name, title: title, message: text,
                     data: .init(
-                        conversation_id: NativeID.format(item.conversationID), visitor_name: visitorName,
-                        message_id: item.messageID.map(NativeID.format)),
+                        conversation_id: item.conversationID.map(NativeID.format), visitor_name: visitorName,
+                        message_id: item.messageID.map(NativeID.format), webhook_id: item.webhookID.map(NativeID.format)),
                     read: item.read, created_at: item.createdAt.rfc3339)
             }
         }
