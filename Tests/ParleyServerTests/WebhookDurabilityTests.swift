@@ -85,6 +85,13 @@ import FoundationNetworking
                 if !allDelivered { try await Task.sleep(for: .milliseconds(20)) }
             }
             #expect(allDelivered)
+            var metrics = URLRequest(url: URL(string: "http://127.0.0.1:\(server.port)/metrics")!)
+            metrics.httpMethod = "GET"
+            let (text, _) = try await URLSession.shared.data(for: metrics)
+            let exposition = String(decoding: text, as: UTF8.self)
+            for name in ["parley_webhook_deliveries_total", "parley_webhook_attempts_total", "parley_webhook_queue_depth", "parley_webhook_delivery_latency_seconds"] {
+                #expect(exposition.contains(name), "\(name) in /metrics")
+            }
         }
     }
 }
