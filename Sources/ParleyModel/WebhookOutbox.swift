@@ -164,10 +164,12 @@ public struct WebhookOutbox: Sendable {
 
     /// The deliveries to attempt now: of each active webhook, at most `perWebhook` at once
     /// (counting those in flight), each the oldest pending of its lane (a conversation's events
-    /// go out in order), and due.
-    public func due(now: Timestamp, inFlight: Set<UInt64>, perWebhook: Int) -> [WebhookDelivery] {
+    /// go out in order), and due. Only the oldest `scanLimit` pending deliveries of a webhook
+    /// are looked at, so a dead receiver's backlog costs the same on every call.
+    public func due(now: Timestamp, inFlight: Set<UInt64>, perWebhook: Int, scanLimit: Int = 1000) -> [WebhookDelivery] {
         var result: [WebhookDelivery] = []
-        for (webhookID, ids) in pending.sorted(by: { $0.key < $1.key }) where webhooks[webhookID]?.isActive == true {
+        for (webhookID, all) in pending.sorted(by: { $0.key < $1.key }) where webhooks[webhookID]?.isActive == true {
+            let ids = all.prefix(scanLimit)
             var budget = perWebhook - ids.count(where: { inFlight.contains($0) })
             var lanesSeen: Set<UInt64> = []
             for id in ids where budget > 0 {

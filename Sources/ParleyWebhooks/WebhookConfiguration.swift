@@ -10,8 +10,9 @@ public struct WebhookConfiguration: Sendable, Hashable {
     public var maxAnswerBytes = 64 * 1024
     /// Deliveries in flight per webhook (each conversation's events still go one at a time).
     public var perWebhook = 4
-    /// Deliveries in flight in all.
-    public var maxInFlight = 64
+    /// Deliveries in flight in all: a bound on sockets, high enough that the receivers of
+    /// hundreds of webhooks can hang at once without holding up the rest.
+    public var maxInFlight = 1024
     /// How often the dispatcher looks for due deliveries when nothing wakes it.
     public var pollInterval: Duration = .milliseconds(200)
 

@@ -58,6 +58,7 @@ import Testing
         // The conversation's oldest and the ping: the conversation's later events wait their turn.
         #expect(due.filter { $0.webhookID == WebhookID(1) }.map(\.event) == [.conversationCreated, .ping])
         #expect(state.webhooks.due(now: now, inFlight: [], perWebhook: 1).filter { $0.webhookID == WebhookID(1) }.count == 1)
+        #expect(state.webhooks.due(now: now, inFlight: [], perWebhook: 4, scanLimit: 1).filter { $0.webhookID == WebhookID(1) }.map(\.event) == [.conversationCreated], "only the oldest are looked at")
         let head = try #require(due.first)
         #expect(state.webhooks.due(now: now, inFlight: [head.id], perWebhook: 4).filter { $0.webhookID == WebhookID(1) }.map(\.event) == [.ping])
         // A retry at a later time holds its lane until then.
