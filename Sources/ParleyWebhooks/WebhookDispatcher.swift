@@ -130,7 +130,9 @@ public final class WebhookDispatcher: Service, CommitObserver, Sendable {
         }
         var client = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .milliseconds(RetryPolicy.milliseconds(configuration.connectTimeout)), read: nil))
+            timeout: .init(
+                connect: .milliseconds(RetryPolicy.milliseconds(configuration.connectTimeout)),
+                read: .milliseconds(RetryPolicy.milliseconds(configuration.requestTimeout))))
         // The connection goes to the address just checked, whatever DNS says next.
         client.dnsOverride = [target.host: AddressPolicy.text(target.address)]
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: client)
