@@ -64,6 +64,10 @@ public enum Event: Hashable, Sendable {
     case webhookAttempted(WebhookAttempt)
     /// An owner asked for a `ping` (`redeliver` nil) or for an earlier delivery's event again (codec v12).
     case webhookDeliveryRequested(WebhookID, redeliver: UInt64?, at: Timestamp)
+    /// A file's bytes are in their blob (fsynced before this record): its metadata (codec v13).
+    case fileStored(StoredFile)
+    /// A file was deleted; its blob goes when no file names it (codec v13).
+    case fileDeleted(FileID, at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -101,6 +105,8 @@ public enum Event: Hashable, Sendable {
         case .webhookDeleted: .webhookDeleted
         case .webhookAttempted: .webhookAttempted
         case .webhookDeliveryRequested: .webhookDeliveryRequested
+        case .fileStored: .fileStored
+        case .fileDeleted: .fileDeleted
         }
     }
 }
@@ -140,6 +146,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case webhookDeleted = 31
     case webhookAttempted = 32
     case webhookDeliveryRequested = 33
+    case fileStored = 34
+    case fileDeleted = 35
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -177,6 +185,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .webhookDeleted: "webhook_deleted"
         case .webhookAttempted: "webhook_attempted"
         case .webhookDeliveryRequested: "webhook_delivery_requested"
+        case .fileStored: "file_stored"
+        case .fileDeleted: "file_deleted"
         }
     }
 }
@@ -214,6 +224,8 @@ extension Event {
         case .webhookSaved(let webhook): webhook.updatedAt
         case .webhookDeleted(_, let at), .webhookDeliveryRequested(_, _, let at): at
         case .webhookAttempted(let attempt): attempt.at
+        case .fileStored(let file): file.createdAt
+        case .fileDeleted(_, let at): at
         }
     }
 }

@@ -17,8 +17,9 @@ public enum EventCodec {
     /// version 11 added record types 28–29 (group chat updated, conversation archived) and
     /// appended the archive time and a group chat's group to conversations (record 6 and the
     /// snapshot body's conversations); version 12 added record types 30–33 (webhooks and their
-    /// outbox) and the snapshot body's webhooks section.
-    public static let currentVersion: UInt8 = 12
+    /// outbox) and the snapshot body's webhooks section; version 13 added record types 34–35
+    /// (files) and the snapshot body's files section.
+    public static let currentVersion: UInt8 = 13
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -148,6 +149,11 @@ public enum EventCodec {
             writer.write(webhook)
             writer.write(redeliver)
             writer.write(at)
+        case .fileStored(let file):
+            writer.write(file)
+        case .fileDeleted(let file, let at):
+            writer.write(file)
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -257,6 +263,10 @@ public enum EventCodec {
             event = .webhookDeliveryRequested(
                 try reader.readID(), redeliver: try reader.readOptional { (r) throws(CodecError) in try r.readUInt64() },
                 at: try reader.readTimestamp())
+        case .fileStored:
+            event = .fileStored(try reader.readStoredFile())
+        case .fileDeleted:
+            event = .fileDeleted(try reader.readID(), at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

@@ -46,6 +46,8 @@ public struct ParleyState: Sendable {
     public private(set) var identities = CustomerIdentities()
     /// Webhooks and their outbox (filled here, in the same apply as the change it reports).
     public private(set) var webhooks = WebhookOutbox()
+    /// Uploaded files' metadata (their bytes are blobs in the data directory).
+    public private(set) var files = FileShelf()
 
     public init() {}
 
@@ -263,6 +265,14 @@ public struct ParleyState: Sendable {
         case .webhookDeliveryRequested(let id, let redeliver, let at):
             guard webhooks.webhooks[id] != nil else { throw .unknown("webhook", id.rawValue, lsn: lsn) }
             return webhooks.request(id, redeliver: redeliver, at: at, lsn: lsn)
+        // Like webhooks, a deleted file keeps no LSN: the applied LSN stops a replayed store.
+        case .fileStored(let file):
+            guard sites[file.siteID] != nil else { throw .unknown("site", file.siteID.rawValue, lsn: lsn) }
+            guard lsn > appliedLSN else { return false }
+            return files.add(file)
+        case .fileDeleted(let id, _):
+            guard lsn > appliedLSN else { return false }
+            return files.remove(id) != nil
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice.
             if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
@@ -341,8 +351,10 @@ public struct ParleyState: Sendable {
         sites: [Site], agents: [Agent], visitors: [Visitor], conversations: [ConversationLog], appliedLSN: UInt64,
         tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings(), team: TeamState = TeamState(),
         twoFactor: TwoFactorState = TwoFactorState(), plans: AccountPlans = AccountPlans(),
-        identities: CustomerIdentities = CustomerIdentities(), webhooks: WebhookOutbox = WebhookOutbox()
+        identities: CustomerIdentities = CustomerIdentities(), webhooks: WebhookOutbox = WebhookOutbox(),
+        files: FileShelf = FileShelf()
     ) {
+        self.files = files
         self.webhooks = webhooks
         self.plans = plans
         self.identities = identities

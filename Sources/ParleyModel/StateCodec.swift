@@ -125,6 +125,11 @@ public enum StateCodec {
         writer.write(state.webhooks.deliveryWatermark)
         writer.write(state.webhooks.eventWatermark)
         writer.write(state.webhooks.webhookWatermark)
+        // v13: files (by id), then the file id watermark.
+        let files = state.files.files.values.sorted { $0.id < $1.id }
+        writer.write(UInt64(files.count))
+        for file in files { writer.write(file) }
+        writer.write(state.files.watermark)
         return writer.bytes
     }
 
@@ -252,6 +257,12 @@ public enum StateCodec {
                 webhooks: webhooks, deliveries: deliveries, deliveryWatermark: try reader.readUInt64(), eventWatermark: try reader.readUInt64(),
                 webhookWatermark: try reader.readUInt64())
         }
+        var shelf = FileShelf()
+        if version >= 13 {
+            var files: [StoredFile] = []
+            for _ in 0..<(try reader.readCount()) { files.append(try reader.readStoredFile()) }
+            shelf = FileShelf(files: files, watermark: try reader.readUInt64())
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         let sitesOfVisitors = Dictionary(visitors.map { ($0.id, $0.siteID) }, uniquingKeysWith: { first, _ in first })
         return ParleyState(
@@ -261,7 +272,7 @@ public enum StateCodec {
             identities: CustomerIdentities(
                 identities: identified.compactMap { visitor, userID in sitesOfVisitors[visitor].map { (visitor, $0, userID) } },
                 merges: merges),
-            webhooks: outbox)
+            webhooks: outbox, files: shelf)
     }
 }
 

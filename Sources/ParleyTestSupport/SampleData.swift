@@ -27,6 +27,23 @@ public enum SampleData {
     public static var everyEvent: [Event] {
         version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
             + version7Events + version8Events + version9Events + version10Events + version11Events + version12Events
+            + version13Events
+    }
+
+    /// Files (codec version 13): two uploads of the same bytes (one blob), one deleted.
+    public static var version13Events: [Event] {
+        let hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+        return [
+            .fileStored(
+                StoredFile(
+                    id: FileID(1), siteID: site.id, originalName: "receipt.pdf", contentType: "application/pdf", size: 4,
+                    sha256: hash, uploadedBy: .visitor(visitor.id), conversationID: ConversationID(2), createdAt: t0)),
+            .fileStored(
+                StoredFile(
+                    id: FileID(2), siteID: site.id, originalName: "copy.pdf", contentType: "application/pdf", size: 4, sha256: hash,
+                    uploadedBy: .agent(agent.id), conversationID: nil, createdAt: t0)),
+            .fileDeleted(FileID(2), at: t0),
+        ]
     }
 
     /// Webhooks and their outbox (codec version 12): a webhook; a customer's message that goes
