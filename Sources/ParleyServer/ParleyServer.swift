@@ -53,7 +53,11 @@ public struct ParleyServer: Sendable {
         MetricsController(registry: registry).register(on: router)
         // One set of shared layers: budgets, idempotency keys and login throttling span dialects.
         let layers = SharedLayers(broker: broker, tokens: tokens, limits: configuration.rateLimits)
-        try NativeAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
+        // File bytes: content-addressed blobs beside the log; blobs no file names are swept.
+        let files = FileLibrary(store: store, blobs: try BlobStore(dataDirectory: configuration.dataDirectory))
+        let swept = files.sweep()
+        if swept > 0 { logger.info("swept blobs no file names", metadata: ["parley.blobs": "\(swept)"]) }
+        try NativeAPI(broker: broker, tokens: tokens, layers: layers, files: files).register(on: router)
         let webhooks = WebhookRegistry(store: store, policy: configuration.webhooks.addressPolicy)
         try OmniAPI(broker: broker, tokens: tokens, layers: layers, webhooks: webhooks).register(on: router)
         try OperatorsAPI(broker: broker, layers: layers).register(on: router)

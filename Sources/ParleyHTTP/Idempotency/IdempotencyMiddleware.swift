@@ -30,7 +30,10 @@ public struct IdempotencyMiddleware: RouterMiddleware {
     public func handle(
         _ request: Request, context: ParleyRequestContext, next: (Request, ParleyRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard request.method == .post, let key = request.headers[.idempotencyKey] else {
+        // Uploads stream (up to 10 MiB) straight into a blob: they are not buffered for a replay.
+        guard request.method == .post, let key = request.headers[.idempotencyKey],
+            request.headers[.contentType]?.lowercased().hasPrefix("multipart/") != true
+        else {
             return try await next(request, context)
         }
         guard !key.isEmpty, key.utf8.count <= 255 else {

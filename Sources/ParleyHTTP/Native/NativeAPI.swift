@@ -6,11 +6,13 @@ public struct NativeAPI: Sendable {
     let broker: Broker
     let tokens: TokenService
     let layers: SharedLayers
+    let files: FileLibrary
 
-    public init(broker: Broker, tokens: TokenService, layers: SharedLayers) {
+    public init(broker: Broker, tokens: TokenService, layers: SharedLayers, files: FileLibrary) {
         self.broker = broker
         self.tokens = tokens
         self.layers = layers
+        self.files = files
     }
 
     /// Registers the routes. The router should carry a native ``ErrorEnvelopeMiddleware`` of its own too,
@@ -25,10 +27,11 @@ public struct NativeAPI: Sendable {
         NativeSitesController(broker: broker).register(on: group)
         NativeVisitorsController(broker: broker).register(on: group)
         NativeConversationsController(broker: broker).register(on: group)
-        NativeMessagesController(broker: broker).register(on: group)
+        NativeMessagesController(broker: broker, files: files).register(on: group)
         NativeAgentsController(broker: broker).register(on: group)
         NativeAnalyticsController(broker: broker).register(on: group)
         NativeNotificationsController(broker: broker).register(on: group)
+        NativeFilesController(broker: broker, files: files, authentication: layers.authentication).register(on: group)
         try OpenAPIDocument.native().register(on: group)
     }
 }

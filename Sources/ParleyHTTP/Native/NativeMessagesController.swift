@@ -9,6 +9,7 @@ import ParleyStorage
 /// by message id; reading moves the caller's read cursor.
 struct NativeMessagesController {
     let broker: Broker
+    let files: FileLibrary
 
     func register(on group: RouterGroup<ParleyRequestContext>) {
         group.post("messages", use: send)
@@ -35,19 +36,23 @@ struct NativeMessagesController {
         // `type` is required (seed §5.1).
         guard let name = body.type, !name.isEmpty else { throw APIError.validation("type is required (text, file or image)") }
         guard let type = ContentType(name: name) else { throw APIError.validation("type must be text, file or image") }
+        var fileID: UInt64?
         if type != .text {
             guard let text = body.file_id, !text.isEmpty else {
                 throw APIError.validation("file_id is required for file and image messages")
             }
-            let _: FileID = try NativeScope.id(text, field: "file_id")
-            // A file message must name a stored file of the site; there is no file store yet
-            // (it arrives with the files issue), so no file exists and none is accepted blind.
-            throw APIError.notFound("file")
+            let id: FileID = try NativeScope.id(text, field: "file_id")
+            // A file message names a stored file the sender may read (of the same site).
+            guard let file = files.file(id), file.siteID == conversation.siteID,
+                NativeFilesController.mayRead(file, principal, broker: broker)
+            else { throw APIError.notFound("file") }
+            guard type != .image || file.isImage else { throw APIError.validation("an image message must name an image file") }
+            fileID = id.rawValue
         }
         guard body.content != nil else { throw APIError.validation("content is required") }
         let clientID = body.client_message_id ?? request.headers[.idempotencyKey]
         let receipt = try await broker.send(
-            MessageDraft(sender: sender, content: body.content ?? "", contentType: type, fileID: nil, clientMessageID: clientID),
+            MessageDraft(sender: sender, content: body.content ?? "", contentType: type, fileID: fileID, clientMessageID: clientID),
             to: conversation.id)
         guard let wire = NativeWire.history([receipt.message], of: conversation.id, reader: nil, broker: broker).first else {
             throw APIError.notFound("conversation")

@@ -1,0 +1,289 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MultipartKit
+import NIOCore
+import ParleyEngine
+import ParleyModel
+import ParleyStorage
+
+/// Files (seed 004 §6): multipart upload streamed into a blob (never more than the limit in
+/// memory or on disk), metadata, download with a `token` and byte ranges, delete.
+struct NativeFilesController {
+    let broker: Broker
+    let files: FileLibrary
+    let authentication: AuthenticationMiddleware
+
+    func register(on group: RouterGroup<ParleyRequestContext>) {
+        group.post("files/upload", use: upload)
+        group.get("files/:file_id", use: get)
+        group.get("files/:file_id/download", use: download)
+        group.delete("files/:file_id", use: delete)
+    }
+
+    struct FileBody: Encodable, Sendable {
+        struct Uploader: Encodable, Sendable {
+            var type: String
+            var id: String
+        }
+
+        var id: String
+        var filename: String
+        var original_name: String
+        var mime_type: String
+        var size: UInt64
+        var url: String
+        /// Thumbnails are not made yet: always `null`.
+        @ExplicitNull var thumbnail_url: String?
+        var is_image: Bool
+        var uploaded_by: Uploader?
+        @ExplicitNull var conversation_id: String?
+        var created_at: String
+    }
+
+    func body(_ file: StoredFile) -> FileBody {
+        let ext = file.originalName.split(separator: ".").last.map { "." + $0.lowercased() } ?? ""
+        let uploader: FileBody.Uploader? = broker.store.read { state in
+            switch file.uploadedBy {
+            case .visitor(let id)?: FileBody.Uploader(type: "visitor", id: NativeWire.visitorID(id, state: state))
+            case .agent(let id)?: FileBody.Uploader(type: "support", id: NativeID.format(id))
+            case nil: nil
+            }
+        }
+        return FileBody(
+            id: NativeID.format(file.id), filename: String(file.sha256.prefix(16)) + (ext.count <= 10 ? ext : ""),
+            original_name: file.originalName, mime_type: file.contentType, size: file.size,
+            url: "/v1/files/\(NativeID.format(file.id))/download", thumbnail_url: nil, is_image: file.isImage, uploaded_by: uploader,
+            conversation_id: file.conversationID.map(NativeID.format), created_at: file.createdAt.rfc3339)
+    }
+
+    /// The parts of a multipart upload as they stream in: the `file` part goes to a blob, the
+    /// small fields are kept.
+    final class UploadParts {
+        var writer: BlobWriter?
+        var filename: String?
+        var fields: [String: String] = [:]
+        var current: String?
+        var sawFile = false
+        var failure: APIError?
+        let files: FileLibrary
+
+        init(files: FileLibrary) { self.files = files }
+
+        /// A part's `Content-Disposition` names it; the `file` part opens the blob (even an
+        /// empty file has one).
+        func header(_ name: String, _ value: String) {
+            guard failure == nil, name.lowercased() == "content-disposition" else { return }
+            current = Self.parameter("name", in: value)
+            guard current == "file" else { return }
+            guard !sawFile else {
+                failure = APIError.invalid("file", "is given twice")
+                return
+            }
+            sawFile = true
+            filename = Self.parameter("filename", in: value)
+            do {
+                writer = try files.blobs.begin()
+            } catch {
+                failure = APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: "the file could not be stored")
+            }
+        }
+
+        func bytes(_ buffer: inout ByteBuffer) {
+            guard failure == nil, let name = current else { return }
+            if name == "file" {
+                do {
+                    guard let writer else { return }
+                    guard writer.size + UInt64(buffer.readableBytes) <= FileLibrary.maxBytes else {
+                        throw APIError(.badRequest, code: "FILE_TOO_LARGE", message: "File size exceeds maximum limit of 10MB")
+                    }
+                    try buffer.withUnsafeReadableBytes { try writer.append($0) }
+                } catch let error as APIError {
+                    failure = error
+                } catch {
+                    failure = APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: "the file could not be stored")
+                }
+            } else if (fields[name]?.utf8.count ?? 0) + buffer.readableBytes <= 1024 {
+                fields[name, default: ""] += buffer.readString(length: buffer.readableBytes) ?? ""
+            } else {
+                failure = APIError.invalid(name, "is longer than 1024 bytes")
+            }
+        }
+
+        func partDone() { current = nil }
+
+        static func parameter(_ key: String, in header: String) -> String? {
+            for part in header.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard part.lowercased().hasPrefix(key + "=") else { continue }
+                var value = String(part.dropFirst(key.count + 1))
+                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+                return value
+            }
+            return nil
+        }
+    }
+
+    @Sendable func upload(_ request: Request, context: ParleyRequestContext) async throws -> EditedResponse<NativeSuccess<FileBody>> {
+        let principal = try context.requirePrincipal()
+        if case .publicKey = principal { throw APIError.forbidden("a widget key cannot upload files") }
+        // The agent or visitor; none for the secret key.
+        let uploader = NativeScope.participant(principal)
+        let contentType = request.headers[.contentType] ?? ""
+        guard contentType.lowercased().hasPrefix("multipart/form-data"), let boundary = UploadParts.parameter("boundary", in: contentType),
+            !boundary.isEmpty
+        else { throw APIError.validation("the body must be multipart/form-data with a boundary") }
+        let parts = UploadParts(files: files)
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in parts.header(name, value) }
+        parser.onBody = { buffer in parts.bytes(&buffer) }
+        parser.onPartComplete = { parts.partDone() }
+        do {
+            for try await buffer in request.body {
+                try parser.execute(buffer)
+                if parts.failure != nil { break }  // stop reading: the rest never enters memory
+            }
+        } catch {
+            parts.writer?.abandon()
+            if let failure = parts.failure { throw failure }
+            throw APIError.validation("the multipart body is malformed")
+        }
+        guard parts.failure == nil, let writer = parts.writer else {
+            parts.writer?.abandon()
+            throw parts.failure ?? APIError.invalid("file", "is required")
+        }
+        let finished: (sha256: String, verdict: ContentSniffer.Verdict)
+        do {
+            let verdict = ContentSniffer.sniff(writer.head, name: parts.filename ?? "")
+            guard files.allowedTypes.contains(verdict.contentType) else {
+                writer.abandon()
+                throw APIError(.badRequest, code: "INVALID_FILE_TYPE", message: "File type \(verdict.contentType) is not allowed")
+            }
+            if let site = parts.fields["site_id"] { _ = try NativeScope.site(site, principal: principal) }
+            finished = (try writer.finish(), verdict)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        let conversation = try parts.fields["conversation_id"].map {
+            try NativeScope.conversation($0, principal: principal, broker: broker, includingGroupChats: true).id
+        }
+        let stored = try await files.add(
+            site: principal.site, name: String((parts.filename ?? "file").prefix(255)), contentType: finished.verdict.contentType,
+            size: writer.size, sha256: finished.sha256, by: uploader, conversation: conversation)
+        return EditedResponse(status: .created, response: NativeSuccess(body(stored)))
+    }
+
+    /// The file named in the path, if `principal` may read it: the site's agents (and key) any
+    /// file of the site; a visitor the files it uploaded or that are in its conversations.
+    func file(_ context: ParleyRequestContext, principal: Principal) throws -> StoredFile {
+        let id: FileID = try NativeScope.id(context.parameters.get("file_id"), field: "file_id")
+        guard let file = files.file(id), file.siteID == principal.site, Self.mayRead(file, principal, broker: broker) else {
+            throw APIError.notFound("file")
+        }
+        return file
+    }
+
+    static func mayRead(_ file: StoredFile, _ principal: Principal, broker: Broker) -> Bool {
+        switch principal {
+        case .agent, .secretKey: return true
+        case .publicKey: return false
+        case .visitor(let visitor, _):
+            if file.uploadedBy == .visitor(visitor) { return true }
+            return broker.store.read { state in
+                (state.conversationsBySite[file.siteID] ?? []).contains { id in
+                    guard let log = state.conversations[id], log.conversation.visitorID == visitor else { return false }
+                    return file.conversationID == id || log.messages.contains { $0.fileID == file.id.rawValue }
+                }
+            }
+        }
+    }
+
+    @Sendable func get(_ request: Request, context: ParleyRequestContext) async throws -> NativeSuccess<FileBody> {
+        let principal = try context.requirePrincipal()
+        return NativeSuccess(body(try file(context, principal: principal)))
+    }
+
+    /// The bytes, for a principal from the headers or the `token` parameter (an agent's access
+    /// token or a visitor's session token, CONTRACT §7); `Range: bytes=a-b` is honoured.
+    @Sendable func download(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var principal = context.principal
+        if principal == nil, let token = request.uri.queryParameters["token"].map(String.init) {
+            if let visitor = broker.accounts.visitor(forSession: token) {
+                principal = .visitor(visitor.id, site: visitor.siteID)
+            } else if let agent = await authentication.agent(accessToken: token) {
+                principal = agent
+            } else {
+                throw APIError.unauthorized("the download token is not valid")
+            }
+        }
+        guard let principal else { throw APIError.unauthorized("a token is required") }
+        let file = try file(context, principal: principal)
+        let bytes: [UInt8]
+        do {
+            bytes = try files.blobs.read(file.sha256)
+        } catch {
+            throw APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: "the file's bytes cannot be read")
+        }
+        let verdict = ContentSniffer.sniff(Array(bytes.prefix(512)), name: file.originalName)
+        var headers = HTTPFields()
+        headers[.contentType] = verdict.attachmentOnly ? "application/octet-stream" : file.contentType
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.contentSecurityPolicy] = "sandbox; default-src 'none'"
+        headers[.acceptRanges] = "bytes"
+        let inline = !verdict.attachmentOnly && (file.isImage || file.contentType == "application/pdf" || file.contentType == "text/plain")
+        headers[.contentDisposition] = Self.disposition(inline ? "inline" : "attachment", name: file.originalName)
+        if let range = request.headers[.range], let (start, end) = Self.range(range, size: bytes.count) {
+            guard start <= end else {
+                headers[.contentRange] = "bytes */\(bytes.count)"
+                return Response(status: .rangeNotSatisfiable, headers: headers)
+            }
+            headers[.contentRange] = "bytes \(start)-\(end)/\(bytes.count)"
+            return Response(status: .partialContent, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes[start...end])))
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// One `bytes=` range within `size` bytes; `(1, 0)` when it cannot be satisfied; `nil` to
+    /// ignore the header (several ranges, another unit, malformed).
+    static func range(_ header: String, size: Int) -> (Int, Int)? {
+        guard header.hasPrefix("bytes="), !header.contains(",") else { return nil }
+        let spec = header.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard spec.count == 2 else { return nil }
+        switch (Int(spec[0]), Int(spec[1])) {
+        case (let start?, let end?) where start <= end:
+            return start < size ? (start, min(end, size - 1)) : (1, 0)
+        case (let start?, nil) where spec[1].isEmpty:
+            return start < size ? (start, size - 1) : (1, 0)
+        case (nil, let suffix?) where spec[0].isEmpty:
+            return suffix > 0 && size > 0 ? (max(size - suffix, 0), size - 1) : (1, 0)
+        default:
+            return nil
+        }
+    }
+
+    static func disposition(_ kind: String, name: String) -> String {
+        let ascii = String(name.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 32 ? Character($0) : "_" })
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file"
+        return "\(kind); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
+    }
+
+    struct Deleted: ResponseEncodable, Sendable {
+        var success = true
+        var message = "File deleted successfully"
+    }
+
+    /// The site's agents, or the visitor who uploaded it.
+    @Sendable func delete(_ request: Request, context: ParleyRequestContext) async throws -> Deleted {
+        let principal = try context.requirePrincipal()
+        let file = try file(context, principal: principal)
+        if case .visitor(let visitor, _) = principal, file.uploadedBy != .visitor(visitor) {
+            throw APIError.forbidden("a visitor deletes only the files it uploaded")
+        }
+        try await files.delete(file)
+        return Deleted()
+    }
+}
+
+extension HTTPField.Name {
+    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+}
