@@ -3,7 +3,7 @@
 #
 #   tools/backup.sh ./data /backups/parley-$(date +%F)
 #
-# Copies snapshots/ first, then wal/: the log copied afterwards always reaches back to the
+# Copies snapshots/ first, then wal/, then the file bytes (blobs/): the log copied afterwards always reaches back to the
 # snapshots (segments are deleted only below the oldest kept snapshot). The live segment may be
 # caught mid-append; its torn tail is cut off when the backup is restored or served. The copy
 # is then verified with `parley snapshot verify` and `parley wal verify`.
@@ -25,6 +25,19 @@ for attempt in 1 2 3; do
   [ "$attempt" -eq 3 ] && { echo "copy kept racing with the server; try again" >&2; exit 1; }
   rm -rf "$dest/snapshots"/* "$dest/wal"/*
 done
+
+# File bytes, after the log: every file the copied log names was fsynced into its blob before
+# its record, so it is here. Blobs never change once written (content-addressed); unfinished
+# uploads (blobs/tmp) are left out. A file deleted while the backup runs may be restored
+# without bytes (its download then answers 503).
+if [ -d "$src/blobs" ]; then
+  mkdir -p "$dest/blobs"
+  for shard in "$src"/blobs/*/; do
+    [ -d "$shard" ] || continue
+    [ "$(basename "$shard")" = tmp ] && continue
+    cp -rp "$shard" "$dest/blobs/"
+  done
+fi
 
 # The access-token key: without it, every access token issued before the backup is void.
 [ -f "$src/jwt-secret" ] && cp -p "$src/jwt-secret" "$dest/jwt-secret"

@@ -78,6 +78,8 @@ struct SnapshotCommand: AsyncParsableCommand {
         @Option(help: "Stop after the record with this LSN.") var toLsn: UInt64?
         @Option(help: "Stop before the first record after this RFC 3339 time.") var toTime: String?
         @Flag(help: "Restore the snapshot alone, without any log replay.") var noReplay = false
+        @Option(help: "The file bytes to carry over (default: the blobs/ beside the snapshot's directory).")
+        var blobsDir: String?
 
         func validate() throws {
             if toLsn != nil && toTime != nil { throw ValidationError("give --to-lsn or --to-time, not both") }
@@ -98,17 +100,37 @@ struct SnapshotCommand: AsyncParsableCommand {
                     progress: { records, lsn in
                         FileOutput.standardError("restore: \(records) records replayed, at LSN \(lsn), \(ContinuousClock.now - started)")
                     })
+                // File bytes: every blob is copied; the restored server sweeps those its files do not name.
+                let blobs = blobsDir ?? snapshotDirectory.deletingLastPathComponent().appendingPathComponent("blobs").path
+                let copied = try Self.copyBlobs(from: blobs, into: URL(fileURLWithPath: dataDir).appendingPathComponent("blobs").path)
                 try FileOutput.json(
                     RestoreJSON(
                         data_dir: dataDir, snapshot_lsn: report.snapshotLSN, restored_lsn: report.restoredLSN,
                         replayed_records: report.replayedRecords, wal_dir: wal, log_problem: report.logProblem,
-                        snapshot: SnapshotJSON(report.snapshot)))
+                        blobs_copied: copied, snapshot: SnapshotJSON(report.snapshot)))
             } catch let error as StorageError {
                 if case .invalidArgument(let why) = error { throw CLIFailure(message: why, exitCode: 2) }
                 throw CLIFailure(message: "\(error)")
             } catch {
                 throw CLIFailure(message: "\(error)")
             }
+        }
+
+        /// Copies `source/<aa>/<sha256>` blobs (not unfinished uploads); returns how many.
+        static func copyBlobs(from source: String, into target: String) throws -> Int {
+            let files = FileManager.default
+            guard files.fileExists(atPath: source) else { return 0 }
+            var copied = 0
+            for directory in try files.contentsOfDirectory(atPath: source) where directory != "tmp" {
+                let from = source + "/" + directory
+                let to = target + "/" + directory
+                try files.createDirectory(atPath: to, withIntermediateDirectories: true)
+                for name in try files.contentsOfDirectory(atPath: from) where !files.fileExists(atPath: to + "/" + name) {
+                    try files.copyItem(atPath: from + "/" + name, toPath: to + "/" + name)
+                    copied += 1
+                }
+            }
+            return copied
         }
     }
 }
@@ -152,5 +174,6 @@ struct RestoreJSON: Encodable {
     var replayed_records: Int
     var wal_dir: String?
     var log_problem: String?
+    var blobs_copied: Int
     var snapshot: SnapshotJSON
 }

@@ -65,6 +65,9 @@ import Testing
                 #expect(back.status == .ok && back.bytes == bytes, "\(bytes.count) bytes back byte-exact")
                 #expect(back.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
             }
+            // The bytes count toward the site's storage (billing): 10 MiB + 14 bytes + 1 byte.
+            let usage = try await client.call(.get, "/api/v1/billing/usage", bearer: token)
+            #expect((usage.data["storage"] as? [String: Any])?["used_mb"] as? Double == 10)
             var tooBig = big
             tooBig.append(0x20)
             let refused = try await Self.upload(client, tooBig, name: "doc.pdf", bearer: token)

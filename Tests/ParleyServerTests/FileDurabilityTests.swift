@@ -46,7 +46,6 @@ import FoundationNetworking
         #expect(FileManager.default.createFile(atPath: data + "/blobs/tmp/upload-1-2", contents: Data("half".utf8)))
 
         server = try await start(data)
-        defer { server.process.terminate() }
         let (bytes, downloaded) = try await URLSession.shared.data(
             from: URL(string: "http://127.0.0.1:\(server.port)/v1/files/\(id)/download?token=\(key)")!)
         #expect((downloaded as? HTTPURLResponse)?.statusCode == 401, "a site key is not a download token")
@@ -58,5 +57,21 @@ import FoundationNetworking
         #expect(bytes.count < payload.count)
         #expect(!FileManager.default.fileExists(atPath: stray), "the stray blob was swept")
         #expect(!FileManager.default.fileExists(atPath: data + "/blobs/tmp/upload-1-2"), "the unfinished upload was swept")
+
+        // A restore carries the bytes: stop (SIGTERM writes a snapshot), restore, serve, download.
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(await ParleyBinary.waitForExit(server.process, timeout: .seconds(10)))
+        let snapshots = try FileManager.default.contentsOfDirectory(atPath: data + "/snapshots").filter { $0.hasSuffix(".snap") }.sorted()
+        let newest = try #require(snapshots.last)
+        let restored = ParleyBinary.temporaryDirectory("files-restored")
+        defer { try? FileManager.default.removeItem(atPath: restored) }
+        let restore = try ParleyBinary.run(["snapshot", "restore", data + "/snapshots/" + newest, "--data-dir", restored])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        let copy = try await start(restored)
+        defer { copy.process.terminate() }
+        var fromCopy = URLRequest(url: URL(string: "http://127.0.0.1:\(copy.port)/v1/files/\(id)/download")!)
+        fromCopy.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        let (restoredBytes, restoredResponse) = try await URLSession.shared.data(for: fromCopy)
+        #expect((restoredResponse as? HTTPURLResponse)?.statusCode == 200 && Array(restoredBytes) == payload)
     }
 }

@@ -69,7 +69,8 @@ struct OmniBillingController {
         var storage: Storage
     }
 
-    /// This calendar month (UTC): messages from the log; file storage is 0 (no file store yet).
+    /// This calendar month (UTC): messages from the log; storage is the bytes of the site's
+    /// stored files (in MiB, two decimals).
     @Sendable func usage(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<Usage> {
         let site = try context.requireStaff()
         let plan = current(site).plan
@@ -81,11 +82,13 @@ struct OmniBillingController {
         let last = calendar.date(byAdding: .day, value: -1, to: next) ?? now
         let from = Timestamp(milliseconds: Int64(start.timeIntervalSince1970 * 1000))
         let until = Timestamp(milliseconds: Int64(next.timeIntervalSince1970 * 1000))
-        let used = broker.store.read { state in
-            (state.conversationsBySite[site] ?? []).reduce(0) { total, id in
+        let (used, bytes) = broker.store.read { state in
+            let messages = (state.conversationsBySite[site] ?? []).reduce(0) { total, id in
                 total + (state.conversations[id]?.messages.count { $0.createdAt >= from && $0.createdAt < until } ?? 0)
             }
+            return (messages, state.files.bytesBySite[site] ?? 0)
         }
+        let storedMiB = (Double(bytes) / 1_048_576 * 100).rounded() / 100
         func day(_ date: Date) -> String {
             let parts = calendar.dateComponents([.year, .month, .day], from: date)
             return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
@@ -93,7 +96,7 @@ struct OmniBillingController {
         return OmniData(
             Usage(
                 plan: plan.name, period: .init(start: day(start), end: day(last)),
-                messages: .init(used: used, limit: plan.monthlyMessages), storage: .init(used_mb: 0, limit_mb: plan.storageMiB)))
+                messages: .init(used: used, limit: plan.monthlyMessages), storage: .init(used_mb: storedMiB, limit_mb: plan.storageMiB)))
     }
 
     struct ChangeRequest: Decodable {
