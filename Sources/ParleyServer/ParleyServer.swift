@@ -59,7 +59,7 @@ public struct ParleyServer: Sendable {
         if swept > 0 { logger.info("swept blobs no file names", metadata: ["parley.blobs": "\(swept)"]) }
         try NativeAPI(broker: broker, tokens: tokens, layers: layers, files: files).register(on: router)
         let webhooks = WebhookRegistry(store: store, policy: configuration.webhooks.addressPolicy)
-        try OmniAPI(broker: broker, tokens: tokens, layers: layers, webhooks: webhooks).register(on: router)
+        try OmniAPI(broker: broker, tokens: tokens, layers: layers, webhooks: webhooks, files: files).register(on: router)
         try OperatorsAPI(broker: broker, layers: layers).register(on: router)
         try ChatsAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         try GatewayAPI(broker: broker, layers: layers).register(on: router)

@@ -136,6 +136,22 @@ import Testing
                 if status == .created { #expect(sent.data["file_id"] as? String == imageID) }
             }
             #expect(try await client.call(.get, "/v1/files/\(imageID)", visitor: otherVisitor).status == .ok)
+            // Omni attachments name files of the same store (omni UUIDs).
+            let omniConversation = OmniID.format(try #require(NativeID.parse(conversation, as: ConversationID.self)))
+            let omniImage = OmniID.format(try #require(NativeID.parse(imageID, as: FileID.self)))
+            let attached = try await client.call(
+                .post, "/api/v1/conversations/\(omniConversation)/messages", json: ["content": "See the photo", "attachments": [omniImage]], bearer: token)
+            #expect(attached.status == .created && attached.data["attachments"] as? [String] == [omniImage])
+            let omniRival = OmniID.format(try #require(NativeID.parse(rivalID, as: FileID.self)))
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/conversations/\(omniConversation)/messages", json: ["content": "x", "attachments": [omniRival]], bearer: token
+                ).status == .notFound)
+            #expect(
+                try await client.call(
+                    .post, "/api/v1/conversations/\(omniConversation)/messages", json: ["content": "x", "attachments": [omniImage, omniImage]],
+                    bearer: token
+                ).status == .unprocessableContent)
             #expect(
                 try await client.call(
                     .post, "/v1/messages", json: ["conversation_id": conversation, "type": "image", "content": "", "file_id": fileID], bearer: token

@@ -9,12 +9,14 @@ public struct OmniAPI: Sendable {
     let tokens: TokenService
     let layers: SharedLayers
     let webhooks: WebhookRegistry
+    let files: FileLibrary
 
-    public init(broker: Broker, tokens: TokenService, layers: SharedLayers, webhooks: WebhookRegistry) {
+    public init(broker: Broker, tokens: TokenService, layers: SharedLayers, webhooks: WebhookRegistry, files: FileLibrary) {
         self.broker = broker
         self.tokens = tokens
         self.layers = layers
         self.webhooks = webhooks
+        self.files = files
     }
 
     public func register(on router: Router<ParleyRequestContext>) throws {
@@ -26,7 +28,7 @@ public struct OmniAPI: Sendable {
             .add(middleware: layers.idempotency)
         OmniAuthController(broker: broker, tokens: tokens, gate: layers.loginGate).register(on: group)
         OmniConversationsController(broker: broker).register(on: group)
-        OmniMessagesController(broker: broker).register(on: group)
+        OmniMessagesController(broker: broker, files: files).register(on: group)
         OmniCustomersController(broker: broker).register(on: group)
         OmniChannelsController(broker: broker).register(on: group)
         OmniTeamController(broker: broker).register(on: group)

@@ -7,6 +7,7 @@ import ParleyStorage
 /// in ascending `seq`; sends go through the conversation actor like every other send.
 struct OmniMessagesController {
     let broker: Broker
+    let files: FileLibrary
 
     func register(on group: RouterGroup<ParleyRequestContext>) {
         group.get("conversations/:conversation_id/messages", use: list)
@@ -38,7 +39,8 @@ struct OmniMessagesController {
     }
 
     /// An agent's reply (a bot's, when the agent is a bot; `system` for the secret key).
-    /// `attachments` name stored files; there is no file store yet, so any attachment is 404.
+    /// `attachments` name a stored file of the site (uploaded through `POST /v1/files/upload`,
+    /// the one file store): at most one per message (the model keeps one file per message).
     @Sendable func send(_ request: Request, context: ParleyRequestContext) async throws
         -> EditedResponse<OmniData<OmniWire.Message>>
     {
@@ -49,13 +51,19 @@ struct OmniMessagesController {
         guard let sender = try context.requirePrincipal().sender(isBot: { broker.agent($0)?.isBot == true }) else {
             throw APIError.forbidden("this route is for agents")
         }
-        for attachment in body.attachments ?? [] {
-            let _: FileID = try OmniScope.id(attachment, field: "attachments")
-            throw APIError.notFound("attachment")
+        let attachments = body.attachments ?? []
+        guard attachments.count <= 1 else { throw APIError.invalid("attachments", "hold at most one file per message") }
+        var type = ContentType.text
+        var fileID: UInt64?
+        if let attachment = attachments.first {
+            let id: FileID = try OmniScope.id(attachment, field: "attachments")
+            guard let file = files.file(id), file.siteID == site else { throw APIError.notFound("attachment") }
+            type = file.isImage ? .image : .file
+            fileID = id.rawValue
         }
         let receipt = try await broker.send(
             MessageDraft(
-                sender: sender, content: body.content,
+                sender: sender, content: body.content, contentType: type, fileID: fileID,
                 clientMessageID: body.client_message_id ?? request.headers[.idempotencyKey],
                 metadataJSON: try JSONValue.objectText(body.metadata)),
             to: conversation.id)
