@@ -49,6 +49,11 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(
+            name: "CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
         .target(
             name: "ParleyLog",
             dependencies: [
@@ -65,7 +70,7 @@ let package = Package(
         .target(
             name: "ParleyStorage",
             dependencies: [
-                "ParleyModel", "ParleyLog", "ParleySnapshot",
+                "ParleyModel", "ParleyLog", "ParleySnapshot", "CVips",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -13,8 +13,9 @@ usage() { echo "usage: $0 build|test" >&2; exit 2; }
 [ $# -eq 1 ] || usage
 
 # liblz4-dev: the CLZ4 system-library target; lz4: the CLI the tests check snapshot payloads
-# against; pkg-config: how SwiftPM finds liblz4; curl: the API test scripts.
-packages="liblz4-dev lz4 pkg-config curl"
+# against; libvips-dev: the CVips system-library target (image thumbnails); pkg-config: how
+# SwiftPM finds liblz4 and libvips; curl: the API test scripts.
+packages="liblz4-dev libvips-dev lz4 pkg-config curl"
 case "$1" in
   build) ;;
   # iproute2: `ss`, which the load smoke test reads the server's sockets with; python3 and

@@ -33,6 +33,10 @@ public final class FileLibrary: Sendable {
             id: id, siteID: site, originalName: name, contentType: contentType, size: size, sha256: sha256, uploadedBy: uploader,
             conversationID: conversation, createdAt: .now())
         _ = try await store.commit(.fileStored(file))
+        if file.isImage {
+            // The thumbnail is made off the request path; a request for it before then makes it.
+            Task.detached(priority: .background) { [blobs] in _ = blobs.thumbnail(sha256) }
+        }
         return file
     }
 

@@ -17,7 +17,7 @@ public final class BlobStore: Sendable {
     public init(dataDirectory: String, fileSystem: any FileSystem = PosixFileSystem()) throws {
         root = joinPath(dataDirectory, "blobs")
         self.fileSystem = fileSystem
-        for directory in [root, joinPath(root, "tmp")] where !fileSystem.fileExists(directory) {
+        for directory in [root, joinPath(root, "tmp"), joinPath(root, "thumbs")] where !fileSystem.fileExists(directory) {
             try fileSystem.createDirectory(directory)
         }
     }
@@ -59,10 +59,30 @@ public final class BlobStore: Sendable {
         }
     }
 
-    /// Unlinks a blob no file names any more (unless an upload of the same bytes is settling).
+    /// Unlinks a blob no file names any more (unless an upload of the same bytes is settling),
+    /// with its thumbnail.
     public func remove(_ sha256: String) {
         guard !settling.withLock({ $0[sha256] != nil }) else { return }
         try? fileSystem.removeFile(path(sha256))
+        try? fileSystem.removeFile(thumbnailPath(sha256))
+    }
+
+    /// Where a blob's thumbnail is (derived data: made again when missing).
+    public func thumbnailPath(_ sha256: String) -> String {
+        joinPath(joinPath(root, "thumbs"), sha256 + ".jpg")
+    }
+
+    /// The blob's thumbnail: the stored one, else made now (and kept); `nil` when the blob is
+    /// not an image libvips reads.
+    public func thumbnail(_ sha256: String) -> [UInt8]? {
+        if let kept = try? fileSystem.readFile(thumbnailPath(sha256)) { return kept }
+        guard let image = try? read(sha256), let thumbnail = Thumbnailer.thumbnail(of: image) else { return nil }
+        let temporary = joinPath(joinPath(root, "tmp"), "thumb-\(counter.add(1, ordering: .relaxed).newValue)-\(sha256)")
+        if let file = try? fileSystem.openForAppending(temporary) {
+            let written = (try? file.append(thumbnail)) != nil && (try? file.close()) != nil
+            if written { try? fileSystem.rename(temporary, to: thumbnailPath(sha256)) } else { try? fileSystem.removeFile(temporary) }
+        }
+        return thumbnail
     }
 
     func discard(_ path: String) { try? fileSystem.removeFile(path) }
@@ -77,7 +97,11 @@ public final class BlobStore: Sendable {
         for name in (try? fileSystem.contentsOfDirectory(joinPath(root, "tmp"))) ?? [] {
             if (try? fileSystem.removeFile(joinPath(joinPath(root, "tmp"), name))) != nil { removed += 1 }
         }
-        for directory in (try? fileSystem.contentsOfDirectory(root)) ?? [] where directory != "tmp" {
+        let thumbs = joinPath(root, "thumbs")
+        for name in (try? fileSystem.contentsOfDirectory(thumbs)) ?? [] where !keeping.contains(String(name.dropLast(4))) {
+            if (try? fileSystem.removeFile(joinPath(thumbs, name))) != nil { removed += 1 }
+        }
+        for directory in (try? fileSystem.contentsOfDirectory(root)) ?? [] where directory != "tmp" && directory != "thumbs" {
             for name in (try? fileSystem.contentsOfDirectory(joinPath(root, directory))) ?? [] where !keeping.contains(name) {
                 if (try? fileSystem.removeFile(joinPath(joinPath(root, directory), name))) != nil { removed += 1 }
             }

@@ -168,4 +168,56 @@ import Testing
             #expect(try await client.call(.get, "/v1/files/\(fileID)", bearer: token).status == .notFound)
         }
     }
+
+    /// A 600×300 PNG of four colour bands (made with Python's zlib; 1 KiB).
+    static let bands = Array(Data(base64Encoded: """
+        iVBORw0KGgoAAAANSUhEUgAAAlgAAAEsCAIAAACQX1rBAAADs0lEQVR42u3VQQ0AMAwDsSHpe/xRDE4hjEakWDKC+9x5MwBQ60gA
+        gBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBEC
+        gBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBECgBEC
+        gBECYIQqAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAGCEAJA3Qg0A
+        aGaEABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABgh
+        ABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABgh
+        ABghABghAEaoAgBGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCABGCACJ
+        I9QAgGJGCIARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoAR
+        AoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoARAoAR
+        AoARAoARAoARAmCEKgBghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABghABg
+        hAAQOMLdCwC1jBAAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQA
+        IwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQAIwQA
+        IwQAIwQAIwQAIwQAIwTACFUAwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgBwAgB
+        wAgBwAgBIM8HCRrX5eYzauEAAAAASUVORK5CYII=
+        """.replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: " ", with: ""))!)
+
+    /// The width and height in a JPEG's start-of-frame segment.
+    static func jpegSize(_ bytes: [UInt8]) -> (Int, Int)? {
+        var index = 2
+        while index + 9 < bytes.count {
+            guard bytes[index] == 0xFF else { return nil }
+            let marker = bytes[index + 1]
+            let length = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
+            if (0xC0...0xC3).contains(marker) {
+                return (Int(bytes[index + 7]) << 8 | Int(bytes[index + 8]), Int(bytes[index + 5]) << 8 | Int(bytes[index + 6]))
+            }
+            index += 2 + length
+        }
+        return nil
+    }
+
+    @Test func imagesGetARealThumbnail() async throws {
+        try await APIFixture.withAPI { fixture, client in
+            _ = try await fixture.makeTenant("shop")
+            let (token, _) = try await client.login("owner-shop")
+            let made = try await Self.upload(client, Self.bands, name: "bands.png", bearer: token)
+            #expect(made.status == .created && made.data["mime_type"] as? String == "image/png")
+            let url = try #require(made.data["thumbnail_url"] as? String)
+            let thumbnail = try await Self.download(client, "\(url)?token=\(token)")
+            #expect(thumbnail.status == .ok && thumbnail.headers[.contentType] == "image/jpeg")
+            #expect(Array(thumbnail.bytes.prefix(3)) == [0xFF, 0xD8, 0xFF], "a JPEG")
+            let size = try #require(Self.jpegSize(thumbnail.bytes))
+            #expect(size == (256, 128), "600×300 scaled to fit 256×256: \(size)")
+            let text = try await Self.upload(client, Array("plain".utf8), name: "a.txt", bearer: token)
+            #expect(text.data["thumbnail_url"] is NSNull)
+            let textID = try #require(text.data["id"] as? String)
+            #expect(try await Self.download(client, "/v1/files/\(textID)/thumbnail?token=\(token)").status == .notFound)
+        }
+    }
 }

@@ -18,6 +18,7 @@ struct NativeFilesController {
         group.post("files/upload", use: upload)
         group.get("files/:file_id", use: get)
         group.get("files/:file_id/download", use: download)
+        group.get("files/:file_id/thumbnail", use: thumbnail)
         group.delete("files/:file_id", use: delete)
     }
 
@@ -33,7 +34,7 @@ struct NativeFilesController {
         var mime_type: String
         var size: UInt64
         var url: String
-        /// Thumbnails are not made yet: always `null`.
+        /// An image's thumbnail (a JPEG at most 256 pixels on each side); `null` for other files.
         @ExplicitNull var thumbnail_url: String?
         var is_image: Bool
         var uploaded_by: Uploader?
@@ -53,7 +54,8 @@ struct NativeFilesController {
         return FileBody(
             id: NativeID.format(file.id), filename: String(file.sha256.prefix(16)) + (ext.count <= 10 ? ext : ""),
             original_name: file.originalName, mime_type: file.contentType, size: file.size,
-            url: "/v1/files/\(NativeID.format(file.id))/download", thumbnail_url: nil, is_image: file.isImage, uploaded_by: uploader,
+            url: "/v1/files/\(NativeID.format(file.id))/download",
+            thumbnail_url: file.isImage ? "/v1/files/\(NativeID.format(file.id))/thumbnail" : nil, is_image: file.isImage, uploaded_by: uploader,
             conversation_id: file.conversationID.map(NativeID.format), created_at: file.createdAt.rfc3339)
     }
 
@@ -206,17 +208,7 @@ struct NativeFilesController {
     /// The bytes, for a principal from the headers or the `token` parameter (an agent's access
     /// token or a visitor's session token, CONTRACT §7); `Range: bytes=a-b` is honoured.
     @Sendable func download(_ request: Request, context: ParleyRequestContext) async throws -> Response {
-        var principal = context.principal
-        if principal == nil, let token = request.uri.queryParameters["token"].map(String.init) {
-            if let visitor = broker.accounts.visitor(forSession: token) {
-                principal = .visitor(visitor.id, site: visitor.siteID)
-            } else if let agent = await authentication.agent(accessToken: token) {
-                principal = agent
-            } else {
-                throw APIError.unauthorized("the download token is not valid")
-            }
-        }
-        guard let principal else { throw APIError.unauthorized("a token is required") }
+        let principal = try await downloader(request, context: context)
         let file = try file(context, principal: principal)
         let bytes: [UInt8]
         do {
@@ -240,6 +232,27 @@ struct NativeFilesController {
             headers[.contentRange] = "bytes \(start)-\(end)/\(bytes.count)"
             return Response(status: .partialContent, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes[start...end])))
         }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The caller, from the headers or the `token` parameter (CONTRACT §7).
+    private func downloader(_ request: Request, context: ParleyRequestContext) async throws -> Principal {
+        if let principal = context.principal { return principal }
+        guard let token = request.uri.queryParameters["token"].map(String.init) else { throw APIError.unauthorized("a token is required") }
+        if let visitor = broker.accounts.visitor(forSession: token) { return .visitor(visitor.id, site: visitor.siteID) }
+        if let agent = await authentication.agent(accessToken: token) { return agent }
+        throw APIError.unauthorized("the download token is not valid")
+    }
+
+    /// An image's thumbnail (JPEG), for whoever may read the file (headers or `token`).
+    @Sendable func thumbnail(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let principal = try await downloader(request, context: context)
+        let file = try file(context, principal: principal)
+        guard file.isImage, let bytes = files.blobs.thumbnail(file.sha256) else { throw APIError.notFound("thumbnail") }
+        var headers = HTTPFields()
+        headers[.contentType] = "image/jpeg"
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.cacheControl] = "private, max-age=86400"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
