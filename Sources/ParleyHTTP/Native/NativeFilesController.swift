@@ -140,9 +140,13 @@ struct NativeFilesController {
         parser.onBody = { buffer in parts.bytes(&buffer) }
         parser.onPartComplete = { parts.partDone() }
         do {
-            for try await buffer in request.body {
-                try parser.execute(buffer)
-                if parts.failure != nil { break }  // stop reading: the rest never enters memory
+            reading: for try await var buffer in request.body {
+                // In slices, yielding between them: a large buffer never holds a thread for long.
+                while let slice = buffer.readSlice(length: min(buffer.readableBytes, 64 * 1024)), slice.readableBytes > 0 {
+                    try parser.execute(slice)
+                    if parts.failure != nil { break reading }  // stop reading: the rest never enters memory
+                    await Task.yield()
+                }
             }
         } catch {
             parts.writer?.abandon()
@@ -154,6 +158,7 @@ struct NativeFilesController {
             throw parts.failure ?? APIError.invalid("file", "is required")
         }
         let finished: (sha256: String, verdict: ContentSniffer.Verdict)
+        let conversation: ConversationID?
         do {
             let verdict = ContentSniffer.sniff(writer.head, name: parts.filename ?? "")
             guard files.allowedTypes.contains(verdict.contentType) else {
@@ -161,13 +166,13 @@ struct NativeFilesController {
                 throw APIError(.badRequest, code: "INVALID_FILE_TYPE", message: "File type \(verdict.contentType) is not allowed")
             }
             if let site = parts.fields["site_id"] { _ = try NativeScope.site(site, principal: principal) }
+            conversation = try parts.fields["conversation_id"].map {
+                try NativeScope.conversation($0, principal: principal, broker: broker, includingGroupChats: true).id
+            }
             finished = (try writer.finish(), verdict)
         } catch {
             writer.abandon()
             throw error
-        }
-        let conversation = try parts.fields["conversation_id"].map {
-            try NativeScope.conversation($0, principal: principal, broker: broker, includingGroupChats: true).id
         }
         let stored = try await files.add(
             site: principal.site, name: String((parts.filename ?? "file").prefix(255)), contentType: finished.verdict.contentType,
