@@ -2,6 +2,7 @@ import Crypto
 import CryptoExtras
 import Foundation
 import HummingbirdBcrypt
+import ParleyModel
 
 /// Password hashes: bcrypt (`$2b$…`, cost configurable) for new ones; scrypt hashes written by
 /// earlier builds (`scrypt$N$r$p$salt$hash`) still verify.
@@ -49,9 +50,6 @@ public enum SecretGenerator {
 
     /// Lower-case hex SHA-256 of a token: what the broker stores instead of the token.
     public static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }

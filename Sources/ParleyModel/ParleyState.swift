@@ -152,7 +152,8 @@ public struct ParleyState: Sendable {
             if case .visitor = message.sender, let assignee = conversations[message.conversationID]?.conversation.assignedAgentID {
                 notify(assignee, .newMessage, message.conversationID, message: message.id, at: message.createdAt)
             }
-            if let header = conversations[message.conversationID]?.conversation, header.group == nil {
+            // Only when some site has a webhook: the message path pays nothing otherwise.
+            if !webhooks.webhooks.isEmpty, let header = conversations[message.conversationID]?.conversation, header.group == nil {
                 switch message.sender {
                 case .visitor: webhooks.record(.messageReceived, subject: .message(message), site: header.siteID, at: message.createdAt, lsn: lsn)
                 case .agent, .bot: webhooks.record(.messageSent, subject: .message(message), site: header.siteID, at: message.createdAt, lsn: lsn)
@@ -294,7 +295,7 @@ public struct ParleyState: Sendable {
 
     /// Puts a conversation event in the outbox of the site's webhooks (support conversations only).
     private mutating func tellWebhooks(_ event: WebhookEvent, about id: ConversationID, at: Timestamp, lsn: UInt64) {
-        guard let header = conversations[id]?.conversation, header.group == nil else { return }
+        guard !webhooks.webhooks.isEmpty, let header = conversations[id]?.conversation, header.group == nil else { return }
         webhooks.record(event, subject: .conversation(header), site: header.siteID, at: at, lsn: lsn)
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 public import ParleyLog
+import ParleyModel
 import Synchronization
 
 /// File bytes in the data directory, content-addressed: `blobs/<aa>/<sha256 hex>`. A blob is
@@ -140,10 +141,7 @@ public final class BlobWriter {
         try file.sync()
         try file.close()
         closed = true
-        let digest = hasher.finalize().map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]], as: UTF8.self)
-        }.joined()
+        let digest = Hex.encode(hasher.finalize())
         try store.place(self, sha256: digest)
         return digest
     }

@@ -27,6 +27,9 @@ public final class WebhookDispatcher: Service, CommitObserver, Sendable {
     private let render: Renderer
     private let logger: Logger
     private let inFlight = Mutex<Set<UInt64>>([])
+    /// Whether any site has a webhook (as of the last look at the state): without one, commits
+    /// on the message path do not wake the dispatcher.
+    private let anyWebhooks = Atomic<Bool>(true)
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let queueDepth = Gauge(label: "parley_webhook_queue_depth")
@@ -41,8 +44,19 @@ public final class WebhookDispatcher: Service, CommitObserver, Sendable {
         (wakeups, wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// New outbox entries wake the dispatcher at once instead of at the next poll.
-    public func didCommit(_ events: [CommittedEvent]) { wake.yield() }
+    /// New outbox entries wake the dispatcher at once instead of at the next poll; commits that
+    /// cannot have made any (no webhook anywhere, or not an event webhooks hear of) do not.
+    public func didCommit(_ events: [CommittedEvent]) {
+        let hooked = anyWebhooks.load(ordering: .relaxed)
+        let relevant = events.contains { committed in
+            switch committed.event {
+            case .webhookSaved, .webhookDeliveryRequested: true
+            case .conversationOpened, .conversationAssigned, .conversationClosed, .messageAppended, .customerIdentified: hooked
+            default: false
+            }
+        }
+        if relevant { wake.yield() }
+    }
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
@@ -69,6 +83,7 @@ public final class WebhookDispatcher: Service, CommitObserver, Sendable {
             let budget = configuration.maxInFlight - busy.count
             guard budget > 0 else { return [] }
             let due = store.read { state in
+                anyWebhooks.store(!state.webhooks.webhooks.isEmpty, ordering: .relaxed)
                 queueDepth.record(state.webhooks.queueDepth)
                 return state.webhooks.due(now: now, inFlight: busy, perWebhook: configuration.perWebhook)
             }

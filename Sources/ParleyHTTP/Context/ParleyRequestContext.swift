@@ -46,6 +46,14 @@ public struct ParleyRequestContext: RequestContext {
         }
     }
 
+    /// An owner or admin of its site, or the secret key (its owner's rights); another agent is
+    /// 403 with `reason`.
+    public func requireManager(_ reason: String) throws -> SiteID {
+        let site = try requireStaff()
+        if case .agent(_, _, let role, _)? = principal, role == .agent { throw APIError.forbidden(reason) }
+        return site
+    }
+
     /// Any authenticated caller, or 401.
     public func requirePrincipal() throws -> Principal {
         guard let principal else { throw APIError.unauthorized("missing or invalid authorization") }

@@ -89,7 +89,7 @@ extension IdempotencyMiddleware {
         let canonical =
             (try? JSONSerialization.jsonObject(with: raw, options: [.fragmentsAllowed]))
             .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) } ?? raw
-        return SHA256.hash(data: canonical).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        return Hex.encode(SHA256.hash(data: canonical))
     }
 }
 

@@ -157,25 +157,25 @@ struct NativeFilesController {
             parts.writer?.abandon()
             throw parts.failure ?? APIError.invalid("file", "is required")
         }
-        let finished: (sha256: String, verdict: ContentSniffer.Verdict)
+        let finished: (sha256: String, contentType: String)
         let conversation: ConversationID?
         do {
-            let verdict = ContentSniffer.sniff(writer.head, name: parts.filename ?? "")
-            guard files.allowedTypes.contains(verdict.contentType) else {
+            let contentType = ContentSniffer.sniff(writer.head, name: parts.filename ?? "")
+            guard files.allowedTypes.contains(contentType) else {
                 writer.abandon()
-                throw APIError(.badRequest, code: "INVALID_FILE_TYPE", message: "File type \(verdict.contentType) is not allowed")
+                throw APIError(.badRequest, code: "INVALID_FILE_TYPE", message: "File type \(contentType) is not allowed")
             }
             if let site = parts.fields["site_id"] { _ = try NativeScope.site(site, principal: principal) }
             conversation = try parts.fields["conversation_id"].map {
                 try NativeScope.conversation($0, principal: principal, broker: broker, includingGroupChats: true).id
             }
-            finished = (try writer.finish(), verdict)
+            finished = (try writer.finish(), contentType)
         } catch {
             writer.abandon()
             throw error
         }
         let stored = try await files.add(
-            site: principal.site, name: String((parts.filename ?? "file").prefix(255)), contentType: finished.verdict.contentType,
+            site: principal.site, name: String((parts.filename ?? "file").prefix(255)), contentType: finished.contentType,
             size: writer.size, sha256: finished.sha256, by: uploader, conversation: conversation)
         return EditedResponse(status: .created, response: NativeSuccess(body(stored)))
     }
@@ -221,13 +221,14 @@ struct NativeFilesController {
         } catch {
             throw APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: "the file's bytes cannot be read")
         }
-        let verdict = ContentSniffer.sniff(Array(bytes.prefix(512)), name: file.originalName)
+        // The type was sniffed once, at upload; it decides how the bytes may be served.
+        let attachmentOnly = ContentSniffer.isAttachmentOnly(file.contentType)
         var headers = HTTPFields()
-        headers[.contentType] = verdict.attachmentOnly ? "application/octet-stream" : file.contentType
+        headers[.contentType] = attachmentOnly ? "application/octet-stream" : file.contentType
         headers[.xContentTypeOptions] = "nosniff"
         headers[.contentSecurityPolicy] = "sandbox; default-src 'none'"
         headers[.acceptRanges] = "bytes"
-        let inline = !verdict.attachmentOnly && (file.isImage || file.contentType == "application/pdf" || file.contentType == "text/plain")
+        let inline = !attachmentOnly && (file.isImage || file.contentType == "application/pdf" || file.contentType == "text/plain")
         headers[.contentDisposition] = Self.disposition(inline ? "inline" : "attachment", name: file.originalName)
         if let range = request.headers[.range], let (start, end) = Self.range(range, size: bytes.count) {
             guard start <= end else {

@@ -71,10 +71,7 @@ struct OmniChannelsController {
     /// Owners and admins (and the `sk_` key) change the name and any of the config fields;
     /// fields left out keep their value. `public_key` is not settable.
     @Sendable func update(_ request: Request, context: ParleyRequestContext) async throws -> OmniData<Channel> {
-        let site = try context.requireStaff()
-        if case .agent(_, _, let role, _)? = context.principal, role == .agent {
-            throw APIError.forbidden("only owners and admins configure channels")
-        }
+        let site = try context.requireManager("only owners and admins configure channels")
         let id: Identifier<ChannelKind> = try OmniScope.id(context.parameters.get("channel_id"), field: "channel_id")
         guard id == Self.channelID(site) else { throw APIError.notFound("channel") }
         let body = try await request.decode(as: UpdateRequest.self, context: context)

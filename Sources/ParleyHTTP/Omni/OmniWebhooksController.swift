@@ -67,11 +67,7 @@ struct OmniWebhooksController {
 
     /// Owners, admins and the secret key; another agent is 403.
     private func site(_ context: ParleyRequestContext) throws -> SiteID {
-        let site = try context.requireStaff()
-        if case .agent(_, _, let role, _)? = context.principal, role == .agent {
-            throw APIError.forbidden("only owners and admins manage webhooks")
-        }
-        return site
+        try context.requireManager("only owners and admins manage webhooks")
     }
 
     private func webhook(_ context: ParleyRequestContext, site: SiteID) throws -> Webhook {

@@ -46,10 +46,7 @@ struct OperatorsController {
     /// generated (`op-<hex>@operators.invalid`) and its password is random; an owner invites
     /// the person through the omni team routes to give them one.
     @Sendable func createOperator(_ request: Request, context: ParleyRequestContext) async throws -> EditedResponse<Operator> {
-        let site = try context.requireStaff()
-        if case .agent(_, _, let role, _)? = context.principal, role == .agent {
-            throw APIError.forbidden("only owners and admins add operators")
-        }
+        let site = try context.requireManager("only owners and admins add operators")
         let body = try await request.decode(as: OperatorRequest.self, context: context)
         guard !body.name.allSatisfy(\.isWhitespace) else { throw APIError.validation("name is required") }
         let availability = try body.status.map { name -> Availability in
