@@ -123,7 +123,7 @@ else:
             fail(f"not Debian package names: {bad}")
         if set(packages) != missing:
             fail(f"installed {sorted(packages)} but missing were {sorted(missing)}")
-        for need in ["liblz4-dev", "libvips-dev", "pkg-config"] + (["iproute2", "python3-venv"] if target == "deps-test" else []):
+        for need in ["liblz4-dev", "libvips-dev", "pkg-config", "libstemmer-dev", "libxml2-dev", "zlib1g-dev", "poppler-utils"] + (["iproute2", "python3-venv"] if target == "deps-test" else []):
             if need not in packages:
                 fail(f"{need} is not installed by make {target}")
         # Where this machine's apt knows its packages, each name must be one of them.

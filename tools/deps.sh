@@ -14,8 +14,10 @@ usage() { echo "usage: $0 build|test" >&2; exit 2; }
 
 # liblz4-dev: the CLZ4 system-library target; lz4: the CLI the tests check snapshot payloads
 # against; libvips-dev: the CVips system-library target (image thumbnails); pkg-config: how
-# SwiftPM finds liblz4 and libvips; curl: the API test scripts.
-packages="liblz4-dev libvips-dev lz4 pkg-config curl"
+# SwiftPM finds liblz4 and libvips; curl: the API test scripts. The knowledge base: libstemmer-dev
+# (CStemmer, Snowball stemming), libxml2-dev (CLibXML2, the HTML and DOCX XML parser), zlib1g-dev
+# (ZIPFoundation opens DOCX files), poppler-utils (pdftotext, run for PDF uploads).
+packages="liblz4-dev libvips-dev lz4 pkg-config curl libstemmer-dev libxml2-dev zlib1g-dev poppler-utils"
 case "$1" in
   build) ;;
   # iproute2: `ss`, which the load smoke test reads the server's sockets with; python3 and

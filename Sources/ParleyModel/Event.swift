@@ -68,6 +68,10 @@ public enum Event: Hashable, Sendable {
     case fileStored(StoredFile)
     /// A file was deleted; its blob goes when no file names it (codec v13).
     case fileDeleted(FileID, at: Timestamp)
+    /// A knowledge-base document with its extracted passages (codec v14).
+    case knowledgeDocumentAdded(KnowledgeDocument)
+    /// A knowledge-base document was deleted (codec v14).
+    case knowledgeDocumentDeleted(KnowledgeDocumentID, at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -107,6 +111,8 @@ public enum Event: Hashable, Sendable {
         case .webhookDeliveryRequested: .webhookDeliveryRequested
         case .fileStored: .fileStored
         case .fileDeleted: .fileDeleted
+        case .knowledgeDocumentAdded: .knowledgeDocumentAdded
+        case .knowledgeDocumentDeleted: .knowledgeDocumentDeleted
         }
     }
 }
@@ -148,6 +154,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case webhookDeliveryRequested = 33
     case fileStored = 34
     case fileDeleted = 35
+    case knowledgeDocumentAdded = 36
+    case knowledgeDocumentDeleted = 37
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -187,6 +195,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .webhookDeliveryRequested: "webhook_delivery_requested"
         case .fileStored: "file_stored"
         case .fileDeleted: "file_deleted"
+        case .knowledgeDocumentAdded: "knowledge_document_added"
+        case .knowledgeDocumentDeleted: "knowledge_document_deleted"
         }
     }
 }
@@ -225,7 +235,8 @@ extension Event {
         case .webhookDeleted(_, let at), .webhookDeliveryRequested(_, _, let at): at
         case .webhookAttempted(let attempt): attempt.at
         case .fileStored(let file): file.createdAt
-        case .fileDeleted(_, let at): at
+        case .fileDeleted(_, let at), .knowledgeDocumentDeleted(_, let at): at
+        case .knowledgeDocumentAdded(let document): document.createdAt
         }
     }
 }

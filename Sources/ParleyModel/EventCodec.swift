@@ -18,8 +18,9 @@ public enum EventCodec {
     /// appended the archive time and a group chat's group to conversations (record 6 and the
     /// snapshot body's conversations); version 12 added record types 30–33 (webhooks and their
     /// outbox) and the snapshot body's webhooks section; version 13 added record types 34–35
-    /// (files) and the snapshot body's files section.
-    public static let currentVersion: UInt8 = 13
+    /// (files) and the snapshot body's files section; version 14 added record types 36–37
+    /// (knowledge documents) and the snapshot body's knowledge section.
+    public static let currentVersion: UInt8 = 14
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -154,6 +155,11 @@ public enum EventCodec {
         case .fileDeleted(let file, let at):
             writer.write(file)
             writer.write(at)
+        case .knowledgeDocumentAdded(let document):
+            writer.write(document)
+        case .knowledgeDocumentDeleted(let document, let at):
+            writer.write(document)
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -267,6 +273,10 @@ public enum EventCodec {
             event = .fileStored(try reader.readStoredFile())
         case .fileDeleted:
             event = .fileDeleted(try reader.readID(), at: try reader.readTimestamp())
+        case .knowledgeDocumentAdded:
+            event = .knowledgeDocumentAdded(try reader.readKnowledgeDocument())
+        case .knowledgeDocumentDeleted:
+            event = .knowledgeDocumentDeleted(try reader.readID(), at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

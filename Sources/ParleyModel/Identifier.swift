@@ -44,6 +44,7 @@ public enum MessageKind: IdentifierKind { public static var kind: EntityKind { .
 public enum FileKind: IdentifierKind { public static var kind: EntityKind { .file } }
 public enum NotificationKind: IdentifierKind { public static var kind: EntityKind { .notification } }
 public enum ChannelKind: IdentifierKind { public static var kind: EntityKind { .channel } }
+public enum KnowledgeDocumentKind: IdentifierKind { public static var kind: EntityKind { .knowledgeDocument } }
 
 public typealias SiteID = Identifier<SiteKind>
 public typealias AgentID = Identifier<AgentKind>
@@ -52,3 +53,4 @@ public typealias ConversationID = Identifier<ConversationKind>
 public typealias MessageID = Identifier<MessageKind>
 public typealias FileID = Identifier<FileKind>
 public typealias NotificationID = Identifier<NotificationKind>
+public typealias KnowledgeDocumentID = Identifier<KnowledgeDocumentKind>

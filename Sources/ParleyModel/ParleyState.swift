@@ -48,6 +48,8 @@ public struct ParleyState: Sendable {
     public private(set) var webhooks = WebhookOutbox()
     /// Uploaded files' metadata (their bytes are blobs in the data directory).
     public private(set) var files = FileShelf()
+    /// Knowledge-base documents and their passages.
+    public private(set) var knowledge = KnowledgeShelf()
 
     public init() {}
 
@@ -274,6 +276,14 @@ public struct ParleyState: Sendable {
         case .fileDeleted(let id, _):
             guard lsn > appliedLSN else { return false }
             return files.remove(id) != nil
+        // Like files, a deleted document keeps no LSN: the applied LSN stops a replayed add.
+        case .knowledgeDocumentAdded(let document):
+            guard sites[document.siteID] != nil else { throw .unknown("site", document.siteID.rawValue, lsn: lsn) }
+            guard lsn > appliedLSN else { return false }
+            return knowledge.add(document)
+        case .knowledgeDocumentDeleted(let id, _):
+            guard lsn > appliedLSN else { return false }
+            return knowledge.remove(id)
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice.
             if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
@@ -353,9 +363,10 @@ public struct ParleyState: Sendable {
         tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings(), team: TeamState = TeamState(),
         twoFactor: TwoFactorState = TwoFactorState(), plans: AccountPlans = AccountPlans(),
         identities: CustomerIdentities = CustomerIdentities(), webhooks: WebhookOutbox = WebhookOutbox(),
-        files: FileShelf = FileShelf()
+        files: FileShelf = FileShelf(), knowledge: KnowledgeShelf = KnowledgeShelf()
     ) {
         self.files = files
+        self.knowledge = knowledge
         self.webhooks = webhooks
         self.plans = plans
         self.identities = identities

@@ -130,6 +130,11 @@ public enum StateCodec {
         writer.write(UInt64(files.count))
         for file in files { writer.write(file) }
         writer.write(state.files.watermark)
+        // v14: knowledge documents (by id), then the document id watermark.
+        let documents = state.knowledge.documents.values.sorted { $0.id < $1.id }
+        writer.write(UInt64(documents.count))
+        for document in documents { writer.write(document) }
+        writer.write(state.knowledge.watermark)
         return writer.bytes
     }
 
@@ -263,6 +268,12 @@ public enum StateCodec {
             for _ in 0..<(try reader.readCount()) { files.append(try reader.readStoredFile()) }
             shelf = FileShelf(files: files, watermark: try reader.readUInt64())
         }
+        var knowledge = KnowledgeShelf()
+        if version >= 14 {
+            var documents: [KnowledgeDocument] = []
+            for _ in 0..<(try reader.readCount()) { documents.append(try reader.readKnowledgeDocument()) }
+            knowledge = KnowledgeShelf(documents: documents, watermark: try reader.readUInt64())
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         let sitesOfVisitors = Dictionary(visitors.map { ($0.id, $0.siteID) }, uniquingKeysWith: { first, _ in first })
         return ParleyState(
@@ -272,7 +283,7 @@ public enum StateCodec {
             identities: CustomerIdentities(
                 identities: identified.compactMap { visitor, userID in sitesOfVisitors[visitor].map { (visitor, $0, userID) } },
                 merges: merges),
-            webhooks: outbox, files: shelf)
+            webhooks: outbox, files: shelf, knowledge: knowledge)
     }
 }
 

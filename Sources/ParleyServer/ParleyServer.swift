@@ -11,6 +11,7 @@ import ServiceLifecycle
 import UnixSignals
 public import Logging
 public import ParleyEngine
+import ParleyKnowledge
 import ParleyLog
 import ParleyWebhooks
 public import ParleyStorage
@@ -59,7 +60,9 @@ public struct ParleyServer: Sendable {
         if swept > 0 { logger.info("swept blobs no file names", metadata: ["parley.blobs": "\(swept)"]) }
         try NativeAPI(broker: broker, tokens: tokens, layers: layers, files: files).register(on: router)
         let webhooks = WebhookRegistry(store: store, policy: configuration.webhooks.addressPolicy)
-        try OmniAPI(broker: broker, tokens: tokens, layers: layers, webhooks: webhooks, files: files).register(on: router)
+        // The knowledge base's search index is derived: built here from the logged documents.
+        let knowledge = KnowledgeBase(store: store)
+        try OmniAPI(broker: broker, tokens: tokens, layers: layers, webhooks: webhooks, files: files, knowledge: knowledge).register(on: router)
         try OperatorsAPI(broker: broker, layers: layers).register(on: router)
         try ChatsAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         try GatewayAPI(broker: broker, layers: layers).register(on: router)

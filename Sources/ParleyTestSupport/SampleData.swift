@@ -27,7 +27,24 @@ public enum SampleData {
     public static var everyEvent: [Event] {
         version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
             + version7Events + version8Events + version9Events + version10Events + version11Events + version12Events
-            + version13Events
+            + version13Events + version14Events
+    }
+
+    /// Knowledge documents (codec version 14): two documents, one deleted.
+    public static var version14Events: [Event] {
+        [
+            .knowledgeDocumentAdded(
+                KnowledgeDocument(
+                    id: KnowledgeDocumentID(1), siteID: site.id, title: "Политика возврата", category: "returns", fileName: "returns.md",
+                    format: "markdown", size: 120,
+                    passages: ["Как вернуть товар? Возврат товаров возможен в течение 14 дней.", "Refunds reach the card in 5 days."],
+                    uploadedBy: agent.id, createdAt: t0)),
+            .knowledgeDocumentAdded(
+                KnowledgeDocument(
+                    id: KnowledgeDocumentID(2), siteID: site.id, title: "Old FAQ", category: "general", fileName: "faq.txt", format: "text",
+                    size: 9, passages: ["Old text."], uploadedBy: nil, createdAt: t0)),
+            .knowledgeDocumentDeleted(KnowledgeDocumentID(2), at: t0),
+        ]
     }
 
     /// Files (codec version 13): two uploads of the same bytes (one blob), one deleted.

@@ -52,6 +52,15 @@ struct APIFixture {
         return (site, owner)
     }
 
+    /// Sites "shop" and "rival" with their owners, and shop's plain agent `bob`; their access tokens.
+    func shopRivalAndAgent(_ client: some TestClientProtocol) async throws -> (site: Site, owner: String, rival: String, agent: String) {
+        let (site, _) = try await makeTenant("shop")
+        _ = try await makeTenant("rival")
+        _ = try await server.broker.directory.createAgent(
+            site: site.id, username: "bob", email: "bob@shop.example", password: "correct horse", role: .agent)
+        return (site, try await client.login("owner-shop").0, try await client.login("owner-rival").0, try await client.login("bob").0)
+    }
+
     func jwtSecret() throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: dataDirectory + "/jwt-secret")))
     }

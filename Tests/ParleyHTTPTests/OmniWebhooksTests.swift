@@ -13,13 +13,7 @@ import Testing
 
     @Test func routesForOwnersAndAdmins() async throws {
         try await APIFixture.withAPI { fixture, client in
-            let (site, _) = try await fixture.makeTenant("shop")
-            _ = try await fixture.makeTenant("rival")
-            let (token, _) = try await client.login("owner-shop")
-            let (rivalToken, _) = try await client.login("owner-rival")
-            _ = try await fixture.server.broker.directory.createAgent(
-                site: site.id, username: "bob", email: "bob@shop.example", password: "correct horse", role: .agent)
-            let (agentToken, _) = try await client.login("bob")
+            let (site, token, rivalToken, agentToken) = try await fixture.shopRivalAndAgent(client)
 
             let made = try await client.call(
                 .post, "/api/v1/webhooks", json: ["url": Self.url, "events": ["message.received", "conversation.closed"]], bearer: token)

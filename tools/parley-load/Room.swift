@@ -73,12 +73,14 @@ struct Room: AsyncParsableCommand {
         func message() -> String {
             #"{"type":"message","conversation_id":"\#(conversation)","content":"\#(FrameScan.content(size: size))"}"#
         }
+        var sent = 0
         if let perSecond = Double(rate) {
             // Paced by the clock, not by acks: nothing reads the ack stream.
             ackStream.finish()
             let interval = Duration.seconds(1 / perSecond)
             var next = started
             while next < deadline {
+                sent += 1
                 publisher.send(message())
                 next += interval
                 try await Task.sleep(until: next)
@@ -88,6 +90,7 @@ struct Room: AsyncParsableCommand {
             var iterator = acks.makeAsyncIterator()
             while ContinuousClock.now < deadline {
                 while inFlight < window {
+                    sent += 1
                     publisher.send(message())
                     inFlight += 1
                 }
@@ -96,11 +99,9 @@ struct Room: AsyncParsableCommand {
             }
         }
         let publishedFor = ContinuousClock.now - started
-        // Drain: until every acknowledged message reached every subscriber, or 5 s.
-        let drainUntil = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < drainUntil, recorder.delivered < acked.withLock({ $0.count }) * subscribers {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let ackedCount = { acked.withLock { $0.count } }
+        try await Drain.wait(sent: sent, acknowledged: ackedCount) { recorder.delivered >= ackedCount() * subscribers }
+        let expected = acked.withLock { $0 }
         let after = common.serverSample()
         progress.cancel()
         // Sessions the server closed while we ran (4008: a subscriber read too slowly).
@@ -108,7 +109,6 @@ struct Room: AsyncParsableCommand {
         await publisher.close()
         for connection in connections { await connection.close() }
 
-        let expected = acked.withLock { $0 }
         Report(
             scenario: "room",
             parameters: ["subscribers": "\(subscribers)", "rate": rate, "size": "\(size)"],

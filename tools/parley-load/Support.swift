@@ -76,7 +76,9 @@ struct Support: AsyncParsableCommand {
         let progress = common.progress { "[support] delivered \(recorder.delivered)" }
         var generator = SystemRandomNumberGenerator()
         var next = started
+        var sent = 0
         while next < deadline {
+            sent += 1
             let index = Int.random(in: 0..<conversations, using: &generator)
             senders[index].send(
                 #"{"type":"message","conversation_id":"\#(omniIDs[index])","content":"\#(FrameScan.content(size: size))"}"#)
@@ -86,17 +88,13 @@ struct Support: AsyncParsableCommand {
             if next > ContinuousClock.now { try await Task.sleep(until: next) }
         }
         let publishedFor = ContinuousClock.now - started
-        let drainUntil = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < drainUntil,
-            recorder.delivered < acked.withLock({ $0.values.reduce(0) { $0 + $1.count } })
-        {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let ackedCount = { acked.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+        try await Drain.wait(sent: sent, acknowledged: ackedCount) { recorder.delivered >= ackedCount() }
+        let expected = acked.withLock { $0 }
         let after = common.serverSample()
         progress.cancel()
         let closed = LoadConnection.abnormalCloses(receivers + senders)
-        for connection in receivers + senders { await connection.close() }
-        let expected = acked.withLock { $0 }
+        for connection in senders + receivers { await connection.close() }
         Report(
             scenario: "support",
             parameters: ["conversations": "\(conversations)", "rate": "\(rate)", "size": "\(size)"],

@@ -59,104 +59,13 @@ struct NativeFilesController {
             conversation_id: file.conversationID.map(NativeID.format), created_at: file.createdAt.rfc3339)
     }
 
-    /// The parts of a multipart upload as they stream in: the `file` part goes to a blob, the
-    /// small fields are kept.
-    final class UploadParts {
-        var writer: BlobWriter?
-        var filename: String?
-        var fields: [String: String] = [:]
-        var current: String?
-        var sawFile = false
-        var failure: APIError?
-        let files: FileLibrary
-
-        init(files: FileLibrary) { self.files = files }
-
-        /// A part's `Content-Disposition` names it; the `file` part opens the blob (even an
-        /// empty file has one).
-        func header(_ name: String, _ value: String) {
-            guard failure == nil, name.lowercased() == "content-disposition" else { return }
-            current = Self.parameter("name", in: value)
-            guard current == "file" else { return }
-            guard !sawFile else {
-                failure = APIError.invalid("file", "is given twice")
-                return
-            }
-            sawFile = true
-            filename = Self.parameter("filename", in: value)
-            do {
-                writer = try files.blobs.begin()
-            } catch {
-                failure = APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: "the file could not be stored")
-            }
-        }
-
-        func bytes(_ buffer: inout ByteBuffer) {
-            guard failure == nil, let name = current else { return }
-            if name == "file" {
-                do {
-                    guard let writer else { return }
-                    guard writer.size + UInt64(buffer.readableBytes) <= FileLibrary.maxBytes else {
-                        throw APIError(.badRequest, code: "FILE_TOO_LARGE", message: "File size exceeds maximum limit of 10MB")
-                    }
-                    try buffer.withUnsafeReadableBytes { try writer.append($0) }
-                } catch let error as APIError {
-                    failure = error
-                } catch {
-                    failure = APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: "the file could not be stored")
-                }
-            } else if (fields[name]?.utf8.count ?? 0) + buffer.readableBytes <= 1024 {
-                fields[name, default: ""] += buffer.readString(length: buffer.readableBytes) ?? ""
-            } else {
-                failure = APIError.invalid(name, "is longer than 1024 bytes")
-            }
-        }
-
-        func partDone() { current = nil }
-
-        static func parameter(_ key: String, in header: String) -> String? {
-            for part in header.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                guard part.lowercased().hasPrefix(key + "=") else { continue }
-                var value = String(part.dropFirst(key.count + 1))
-                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-                return value
-            }
-            return nil
-        }
-    }
-
     @Sendable func upload(_ request: Request, context: ParleyRequestContext) async throws -> EditedResponse<NativeSuccess<FileBody>> {
         let principal = try context.requirePrincipal()
         if case .publicKey = principal { throw APIError.forbidden("a widget key cannot upload files") }
         // The agent or visitor; none for the secret key.
         let uploader = NativeScope.participant(principal)
-        let contentType = request.headers[.contentType] ?? ""
-        guard contentType.lowercased().hasPrefix("multipart/form-data"), let boundary = UploadParts.parameter("boundary", in: contentType),
-            !boundary.isEmpty
-        else { throw APIError.validation("the body must be multipart/form-data with a boundary") }
-        let parts = UploadParts(files: files)
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in parts.header(name, value) }
-        parser.onBody = { buffer in parts.bytes(&buffer) }
-        parser.onPartComplete = { parts.partDone() }
-        do {
-            reading: for try await var buffer in request.body {
-                // In slices, yielding between them: a large buffer never holds a thread for long.
-                while let slice = buffer.readSlice(length: min(buffer.readableBytes, 64 * 1024)), slice.readableBytes > 0 {
-                    try parser.execute(slice)
-                    if parts.failure != nil { break reading }  // stop reading: the rest never enters memory
-                    await Task.yield()
-                }
-            }
-        } catch {
-            parts.writer?.abandon()
-            if let failure = parts.failure { throw failure }
-            throw APIError.validation("the multipart body is malformed")
-        }
-        guard parts.failure == nil, let writer = parts.writer else {
-            parts.writer?.abandon()
-            throw parts.failure ?? APIError.invalid("file", "is required")
-        }
+        let parts = try await MultipartUpload.read(request, limit: FileLibrary.maxBytes) { try files.blobs.begin() }
+        guard let writer = parts.sink else { throw APIError.invalid("file", "is required") }
         let finished: (sha256: String, contentType: String)
         let conversation: ConversationID?
         do {

@@ -1,5 +1,6 @@
 public import Hummingbird
 public import ParleyEngine
+public import ParleyKnowledge
 public import ParleyWebhooks
 
 /// The omni dialect (seed 003) under `/api/v1`: its account endpoints (how a new user signs
@@ -10,8 +11,12 @@ public struct OmniAPI: Sendable {
     let layers: SharedLayers
     let webhooks: WebhookRegistry
     let files: FileLibrary
+    let knowledge: KnowledgeBase
 
-    public init(broker: Broker, tokens: TokenService, layers: SharedLayers, webhooks: WebhookRegistry, files: FileLibrary) {
+    public init(
+        broker: Broker, tokens: TokenService, layers: SharedLayers, webhooks: WebhookRegistry, files: FileLibrary, knowledge: KnowledgeBase
+    ) {
+        self.knowledge = knowledge
         self.broker = broker
         self.tokens = tokens
         self.layers = layers
@@ -36,6 +41,7 @@ public struct OmniAPI: Sendable {
         OmniBillingController(broker: broker).register(on: group)
         OmniAnalyticsController(broker: broker).register(on: group)
         OmniWebhooksController(broker: broker, registry: webhooks).register(on: group)
+        OmniKnowledgeController(knowledge: knowledge).register(on: group)
         try OpenAPIDocument.omni().register(on: group)
         // The widget API: no agent credentials (the site's pk_ key and the browser's session
         // id), CORS for the customer's pages, a budget per address and one per key.

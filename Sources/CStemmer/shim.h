@@ -1,0 +1,2 @@
+// Snowball stemmers (Debian's libstemmer-dev, which ships no pkg-config file).
+#include <libstemmer.h>
