@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -71,6 +72,17 @@ let package = Package(
                 "ParleyModel", "ParleyStorage", "CStemmer", "CLibXML2",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Ink", package: "Ink"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ParleyAI",
+            dependencies: [
+                "ParleyModel", "ParleyEngine", "ParleyKnowledge", "ParleyStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -113,7 +125,7 @@ let package = Package(
         .target(
             name: "ParleyHTTP",
             dependencies: [
-                "ParleyModel", "ParleyEngine", "ParleyStorage", "ParleyWebhooks", "ParleyKnowledge",
+                "ParleyModel", "ParleyEngine", "ParleyStorage", "ParleyWebhooks", "ParleyKnowledge", "ParleyAI",
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -158,7 +170,7 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyModel", "ParleyStorage", "ParleyEngine", "ParleyHTTP", "ParleyRealtime", "ParleyWebhooks", "ParleyKnowledge",
+                "ParleyModel", "ParleyStorage", "ParleyEngine", "ParleyHTTP", "ParleyRealtime", "ParleyWebhooks", "ParleyKnowledge", "ParleyAI",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -175,7 +187,7 @@ let package = Package(
             name: "parley",
             dependencies: [
                 "ParleyServer", "ParleyStorage", "ParleySnapshot", "ParleyLog", "ParleyModel", "ParleyEngine", "ParleyHTTP",
-                "ParleyRealtime", "ParleyWebhooks",
+                "ParleyRealtime", "ParleyWebhooks", "ParleyAI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -199,6 +211,7 @@ let package = Package(
             name: "ParleyTestSupport",
             dependencies: [
                 "ParleyLog", "ParleyModel",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -208,6 +221,13 @@ let package = Package(
             name: "ParleyKnowledgeTests",
             dependencies: ["ParleyKnowledge", "ParleyModel", "ParleyStorage", "ParleyLog", "ParleyTestSupport"],
             resources: [.copy("Samples")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ParleyAITests",
+            dependencies: [
+                "ParleyAI", "ParleyKnowledge", "ParleyEngine", "ParleyModel", "ParleyStorage", "ParleyLog", "ParleyTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ParleyModelTests", dependencies: ["ParleyModel", "ParleyTestSupport"], swiftSettings: swiftSettings),
@@ -233,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "ParleyHTTPTests",
             dependencies: [
-                "ParleyHTTP", "ParleyServer", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleyTestSupport",
+                "ParleyHTTP", "ParleyServer", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleyTestSupport", "ParleyAI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -72,6 +72,8 @@ public enum Event: Hashable, Sendable {
     case knowledgeDocumentAdded(KnowledgeDocument)
     /// A knowledge-base document was deleted (codec v14).
     case knowledgeDocumentDeleted(KnowledgeDocumentID, at: Timestamp)
+    /// A site's AI settings, whole (codec v15).
+    case aiSettingsSaved(AISettings)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -113,6 +115,7 @@ public enum Event: Hashable, Sendable {
         case .fileDeleted: .fileDeleted
         case .knowledgeDocumentAdded: .knowledgeDocumentAdded
         case .knowledgeDocumentDeleted: .knowledgeDocumentDeleted
+        case .aiSettingsSaved: .aiSettingsSaved
         }
     }
 }
@@ -156,6 +159,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case fileDeleted = 35
     case knowledgeDocumentAdded = 36
     case knowledgeDocumentDeleted = 37
+    case aiSettingsSaved = 38
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -197,6 +201,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .fileDeleted: "file_deleted"
         case .knowledgeDocumentAdded: "knowledge_document_added"
         case .knowledgeDocumentDeleted: "knowledge_document_deleted"
+        case .aiSettingsSaved: "ai_settings_saved"
         }
     }
 }
@@ -237,6 +242,7 @@ extension Event {
         case .fileStored(let file): file.createdAt
         case .fileDeleted(_, let at), .knowledgeDocumentDeleted(_, let at): at
         case .knowledgeDocumentAdded(let document): document.createdAt
+        case .aiSettingsSaved(let settings): settings.updatedAt
         }
     }
 }

@@ -19,8 +19,9 @@ public enum EventCodec {
     /// snapshot body's conversations); version 12 added record types 30–33 (webhooks and their
     /// outbox) and the snapshot body's webhooks section; version 13 added record types 34–35
     /// (files) and the snapshot body's files section; version 14 added record types 36–37
-    /// (knowledge documents) and the snapshot body's knowledge section.
-    public static let currentVersion: UInt8 = 14
+    /// (knowledge documents) and the snapshot body's knowledge section; version 15 added record
+    /// type 38 (AI settings) and the snapshot body's AI section.
+    public static let currentVersion: UInt8 = 15
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -160,6 +161,8 @@ public enum EventCodec {
         case .knowledgeDocumentDeleted(let document, let at):
             writer.write(document)
             writer.write(at)
+        case .aiSettingsSaved(let settings):
+            writer.write(settings)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -277,6 +280,8 @@ public enum EventCodec {
             event = .knowledgeDocumentAdded(try reader.readKnowledgeDocument())
         case .knowledgeDocumentDeleted:
             event = .knowledgeDocumentDeleted(try reader.readID(), at: try reader.readTimestamp())
+        case .aiSettingsSaved:
+            event = .aiSettingsSaved(try reader.readAISettings())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

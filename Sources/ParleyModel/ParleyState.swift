@@ -50,6 +50,8 @@ public struct ParleyState: Sendable {
     public private(set) var files = FileShelf()
     /// Knowledge-base documents and their passages.
     public private(set) var knowledge = KnowledgeShelf()
+    /// Sites' AI settings.
+    public private(set) var ai = AIShelf()
 
     public init() {}
 
@@ -284,6 +286,9 @@ public struct ParleyState: Sendable {
         case .knowledgeDocumentDeleted(let id, _):
             guard lsn > appliedLSN else { return false }
             return knowledge.remove(id)
+        case .aiSettingsSaved(let settings):
+            guard sites[settings.siteID] != nil else { throw .unknown("site", settings.siteID.rawValue, lsn: lsn) }
+            return ai.save(settings, lsn: lsn)
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice.
             if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
@@ -363,8 +368,9 @@ public struct ParleyState: Sendable {
         tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings(), team: TeamState = TeamState(),
         twoFactor: TwoFactorState = TwoFactorState(), plans: AccountPlans = AccountPlans(),
         identities: CustomerIdentities = CustomerIdentities(), webhooks: WebhookOutbox = WebhookOutbox(),
-        files: FileShelf = FileShelf(), knowledge: KnowledgeShelf = KnowledgeShelf()
+        files: FileShelf = FileShelf(), knowledge: KnowledgeShelf = KnowledgeShelf(), ai: AIShelf = AIShelf()
     ) {
+        self.ai = ai
         self.files = files
         self.knowledge = knowledge
         self.webhooks = webhooks

@@ -135,6 +135,13 @@ public enum StateCodec {
         writer.write(UInt64(documents.count))
         for document in documents { writer.write(document) }
         writer.write(state.knowledge.watermark)
+        // v15: AI settings (by site), each with its last-applied LSN.
+        let ai = state.ai.settings.values.sorted { $0.siteID < $1.siteID }
+        writer.write(UInt64(ai.count))
+        for settings in ai {
+            writer.write(settings)
+            writer.write(settings.lastLSN)
+        }
         return writer.bytes
     }
 
@@ -274,6 +281,14 @@ public enum StateCodec {
             for _ in 0..<(try reader.readCount()) { documents.append(try reader.readKnowledgeDocument()) }
             knowledge = KnowledgeShelf(documents: documents, watermark: try reader.readUInt64())
         }
+        var ai: [AISettings] = []
+        if version >= 15 {
+            for _ in 0..<(try reader.readCount()) {
+                var settings = try reader.readAISettings()
+                settings.lastLSN = try reader.readUInt64()
+                ai.append(settings)
+            }
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         let sitesOfVisitors = Dictionary(visitors.map { ($0.id, $0.siteID) }, uniquingKeysWith: { first, _ in first })
         return ParleyState(
@@ -283,7 +298,7 @@ public enum StateCodec {
             identities: CustomerIdentities(
                 identities: identified.compactMap { visitor, userID in sitesOfVisitors[visitor].map { (visitor, $0, userID) } },
                 merges: merges),
-            webhooks: outbox, files: shelf, knowledge: knowledge)
+            webhooks: outbox, files: shelf, knowledge: knowledge, ai: AIShelf(settings: ai))
     }
 }
 

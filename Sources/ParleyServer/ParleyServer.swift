@@ -11,6 +11,7 @@ import ServiceLifecycle
 import UnixSignals
 public import Logging
 public import ParleyEngine
+import ParleyAI
 import ParleyKnowledge
 import ParleyLog
 import ParleyWebhooks
@@ -62,7 +63,11 @@ public struct ParleyServer: Sendable {
         let webhooks = WebhookRegistry(store: store, policy: configuration.webhooks.addressPolicy)
         // The knowledge base's search index is derived: built here from the logged documents.
         let knowledge = KnowledgeBase(store: store)
-        try OmniAPI(broker: broker, tokens: tokens, layers: layers, webhooks: webhooks, files: files, knowledge: knowledge).register(on: router)
+        // AI answers (on request, and by themselves where a site turned auto_respond on).
+        let ai = AIService(broker: broker, assistant: Assistant(knowledge: knowledge, configuration: configuration.ai))
+        broker.subscribe(AutoResponder(service: ai, logger: logger))
+        try OmniAPI(broker: broker, tokens: tokens, layers: layers, webhooks: webhooks, files: files, knowledge: knowledge, ai: ai)
+            .register(on: router)
         try OperatorsAPI(broker: broker, layers: layers).register(on: router)
         try ChatsAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         try GatewayAPI(broker: broker, layers: layers).register(on: router)

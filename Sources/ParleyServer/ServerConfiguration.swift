@@ -1,4 +1,5 @@
 public import Logging
+public import ParleyAI
 public import ParleyHTTP
 public import ParleyLog
 public import ParleyRealtime
@@ -28,6 +29,8 @@ public struct ServerConfiguration: Sendable {
     public var realtime = RealtimeConfiguration()
     /// Webhook delivery: address policy (`--allow-private-webhooks`), timeouts, retries.
     public var webhooks = WebhookConfiguration()
+    /// Hosted AI providers: endpoints (`--ai-endpoint`) and the answer deadline.
+    public var ai = AIConfiguration()
     /// Event-loop threads serving the sockets; nil: SwiftNIO's shared group (one per core of
     /// the machine). `parley serve` sizes it to the cores the process may run on.
     public var eventLoops: Int?

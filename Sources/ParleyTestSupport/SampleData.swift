@@ -27,7 +27,19 @@ public enum SampleData {
     public static var everyEvent: [Event] {
         version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
             + version7Events + version8Events + version9Events + version10Events + version11Events + version12Events
-            + version13Events + version14Events
+            + version13Events + version14Events + version15Events
+    }
+
+    /// AI settings (codec version 15): a site's settings saved twice (the second wins).
+    public static var version15Events: [Event] {
+        [
+            .aiSettingsSaved(AISettings(siteID: site.id, updatedAt: t0)),
+            .aiSettingsSaved(
+                AISettings(
+                    siteID: site.id, provider: .anthropic, model: "claude-sonnet-4", temperature: 0.3,
+                    systemPrompt: "Ты помощник службы поддержки.", autoRespond: true, confidenceThreshold: 0.75,
+                    apiKeys: [.anthropic: "sk-ant-test", .openai: "sk-test"], botAgentID: agent.id, updatedAt: t0)),
+        ]
     }
 
     /// Knowledge documents (codec version 14): two documents, one deleted.

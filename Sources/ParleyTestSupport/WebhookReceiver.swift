@@ -1,13 +1,16 @@
 public import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Synchronization
 
-/// A webhook receiver on a loopback port for tests: records every request and answers as
-/// scripted (a status, a hang, a redirect), the scripted answers first, then `fallback`.
+/// A webhook receiver (or a stand-in for any JSON API) on a loopback port for tests: records
+/// every POST and answers as scripted (a status, a JSON body, a hang, a redirect), the scripted
+/// answers first, then `fallback`.
 public final class WebhookReceiver: Sendable {
     public struct Delivery: Sendable {
+        public var path: String
         public var headers: [String: String]
         public var body: Data
         /// The status this request was answered with (nil for a hang that never answered).
@@ -20,6 +23,8 @@ public final class WebhookReceiver: Sendable {
 
     public enum Answer: Sendable {
         case status(Int)
+        /// A status with a JSON body and extra headers.
+        case json(Int, String, headers: [String: String] = [:])
         case hang(Duration)
         case redirect(String)
     }
@@ -68,12 +73,18 @@ public final class WebhookReceiver: Sendable {
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let answer = self.next()
-            var delivery = Delivery(headers: headers, body: Data(bytes.readableBytesView), answered: nil)
+            var delivery = Delivery(path: request.uri.path, headers: headers, body: Data(bytes.readableBytesView), answered: nil)
             switch answer {
             case .status(let code):
                 delivery.answered = code
                 self.record(delivery)
                 return Response(status: .init(code: code))
+            case .json(let code, let json, let extra):
+                delivery.answered = code
+                self.record(delivery)
+                var fields: HTTPFields = [.contentType: "application/json"]
+                for (name, value) in extra { fields[HTTPField.Name(name)!] = value }
+                return Response(status: .init(code: code), headers: fields, body: .init(byteBuffer: ByteBuffer(string: json)))
             case .hang(let duration):
                 self.record(delivery)
                 try await Task.sleep(for: duration)

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Logging
 import Metrics
+import ParleyAI
 import ParleyLog
+import ParleyModel
 import ParleyHTTP
 import ParleyServer
 import ParleyRealtime
@@ -75,6 +77,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a webhook delivery may take, connecting included (PARLEY_WEBHOOK_TIMEOUT_SECONDS).")
     var webhookTimeoutSeconds: Int = environment("WEBHOOK_TIMEOUT_SECONDS").flatMap(Int.init) ?? 10
 
+    @Option(help: "A hosted AI provider's base URL, NAME=URL (anthropic, openai, yandex, sber, sber-auth); repeatable. Default: the providers' public APIs.")
+    var aiEndpoint: [String] = []
+
+    @Option(help: "Seconds a hosted AI provider may take to answer (PARLEY_AI_TIMEOUT_SECONDS).")
+    var aiTimeoutSeconds: Int = environment("AI_TIMEOUT_SECONDS").flatMap(Int.init) ?? 30
+
     @Option(help: "trace | debug | info | notice | warning | error | critical (PARLEY_LOG_LEVEL).")
     var logLevel: String = environment("LOG_LEVEL") ?? "info"
 
@@ -102,6 +110,13 @@ struct Serve: AsyncParsableCommand {
         guard resumeLimit >= 0 else { throw ValidationError("--resume-limit must not be negative") }
         guard (1...1024).contains(eventLoops) else { throw ValidationError("--event-loops must be 1 to 1024") }
         guard (1...300).contains(webhookTimeoutSeconds) else { throw ValidationError("--webhook-timeout-seconds must be 1 to 300") }
+        guard (1...300).contains(aiTimeoutSeconds) else { throw ValidationError("--ai-timeout-seconds must be 1 to 300") }
+        for entry in aiEndpoint {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, AIProvider(name: parts[0]) != nil || parts[0] == "sber-auth", parts[1].hasPrefix("http") else {
+                throw ValidationError("--ai-endpoint takes NAME=URL with NAME anthropic, openai, yandex, sber or sber-auth")
+            }
+        }
     }
 
     func run() async throws {
@@ -128,6 +143,15 @@ struct Serve: AsyncParsableCommand {
         configuration.webhooks.addressPolicy.allowPrivate = allowPrivateWebhooks
         configuration.webhooks.requestTimeout = .seconds(webhookTimeoutSeconds)
         configuration.webhooks.connectTimeout = .seconds(min(5, webhookTimeoutSeconds))
+        configuration.ai.timeout = .seconds(aiTimeoutSeconds)
+        for entry in aiEndpoint {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            if let provider = AIProvider(name: parts[0]) {
+                configuration.ai.endpoints[provider] = parts[1]
+            } else {
+                configuration.ai.sberAuthEndpoint = parts[1]
+            }
+        }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "parley")

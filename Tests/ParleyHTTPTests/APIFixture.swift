@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import ParleyAI
 import ParleyEngine
 import ParleyHTTP
 import ParleyModel
@@ -18,9 +19,10 @@ struct APIFixture {
     let server: ParleyServer
     let dataDirectory: String
 
-    static func make(limits: RateLimits = RateLimits()) async throws -> APIFixture {
+    static func make(limits: RateLimits = RateLimits(), ai: AIConfiguration = AIConfiguration()) async throws -> APIFixture {
         var configuration = ServerConfiguration()
         configuration.rateLimits = limits
+        configuration.ai = ai
         configuration.dataDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("parley-api-\(UUID().uuidString)").path
         configuration.bcryptCost = 4
@@ -37,9 +39,10 @@ struct APIFixture {
 
     /// Runs `body` against the router, then closes the store and removes the directory.
     static func withAPI(
-        limits: RateLimits = RateLimits(), _ body: @Sendable (APIFixture, any TestClientProtocol) async throws -> Void
+        limits: RateLimits = RateLimits(), ai: AIConfiguration = AIConfiguration(),
+        _ body: @Sendable (APIFixture, any TestClientProtocol) async throws -> Void
     ) async throws {
-        let fixture = try await make(limits: limits)
+        let fixture = try await make(limits: limits, ai: ai)
         defer { fixture.close() }
         try await fixture.server.application.test(.router) { client in try await body(fixture, client) }
     }

@@ -1,4 +1,5 @@
 public import Hummingbird
+public import ParleyAI
 public import ParleyEngine
 public import ParleyKnowledge
 public import ParleyWebhooks
@@ -12,11 +13,14 @@ public struct OmniAPI: Sendable {
     let webhooks: WebhookRegistry
     let files: FileLibrary
     let knowledge: KnowledgeBase
+    let ai: AIService
 
     public init(
-        broker: Broker, tokens: TokenService, layers: SharedLayers, webhooks: WebhookRegistry, files: FileLibrary, knowledge: KnowledgeBase
+        broker: Broker, tokens: TokenService, layers: SharedLayers, webhooks: WebhookRegistry, files: FileLibrary, knowledge: KnowledgeBase,
+        ai: AIService
     ) {
         self.knowledge = knowledge
+        self.ai = ai
         self.broker = broker
         self.tokens = tokens
         self.layers = layers
@@ -42,6 +46,7 @@ public struct OmniAPI: Sendable {
         OmniAnalyticsController(broker: broker).register(on: group)
         OmniWebhooksController(broker: broker, registry: webhooks).register(on: group)
         OmniKnowledgeController(knowledge: knowledge).register(on: group)
+        OmniAIController(ai: ai).register(on: group)
         try OpenAPIDocument.omni().register(on: group)
         // The widget API: no agent credentials (the site's pk_ key and the browser's session
         // id), CORS for the customer's pages, a budget per address and one per key.
