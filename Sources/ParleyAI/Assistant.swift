@@ -68,6 +68,16 @@ public struct Assistant: Sendable {
         return AIAnswer(response: reply, confidence: confidence, sources: sources, provider: settings.provider, model: settings.model)
     }
 
+    /// A reply an agent can start from: the knowledge base's best passage for `text` when one
+    /// matches (relevance at least ``minimumRelevance``), else the reply for the message's
+    /// intent and objection in the customer's language.
+    public func suggestedReply(site: SiteID, text: String, analysis: MessageAnalysis) -> String {
+        if let hit = knowledge.search(site: site, query: text, limit: 1).first, hit.relevance >= Self.minimumRelevance {
+            return Self.answerPart(of: hit.passage)
+        }
+        return ReplyTemplates.reply(intent: analysis.intent, objection: analysis.objection, russian: analysis.isRussian)
+    }
+
     /// `prompt` sent to the hosted provider `settings` name, with its key.
     public static func complete(settings: AISettings, prompt: Prompt, configuration: AIConfiguration) async throws(AIError) -> String {
         guard let hosted = configuration.hostedModel(settings.provider), let key = settings.apiKeys[settings.provider], !key.isEmpty else {

@@ -194,6 +194,23 @@ public final class Hub: BrokerSubscriber, Service {
         }
     }
 
+    /// Whether any native agent session of `site` is open (the `analysis` event's audience).
+    public func hasNativeAgents(of site: SiteID) -> Bool {
+        index.withLock { $0.audience(visitor: nil, site: site, channel: "messages") }.contains { $0.dialect == .native }
+    }
+
+    /// Sends a native frame (its JSON text) to the native agent sessions that see the
+    /// conversation, on the fan-out loop (so it follows the message it is about).
+    public func sendToNativeAgents(of conversationID: ConversationID, json: String) {
+        fanOutLoop.execute {
+            guard let conversation = self.broker.conversation(conversationID) else { return }
+            let sessions = self.audience(conversation, channel: "messages").filter { $0.dialect == .native && $0.identity.isAgent }
+            guard !sessions.isEmpty else { return }
+            let frame = WireFrame(text: Array(json.utf8))
+            for session in sessions { session.send(frame) }
+        }
+    }
+
     /// Omni's `conversation.updated` (the native protocol has no such event).
     private func routeConversationUpdate(_ conversationID: ConversationID, at: Timestamp) {
         // Omni has support conversations only: a group chat's changes are not its frames.

@@ -59,13 +59,13 @@ public struct ParleyServer: Sendable {
         let files = FileLibrary(store: store, blobs: try BlobStore(dataDirectory: configuration.dataDirectory))
         let swept = files.sweep()
         if swept > 0 { logger.info("swept blobs no file names", metadata: ["parley.blobs": "\(swept)"]) }
-        try NativeAPI(broker: broker, tokens: tokens, layers: layers, files: files).register(on: router)
-        let webhooks = WebhookRegistry(store: store, policy: configuration.webhooks.addressPolicy)
         // The knowledge base's search index is derived: built here from the logged documents.
         let knowledge = KnowledgeBase(store: store)
         // AI answers (on request, and by themselves where a site turned auto_respond on).
         let ai = AIService(broker: broker, assistant: Assistant(knowledge: knowledge, configuration: configuration.ai))
         broker.subscribe(AutoResponder(service: ai, logger: logger))
+        try NativeAPI(broker: broker, tokens: tokens, layers: layers, files: files, ai: ai).register(on: router)
+        let webhooks = WebhookRegistry(store: store, policy: configuration.webhooks.addressPolicy)
         try OmniAPI(broker: broker, tokens: tokens, layers: layers, webhooks: webhooks, files: files, knowledge: knowledge, ai: ai)
             .register(on: router)
         try OperatorsAPI(broker: broker, layers: layers).register(on: router)
@@ -76,6 +76,7 @@ public struct ParleyServer: Sendable {
         let eventLoops: any EventLoopGroup = ownEventLoops ?? MultiThreadedEventLoopGroup.singleton
         // The fan-out runs on one of the server's event loops: no thread hop to the sessions there.
         let hub = Hub(broker: broker, configuration: configuration.realtime, fanOut: eventLoops.next(), logger: logger)
+        broker.subscribe(AnalysisPublisher(ai: ai, hub: hub))
         let gateway = RealtimeGateway(hub: hub, authentication: AuthenticationMiddleware(broker: broker, tokens: tokens), logger: logger)
         let webSocketRouter = Router(context: RealtimeRequestContext.self)
         gateway.register(on: webSocketRouter)

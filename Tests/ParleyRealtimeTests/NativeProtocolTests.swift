@@ -5,6 +5,26 @@ import Testing
 
 /// The native protocol (seed 004 §12, CONTRACT §7) over real sockets against the real server.
 @Suite struct NativeProtocolTests {
+    @Test func agentsGetTheAnalysisOfACustomerMessage() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let agent = try await fixture.agentSocket()
+            let token = try await fixture.visitor("v-9")
+            let visitor = try await fixture.visitorSocket("v-9", token: token)
+            await visitor.send(["type": "message", "content": "I'm interested in your premium plan but the price seems a bit high"])
+            let ack = try #require(await visitor.next("ack"))
+            let event = try #require(await agent.next("analysis"))
+            #expect(event["from"] as? String == "visitor" && event["conversation_id"] as? String == ack["conversation_id"] as? String)
+            #expect(event["message_id"] as? String == ack["message_id"] as? String)
+            let analysis = try #require(event["analysis"] as? [String: Any])
+            #expect(analysis["intent"] as? String == "pricing_question" || analysis["intent"] as? String == "purchase_inquiry")
+            #expect(analysis["objection"] as? String == "Price concern")
+            #expect((analysis["keywords"] as? [String])?.contains("premium plan") == true)
+            #expect(analysis["suggested_reply"] is String && analysis["next_action"] is String)
+            // Visitors never get it.
+            #expect(await visitor.next("analysis", timeout: .milliseconds(300)) == nil)
+        }
+    }
+
     @Test func aConversationOverWebSockets() async throws {
         try await RealtimeFixture.withServer { fixture in
             let agent = try await fixture.agentSocket()

@@ -1,4 +1,5 @@
 public import Hummingbird
+public import ParleyAI
 public import ParleyEngine
 
 /// The native dialect (seed 004) under `/v1`, with its envelope and authentication.
@@ -7,8 +8,10 @@ public struct NativeAPI: Sendable {
     let tokens: TokenService
     let layers: SharedLayers
     let files: FileLibrary
+    let ai: AIService
 
-    public init(broker: Broker, tokens: TokenService, layers: SharedLayers, files: FileLibrary) {
+    public init(broker: Broker, tokens: TokenService, layers: SharedLayers, files: FileLibrary, ai: AIService) {
+        self.ai = ai
         self.broker = broker
         self.tokens = tokens
         self.layers = layers
@@ -32,6 +35,7 @@ public struct NativeAPI: Sendable {
         NativeAnalyticsController(broker: broker).register(on: group)
         NativeNotificationsController(broker: broker).register(on: group)
         NativeFilesController(broker: broker, files: files, authentication: layers.authentication).register(on: group)
+        NativeAnalysisController(ai: ai).register(on: group)
         try OpenAPIDocument.native().register(on: group)
     }
 }
