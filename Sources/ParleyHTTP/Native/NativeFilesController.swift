@@ -64,28 +64,12 @@ struct NativeFilesController {
         if case .publicKey = principal { throw APIError.forbidden("a widget key cannot upload files") }
         // The agent or visitor; none for the secret key.
         let uploader = NativeScope.participant(principal)
-        let parts = try await MultipartUpload.read(request, limit: FileLibrary.maxBytes) { try files.blobs.begin() }
-        guard let writer = parts.sink else { throw APIError.invalid("file", "is required") }
-        let finished: (sha256: String, contentType: String)
-        let conversation: ConversationID?
-        do {
-            let contentType = ContentSniffer.sniff(writer.head, name: parts.filename ?? "")
-            guard files.allowedTypes.contains(contentType) else {
-                writer.abandon()
-                throw APIError(.badRequest, code: "INVALID_FILE_TYPE", message: "File type \(contentType) is not allowed")
-            }
-            if let site = parts.fields["site_id"] { _ = try NativeScope.site(site, principal: principal) }
-            conversation = try parts.fields["conversation_id"].map {
+        let stored = try await FileIntake.receive(request, files: files, site: principal.site, uploader: uploader) { fields in
+            if let site = fields["site_id"] { _ = try NativeScope.site(site, principal: principal) }
+            return try fields["conversation_id"].map {
                 try NativeScope.conversation($0, principal: principal, broker: broker, includingGroupChats: true).id
             }
-            finished = (try writer.finish(), contentType)
-        } catch {
-            writer.abandon()
-            throw error
         }
-        let stored = try await files.add(
-            site: principal.site, name: String((parts.filename ?? "file").prefix(255)), contentType: finished.contentType,
-            size: writer.size, sha256: finished.sha256, by: uploader, conversation: conversation)
         return EditedResponse(status: .created, response: NativeSuccess(body(stored)))
     }
 

@@ -56,6 +56,6 @@ public struct OmniAPI: Sendable {
             .add(middleware: layers.authentication)
             .add(middleware: layers.rateLimits)
             .add(middleware: layers.idempotency)
-        WidgetController(broker: broker, limits: layers.limits, keyBuckets: Shared(TokenBuckets())).register(on: widget)
+        WidgetController(broker: broker, files: files, limits: layers.limits, keyBuckets: Shared(TokenBuckets())).register(on: widget)
     }
 }

@@ -11,6 +11,7 @@ import Synchronization
 /// session token for the visitor WebSocket and `X-Visitor-Token`. Omni envelope and ids.
 struct WidgetController {
     let broker: Broker
+    let files: FileLibrary
     let limits: RateLimits
     let keyBuckets: Shared<TokenBuckets>
 
@@ -19,8 +20,9 @@ struct WidgetController {
         group.post("messages", use: send)
         group.get("messages", use: history)
         group.post("rating", use: rate)
+        group.post("files", use: upload)
         // CORS preflights (answered by WidgetCORSMiddleware when they carry an Origin).
-        for path in ["init", "messages", "rating"] {
+        for path in ["init", "messages", "rating", "files"] {
             group.on(RouterPath(path), method: .options) { _, _ in
                 Response(status: .noContent, headers: [.allow: "GET, POST, OPTIONS"])
             }
@@ -127,6 +129,8 @@ struct WidgetController {
         var session_id: String?
         var content: String
         var client_message_id: String?
+        /// A file this customer uploaded (`POST /widget/v1/files`): at most one per message.
+        var attachments: [String]?
     }
 
     /// The customer writes in its open conversation, opened on first use; 201 once durable.
@@ -141,9 +145,10 @@ struct WidgetController {
         } else {
             conversation = try await broker.openConversation(site: site.id, visitor: visitor.id).id
         }
+        let (type, fileID) = try attachment(body.attachments ?? [], site: site, visitor: visitor, conversation: conversation)
         let receipt = try await broker.send(
             MessageDraft(
-                sender: .visitor(visitor.id), content: body.content,
+                sender: .visitor(visitor.id), content: body.content, contentType: type, fileID: fileID,
                 clientMessageID: body.client_message_id ?? request.headers[.idempotencyKey]),
             to: conversation)
         return EditedResponse(status: .created, response: OmniData(OmniWire.message(receipt.message)))
