@@ -20,14 +20,23 @@ public final class AutoResponder: BrokerSubscriber {
     private let started = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
 
+    /// Whether any site has `auto_respond` on: the per-message check on the commit path is
+    /// this load, not a state read.
+    private let anySiteResponds: Atomic<Bool>
+
     public init(service: AIService, logger: Logger = Logger(label: "parley.ai")) {
         self.service = service
         self.logger = logger
+        anySiteResponds = Atomic(service.broker.store.read { $0.ai.settings.values.contains(where: \.autoRespond) })
     }
 
     public var idle: Bool { started.load(ordering: .acquiring) == finished.load(ordering: .acquiring) }
 
     public func receive(_ events: [BrokerEvent]) {
+        for case .committed(_, .aiSettingsSaved) in events {
+            anySiteResponds.store(service.broker.store.read { $0.ai.settings.values.contains(where: \.autoRespond) }, ordering: .releasing)
+        }
+        guard anySiteResponds.load(ordering: .acquiring) else { return }
         for case .committed(_, .messageAppended(let message)) in events {
             guard case .visitor = message.sender, message.contentType == .text else { continue }
             let ready: (Conversation, AISettings)? = service.broker.store.read { state in
