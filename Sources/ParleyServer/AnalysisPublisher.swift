@@ -2,6 +2,7 @@ import Foundation
 import Metrics
 import ParleyAI
 import ParleyEngine
+import ParleyHTTP
 import ParleyModel
 import ParleyRealtime
 import ParleyStorage
@@ -13,13 +14,15 @@ import Synchronization
 ///
 /// Nothing of it runs on the commit path: `receive` (the log's flusher thread) only picks the
 /// customer messages out and starts a task; the task looks up the site and skips it when no
-/// native agent is connected. The work is bounded: at most ``maxInFlight`` analyses at once;
-/// a message that arrives past that gets no event (counted in
-/// `parley_analysis_skipped_total`) — at human typing rates that never happens, under a load
-/// test it keeps analysis from taking the CPU the messages need. `POST /v1/analysis/message`
-/// analyses any message on request.
+/// native agent is connected. The work is bounded: at most ``maxInFlight`` analyses at once, and
+/// per site ``perSitePerMinute`` a minute (a token bucket: bursts up to that many, then 10 a
+/// second); a message past either gets no event (counted in `parley_analysis_skipped_total`) —
+/// at human typing rates that does not happen, under a load test it keeps analysis from taking
+/// the CPU the messages need. `POST /v1/analysis/message` analyses any message on request.
 final class AnalysisPublisher: BrokerSubscriber {
-    static let maxInFlight = 8
+    static let maxInFlight = 2
+    static let perSitePerMinute = 600
+    private let budgets = Mutex(TokenBuckets())
     private let ai: AIService
     private let hub: Hub
     private let inFlight = Atomic<Int>(0)
@@ -46,7 +49,8 @@ final class AnalysisPublisher: BrokerSubscriber {
                 skipped.increment()
                 continue
             }
-            Task { [self] in
+            // Background priority: requests, acks and timers come first on the shared pool.
+            Task(priority: .background) { [self] in
                 defer { inFlight.subtract(1, ordering: .relaxed) }
                 publish(message)
             }
@@ -57,6 +61,10 @@ final class AnalysisPublisher: BrokerSubscriber {
         guard let site = ai.broker.store.read({ $0.conversations[message.conversationID]?.conversation.siteID }),
             hub.hasNativeAgents(of: site)
         else { return }
+        guard budgets.withLock({ $0.take("\(site.rawValue)", perMinute: Self.perSitePerMinute, now: .now) }) == nil else {
+            skipped.increment()
+            return
+        }
         let frame = Frame(
             conversation_id: NativeID.format(message.conversationID), message_id: NativeID.format(message.id),
             analysis: ai.analyze(message.content, site: site))
