@@ -43,7 +43,8 @@ public struct LogError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch kind {
-        case .corrupt(let file, let offset, let reason): "log segment \(file) is damaged at offset \(offset): \(reason)"
+        case .corrupt(let file, let offset, let reason):
+            "log segment \(file) is damaged at offset \(offset): \(reason); the files are left as they are (see `parley wal verify`, and `parley wal repair --truncate-at \(file):\(offset)` to cut the log there)"
         case .gap(let file, let expected, let found):
             "log segment \(file) starts at LSN \(found) but LSN \(expected) was expected: records are missing"
         case .failed(let why): "the log has failed and accepts no more writes: \(why)"

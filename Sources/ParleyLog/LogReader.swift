@@ -21,9 +21,10 @@ public enum LogReader {
         /// The LSN after the last valid record (the first LSN of an empty log).
         public var nextLSN: UInt64?
 
-        /// The damage is only a torn tail of the last segment, which opening the log repairs.
+        /// The damage is only a torn tail of the last segment (``SegmentScanner/isTear``), which
+        /// opening the log repairs. Any other damage stops the start.
         public var isRepairableTail: Bool {
-            guard let last = segments.last, last.damage != nil, problem?.location?.file == last.path else { return false }
+            guard let last = segments.last, last.damage?.isTear == true, problem?.location?.file == last.path else { return false }
             return true
         }
     }

@@ -34,8 +34,9 @@ enum LogRecovery {
         }
         var repair: RecordLog.Repair?
         if let problem = report.problem {
-            // Only the last segment may be repaired; damage anywhere else, or a gap, is fatal.
-            guard lastReport.name == names.last?.name, let damage = lastReport.damage else { throw problem }
+            // Only a tear of the last segment may be repaired; any other damage, anywhere, or a
+            // gap stops the start with the files untouched (`parley wal repair` is the way past).
+            guard report.isRepairableTail, lastReport.name == names.last?.name, let damage = lastReport.damage else { throw problem }
             repair = try cutTail(fileSystem: fs, directory: directory, segment: lastReport, at: damage)
             logger.warning("repaired the log's torn tail", metadata: ["parley.repair": "\(repair!)"])
         }

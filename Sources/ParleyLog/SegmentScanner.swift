@@ -22,7 +22,39 @@ public struct SegmentScanner {
     public struct Damage: Hashable, Sendable, CustomStringConvertible {
         public var offset: Int
         public var reason: String
+        /// Whether this is what an interrupted append leaves (``SegmentScanner/isTear``), the only
+        /// damage a start may repair by itself, and only in the last segment.
+        public var isTear: Bool = false
         public var description: String { "offset \(offset): \(reason)" }
+    }
+
+    /// What an append cut short by a crash or power loss can leave at the first damaged frame:
+    /// the file ends inside it (or inside the segment header); every byte from it on is zero;
+    /// its start is zero up to the end of its sector (the unsynced part of a sector that was
+    /// not rewritten); or a 512-byte sector that it overlaps is all zero (the last sector of the file counts
+    /// when at least 32 bytes of it are there) — a disk keeps or loses unsynced sectors one by
+    /// one, and lost ones read as zeros, which is how etcd's WAL reads a torn entry. Anything
+    /// else — a flipped bit, a few zeroed bytes or garbage in a complete frame, a damaged or
+    /// newer header — is corruption, which no start repairs by itself. Two cases the format
+    /// cannot tell apart, here as in etcd: a flipped length bit that points past the end of the
+    /// file reads as a frame cut short, and a medium that zeroes a whole sector of synced data
+    /// reads as a torn write (the cut bytes are kept either way).
+    static func isTear(_ bytes: UnsafeRawBufferPointer, at offset: Int, cutShort: Bool, frameEnd: Int?) -> Bool {
+        if cutShort { return true }
+        if bytes[offset...].allSatisfy({ $0 == 0 }) { return true }
+        // A frame whose start was lost: zeros from its first byte to its sector's end.
+        let headerEnd = min(offset + SegmentFormat.frameHeaderSize, bytes.count)
+        if bytes[offset..<headerEnd].allSatisfy({ $0 == 0 }) {
+            return bytes[offset..<min((offset / 512 + 1) * 512, bytes.count)].allSatisfy { $0 == 0 }
+        }
+        let end = max(offset + 1, min(frameEnd ?? bytes.count, bytes.count))
+        var sector = (offset / 512) * 512
+        while sector < end {
+            let sectorEnd = min(sector + 512, bytes.count)
+            if sectorEnd - sector == 512 || sectorEnd - sector >= 32, bytes[sector..<sectorEnd].allSatisfy({ $0 == 0 }) { return true }
+            sector += 512
+        }
+        return false
     }
 
     /// Scans `bytes`, the content of the segment that should start at `expectedFirstLSN`,
@@ -33,7 +65,7 @@ public struct SegmentScanner {
         guard bytes.count >= SegmentFormat.headerSize else {
             return Result(
                 firstLSN: expectedFirstLSN, recordCount: 0, validEnd: 0, lastCRC: 0,
-                damage: Damage(offset: 0, reason: "segment header is cut short (\(bytes.count) bytes)"))
+                damage: Damage(offset: 0, reason: "segment header is cut short (\(bytes.count) bytes)", isTear: true))
         }
         let header = UnsafeRawBufferPointer(rebasing: bytes[0..<SegmentFormat.headerSize])
         let expected = SegmentFormat.header(firstLSN: expectedFirstLSN)
@@ -46,7 +78,7 @@ public struct SegmentScanner {
                 : "not a Parley log segment (bad magic)"
             return Result(
                 firstLSN: expectedFirstLSN, recordCount: 0, validEnd: 0, lastCRC: 0,
-                damage: Damage(offset: 0, reason: reason))
+                damage: Damage(offset: 0, reason: reason, isTear: bytes.allSatisfy { $0 == 0 }))
         }
         var crc: UInt32 = header.littleEndian(at: 28)
         var offset = SegmentFormat.headerSize
@@ -54,7 +86,9 @@ public struct SegmentScanner {
         var damage: Damage?
         while offset < bytes.count {
             if let problem = frameProblem(bytes, at: offset) {
-                damage = Damage(offset: offset, reason: problem)
+                damage = Damage(
+                    offset: offset, reason: problem.reason,
+                    isTear: isTear(bytes, at: offset, cutShort: problem.cutShort, frameEnd: problem.frameEnd))
                 break
             }
             let length = Int(bytes.littleEndian(at: offset, as: UInt32.self))
@@ -64,7 +98,10 @@ public struct SegmentScanner {
             let payload = UnsafeRawBufferPointer(rebasing: bytes[payloadStart..<payloadStart + length])
             let computed = SegmentFormat.checksum(previous: crc, type: type, lsn: lsn, payload: payload)
             guard computed == storedCRC else {
-                damage = Damage(offset: offset, reason: "checksum mismatch in the record with LSN \(lsn)")
+                let end = payloadStart - SegmentFormat.frameHeaderSize + SegmentFormat.frameSize(payloadCount: length)
+                damage = Damage(
+                    offset: offset, reason: "checksum mismatch in the record with LSN \(lsn)",
+                    isTear: isTear(bytes, at: offset, cutShort: false, frameEnd: end))
                 break
             }
             try visit(LogRecordView(lsn: lsn, type: type, payload: payload, offset: offset))
@@ -77,26 +114,27 @@ public struct SegmentScanner {
             damage: damage)
     }
 
-    /// Checks a frame's structure (not its CRC); returns what is wrong, if anything.
-    private static func frameProblem(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> String? {
+    /// Checks a frame's structure (not its CRC); returns what is wrong, if anything: whether the
+    /// file ends inside the frame, and where the frame ends when its length is known.
+    private static func frameProblem(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> (reason: String, cutShort: Bool, frameEnd: Int?)? {
         guard bytes.count - offset >= SegmentFormat.frameHeaderSize else {
-            return "frame header cut short (\(bytes.count - offset) bytes left)"
+            return ("frame header cut short (\(bytes.count - offset) bytes left)", true, nil)
         }
         let length = Int(bytes.littleEndian(at: offset, as: UInt32.self))
-        guard length <= SegmentFormat.maxPayload else { return "frame length \(length) is out of range" }
+        guard length <= SegmentFormat.maxPayload else { return ("frame length \(length) is out of range", false, nil) }
         let size = SegmentFormat.frameSize(payloadCount: length)
         guard bytes.count - offset >= size else {
-            return "frame of \(size) bytes cut short (\(bytes.count - offset) bytes left)"
+            return ("frame of \(size) bytes cut short (\(bytes.count - offset) bytes left)", true, nil)
         }
         if bytes[offset + 8] == 0 {
-            return length == 0 ? "zeroed bytes where a frame should start" : "frame has record type 0"
+            return (length == 0 ? "zeroed bytes where a frame should start" : "frame has record type 0", false, offset + size)
         }
         guard bytes[offset + 9] == 0, bytes[offset + 10] == 0, bytes[offset + 11] == 0 else {
-            return "frame reserved bytes are not zero"
+            return ("frame reserved bytes are not zero", false, offset + size)
         }
         let paddingStart = offset + SegmentFormat.frameHeaderSize + length
         for index in paddingStart..<offset + size where bytes[index] != 0 {
-            return "frame padding is not zero"
+            return ("frame padding is not zero", false, offset + size)
         }
         return nil
     }

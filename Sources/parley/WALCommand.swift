@@ -3,10 +3,40 @@ import ParleyLog
 import ParleyModel
 import ParleyStorage
 
-/// `parley wal …`: read the write-ahead log without changing it.
+/// `parley wal …`: read the write-ahead log without changing it, or (`repair`) cut it where an
+/// operator decides.
 struct WALCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "wal", abstract: "Inspect and verify the write-ahead log.", subcommands: [Inspect.self, Verify.self])
+        commandName: "wal", abstract: "Inspect, verify and (explicitly) repair the write-ahead log.",
+        subcommands: [Inspect.self, Verify.self, Repair.self])
+
+    struct Repair: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cut the log at FILE:OFFSET (the bytes from there on and every later segment are kept as .broken files, fsynced first). Records after the cut are lost: restore them from a backup if you have one.")
+        @Option(help: "The data directory (the server must not be running).") var dataDir: String = "./data"
+        @Option(help: "Where to cut: a segment file (its name or path) and a byte offset, as the start's error names them.")
+        var truncateAt: String
+
+        func run() async throws {
+            guard let colon = truncateAt.lastIndex(of: ":"), let offset = Int(truncateAt[truncateAt.index(after: colon)...]) else {
+                throw ValidationError("--truncate-at takes FILE:OFFSET")
+            }
+            let file = String(truncateAt[..<colon]).split(separator: "/").last.map(String.init) ?? ""
+            let configuration = StorageConfiguration(dataDirectory: dataDir)
+            // Holding the data directory's lock: a running server has it.
+            let lock = try DataDirectoryLock(directory: dataDir)
+            defer { withExtendedLifetime(lock) {} }
+            do {
+                let outcome = try LogRepair.truncate(
+                    directory: configuration.walDirectory, segment: file, at: offset, fileSystem: PosixFileSystem())
+                try FileOutput.jsonLine(outcome)
+                FileOutput.standardError(
+                    "cut \(outcome.file) at offset \(outcome.offset) (\(outcome.bytesCut) bytes); kept in: \(outcome.keptIn.joined(separator: ", "))")
+            } catch let refusal as LogRepair.Refusal {
+                throw CLIFailure(message: refusal.description)
+            }
+        }
+    }
 
     struct Inspect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the log's records as JSON lines.")

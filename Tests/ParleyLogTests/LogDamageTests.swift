@@ -2,9 +2,14 @@ import ParleyLog
 import ParleyTestSupport
 import Testing
 
-/// etcd-style damage tables: every damage of the last segment's tail recovers exactly to the
-/// last valid record, keeps the cut bytes in a `.broken` file, and the log then appends and
-/// re-reads; damage anywhere else refuses to open, naming file and offset.
+/// etcd-style damage tables. A tear of the last segment (the file ends inside a frame, zeros
+/// after the last valid frame, a zeroed sector in the last frame) recovers exactly to the last
+/// valid record, keeps the cut bytes in a `.broken` file, and the log then appends and
+/// re-reads. Any other damage — a flipped bit in a complete frame, garbage, a damaged or newer
+/// header, damage in any earlier segment — refuses to open, naming file and offset, and leaves
+/// the files untouched: acknowledged records are never cut off without an operator's say.
+/// (Until issue 15 the bit flips and zeroed sectors were cut off too; these tests changed with
+/// the code.)
 @Suite struct LogDamageTests {
     static let recordCount = 40
 
@@ -46,22 +51,60 @@ import Testing
         }
     }
 
-    @Test func everyBitFlipOfTheLastRecord() throws {
+    /// Applies `damage` to the only segment and expects the open to refuse at `offset`, changing nothing.
+    func expectRefusal(at offset: Int, damage: ([UInt8]) -> [UInt8], _ comment: Comment) throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
-        let last = try #require(LogFixture.frameBounds(try fs.readFile(try LogFixture.segmentPaths(fs)[0])).last)
+        let path = try #require(try LogFixture.segmentPaths(fs).first)
+        let damaged = damage(try fs.readFile(path))
+        try LogFixture.overwrite(fs, path, with: damaged)
+        do {
+            _ = try LogFixture.openAndRead(fs)
+            Issue.record("opened a log with corruption: \(comment)")
+        } catch let error as LogError {
+            #expect(error.location?.file == path, comment)
+            #expect(error.location?.offset == offset, comment)
+        }
+        #expect(try fs.readFile(path) == damaged, comment)
+        #expect(try fs.contentsOfDirectory(LogFixture.directory).allSatisfy { !$0.hasSuffix(".broken") }, comment)
+    }
+
+    @Test func everyBitFlipOfTheLastRecordRefuses() throws {
+        let fs = try LogFixture.makeLog(count: Self.recordCount)
+        let bytes = try fs.readFile(try LogFixture.segmentPaths(fs)[0])
+        let last = try #require(LogFixture.frameBounds(bytes).last)
         for byte in last {
             for bit in 0..<8 {
-                try expectRecovery(
-                    survivors: Self.recordCount - 1,
-                    damage: { bytes in
-                        var copy = bytes
-                        copy[byte] ^= 1 << bit
-                        return copy
-                    }, "bit \(bit) of byte \(byte)")
+                var flipped = bytes
+                flipped[byte] ^= 1 << bit
+                // A flipped length bit that points past the end reads as a frame cut short: a tear
+                // (the format cannot tell them apart, as in etcd's WAL). Every other flip refuses.
+                let length = Int(UInt32(flipped[last.lowerBound]) | UInt32(flipped[last.lowerBound + 1]) << 8
+                    | UInt32(flipped[last.lowerBound + 2]) << 16 | UInt32(flipped[last.lowerBound + 3]) << 24)
+                if length <= SegmentFormat.maxPayload, SegmentFormat.frameSize(payloadCount: length) > bytes.count - last.lowerBound {
+                    try expectRecovery(survivors: Self.recordCount - 1, damage: { _ in flipped }, "bit \(bit) of byte \(byte)")
+                } else {
+                    try expectRefusal(at: last.lowerBound, damage: { _ in flipped }, "bit \(bit) of byte \(byte)")
+                }
             }
         }
     }
 
+    @Test func aBitFlipInAnEarlierRecordOfTheLastSegmentRefuses() throws {
+        let fs = try LogFixture.makeLog(count: Self.recordCount)
+        let bounds = LogFixture.frameBounds(try fs.readFile(try LogFixture.segmentPaths(fs)[0]))
+        for frame in [bounds[0], bounds[bounds.count / 2], bounds[bounds.count - 2]] {
+            try expectRefusal(
+                at: frame.lowerBound,
+                damage: { bytes in
+                    var copy = bytes
+                    copy[frame.lowerBound + SegmentFormat.frameHeaderSize] ^= 0x04
+                    return copy
+                }, "frame at \(frame.lowerBound)")
+        }
+    }
+
+    /// A lost sector (zeros) is a torn write wherever it falls in the last segment: the records
+    /// before the first frame it touches survive, the rest is kept in a `.broken` file.
     @Test func zeroingEach512ByteSector() throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
         let original = try fs.readFile(try LogFixture.segmentPaths(fs)[0])
@@ -73,6 +116,76 @@ import Testing
             // Records survive up to the first whose bytes changed.
             let survivors = bounds.prefix { original[$0] == zeroed[$0] }.count
             try expectRecovery(survivors: survivors, damage: { _ in zeroed }, "sector at \(sector)")
+        }
+    }
+
+    @Test func aFewZeroedBytesInsideACompleteFrameRefuse() throws {
+        let fs = try LogFixture.makeLog(count: Self.recordCount)
+        let bounds = LogFixture.frameBounds(try fs.readFile(try LogFixture.segmentPaths(fs)[0]))
+        let frame = bounds[bounds.count / 2]
+        try expectRefusal(
+            at: frame.lowerBound,
+            damage: { bytes in
+                var copy = bytes
+                for index in (frame.lowerBound + SegmentFormat.frameHeaderSize)..<(frame.lowerBound + SegmentFormat.frameHeaderSize + 4) {
+                    copy[index] = 0
+                }
+                return copy
+            }, "four zeroed payload bytes")
+    }
+
+    @Test func zerosAfterTheLastFrameAreATear() throws {
+        try expectRecovery(survivors: Self.recordCount, damage: { $0 + [UInt8](repeating: 0, count: 4096) }, "zeroed tail")
+    }
+
+    @Test func garbageAfterTheLastFrameRefuses() throws {
+        let fs = try LogFixture.makeLog(count: Self.recordCount)
+        let end = try fs.readFile(try LogFixture.segmentPaths(fs)[0]).count
+        try expectRefusal(at: end, damage: { $0 + [UInt8](repeating: 0xAB, count: 100) }, "garbage tail")
+    }
+
+    @Test func aDamagedOrNewerHeaderOfAFullLastSegmentRefuses() throws {
+        try expectRefusal(at: 0, damage: { bytes in
+            var copy = bytes
+            copy[3] ^= 0xFF  // the magic
+            return copy
+        }, "bad magic")
+        try expectRefusal(at: 0, damage: { bytes in
+            var copy = bytes
+            copy[8] = 0x7F  // the format version
+            return copy
+        }, "newer version")
+    }
+
+    /// Three or more segments; a payload bit of the middle one's second frame flipped.
+    static func damagedMiddleSegment() throws -> (CrashSimulatingFileSystem, [String], String, [UInt8], Range<Int>) {
+        let fs = try LogFixture.makeLog(count: 60, segmentBytes: 512)
+        let paths = try LogFixture.segmentPaths(fs)
+        #expect(paths.count >= 3)
+        let middle = paths[1]
+        var bytes = try fs.readFile(middle)
+        let frame = LogFixture.frameBounds(bytes)[1]
+        bytes[frame.lowerBound + SegmentFormat.frameHeaderSize] ^= 0x10
+        try LogFixture.overwrite(fs, middle, with: bytes)
+        return (fs, paths, middle, bytes, frame)
+    }
+
+    @Test func walRepairCutsWhereTheOperatorSays() throws {
+        let (fs, paths, middle, bytes, frame) = try Self.damagedMiddleSegment()
+        #expect(throws: LogError.self) { _ = try LogFixture.openAndRead(fs) }
+        let name = String(middle.split(separator: "/").last!)
+        let outcome = try LogRepair.truncate(directory: LogFixture.directory, segment: name, at: frame.lowerBound, fileSystem: fs)
+        #expect(outcome.bytesCut == bytes.count - frame.lowerBound)
+        #expect(outcome.keptIn.count == 1 + (paths.count - 2), "the cut bytes and every later segment")
+        #expect(try fs.readFile(outcome.keptIn[0]) == Array(bytes[frame.lowerBound...]))
+        let (log, report, records) = try LogFixture.openAndRead(fs)
+        let firstOfMiddle = try #require(SegmentFormat.firstLSN(fileName: name))
+        #expect(report.repair == nil)
+        #expect(records.count == Int(firstOfMiddle))  // the middle segment's first record survives
+        #expect(try log.append(type: 1, payload: [1]) == firstOfMiddle + 1)
+        log.close()
+        #expect(throws: LogRepair.Refusal.self) {
+            _ = try LogRepair.truncate(directory: LogFixture.directory, segment: name, at: 5, fileSystem: fs)
         }
     }
 
@@ -92,14 +205,7 @@ import Testing
     }
 
     @Test func damageInAMiddleSegmentRefusesToOpenNamingFileAndOffset() throws {
-        let fs = try LogFixture.makeLog(count: 60, segmentBytes: 512)
-        let paths = try LogFixture.segmentPaths(fs)
-        #expect(paths.count >= 3)
-        let middle = paths[1]
-        var bytes = try fs.readFile(middle)
-        let frame = LogFixture.frameBounds(bytes)[1]
-        bytes[frame.lowerBound + SegmentFormat.frameHeaderSize] ^= 0x10
-        try LogFixture.overwrite(fs, middle, with: bytes)
+        let (fs, _, middle, bytes, frame) = try Self.damagedMiddleSegment()
         do {
             _ = try LogFixture.openAndRead(fs)
             Issue.record("opened a log with a damaged middle segment")

@@ -92,6 +92,42 @@ import Testing
         #expect(verify.stderr.contains("offset"))
     }
 
+    /// A flipped bit in a complete record of the last segment stops the start and changes
+    /// nothing; `wal repair --truncate-at` is the explicit way past it, keeping what it cuts.
+    @Test func corruptionStopsTheStartUntilAnOperatorCutsTheLog() async throws {
+        let data = ParleyBinary.temporaryDirectory("wal-repair")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "200", "--quiet"]).status == 0)
+        let segments = try LogReader.segmentNames(fileSystem: PosixFileSystem(), directory: data + "/wal")
+        let last = try #require(segments.last)
+        let path = data + "/wal/" + last.name
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let report = try LogReader.scan(directory: data + "/wal", fileSystem: PosixFileSystem())
+        #expect(report.problem == nil)
+        // A frame in the middle of the last segment: flip a bit of its payload.
+        var frameStart = 0
+        _ = try LogReader.scan(directory: data + "/wal", fileSystem: PosixFileSystem()) { record in
+            if record.lsn == last.firstLSN + (report.segments.last!.recordCount / 2) { frameStart = record.offset }
+        }
+        #expect(frameStart > 0)
+        bytes[frameStart + SegmentFormat.frameHeaderSize] ^= 0x02
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        let port = ParleyBinary.freePort()
+        let refused = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data])
+        #expect(await ParleyBinary.waitForExit(refused, timeout: .seconds(20)))
+        #expect(refused.terminationStatus != 0, "the start refuses")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, "and changes nothing")
+
+        let repair = try ParleyBinary.run(["wal", "repair", "--data-dir", data, "--truncate-at", "\(path):\(frameStart)"])
+        #expect(repair.status == 0, "\(repair.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(path).\(frameStart).broken"))
+        #expect(try ParleyBinary.run(["wal", "verify", "--data-dir", data]).status == 0)
+        let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data])
+        defer { server.terminate() }
+        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+    }
+
     @Test func restoreReplaysUpToAnLSNOrATime() throws {
         let (data, snapshotLSN) = try seededDirectory("restore")
         defer { try? FileManager.default.removeItem(atPath: data) }
