@@ -129,26 +129,63 @@ public struct SnapshotStore: Sendable {
         throw AllSnapshotsDamaged(skipped: skipped)
     }
 
-    /// Deletes all but the newest `keep` snapshots (and stray temp files); returns the deleted paths.
+    /// The least number of verified snapshots kept: with one, a snapshot damaged after it was
+    /// written would leave nothing to recover from once the log below it is gone.
+    public static let minimumKept = 2
+
+    /// What a prune removed, and the oldest snapshot it kept that passed every check (the log
+    /// must be kept from there on).
+    public struct Pruned: Sendable {
+        public var removed: [String]
+        public var oldestVerified: SnapshotInfo?
+        /// The snapshots that failed their read-back (never counted, never deleted for a good one).
+        public var damaged: [String]
+    }
+
+    /// Keeps the newest `keep` (at least ``minimumKept``) snapshots that read back whole —
+    /// header, checksum, LZ4 frame, sizes (``read(path:fileSystem:)``) — and everything newer
+    /// than the oldest of them; deletes the older ones and stray temp files. Damaged snapshots
+    /// are never counted, so they can never be why a good one is deleted; with fewer verified
+    /// snapshots than that, nothing is deleted.
     @discardableResult
-    public func prune(keep: Int) throws -> [String] {
+    public func prune(keep: Int) throws -> Pruned {
         try prune(keep: keep, of: list())
     }
 
-    /// Deletes all but the newest `keep` of `all` (a ``list()`` result) and stray temp files.
+    /// ``prune(keep:)`` over `all` (a ``list()`` result, newest first).
     @discardableResult
-    public func prune(keep: Int, of all: [SnapshotInfo]) throws -> [String] {
+    public func prune(keep: Int, of all: [SnapshotInfo]) throws -> Pruned {
+        let wanted = max(Self.minimumKept, keep)
+        var verified: [SnapshotInfo] = []
+        var damaged: [String] = []
+        var cut = all.count
+        for (index, info) in all.enumerated() {
+            do {
+                let (header, _) = try Self.read(path: info.path, fileSystem: fileSystem)
+                guard header.lsn == info.lsn else { throw SnapshotError.damaged("header LSN \(header.lsn) ≠ file name") }
+                verified.append(info)
+            } catch {
+                damaged.append(info.path)
+                continue
+            }
+            if verified.count == wanted {
+                cut = index + 1
+                break
+            }
+        }
         var removed: [String] = []
-        for info in all.dropFirst(max(1, keep)) {
-            try fileSystem.removeFile(info.path)
-            removed.append(info.path)
+        if verified.count == wanted {
+            for info in all[cut...] {
+                try fileSystem.removeFile(info.path)
+                removed.append(info.path)
+            }
         }
         for name in try fileSystem.contentsOfDirectory(directory) where name.hasSuffix(".snap.tmp") {
             try fileSystem.removeFile(joinPath(directory, name))
             removed.append(joinPath(directory, name))
         }
         if !removed.isEmpty { try fileSystem.syncDirectory(directory) }
-        return removed
+        return Pruned(removed: removed, oldestVerified: verified.count == wanted ? verified.last : nil, damaged: damaged)
     }
 }
 

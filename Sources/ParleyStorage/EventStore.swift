@@ -174,7 +174,8 @@ public final class EventStore: Sendable {
     // MARK: Snapshots
 
     /// Takes a snapshot of the live state while writes go on, keeps the newest
-    /// `snapshotsToKeep`, and deletes log segments wholly below the oldest one kept.
+    /// `snapshotsToKeep` (at least two) that read back whole, and deletes log segments wholly
+    /// below the oldest of those; throws when the new snapshot does not read back.
     /// Returns `nil` when another snapshot is already being taken.
     ///
     /// The state is copied under its lock in O(1) (copy-on-write), so the snapshot is exactly
@@ -196,10 +197,17 @@ public final class EventStore: Sendable {
         if let failure = log.failure { throw failure }
         try log.syncNow()
         let info = try snapshots.write(copy)
-        let all = try snapshots.list()
-        try snapshots.prune(keep: configuration.snapshotsToKeep, of: all)
-        if let oldest = all.prefix(max(1, configuration.snapshotsToKeep)).last(where: { $0.header != nil }) {
+        // Every snapshot kept is read back first (the new one included); the log is cut only
+        // below the oldest verified one kept, and not at all while fewer are verified.
+        let pruned = try snapshots.prune(keep: configuration.snapshotsToKeep, of: try snapshots.list())
+        if let oldest = pruned.oldestVerified {
             try log.removeSegments(whollyBelow: oldest.lsn + 1)
+        }
+        if pruned.damaged.contains(info.path) {
+            throw SnapshotError.damaged("the new snapshot \(info.fileName) did not read back; nothing older was deleted")
+        }
+        if !pruned.damaged.isEmpty {
+            logger.warning("damaged snapshots are not counted as kept", metadata: ["parley.snapshots": "\(pruned.damaged)"])
         }
         let elapsed = ContinuousClock.now - started
         snapshotTimer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)

@@ -95,7 +95,7 @@ struct Serve: AsyncParsableCommand {
         guard snapshotEveryRecords > 0, snapshotEverySeconds > 0 else {
             throw ValidationError("snapshot intervals must be positive")
         }
-        guard snapshotsKeep >= 1 else { throw ValidationError("--snapshots-keep must be at least 1") }
+        guard snapshotsKeep >= 2 else { throw ValidationError("--snapshots-keep must be at least 2 (with one, a damaged snapshot leaves nothing to recover from)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard ["on", "off"].contains(rateLimits) else { throw ValidationError("--rate-limits must be on or off") }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31") }

@@ -81,9 +81,41 @@ import Testing
             if header.lsn == 20 { throw SnapshotError.damaged("refused") }
         }
         #expect(refused?.header.lsn == 10)
-        try store.prune(keep: 2)
-        #expect(try store.list().map(\.lsn) == [30, 20])
-        try fs.truncateFile(try store.list()[1].path, to: 10)
+        // The damaged newest one does not count: two verified ones (20, 10) are kept, and it too.
+        // (Until issue 15 this pruned to [30, 20], leaving one readable snapshot; the test changed
+        // with the code.)
+        let pruned = try store.prune(keep: 2)
+        #expect(try store.list().map(\.lsn) == [30, 20, 10])
+        #expect(pruned.oldestVerified?.lsn == 10 && pruned.damaged == [newest.path] && pruned.removed.isEmpty)
+        for info in try store.list().dropFirst() { try fs.truncateFile(info.path, to: 10) }
         #expect(throws: AllSnapshotsDamaged.self) { _ = try store.loadNewestValid() }
+    }
+
+    @Test func retentionCountsOnlyVerifiedSnapshotsAndKeepsAtLeastTwo() throws {
+        let fs = CrashSimulatingFileSystem()
+        let store = SnapshotStore(directory: "/data/snapshots", fileSystem: fs)
+        for lsn in [10, 20, 30, 40, 50] as [UInt64] {
+            try store.write(body: Array("state at \(lsn)".utf8), lsn: lsn, createdAt: 0, bodyVersion: 1, counts: [])
+        }
+        // keep 1 is kept as 2.
+        let pruned = try store.prune(keep: 1)
+        #expect(try store.list().map(\.lsn) == [50, 40])
+        #expect(pruned.oldestVerified?.lsn == 40 && pruned.removed.count == 3)
+        // A damaged snapshot in the middle is skipped, not counted: the next good one is kept.
+        try store.write(body: Array("state at 60".utf8), lsn: 60, createdAt: 0, bodyVersion: 1, counts: [])
+        let fifty = try #require(try store.list().first { $0.lsn == 50 })
+        var bytes = try fs.readFile(fifty.path)
+        bytes[bytes.count - 1] ^= 0xFF
+        try fs.removeFile(fifty.path)
+        let file = try fs.openForAppending(fifty.path)
+        try file.append(bytes)
+        try file.close()
+        let again = try store.prune(keep: 2)
+        #expect(try store.list().map(\.lsn) == [60, 50, 40])
+        #expect(again.oldestVerified?.lsn == 40 && again.damaged == [fifty.path])
+        // Fewer verified snapshots than asked for: nothing is deleted, and no log bound is given.
+        try fs.truncateFile(try #require(try store.list().first).path, to: 5)
+        let short = try store.prune(keep: 3)
+        #expect(try store.list().map(\.lsn) == [60, 50, 40] && short.oldestVerified == nil && short.removed.isEmpty)
     }
 }

@@ -118,13 +118,17 @@ import Testing
 
     @Test func aSnapshotWithoutTheLogBehindItRefusesToStart() async throws {
         let fs = CrashSimulatingFileSystem()
-        let (store, broker) = try StoreFixture.open(fs, segmentBytes: 1024, keep: 1)
+        // Two snapshots (the least kept), so that the log below the older one goes.
+        let (store, broker) = try StoreFixture.open(fs, segmentBytes: 1024, keep: 2)
         let (_, _, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 1)
-        for index in 0..<80 {
-            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "\(index)"), to: conversations[0])
+        for round in 0..<2 {
+            for index in 0..<80 {
+                _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "\(round)-\(index)"), to: conversations[0])
+            }
+            try store.takeSnapshot()
         }
-        try store.takeSnapshot()
         store.close()
+        #expect(try LogReader.segmentNames(fileSystem: fs, directory: "/data/wal").first?.firstLSN ?? 1 > 1)
         for snapshot in try SnapshotStore(directory: "/data/snapshots", fileSystem: fs).list() { try fs.removeFile(snapshot.path) }
         #expect(throws: StorageError.self) { _ = try StoreFixture.open(fs) }
     }
