@@ -29,6 +29,19 @@ public enum LogReader {
         }
     }
 
+    /// The LSNs the log holds once a start has repaired a tear of its last segment: the first
+    /// segment's first LSN, and the LSN after the last valid record. Reads only the last
+    /// segment (and changes nothing); `nil` for an empty log. For checks that must come before
+    /// any repair.
+    public static func bounds(directory: String, fileSystem: any FileSystem) throws -> (firstLSN: UInt64, nextLSN: UInt64)? {
+        guard fileSystem.fileExists(directory) else { return nil }
+        let names = try segmentNames(fileSystem: fileSystem, directory: directory)
+        guard let first = names.first, let last = names.last else { return nil }
+        let bytes = try fileSystem.readFile(joinPath(directory, last.name))
+        let result = bytes.withUnsafeBytes { SegmentScanner.scan($0, expectedFirstLSN: last.firstLSN, visit: { _ in }) }
+        return (first.firstLSN, result.nextLSN)
+    }
+
     /// The segment files in `directory`, oldest first.
     public static func segmentNames(fileSystem: any FileSystem, directory: String) throws -> [(name: String, firstLSN: UInt64)] {
         try fileSystem.contentsOfDirectory(directory)

@@ -87,6 +87,18 @@ public final class EventStore: Sendable {
         for problem in skipped { logger.warning("passed over a damaged snapshot", metadata: ["parley.snapshot": "\(problem)"]) }
         let snapshotLSN = loaded?.header.lsn ?? 0
 
+        // The log must reach the snapshot, checked before opening it: opening repairs a torn
+        // tail, and a refusal must leave every file as it was (issue 15).
+        if let bounds = try LogReader.bounds(directory: configuration.walDirectory, fileSystem: fs) {
+            if bounds.nextLSN <= snapshotLSN {
+                throw StorageError.missingRecords(
+                    "the log ends at LSN \(bounds.nextLSN - 1), before the snapshot's LSN \(snapshotLSN); nothing was changed; restore from the snapshot (parley snapshot restore)")
+            }
+            if bounds.firstLSN > snapshotLSN + 1 {
+                throw StorageError.missingRecords(
+                    "the snapshot covers up to LSN \(snapshotLSN) but the log starts at LSN \(bounds.firstLSN); nothing was changed")
+            }
+        }
         let applier = CommitApplier(logger: logger)
         var replayError: (any Error)?
         let (log, logReport) = try RecordLog.open(

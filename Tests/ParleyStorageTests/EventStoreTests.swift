@@ -116,6 +116,28 @@ import Testing
         #expect(try SnapshotStore(directory: "/data/snapshots", fileSystem: fs).list().map(\.lsn) == [snapshotLSNs[3], snapshotLSNs[2]])
     }
 
+    /// A log whose end, once its torn tail is cut, lies before the snapshot refuses to start —
+    /// before the tail is cut, so the refusal changes nothing (issue 15, defect 4).
+    @Test func aRefusalForALogShorterThanTheSnapshotChangesNothing() async throws {
+        let fs = CrashSimulatingFileSystem()
+        let (store, broker) = try StoreFixture.open(fs, segmentBytes: 1 << 20, keep: 2)
+        let (_, _, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 1)
+        for index in 0..<40 {
+            _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "\(index)"), to: conversations[0])
+        }
+        try store.takeSnapshot()
+        store.close()
+        // The log loses its end (cut inside a frame well before the snapshot's LSN: a tear).
+        let segment = try #require(try LogReader.segmentNames(fileSystem: fs, directory: "/data/wal").last)
+        let path = "/data/wal/" + segment.name
+        let bytes = try fs.readFile(path)
+        try fs.truncateFile(path, to: bytes.count / 2 + 3)
+        let cut = try fs.readFile(path)
+        #expect(throws: StorageError.self) { _ = try StoreFixture.open(fs) }
+        #expect(try fs.readFile(path) == cut, "the torn tail is still there")
+        #expect(try fs.contentsOfDirectory("/data/wal").allSatisfy { !$0.hasSuffix(".broken") })
+    }
+
     @Test func aSnapshotWithoutTheLogBehindItRefusesToStart() async throws {
         let fs = CrashSimulatingFileSystem()
         // Two snapshots (the least kept), so that the log below the older one goes.
