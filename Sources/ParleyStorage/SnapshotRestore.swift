@@ -49,22 +49,38 @@ public enum SnapshotRestore {
         var replayed = 0
         var logProblem: String?
         if let walDirectory {
+            // The log must reach back to the snapshot, whatever the target (checked first: a
+            // target reached early must not skip it).
+            if let first = try LogReader.segmentNames(fileSystem: fs, directory: walDirectory).first?.firstLSN, first > header.lsn + 1 {
+                throw StorageError.missingRecords("the log starts at LSN \(first), the snapshot ends at \(header.lsn)")
+            }
             struct Reached: Error {}
+            var reached = false
             do {
                 let report = try LogReader.scan(directory: walDirectory, fileSystem: fs, from: header.lsn + 1) { record in
                     if let lsn = target.lsn, record.lsn > lsn { throw Reached() }
                     let event = try EventCodec.decode(type: record.type, payload: record.payload)
                     if let time = target.time, event.timestamp > time { throw Reached() }
-                    _ = try? state.apply(event, lsn: record.lsn)
+                    do {
+                        try state.apply(event, lsn: record.lsn)
+                    } catch {
+                        // A restore that silently skipped a record would not be the state at the target.
+                        throw StorageError.missingRecords("the record at LSN \(record.lsn) does not apply: \(error)")
+                    }
                     replayed += 1
                     if replayed % 50_000 == 0 { progress(replayed, record.lsn) }
                 }
-                if let first = report.segments.first?.firstLSN, first > header.lsn + 1 {
-                    throw StorageError.missingRecords("the log starts at LSN \(first), the snapshot ends at \(header.lsn)")
-                }
                 logProblem = report.problem.map { "\($0)" }
             } catch is Reached {
-                // Replay stopped at the target.
+                reached = true
+            }
+            // Damage that stops the log before a target given: the state asked for cannot be made.
+            if let logProblem, !reached, target.lsn != nil || target.time != nil {
+                if let lsn = target.lsn, state.appliedLSN >= lsn {
+                    // The target itself was the last record read: it was reached.
+                } else {
+                    throw StorageError.missingRecords("the log stops at LSN \(state.appliedLSN), before the target: \(logProblem)")
+                }
             }
         }
         progress(replayed, state.appliedLSN)
