@@ -272,3 +272,15 @@ final class SimulatedFile: AppendableFile {
 
     func close() throws {}
 }
+
+extension FileSystem {
+    /// Replaces a file's content durably (tests that damage files on purpose).
+    public func overwrite(_ path: String, with bytes: [UInt8]) throws {
+        try removeFile(path)
+        let file = try openForAppending(path)
+        try file.append(bytes)
+        try file.sync()
+        try file.close()
+        try syncDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]))
+    }
+}

@@ -39,12 +39,7 @@ enum LogFixture {
 
     /// Replaces a file's content durably.
     static func overwrite(_ fs: any FileSystem, _ path: String, with bytes: [UInt8]) throws {
-        try fs.removeFile(path)
-        let file = try fs.openForAppending(path)
-        try file.append(bytes)
-        try file.sync()
-        try file.close()
-        try fs.syncDirectory(directory)
+        try fs.overwrite(path, with: bytes)
     }
 
     /// The byte offsets where each record's frame starts, and the end of the last frame.

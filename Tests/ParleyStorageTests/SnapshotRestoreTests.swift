@@ -44,7 +44,7 @@ import Testing
         let middle = "/data/wal/" + segments[segments.count - 2].name
         var bytes = try fs.readFile(middle)
         bytes[SegmentFormat.headerSize + SegmentFormat.frameHeaderSize] ^= 0x01
-        try LogFixtureBytes.overwrite(fs, middle, with: bytes)
+        try fs.overwrite(middle, with: bytes)
         let error = #expect(throws: StorageError.self) {
             _ = try SnapshotRestore.restore(
                 snapshotPath: snapshot.path, walDirectory: "/data/wal", into: "/restored", target: .init(lsn: end), fileSystem: fs)
@@ -70,16 +70,5 @@ import Testing
                 snapshotPath: snapshot.path, walDirectory: "/data/wal", into: "/restored", target: .init(lsn: last), fileSystem: fs)
         }
         #expect(error?.description.contains("does not apply") == true, "\(String(describing: error))")
-    }
-}
-
-/// Rewrites a file on the simulated disk (synced).
-enum LogFixtureBytes {
-    static func overwrite(_ fs: any FileSystem, _ path: String, with bytes: [UInt8]) throws {
-        try fs.removeFile(path)
-        let file = try fs.openForAppending(path)
-        try file.append(bytes)
-        try file.sync()
-        try file.close()
     }
 }
