@@ -16,9 +16,6 @@ public final class AutoResponder: BrokerSubscriber {
     private let service: AIService
     private let logger: Logger
     private let busy = Mutex(Set<ConversationID>())
-    /// Answers started, for tests that wait for them.
-    private let started = Atomic<Int>(0)
-    private let finished = Atomic<Int>(0)
 
     /// Whether any site has `auto_respond` on: the per-message check on the commit path is
     /// this load, not a state read.
@@ -29,8 +26,6 @@ public final class AutoResponder: BrokerSubscriber {
         self.logger = logger
         anySiteResponds = Atomic(service.broker.store.read { $0.ai.settings.values.contains(where: \.autoRespond) })
     }
-
-    public var idle: Bool { started.load(ordering: .acquiring) == finished.load(ordering: .acquiring) }
 
     public func receive(_ events: [BrokerEvent]) {
         for case .committed(_, .aiSettingsSaved) in events {
@@ -47,11 +42,9 @@ public final class AutoResponder: BrokerSubscriber {
                 return settings.autoRespond && settings.botAgentID != nil ? (conversation, settings) : nil
             }
             guard let (conversation, settings) = ready, busy.withLock({ $0.insert(conversation.id).inserted }) else { continue }
-            started.add(1, ordering: .releasing)
             Task { [self] in
                 await respond(conversation, settings: settings)
                 busy.withLock { _ = $0.remove(conversation.id) }
-                finished.add(1, ordering: .releasing)
             }
         }
     }
