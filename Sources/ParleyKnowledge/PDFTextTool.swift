@@ -61,17 +61,21 @@ public struct PDFTextTool: Sendable {
         try process.run()
         let pid = process.processIdentifier
         let limit = timeout
-        let watchdog = Task {
-            try await Task.sleep(for: limit)
-            kill(pid, SIGKILL)
-        }
-        defer { watchdog.cancel() }
-        for await status in finished.stream {
-            if watchdog.isCancelled == false, process.terminationReason == .uncaughtSignal {
-                throw ExtractionError.unparsable("pdftotext took longer than \(limit) and was stopped")
+        // The watchdog kills the tool past the limit and says so; a tool that exits first
+        // cancels it (so it never signals a pid that may have been reused).
+        let watchdog = Task { () -> Bool in
+            do {
+                try await Task.sleep(for: limit)
+            } catch {
+                return false
             }
-            return status
+            kill(pid, SIGKILL)
+            return true
         }
-        return -1
+        var status: Int32 = -1
+        for await code in finished.stream { status = code }
+        watchdog.cancel()
+        if await watchdog.value { throw ExtractionError.unparsable("pdftotext took longer than \(limit) and was stopped") }
+        return status
     }
 }

@@ -52,7 +52,7 @@ public struct TermAnalyzer: ~Copyable {
         return words.map { $0.hasSuffix("'") ? String($0.dropLast()) : $0 }.filter { !$0.isEmpty }
     }
 
-    static func isCyrillic(_ scalar: Unicode.Scalar) -> Bool { (0x0400...0x04FF).contains(scalar.value) }
+    public static func isCyrillic(_ scalar: Unicode.Scalar) -> Bool { (0x0400...0x04FF).contains(scalar.value) }
 
     public static func isStopWord(_ word: String) -> Bool { stopWords.contains(word) }
 

@@ -67,7 +67,7 @@ final class AnalysisPublisher: BrokerSubscriber {
         }
         let frame = Frame(
             conversation_id: NativeID.format(message.conversationID), message_id: NativeID.format(message.id),
-            analysis: ai.analyze(message.content, site: site))
+            analysis: MessageAnalysisBody.analyze(message.content, site: site, ai: ai))
         guard let json = try? String(decoding: JSONEncoder().encode(frame), as: UTF8.self) else { return }
         hub.sendToNativeAgents(of: message.conversationID, json: json)
     }

@@ -32,7 +32,7 @@ struct TokenStream {
         for character in text {
             if character.isLetter || character.isNumber || ((character == "'" || character == "’" || character == "-") && !word.isEmpty) {
                 word.append(character == "’" ? "'" : character)
-                if character.unicodeScalars.contains(where: { (0x0400...0x04FF).contains($0.value) }) { cyrillic += 1 }
+                if character.unicodeScalars.contains(where: TermAnalyzer.isCyrillic) { cyrillic += 1 }
                 if character.isASCII && character.isLetter { latin += 1 }
             } else {
                 flush(breaking: !character.isWhitespace)

@@ -32,7 +32,7 @@ struct NativeAnalysisController {
             _ = try NativeScope.conversation(conversation, principal: principal, broker: ai.broker)
         }
         if let visitor = body.visitor_id { _ = try NativeScope.visitor(visitor, site: site, broker: ai.broker) }
-        return NativeSuccess(ai.analyze(body.message, site: site))
+        return NativeSuccess(MessageAnalysisBody.analyze(body.message, site: site, ai: ai))
     }
 
     struct ConversationBody: Encodable, Sendable {

@@ -51,16 +51,7 @@ struct OmniMessagesController {
         guard let sender = try context.requirePrincipal().sender(isBot: { broker.agent($0)?.isBot == true }) else {
             throw APIError.forbidden("this route is for agents")
         }
-        let attachments = body.attachments ?? []
-        guard attachments.count <= 1 else { throw APIError.invalid("attachments", "hold at most one file per message") }
-        var type = ContentType.text
-        var fileID: UInt64?
-        if let attachment = attachments.first {
-            let id: FileID = try OmniScope.id(attachment, field: "attachments")
-            guard let file = files.file(id), file.siteID == site else { throw APIError.notFound("attachment") }
-            type = file.isImage ? .image : .file
-            fileID = id.rawValue
-        }
+        let (type, fileID) = try OmniScope.attachment(body.attachments, files: files, site: site)
         let receipt = try await broker.send(
             MessageDraft(
                 sender: sender, content: body.content, contentType: type, fileID: fileID,

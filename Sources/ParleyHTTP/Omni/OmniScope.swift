@@ -82,4 +82,17 @@ enum OmniScope {
         guard channel == "widget" else { throw APIError.validation("the site has no \(channel) channel; only widget is connected") }
         return channel
     }
+
+    /// The message type and file of omni `attachments` (kind-6 UUIDs): at most one (the model
+    /// keeps one file per message), a file of `site` that `mayUse` allows; another's is 404.
+    static func attachment(
+        _ attachments: [String]?, files: FileLibrary, site: SiteID, mayUse: (StoredFile) -> Bool = { _ in true }
+    ) throws -> (type: ContentType, fileID: UInt64?) {
+        let attachments = attachments ?? []
+        guard attachments.count <= 1 else { throw APIError.invalid("attachments", "hold at most one file per message") }
+        guard let attachment = attachments.first else { return (.text, nil) }
+        let id: FileID = try id(attachment, field: "attachments")
+        guard let file = files.file(id), file.siteID == site, mayUse(file) else { throw APIError.notFound("attachment") }
+        return (file.isImage ? .image : .file, id.rawValue)
+    }
 }

@@ -37,16 +37,4 @@ extension WidgetController {
         }
         return EditedResponse(status: .created, response: OmniData(Self.body(file)))
     }
-
-    /// The message type and file of `attachments` (kind-6 UUIDs): a file of this customer's
-    /// (uploaded by it, or in its conversation), at most one; another's is 404.
-    func attachment(_ attachments: [String], site: Site, visitor: Visitor, conversation: ConversationID) throws -> (ContentType, UInt64?) {
-        guard attachments.count <= 1 else { throw APIError.invalid("attachments", "hold at most one file per message") }
-        guard let attachment = attachments.first else { return (.text, nil) }
-        let id: FileID = try OmniScope.id(attachment, field: "attachments")
-        guard let file = files.file(id), file.siteID == site.id,
-            file.uploadedBy == .visitor(visitor.id) || file.conversationID == conversation
-        else { throw APIError.notFound("attachment") }
-        return (file.isImage ? .image : .file, id.rawValue)
-    }
 }

@@ -145,7 +145,10 @@ struct WidgetController {
         } else {
             conversation = try await broker.openConversation(site: site.id, visitor: visitor.id).id
         }
-        let (type, fileID) = try attachment(body.attachments ?? [], site: site, visitor: visitor, conversation: conversation)
+        // A file of this customer's: uploaded by it, or in its conversation.
+        let (type, fileID) = try OmniScope.attachment(body.attachments, files: files, site: site.id) { file in
+            file.uploadedBy == .visitor(visitor.id) || file.conversationID == conversation
+        }
         let receipt = try await broker.send(
             MessageDraft(
                 sender: .visitor(visitor.id), content: body.content, contentType: type, fileID: fileID,
