@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 BUILD_FLAGS ?=
 
-.PHONY: run test build release bench deps deps-test clean-data
+.PHONY: run test build release bench crash deps deps-test clean-data
 
 # What a fresh machine lacks is installed by tools/deps.sh (Debian packages through apt, as root
 # or with sudo; for the tests, the Python tools into a virtual environment under the build
@@ -49,6 +49,12 @@ bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target LogBenchmarks --format markdown --no-progress
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target SnapshotBenchmarks --format markdown --no-progress
 	tools/bench-load.sh
+
+# The long reliability runs (docs/RELIABILITY.md): fault injection at every I/O operation of
+# a longer workload, with every recovery step crashed too (`make test` runs a shorter sweep).
+crash: deps-test
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	PARLEY_FAULT_SWEEP=large $(SWIFT) test --skip-build --filter FaultInjectionTests $(BUILD_FLAGS)
 
 clean-data:
 	rm -rf $(DATA_DIR)

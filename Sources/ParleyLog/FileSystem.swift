@@ -20,6 +20,33 @@ public protocol FileSystem: Sendable {
     func truncateFile(_ path: String, to size: Int) throws
     /// Makes the directory's entries (creates, renames, removes) durable.
     func syncDirectory(_ path: String) throws
+    /// Names the boot whose page cache this process sees (Linux's `boot_id`), or `nil` when
+    /// unknown. After a failed fsync the cache may hold bytes that never reach the disk; a new
+    /// boot is how the start-up check knows they are gone (see ``FsyncFailureMarker``).
+    func bootIdentifier() -> String?
+}
+
+extension FileSystem {
+    public func bootIdentifier() -> String? { nil }
+
+    /// Creates `path` and any missing parent, fsyncing each new directory's parent so that the
+    /// directory itself survives a power loss (a file synced into a directory whose own entry
+    /// was never synced can vanish with it).
+    public func createDirectoryDurably(_ path: String) throws {
+        var missing: [String] = []
+        var current = path
+        while !current.isEmpty, current != "/", !fileExists(current) {
+            missing.append(current)
+            guard let slash = current.lastIndex(of: "/") else {
+                current = ""
+                break
+            }
+            current = slash == current.startIndex ? "/" : String(current[..<slash])
+        }
+        guard !missing.isEmpty else { return }
+        try createDirectory(path)
+        for directory in missing.reversed() { try syncDirectory(parentDirectory(of: directory)) }
+    }
 }
 
 /// A file open for appending. Used by one thread at a time.
@@ -36,6 +63,14 @@ extension AppendableFile {
     public func append(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try append($0) }
     }
+}
+
+/// The directory holding `path` (`.` for a bare name, `/` for a top-level one).
+public func parentDirectory(of path: String) -> String {
+    var trimmed = Substring(path)
+    while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+    guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+    return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
 }
 
 /// Joins a directory and a name.

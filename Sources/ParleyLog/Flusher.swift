@@ -7,7 +7,7 @@ import Logging
 enum Flusher {
     static func start(
         shared: SharedState, policy: FsyncPolicy, metrics: LogMetrics, logger: Logger,
-        onCommit: (@Sendable ([LogRecord]) -> Void)?, onFatalError: @escaping @Sendable (LogError) -> Void
+        onCommit: (@Sendable ([LogRecord]) -> [UInt64: String])?, onFatalError: @escaping @Sendable (LogError) -> Void
     ) {
         let thread = Thread {
             run(shared: shared, policy: policy, metrics: metrics, logger: logger, onCommit: onCommit, onFatalError: onFatalError)
@@ -18,7 +18,7 @@ enum Flusher {
 
     private static func run(
         shared: SharedState, policy: FsyncPolicy, metrics: LogMetrics, logger: Logger,
-        onCommit: (@Sendable ([LogRecord]) -> Void)?, onFatalError: @Sendable (LogError) -> Void
+        onCommit: (@Sendable ([LogRecord]) -> [UInt64: String])?, onFatalError: @Sendable (LogError) -> Void
     ) {
         defer { shared.markExited() }
         var lastSync = ContinuousClock.now
@@ -50,9 +50,11 @@ enum Flusher {
                 }
                 metrics.recordBatch(records: batch?.recordCount ?? 0, syncs: syncs, duration: ContinuousClock.now - started)
                 if let batch {
-                    onCommit?(batch.records)
-                    let ready = shared.withLock { $0.complete(through: batch.lastLSN) }
-                    for waiter in ready { waiter.continuation.resume() }
+                    let refused = onCommit?(batch.records) ?? [:]
+                    let ready = shared.withLock { $0.complete(through: batch.lastLSN, rejecting: refused) }
+                    for (waiter, error) in ready {
+                        if let error { waiter.continuation.resume(throwing: error) } else { waiter.continuation.resume() }
+                    }
                 }
                 if closing && batch == nil {
                     try shared.writer.close()
@@ -61,7 +63,8 @@ enum Flusher {
                 }
             } catch {
                 // Nothing written by this batch may be acknowledged: its durability is unknown.
-                let failure = LogError.failed("\(error)")
+                let isSync = (error as? FileSystemError).map { ["fdatasync", "fsync"].contains($0.operation) } ?? false
+                let failure = isSync ? LogError.syncFailed("\(error)") : LogError.failed("\(error)")
                 logger.critical("log write failed; no further writes are accepted", metadata: ["parley.error": "\(error)"])
                 let waiters = shared.withLock { $0.fail(failure) }
                 for waiter in waiters { waiter.continuation.resume(throwing: failure) }

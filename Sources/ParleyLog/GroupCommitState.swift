@@ -41,6 +41,10 @@ struct GroupCommitState {
     private var records: [LogRecord] = []
     private var pendingCount = 0
     private var waiters: [Waiter] = []
+    /// Records the commit handler refused, by LSN (rare; the newest 1,024 are remembered so a
+    /// waiter that arrives after its batch still learns the outcome).
+    private var rejected: [UInt64: String] = [:]
+    private var rejectedOrder: [UInt64] = []
 
     init(nextLSN: UInt64, lastCRC: UInt32, segments: [UInt64], segmentBytes: Int, maxSegmentBytes: Int, keepsRecords: Bool) {
         self.nextLSN = nextLSN
@@ -104,21 +108,38 @@ struct GroupCommitState {
         return Batch(chunks: chunks, records: records, lastLSN: nextLSN - 1, recordCount: pendingCount)
     }
 
-    /// Registers a waiter; returns `false` when it is already satisfied or failed (resume it now).
+    /// Registers a waiter; returns `false` when it is already settled (resume it now with
+    /// ``outcome(of:)``).
     mutating func addWaiter(_ waiter: Waiter) -> Bool {
         guard failure == nil, waiter.lsn > durableLSN else { return false }
         waiters.append(waiter)
         return true
     }
 
-    /// Marks everything through `lsn` durable; returns the waiters to resume.
-    mutating func complete(through lsn: UInt64) -> [Waiter] {
+    /// How a settled record ended: `nil` for success, else the error its waiter gets.
+    func outcome(of lsn: UInt64) -> LogError? {
+        if let reason = rejected[lsn] { return .rejected(lsn: lsn, reason: reason) }
+        if lsn > durableLSN { return failure }
+        return nil
+    }
+
+    /// Marks everything through `lsn` durable, except the records the commit handler refused;
+    /// returns the waiters to resume, each with its outcome.
+    mutating func complete(through lsn: UInt64, rejecting refused: [UInt64: String] = [:]) -> [(Waiter, LogError?)] {
         durableLSN = max(durableLSN, lsn)
+        for (lsn, reason) in refused.sorted(by: { $0.key < $1.key }) {
+            rejected[lsn] = reason
+            rejectedOrder.append(lsn)
+        }
+        if rejectedOrder.count > 1024 {
+            for old in rejectedOrder.prefix(rejectedOrder.count - 1024) { rejected[old] = nil }
+            rejectedOrder.removeFirst(rejectedOrder.count - 1024)
+        }
         guard !waiters.isEmpty else { return [] }
-        var ready: [Waiter] = []
+        var ready: [(Waiter, LogError?)] = []
         var rest: [Waiter] = []
         for waiter in waiters {
-            if waiter.lsn <= durableLSN { ready.append(waiter) } else { rest.append(waiter) }
+            if waiter.lsn <= durableLSN { ready.append((waiter, outcome(of: waiter.lsn))) } else { rest.append(waiter) }
         }
         waiters = rest
         return ready

@@ -4,6 +4,8 @@ public struct LogError: Error, Hashable, Sendable, CustomStringConvertible {
         case corrupt(file: String, offset: Int, reason: String)
         case gap(file: String, expectedLSN: UInt64, foundLSN: UInt64)
         case failed(String)
+        case syncFailed(String)
+        case rejected(lsn: UInt64, reason: String)
         case closed
         case payloadTooLarge(Int)
     }
@@ -22,6 +24,19 @@ public struct LogError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// A write or fsync failed; the log accepts nothing more (nothing is acknowledged after it).
     public static func failed(_ why: String) -> LogError { LogError(kind: .failed(why)) }
+
+    /// An fsync failed: besides stopping the log, what the page cache holds can no longer be
+    /// trusted to be on the disk (the kernel may have dropped the dirty pages).
+    public static func syncFailed(_ why: String) -> LogError { LogError(kind: .syncFailed(why)) }
+
+    /// The record was logged but the state refused to apply it: it is not acknowledged.
+    public static func rejected(lsn: UInt64, reason: String) -> LogError { LogError(kind: .rejected(lsn: lsn, reason: reason)) }
+
+    /// Whether the failure was an fsync's.
+    public var isSyncFailure: Bool {
+        if case .syncFailed = kind { return true }
+        return false
+    }
 
     /// The log was closed.
     public static let closed = LogError(kind: .closed)
@@ -48,6 +63,8 @@ public struct LogError: Error, Hashable, Sendable, CustomStringConvertible {
         case .gap(let file, let expected, let found):
             "log segment \(file) starts at LSN \(found) but LSN \(expected) was expected: records are missing"
         case .failed(let why): "the log has failed and accepts no more writes: \(why)"
+        case .syncFailed(let why): "an fsync of the log failed and it accepts no more writes: \(why)"
+        case .rejected(let lsn, let reason): "record \(lsn) was logged but not applied: \(reason)"
         case .closed: "the log is closed"
         case .payloadTooLarge(let size): "a record of \(size) bytes is larger than a frame may carry"
         }

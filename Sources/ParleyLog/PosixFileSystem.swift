@@ -93,6 +93,18 @@ public struct PosixFileSystem: FileSystem {
         guard fsync(descriptor) == 0 else { throw Self.error("fsync", path) }
     }
 
+    public func bootIdentifier() -> String? {
+        // A /proc file reports size 0: read up to what a boot id takes.
+        let descriptor = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+        guard count > 0 else { return nil }
+        let text = String(decoding: bytes.prefix(count).filter { $0 > 0x20 }, as: UTF8.self)
+        return text.isEmpty ? nil : text
+    }
+
     static func error(_ operation: String, _ path: String) -> FileSystemError {
         let code = errno
         return FileSystemError(operation: operation, path: path, code: code, reason: String(cString: strerror(code)))

@@ -13,7 +13,8 @@ import Metrics
 /// `append` is synchronous so that a caller's records get LSNs in the order it appends them;
 /// `waitUntilDurable` suspends until the flusher thread has written (and, under
 /// ``FsyncPolicy/always``, fdatasynced) the batch holding the record. Before waiters resume,
-/// the optional commit handler sees every record of the batch in LSN order.
+/// the optional commit handler sees every record of the batch in LSN order; a record it
+/// refuses (returns with a reason) fails its waiter with ``LogError/rejected(lsn:reason:)``.
 public final class RecordLog: Sendable {
     /// Where the log lives and how it syncs.
     public struct Configuration: Sendable {
@@ -82,18 +83,23 @@ public final class RecordLog: Sendable {
         logger: Logger = Logger(label: "parley.log"),
         replayFrom: UInt64 = .max,
         replay: (LogRecordView) throws -> Void = { _ in },
-        onCommit: (@Sendable ([LogRecord]) -> Void)? = nil,
+        onCommit: (@Sendable ([LogRecord]) -> [UInt64: String])? = nil,
         onFatalError: @escaping @Sendable (LogError) -> Void = { _ in }
     ) throws -> (RecordLog, OpenReport) {
         let fs = configuration.fileSystem
         let directory = configuration.directory
-        try fs.createDirectory(directory)
+        try fs.createDirectoryDurably(directory)
         let recovery = try LogRecovery.recover(
             fileSystem: fs, directory: directory, initialLSN: configuration.initialLSN, logger: logger,
             replayFrom: replayFrom, replay: replay)
         let writer: SegmentWriter
         if let tail = recovery.tail {
             let file = try fs.openForAppending(joinPath(directory, SegmentFormat.fileName(firstLSN: tail.firstLSN)))
+            // What the scan read may be only in the page cache (a process killed between write
+            // and fdatasync): make it durable, and the segment's name with it, before anything
+            // is served or deduplicated from it (issue 15, defect 2).
+            try file.sync()
+            try fs.syncDirectory(directory)
             writer = SegmentWriter(fileSystem: fs, directory: directory, firstLSN: tail.firstLSN, file: file)
         } else {
             writer = try SegmentWriter.create(fileSystem: fs, directory: directory, firstLSN: recovery.nextLSN)
@@ -142,7 +148,7 @@ public final class RecordLog: Sendable {
     public func waitUntilDurable(_ lsn: UInt64) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let (queued, failure) = shared.withLock { state in
-                (state.addWaiter(.init(lsn: lsn, continuation: continuation)), state.failure)
+                (state.addWaiter(.init(lsn: lsn, continuation: continuation)), state.outcome(of: lsn))
             }
             guard !queued else { return }
             if let failure { continuation.resume(throwing: failure) } else { continuation.resume() }

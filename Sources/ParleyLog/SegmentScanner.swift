@@ -31,7 +31,7 @@ public struct SegmentScanner {
     /// What an append cut short by a crash or power loss can leave at the first damaged frame:
     /// the file ends inside it (or inside the segment header); every byte from it on is zero;
     /// its start is zero up to the end of its sector (the unsynced part of a sector that was
-    /// not rewritten); or a 512-byte sector that it overlaps is all zero (the last sector of the file counts
+    /// lost, though its header may run on into a later sector that was written); or a 512-byte sector that it overlaps is all zero (the last sector of the file counts
     /// when at least 32 bytes of it are there) — a disk keeps or loses unsynced sectors one by
     /// one, and lost ones read as zeros, which is how etcd's WAL reads a torn entry. Anything
     /// else — a flipped bit, a few zeroed bytes or garbage in a complete frame, a damaged or
@@ -42,11 +42,11 @@ public struct SegmentScanner {
     static func isTear(_ bytes: UnsafeRawBufferPointer, at offset: Int, cutShort: Bool, frameEnd: Int?) -> Bool {
         if cutShort { return true }
         if bytes[offset...].allSatisfy({ $0 == 0 }) { return true }
-        // A frame whose start was lost: zeros from its first byte to its sector's end.
-        let headerEnd = min(offset + SegmentFormat.frameHeaderSize, bytes.count)
-        if bytes[offset..<headerEnd].allSatisfy({ $0 == 0 }) {
-            return bytes[offset..<min((offset / 512 + 1) * 512, bytes.count)].allSatisfy { $0 == 0 }
-        }
+        // A frame whose start was lost: zeros from its first byte to its sector's end (at least
+        // 8 bytes, frames being 8-aligned: a zero length and a zero CRC), even when its header
+        // runs on into the next sector, which was written.
+        let sectorEnd = min((offset / 512 + 1) * 512, bytes.count)
+        if bytes[offset..<sectorEnd].allSatisfy({ $0 == 0 }) { return true }
         let end = max(offset + 1, min(frameEnd ?? bytes.count, bytes.count))
         var sector = (offset / 512) * 512
         while sector < end {

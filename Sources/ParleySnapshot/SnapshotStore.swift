@@ -31,7 +31,7 @@ public struct SnapshotStore: Sendable {
     public func write(
         body: [UInt8], lsn: UInt64, createdAt: Int64, bodyVersion: UInt16, counts: [UInt64]
     ) throws -> SnapshotInfo {
-        try fileSystem.createDirectory(directory)
+        try fileSystem.createDirectoryDurably(directory)
         let frame = try LZ4Frame.compress(body)
         let header = SnapshotHeader(
             bodyVersion: bodyVersion, lsn: lsn, createdAt: createdAt, counts: counts, bodySize: UInt64(body.count),

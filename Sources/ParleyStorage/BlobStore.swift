@@ -19,7 +19,7 @@ public final class BlobStore: Sendable {
         root = joinPath(dataDirectory, "blobs")
         self.fileSystem = fileSystem
         for directory in [root, joinPath(root, "tmp"), joinPath(root, "thumbs")] where !fileSystem.fileExists(directory) {
-            try fileSystem.createDirectory(directory)
+            try fileSystem.createDirectoryDurably(directory)
         }
     }
 
@@ -39,8 +39,7 @@ public final class BlobStore: Sendable {
     func place(_ writer: BlobWriter, sha256: String) throws {
         let directory = joinPath(root, String(sha256.prefix(2)))
         if !fileSystem.fileExists(directory) {
-            try fileSystem.createDirectory(directory)
-            try fileSystem.syncDirectory(root)
+            try fileSystem.createDirectoryDurably(directory)
         }
         settling.withLock { $0[sha256, default: 0] += 1 }
         let target = path(sha256)

@@ -30,8 +30,10 @@ final class CommitApplier: Sendable {
         observers.withLock { $0.append(observer) }
     }
 
-    /// The log's commit handler.
-    func apply(_ records: [LogRecord]) {
+    /// The log's commit handler. Returns the records the state refused, with why: their
+    /// writers get an error instead of an acknowledgement (issue 15, defect 6).
+    func apply(_ records: [LogRecord]) -> [UInt64: String] {
+        var refused: [UInt64: String] = [:]
         var committed: [CommittedEvent] = []
         committed.reserveCapacity(records.count)
         var decoded: [(UInt64, Event)] = []
@@ -42,6 +44,7 @@ final class CommitApplier: Sendable {
             } catch {
                 // Cannot happen for records this process encoded; counted and logged if it does.
                 rejectedRecords.increment()
+                refused[record.lsn] = "it does not decode: \(error)"
                 logger.error("committed record does not decode", metadata: ["parley.lsn": "\(record.lsn)", "parley.error": "\(error)"])
             }
         }
@@ -51,6 +54,7 @@ final class CommitApplier: Sendable {
                     if try state.apply(event, lsn: lsn) { committed.append(CommittedEvent(lsn: lsn, event: event)) }
                 } catch {
                     rejectedRecords.increment()
+                    refused[lsn] = "\(error)"
                     logger.error("committed record rejected by the state", metadata: ["parley.lsn": "\(lsn)", "parley.error": "\(error)"])
                 }
             }
@@ -58,8 +62,10 @@ final class CommitApplier: Sendable {
         }
         conversationsGauge.record(counts.0)
         messagesGauge.record(counts.1)
-        guard !committed.isEmpty else { return }
-        for observer in observers.withLock({ $0 }) { observer.didCommit(committed) }
+        if !committed.isEmpty {
+            for observer in observers.withLock({ $0 }) { observer.didCommit(committed) }
+        }
+        return refused
     }
 
     private func updateGauges(_ state: ParleyState) {

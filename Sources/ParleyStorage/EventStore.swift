@@ -64,8 +64,9 @@ public final class EventStore: Sendable {
     ) throws -> EventStore {
         let started = ContinuousClock.now
         let fs = configuration.fileSystem
-        try fs.createDirectory(configuration.dataDirectory)
+        try fs.createDirectoryDurably(configuration.dataDirectory)
         let lock = configuration.usesLockFile ? try DataDirectoryLock(directory: configuration.dataDirectory) : nil
+        try FsyncFailureMarker.check(dataDirectory: configuration.dataDirectory, fileSystem: fs, logger: logger)
         let snapshots = SnapshotStore(directory: configuration.snapshotDirectory, fileSystem: fs)
 
         var state = ParleyState()
@@ -116,7 +117,12 @@ public final class EventStore: Sendable {
                 }
             },
             onCommit: { records in applier.apply(records) },
-            onFatalError: onFatalError)
+            onFatalError: { [dataDirectory = configuration.dataDirectory] error in
+                if error.isSyncFailure {
+                    FsyncFailureMarker.write(dataDirectory: dataDirectory, error: error, fileSystem: fs, logger: logger)
+                }
+                onFatalError(error)
+            })
         if logReport.nextLSN <= snapshotLSN {
             log.close()
             throw StorageError.missingRecords(
@@ -126,6 +132,12 @@ public final class EventStore: Sendable {
             log.close()
             throw StorageError.missingRecords(
                 "the snapshot covers up to LSN \(snapshotLSN) but the log starts at LSN \(logReport.firstLSN)")
+        }
+        // Directory entries a killed process made but had not synced yet (the data directory's
+        // own entry, `wal/`, `snapshots/`, a renamed snapshot) become durable before serving.
+        let directories = [configuration.snapshotDirectory, configuration.dataDirectory, parentDirectory(of: configuration.dataDirectory)]
+        for directory in directories where fs.fileExists(directory) {
+            try fs.syncDirectory(directory)
         }
         applier.install(state)
         let report = StartReport(

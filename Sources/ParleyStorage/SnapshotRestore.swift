@@ -85,7 +85,7 @@ public enum SnapshotRestore {
         }
         progress(replayed, state.appliedLSN)
         let configuration = StorageConfiguration(dataDirectory: dataDirectory, fileSystem: fs, usesLockFile: false)
-        try fs.createDirectory(dataDirectory)
+        try fs.createDirectoryDurably(dataDirectory)
         let info = try SnapshotStore(directory: configuration.snapshotDirectory, fileSystem: fs).write(state)
         // A fresh log that continues right after the restored state.
         let (log, _) = try RecordLog.open(

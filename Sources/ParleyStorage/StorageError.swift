@@ -4,6 +4,8 @@ public enum StorageError: Error, Hashable, Sendable, CustomStringConvertible {
     case locked(String)
     /// Records that a start or restore needs are no longer in the log.
     case missingRecords(String)
+    /// An fsync failed in this boot; the tail cannot be trusted (see ``FsyncFailureMarker``).
+    case fsyncFailed(String)
     case io(String)
     case invalidArgument(String)
 
@@ -12,6 +14,7 @@ public enum StorageError: Error, Hashable, Sendable, CustomStringConvertible {
         case .locked(let directory):
             "data directory \(directory) is in use by another Parley process (its LOCK is held); stop it first"
         case .missingRecords(let why): "the log is missing records: \(why)"
+        case .fsyncFailed(let why): why
         case .io(let why): why
         case .invalidArgument(let why): why
         }

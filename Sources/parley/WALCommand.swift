@@ -8,7 +8,7 @@ import ParleyStorage
 struct WALCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wal", abstract: "Inspect, verify and (explicitly) repair the write-ahead log.",
-        subcommands: [Inspect.self, Verify.self, Repair.self])
+        subcommands: [Inspect.self, Verify.self, Repair.self, ClearFsyncFailure.self])
 
     struct Repair: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -35,6 +35,23 @@ struct WALCommand: AsyncParsableCommand {
             } catch let refusal as LogRepair.Refusal {
                 throw CLIFailure(message: refusal.description)
             }
+        }
+    }
+
+    struct ClearFsyncFailure: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "clear-fsync-failure",
+            abstract: "After an fsync failure, once the page cache is dropped (sync; echo 3 > /proc/sys/vm/drop_caches), let the server start again in the same boot. A reboot clears the marker by itself.")
+        @Option(help: "The data directory (the server must not be running).") var dataDir: String = "./data"
+
+        func run() async throws {
+            let lock = try DataDirectoryLock(directory: dataDir)
+            defer { withExtendedLifetime(lock) {} }
+            let cleared = try FsyncFailureMarker.clear(dataDirectory: dataDir)
+            FileOutput.standardError(
+                cleared
+                    ? "removed \(FsyncFailureMarker.path(dataDirectory: dataDir)); the next start reads the log from the disk"
+                    : "no fsync failure is recorded in \(dataDir)")
         }
     }
 

@@ -138,6 +138,30 @@ import Testing
         try expectRecovery(survivors: Self.recordCount, damage: { $0 + [UInt8](repeating: 0, count: 4096) }, "zeroed tail")
     }
 
+    /// A lost partial sector whose zeros end inside a frame header that runs on into the next,
+    /// written sector: a tear (the fault-injection sweep found this shape).
+    @Test func aFrameStartZeroToItsSectorEndIsATearEvenWhenItsHeaderRunsOn() throws {
+        // The first frame fills the segment up to offset 504: the second starts 8 bytes before
+        // the first sector's end, its header running on into the next sector.
+        let fs = CrashSimulatingFileSystem()
+        let (log, _) = try RecordLog.open(LogFixture.configuration(fs))
+        let first = [UInt8](repeating: 7, count: 504 - SegmentFormat.headerSize - SegmentFormat.frameHeaderSize)
+        for payload in [first, [UInt8](repeating: 8, count: 100), [UInt8](repeating: 9, count: 40)] {
+            _ = try log.append(type: 1, payload: payload)
+        }
+        log.close()
+        let path = try LogFixture.segmentPaths(fs)[0]
+        var bytes = try fs.readFile(path)
+        #expect(LogFixture.frameBounds(bytes).map(\.lowerBound) == [SegmentFormat.headerSize, 504, 616])
+        for offset in 504..<512 { bytes[offset] = 0 }
+        try LogFixture.overwrite(fs, path, with: bytes)
+
+        let (reopened, report, records) = try LogFixture.openAndRead(fs)
+        reopened.close()
+        #expect(records.map(\.payload) == [first])
+        #expect(report.repair?.offset == 504)
+    }
+
     @Test func garbageAfterTheLastFrameRefuses() throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
         let end = try fs.readFile(try LogFixture.segmentPaths(fs)[0]).count

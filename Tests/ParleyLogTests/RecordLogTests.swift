@@ -52,7 +52,10 @@ import Testing
         let committed = Mutex<[UInt64]>([])
         let (log, _) = try RecordLog.open(
             RecordLog.Configuration(directory: directory, fsync: policy, segmentBytes: 64 << 10),
-            onCommit: { records in committed.withLock { $0 += records.map(\.lsn) } })
+            onCommit: { records in
+                committed.withLock { $0 += records.map(\.lsn) }
+                return [:]
+            })
         let lsns = try await withThrowingTaskGroup(of: [UInt64].self) { group in
             for writer in 0..<64 {
                 group.addTask {

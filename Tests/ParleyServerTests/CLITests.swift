@@ -128,6 +128,39 @@ import Testing
         #expect(await ParleyBinary.waitUntilHealthy(port: port))
     }
 
+    /// After an fsync failure the start refuses in the same boot (the page cache may hold log
+    /// bytes that never reached the disk); another boot, or `wal clear-fsync-failure` after a
+    /// cache drop, lets it start.
+    @Test func anFsyncFailureMarkerStopsTheStartInTheSameBoot() async throws {
+        let data = ParleyBinary.temporaryDirectory("fsync-marker")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "20", "--quiet"]).status == 0)
+        let marker = FsyncFailureMarker.path(dataDirectory: data)
+        let boot = try #require(PosixFileSystem().bootIdentifier())
+        func writeMarker(boot: String) throws {
+            try "boot_id=\(boot)\ntime=2026-12-03T09:00:00Z\nerror=fdatasync wal: Input/output error\n"
+                .write(toFile: marker, atomically: true, encoding: .utf8)
+        }
+        let port = ParleyBinary.freePort()
+
+        try writeMarker(boot: boot)
+        let refused = try ParleyBinary.run(["serve", "--port", "\(port)", "--data-dir", data])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("clear-fsync-failure"), "\(refused.stderr)")
+        #expect(FileManager.default.fileExists(atPath: marker))
+
+        let cleared = try ParleyBinary.run(["wal", "clear-fsync-failure", "--data-dir", data])
+        #expect(cleared.status == 0 && !FileManager.default.fileExists(atPath: marker))
+        #expect(try ParleyBinary.run(["wal", "clear-fsync-failure", "--data-dir", data]).status == 0, "nothing to clear is fine")
+
+        // A marker from another boot: that page cache is gone; the start clears it and serves.
+        try writeMarker(boot: "00000000-0000-0000-0000-000000000000")
+        let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data])
+        defer { server.terminate() }
+        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
     @Test func restoreReplaysUpToAnLSNOrATime() throws {
         let (data, snapshotLSN) = try seededDirectory("restore")
         defer { try? FileManager.default.removeItem(atPath: data) }

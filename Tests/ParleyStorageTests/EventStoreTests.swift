@@ -31,6 +31,29 @@ import Testing
         #expect(receipt.message.id.rawValue == 31)
     }
 
+    /// A record the state refuses is logged but never acknowledged as a success (issue 15,
+    /// defect 6); the records around it are.
+    @Test func aRecordTheStateRejectsIsNotAcknowledged() async throws {
+        let fs = CrashSimulatingFileSystem()
+        let (store, broker) = try StoreFixture.open(fs)
+        defer { store.close() }
+        let (_, _, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 1)
+        // A message for a conversation that does not exist.
+        var orphan = SampleData.message(seq: 1, id: 9_999)
+        orphan.conversationID = ConversationID(4_242)
+        let lsn = try store.append(.messageAppended(orphan))
+        await #expect(throws: LogError.self) { try await store.waitUntilDurable(lsn) }
+        // Asked again after the batch settled, the answer is the same.
+        do {
+            try await store.waitUntilDurable(lsn)
+            Issue.record("a rejected record was acknowledged")
+        } catch let error as LogError {
+            #expect("\(error)".contains("record \(lsn) was logged but not applied"))
+        }
+        let receipt = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "still fine"), to: conversations[0])
+        #expect(receipt.message.seq == 1)
+    }
+
     @Test func snapshotThenReplayGivesTheSameStateAndCleanShutdownReplaysNothing() async throws {
         let fs = CrashSimulatingFileSystem()
         let (store, broker) = try StoreFixture.open(fs)

@@ -1,6 +1,7 @@
 public import Crypto
 import Foundation
 import JWTKit
+import ParleyLog
 public import ParleyModel
 
 /// Access tokens: JWT HS256 (jwt-kit) with `exp`, `iat`, `aud`, a token type, the agent and
@@ -94,10 +95,18 @@ public struct TokenService: Sendable {
         var secret = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in secret.indices { secret[index] = generator.next() }
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: path, contents: Data(secret), attributes: [.posixPermissions: 0o600]) else {
+        let disk = PosixFileSystem()
+        try disk.createDirectoryDurably(dataDirectory)
+        // Written, fsynced, then its directory fsynced: a power loss must not forget the key
+        // that signed every token already handed out.
+        guard FileManager.default.createFile(atPath: path, contents: Data(secret), attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw CocoaError(.fileWriteUnknown)
         }
+        try handle.synchronize()
+        try handle.close()
+        try disk.syncDirectory(dataDirectory)
         return secret
     }
 }

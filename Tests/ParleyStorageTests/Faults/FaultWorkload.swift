@@ -1,0 +1,82 @@
+import ParleyEngine
+import ParleyLog
+import ParleyModel
+import ParleyStorage
+import ParleyTestSupport
+
+/// One deterministic run against a store on the simulated disk: open, a site with an agent,
+/// a visitor and two conversations, messages (every sixth a retry of the one before), a blob,
+/// and two snapshots with their pruning and log cuts. Every step runs one after the other, so
+/// the same run makes the same I/O operations in the same order; an armed fault changes only
+/// what happens from its operation on. Failures are caught and the run goes on (later steps
+/// then fail fast, or succeed where the server also would go on, e.g. after a failed snapshot).
+struct FaultWorkload {
+    /// What the run was promised: each entry returned success to its caller.
+    struct Promises {
+        var messages: [Message] = []
+        var conversations: [ConversationID] = []
+        var blobs: [String: [UInt8]] = [:]
+        var failures = 0
+        /// Every send tried, acknowledged or not, for a client's retries after a restart.
+        var attempted: [(MessageDraft, ConversationID)] = []
+    }
+
+    var messages: Int
+    var segmentBytes = 1024
+
+    static let dataDirectory = StoreFixture.dataDirectory
+
+    func run(on fs: CrashSimulatingFileSystem) async -> Promises {
+        var promises = Promises()
+        guard let (store, broker) = try? StoreFixture.open(fs, segmentBytes: segmentBytes) else {
+            promises.failures += 1
+            return promises
+        }
+        defer { store.close() }
+        let blobs = try? BlobStore(dataDirectory: Self.dataDirectory, fileSystem: fs)
+        guard let (_, agent, visitor, conversations) = try? await StoreFixture.populate(broker, conversations: 2) else {
+            promises.failures += 1
+            return promises
+        }
+        promises.conversations = conversations
+        for index in 0..<messages {
+            let original = index % 6 == 5 ? index - 1 : index
+            let draft = MessageDraft(
+                sender: original % 3 == 0 ? .agent(agent.id) : .visitor(visitor.id),
+                content: "message \(original) " + String(repeating: "x", count: original % 7 * 9),
+                clientMessageID: "m-\(original)")
+            promises.attempted.append((draft, conversations[original % 2]))
+            do {
+                let receipt = try await broker.send(draft, to: conversations[original % 2])
+                promises.messages.append(receipt.message)
+            } catch {
+                promises.failures += 1
+            }
+            if index == messages / 3 || index == messages * 2 / 3 {
+                do { try store.takeSnapshot() } catch { promises.failures += 1 }
+            }
+            if index == messages / 2, let blobs {
+                let bytes = (0..<700).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
+                do {
+                    let writer = try blobs.begin()
+                    do {
+                        try writer.append(bytes)
+                        let name = try writer.finish()
+                        blobs.settled(name)
+                        promises.blobs[name] = bytes
+                    } catch {
+                        writer.abandon()
+                        throw error
+                    }
+                } catch {
+                    promises.failures += 1
+                }
+            }
+        }
+        return promises
+    }
+}
+
+extension BlobWriter {
+    func append(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try append($0) } }
+}
