@@ -14,7 +14,8 @@ BUILD_FLAGS ?=
 VENV ?= .build/venv
 SCHEMATHESIS_VERSION ?= 4.32.5
 OPENAPI_CLIENT_VERSION ?= 0.29.1
-export VENV SCHEMATHESIS_VERSION OPENAPI_CLIENT_VERSION
+WEBSOCKETS_VERSION ?= 15.0.1
+export VENV SCHEMATHESIS_VERSION OPENAPI_CLIENT_VERSION WEBSOCKETS_VERSION
 
 deps:
 	@tools/deps.sh build
@@ -34,13 +35,14 @@ run: release
 
 # The install recipes under stand-ins (tools/deps-check.sh), then unit, end-to-end and API
 # tests: schemathesis against the served OpenAPI document, a client generated from it driving a
-# whole conversation, the load harness at a tiny size.
+# whole conversation, the load harness at a tiny size, 20 kill -9 cycles (tools/crash-loop).
 test: deps-test
 	tools/deps-check.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	tools/api-fuzz.sh
 	tools/openapi-client-check.sh
 	tools/load-smoke.sh
+	$(VENV)/bin/python tools/crash-loop --cycles 20
 	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS)
 
 # Micro benchmarks (ordo-one benchmark, a separate package under Benchmarks/), then the five
@@ -51,10 +53,13 @@ bench: deps
 	tools/bench-load.sh
 
 # The long reliability runs (docs/RELIABILITY.md): fault injection at every I/O operation of
-# a longer workload, with every recovery step crashed too (`make test` runs a shorter sweep).
+# a longer workload, with every recovery step crashed too, and 1,000 kill -9 cycles against
+# the real server (`make test` runs a shorter sweep and 20 cycles).
+CRASH_CYCLES ?= 1000
 crash: deps-test
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	PARLEY_FAULT_SWEEP=large $(SWIFT) test --skip-build --filter FaultInjectionTests $(BUILD_FLAGS)
+	$(VENV)/bin/python tools/crash-loop --cycles $(CRASH_CYCLES) --time-limit 7200
 
 clean-data:
 	rm -rf $(DATA_DIR)

@@ -142,8 +142,8 @@ else:
         else:
             requirements = [w for w in pips[0][1:] if not w.startswith("-")]
             unpinned = [r for r in requirements if not re.fullmatch(r"[A-Za-z0-9._-]+==[0-9][A-Za-z0-9.]*", r)]
-            if unpinned or not {r.split("==")[0] for r in requirements} >= {"schemathesis", "openapi-python-client"}:
-                fail(f"pip must install schemathesis and openapi-python-client, pinned: {requirements}")
+            if unpinned or not {r.split("==")[0] for r in requirements} >= {"schemathesis", "openapi-python-client", "websockets"}:
+                fail(f"pip must install schemathesis, openapi-python-client and websockets, pinned: {requirements}")
     elif by("venv-pip") or by("python3"):
         fail(f"make deps touched Python: {calls}")
 

@@ -5,7 +5,7 @@
 # the build folder), never into the system interpreter. Prints what it installs; silent when
 # nothing is missing. tools/deps-check.sh runs it with stand-ins that report everything missing.
 #
-# Environment: VENV (default .build/venv), SCHEMATHESIS_VERSION, OPENAPI_CLIENT_VERSION;
+# Environment: VENV (default .build/venv), SCHEMATHESIS_VERSION, OPENAPI_CLIENT_VERSION, WEBSOCKETS_VERSION;
 # DEPS_EXTRA_PACKAGES, more Debian packages for the same apt run (.ci/run adds make there).
 set -eu
 
@@ -55,7 +55,7 @@ fi
 [ "$1" = test ] || exit 0
 
 venv=${VENV:-.build/venv}
-requirements="schemathesis==${SCHEMATHESIS_VERSION:-4.32.5} openapi-python-client==${OPENAPI_CLIENT_VERSION:-0.29.1}"
+requirements="schemathesis==${SCHEMATHESIS_VERSION:-4.32.5} openapi-python-client==${OPENAPI_CLIENT_VERSION:-0.29.1} websockets==${WEBSOCKETS_VERSION:-15.0.1}"
 if [ ! -x "$venv/bin/pip" ]; then
   echo "creating the Python test environment in $venv"
   python3 -m venv "$venv"
