@@ -21,6 +21,9 @@ let package = Package(
         .library(name: "ParleySnapshot", targets: ["ParleySnapshot"]),
         .library(name: "ParleyLog", targets: ["ParleyLog"]),
         .library(name: "ParleyModel", targets: ["ParleyModel"]),
+        // For the fuzz targets (Fuzz/), which drive the frame and body decoders.
+        .library(name: "ParleyRealtime", targets: ["ParleyRealtime"]),
+        .library(name: "ParleyHTTP", targets: ["ParleyHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),

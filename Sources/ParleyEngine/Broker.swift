@@ -24,7 +24,7 @@ public final class Broker: Sendable {
     /// Who is online (WebSocket presence, reported by the routing hub).
     public let presence = PresenceBoard()
     let ids: IDAllocator
-    private let actors = Mutex<[ConversationID: ConversationActor]>([:])
+    private let actors: Mutex<ActorLeases<ConversationActor>>
     /// Held while a conversation id is handed out and its opening appended (see ``open(_:)``).
     private let openings = Mutex(())
     private let subscribers = Mutex<[any BrokerSubscriber]>([])
@@ -37,6 +37,7 @@ public final class Broker: Sendable {
         self.store = store
         self.limits = limits
         self.logger = logger
+        actors = Mutex(ActorLeases(idleTimeout: limits.actorIdleTimeout))
         ids = IDAllocator(after: store.read { $0.watermarks })
         directory = Directory(store: store, ids: ids, limits: limits, passwords: passwords)
         accounts = AccountService(store: store, ids: ids)
@@ -53,22 +54,33 @@ public final class Broker: Sendable {
         for subscriber in subscribers.withLock({ $0 }) { subscriber.receive(events) }
     }
 
-    /// The actor of an existing conversation, created on first use.
-    public func conversationActor(_ id: ConversationID) throws -> ConversationActor {
-        if let actor = actors.withLock({ $0[id] }) { return actor }
-        // Built from the state outside the actors lock; a racing creator's actor wins below.
-        let actor: ConversationActor? = store.read { state in
-            state.conversations[id].map { log in
-                ConversationActor(log: log, store: store, ids: ids, limits: limits) { [weak self] in self?.publish($0) }
+    /// Runs `body` on the conversation's actor, made from the state on first use and held
+    /// (never dropped as idle) until `body` returns.
+    func withActor<T: Sendable>(
+        _ id: ConversationID, _ body: (ConversationActor) async throws -> T
+    ) async throws -> T {
+        // Made under the table's lock: an actor is never made from a state older than the
+        // last one's finished work (ActorLeases).
+        let actor = actors.withLock { table in
+            table.lease(id, now: .now) {
+                store.read { state in
+                    state.conversations[id].map { log in
+                        ConversationActor(log: log, store: store, ids: ids, limits: limits) { [weak self] in self?.publish($0) }
+                    }
+                }
             }
         }
         guard let actor else { throw EngineError.notFound("conversation not found") }
-        return actors.withLock { actors in
-            if let existing = actors[id] { return existing }
-            actors[id] = actor
-            return actor
-        }
+        defer { actors.withLock { $0.release(id, now: .now) } }
+        return try await body(actor)
     }
+
+    /// How many conversation actors are alive (the rest are made again when needed).
+    public var liveActors: Int { actors.withLock { $0.count } }
+
+    /// Drops actors idle past ``EngineLimits/actorIdleTimeout`` now (also done as new ones are made).
+    @discardableResult
+    public func evictIdleActors() -> Int { actors.withLock { $0.evictIdle(now: .now) } }
 
     // MARK: Conversations
 
@@ -111,11 +123,11 @@ public final class Broker: Sendable {
             try Validate.text(clientID, field: "client_message_id", max: limits.maxClientMessageIDBytes)
         }
         try Validate.metadata(draft.metadataJSON, max: limits.maxMetadataBytes)
-        return try await conversationActor(conversation).send(draft, prepared: prepared)
+        return try await withActor(conversation) { try await $0.send(draft, prepared: prepared) }
     }
 
     public func markRead(_ conversation: ConversationID, reader: Participant, through seq: UInt64) async throws -> UInt64 {
-        try await conversationActor(conversation).markRead(reader, through: seq)
+        try await withActor(conversation) { try await $0.markRead(reader, through: seq) }
     }
 
     public func assign(_ conversation: ConversationID, to agent: AgentID?) async throws {
@@ -125,16 +137,16 @@ public final class Broker: Sendable {
             }
             guard sameSite else { throw EngineError.notFound("agent not found") }
         }
-        try await conversationActor(conversation).assign(to: agent)
+        try await withActor(conversation) { try await $0.assign(to: agent) }
     }
 
     /// Closes a conversation, at `time` when given (the operators dialect's `end_time`).
     public func close(_ conversation: ConversationID, at time: Timestamp? = nil) async throws {
-        try await conversationActor(conversation).close(at: time)
+        try await withActor(conversation) { try await $0.close(at: time) }
     }
 
     public func setTyping(_ conversation: ConversationID, _ participant: Participant, _ isTyping: Bool) async throws {
-        try await conversationActor(conversation).setTyping(participant, isTyping)
+        try await withActor(conversation) { await $0.setTyping(participant, isTyping) }
     }
 
     // MARK: Reads

@@ -16,7 +16,7 @@ public actor ConversationActor {
     private let announce: @Sendable ([BrokerEvent]) -> Void
     private var lastSeq: UInt64
     private var isClosed: Bool
-    private var sent: [String: (message: Message, lsn: UInt64)] = [:]
+    private var recent: RecentClientIDs
     private var typing: TypingState
     private var typingSweeper: Task<Void, Never>?
 
@@ -32,21 +32,31 @@ public actor ConversationActor {
         lastSeq = log.lastSeq
         isClosed = log.conversation.closedAt != nil
         typing = TypingState(timeout: limits.typingTimeout)
-        for message in log.messages {
-            if let clientID = message.clientMessageID { sent[clientID] = (message, log.lastLSN) }
+        recent = RecentClientIDs(capacity: limits.dedupeWindow)
+        // The newest messages with a client id, oldest first, fill the window.
+        var newest: [Message] = []
+        for message in log.messages.reversed() where message.clientMessageID != nil {
+            newest.append(message)
+            if newest.count == limits.dedupeWindow { break }
         }
+        for message in newest.reversed() { recent.insert(message.clientMessageID!, .init(seq: message.seq, lsn: log.lastLSN)) }
     }
 
     /// Sends a message; returns when it is durable (and visible to readers). `prepared` sees
     /// the message before it enters the log (so before any subscriber can), unless the draft
     /// repeats an earlier client message id.
     public func send(_ draft: MessageDraft, prepared: (@Sendable (Message) -> Void)? = nil) async throws -> SendReceipt {
-        if let clientID = draft.clientMessageID, let earlier = sent[clientID] {
-            guard earlier.message.content == draft.content, earlier.message.sender == draft.sender else {
+        if let clientID = draft.clientMessageID, let earlier = recent[clientID] {
+            // Durable first: until then the state may not hold the message yet.
+            try await store.waitUntilDurable(earlier.lsn)
+            let id = self.id
+            guard let message = store.read({ $0.conversations[id]?.message(seq: earlier.seq) }) else {
+                throw EngineError.notFound("message not found")
+            }
+            guard message.content == draft.content, message.sender == draft.sender else {
                 throw EngineError.conflict("client_message_id \(clientID) was already used for another message")
             }
-            try await store.waitUntilDurable(earlier.lsn)
-            return SendReceipt(message: earlier.message, lsn: earlier.lsn, duplicate: true)
+            return SendReceipt(message: message, lsn: earlier.lsn, duplicate: true)
         }
         guard !isClosed else { throw EngineError.conflict("conversation is closed") }
         let message = Message(
@@ -56,7 +66,7 @@ public actor ConversationActor {
         prepared?(message)
         let lsn = try store.append(.messageAppended(message))
         lastSeq = message.seq
-        if let clientID = draft.clientMessageID { sent[clientID] = (message, lsn) }
+        if let clientID = draft.clientMessageID { recent.insert(clientID, .init(seq: message.seq, lsn: lsn)) }
         if let typist = draft.sender.participant, typing.stop(typist) {
             announce([.typing(id, typist, isTyping: false)])
         }

@@ -7,6 +7,10 @@ public struct EngineLimits: Sendable {
     public var maxMetadataBytes = 8 * 1024
     /// How long a typist stays "typing" without a new typing frame.
     public var typingTimeout: Duration = .seconds(6)
+    /// How many of a conversation's newest client message ids are remembered for deduplication.
+    public var dedupeWindow = 1024
+    /// A conversation actor unused this long is dropped (made again from the state when needed).
+    public var actorIdleTimeout: Duration = .seconds(300)
 
     public init() {}
 }

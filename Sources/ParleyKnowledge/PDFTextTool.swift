@@ -31,7 +31,7 @@ public struct PDFTextTool: Sendable {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try Data(bytes).write(to: input)
-            FileManager.default.createFile(atPath: errors.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
             status = try await run(tool, ["-enc", "UTF-8", "-eol", "unix", input.path, output.path], stderr: errors)
         } catch let error as ExtractionError {
             throw error

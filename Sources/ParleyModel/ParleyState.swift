@@ -26,6 +26,8 @@ public struct ParleyState: Sendable {
     public private(set) var openConversationByVisitor: [VisitorID: ConversationID] = [:]
     /// Refresh tokens by hash (only hashes are stored).
     public private(set) var refreshTokens: [String: RefreshToken] = [:]
+    /// The refresh tokens in expiry order; expired ones are dropped as new ones are issued.
+    private var refreshExpiry = ExpiryQueue()
     public private(set) var revokedTokenFamilies: Set<UInt64> = []
     /// Visitor session-token hash → visitor.
     public private(set) var visitorSessions: [String: VisitorID] = [:]
@@ -176,6 +178,12 @@ public struct ParleyState: Sendable {
             guard agents[token.agentID] != nil else { throw .unknown("agent", token.agentID.rawValue, lsn: lsn) }
             if refreshTokens[token.tokenHash] != nil { return false }
             refreshTokens[token.tokenHash] = token
+            refreshExpiry.insert(token.tokenHash, expiresAt: token.expiresAt)
+            // Tokens that expired before this one was issued can never be used again (their
+            // family's id stays above the watermark through revokedTokenFamilies or this token).
+            for hash in refreshExpiry.popExpired(before: token.issuedAt) {
+                if let expired = refreshTokens[hash], expired.expiresAt < token.issuedAt { refreshTokens[hash] = nil }
+            }
             watermarks.tokenFamily = max(watermarks.tokenFamily, token.family)
             // A login or a refresh is the agent seen (max: replaying it again changes nothing).
             let seen = agents[token.agentID]?.lastSeenAt
@@ -385,10 +393,12 @@ public struct ParleyState: Sendable {
         }
         watermarks.notification = max(watermarks.notification, tokens.notificationWatermark)
         refreshTokens = Dictionary(tokens.refreshTokens.map { ($0.tokenHash, $0) }, uniquingKeysWith: { $1 })
+        refreshExpiry = ExpiryQueue(refreshTokens.values)
         revokedTokenFamilies = tokens.revokedFamilies
         visitorSessions = tokens.visitorSessions
         idempotency = IdempotencyLedger(tokens.idempotentReplies)
-        watermarks.tokenFamily = tokens.refreshTokens.map(\.family).max() ?? 0
+        // Expired tokens are pruned: revoked families count too, so no family id is reused.
+        watermarks.tokenFamily = max(tokens.refreshTokens.map(\.family).max() ?? 0, tokens.revokedFamilies.max() ?? 0)
         for site in sites { insert(site) }
         for agent in agents { insert(agent) }
         for visitor in visitors {

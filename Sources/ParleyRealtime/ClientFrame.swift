@@ -1,3 +1,5 @@
+import Foundation
+
 /// A client → server frame of either dialect, decoded leniently: `type` picks the command and
 /// each command reads the fields it needs (CONTRACT §7).
 struct ClientFrame: Decodable {
@@ -17,4 +19,9 @@ struct ClientFrame: Decodable {
     var name: String?
 
     var text: String? { content ?? message }
+
+    /// A text frame as JSON, or `nil` when it is not an object with a string `type`.
+    static func decode(_ text: String) -> ClientFrame? {
+        try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
+    }
 }

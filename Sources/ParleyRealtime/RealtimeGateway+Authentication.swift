@@ -61,7 +61,7 @@ extension RealtimeGateway {
     ) async -> SessionIdentity? {
         var identity: SessionIdentity?
         if case .text(let text)? = try? await messages.next(),
-            let frame = try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8)), frame.type == "auth",
+            let frame = ClientFrame.decode(text), frame.type == "auth",
             let presented = frame.token
         {
             let token = presented.lowercased().hasPrefix("bearer ") ? String(presented.dropFirst(7)) : presented

@@ -31,7 +31,7 @@ final class SessionCommands: Sendable {
     func handle(_ text: String) async {
         // The first frame ends the hold on live messages (a resume releases them itself).
         defer { hub.release(session) }
-        guard let frame = try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8)) else {
+        guard let frame = ClientFrame.decode(text) else {
             session.send(error("VALIDATION_ERROR", "a frame is a JSON object with a string \"type\""))
             return
         }

@@ -94,8 +94,12 @@ public struct SnapshotStore: Sendable {
 
     /// Reads and checks one snapshot file completely: header, frame checksum, LZ4 frame, sizes.
     public static func read(path: String, fileSystem: any FileSystem = PosixFileSystem()) throws -> (SnapshotHeader, [UInt8]) {
-        let bytes = try fileSystem.readFile(path)
-        return try bytes.withUnsafeBytes { raw in
+        try read(bytes: try fileSystem.readFile(path))
+    }
+
+    /// Checks one snapshot file's bytes completely (also what `Fuzz/SnapshotLoader` drives).
+    public static func read(bytes: [UInt8]) throws -> (SnapshotHeader, [UInt8]) {
+        try bytes.withUnsafeBytes { raw in
             let header = try SnapshotHeader(parsing: raw)
             let frameEnd = UInt64(SnapshotHeader.size) + header.frameSize
             guard UInt64(raw.count) == frameEnd else {

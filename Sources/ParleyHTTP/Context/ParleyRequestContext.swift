@@ -70,9 +70,17 @@ public struct ParleyRequestDecoder: RequestDecoder {
         } catch {
             throw APIError.payloadTooLarge("request body is larger than \(context.maxUploadSize) bytes")
         }
+        return try Self.decode(type, from: buffer)
+    }
+
+    /// The decoding itself (also what `Fuzz/RequestBodies` drives): a value, or an
+    /// ``APIError`` 400 naming what is wrong — never another error.
+    public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         guard buffer.readableBytes > 0 else { throw APIError.validation("a JSON request body is required") }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as APIError {
+            throw error
         } catch let DecodingError.keyNotFound(key, _) {
             throw APIError.validation("\(key.stringValue) is required")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {

@@ -1,0 +1,25 @@
+import FuzzSupport
+import ParleyModel
+
+fuzzMain { fuzz($0, $1) }
+
+/// libFuzzer's objects refer to this symbol; it is the same test.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt { fuzz(data, size) }
+
+/// The event codec on arbitrary record payloads: the first byte is the record type, the rest
+/// the payload. Decoding either fails with a `CodecError` or gives an event that encodes back
+/// to a payload that decodes to the same event (the log's replay relies on both).
+func fuzz(_ input: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data = input else { return 0 }
+    guard size >= 1 else { return 0 }
+    let type = data[0]
+    let payload = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
+    guard type != 0, let event = try? EventCodec.decode(type: type, payload: payload) else { return 0 }
+    let (encodedType, encoded) = EventCodec.encode(event)
+    guard let again = try? EventCodec.decode(type: encodedType, payload: encoded) else {
+        preconditionFailure("an event that decoded does not decode after encoding again: \(event)")
+    }
+    precondition(EventCodec.encode(again) == (encodedType, encoded), "encoding is not stable for \(event)")
+    return 0
+}
