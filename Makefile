@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 BUILD_FLAGS ?=
 
-.PHONY: run test build release bench crash deps deps-test clean-data
+.PHONY: run test build release bench crash fuzz deps deps-test clean-data
 
 # What a fresh machine lacks is installed by tools/deps.sh (Debian packages through apt, as root
 # or with sudo; for the tests, the Python tools into a virtual environment under the build
@@ -60,6 +60,12 @@ crash: deps-test
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	PARLEY_FAULT_SWEEP=large $(SWIFT) test --skip-build --filter FaultInjectionTests $(BUILD_FLAGS)
 	$(VENV)/bin/python tools/crash-loop --cycles $(CRASH_CYCLES) --time-limit 7200
+
+# libFuzzer targets (Fuzz/): built with -sanitize=fuzzer,address into .build-fuzz/, each run
+# for FUZZ_SECONDS (60; CI 30) on its committed seed corpus. FUZZ_RUNS=10000000 is the
+# documented run in docs/RELIABILITY.md.
+fuzz: deps
+	tools/fuzz.sh
 
 clean-data:
 	rm -rf $(DATA_DIR)

@@ -206,7 +206,12 @@ extension BinaryReader {
             closedAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() },
             lastMessageAt: try readOptional { (r) throws(CodecError) in try r.readTimestamp() },
             metadataJSON: version >= 5 ? try readOptionalString() : nil)
-        guard version >= 11 else { return conversation }
+        guard version >= 11 else {
+            // Before group chats every conversation had a visitor (libFuzzer found an old
+            // record with visitor 0 that decoded here but not once written again).
+            guard conversation.visitorID?.rawValue != 0 else { throw .malformed("a support conversation without a visitor") }
+            return conversation
+        }
         conversation.archivedAt = try readOptional { (r) throws(CodecError) in try r.readTimestamp() }
         if let group = try readOptional({ (r) throws(CodecError) in try r.readGroupChat() }) {
             guard conversation.visitorID?.rawValue == 0 else { throw .malformed("a group chat names a visitor") }

@@ -21,6 +21,13 @@ import Testing
         #expect(throws: CodecError.unknownRecordType(200)) { try EventCodec.decode(type: 200, payload: payload) }
     }
 
+    /// libFuzzer (Fuzz/EventCodecFuzzer): a version-3 conversation record naming visitor 0
+    /// decoded, but the same conversation written in the current version did not.
+    @Test func anOldSupportConversationWithoutAVisitorIsRefused() {
+        let payload: [UInt8] = [0x03, 0x0b, 0x0b, 0x00, 0x00, 0x00, 0xc9, 0x00, 0x00, 0x00]
+        #expect(throws: CodecError.self) { try EventCodec.decode(type: 6, payload: payload) }
+    }
+
     @Test func newerCodecVersionIsRefused() {
         var (type, payload) = EventCodec.encode(SampleData.everyEvent[0])
         payload[0] = EventCodec.currentVersion + 1

@@ -27,11 +27,11 @@ func fuzz(_ input: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 enum RequestBodies {
-    static func decode<T: Decodable>(_ type: T.Type) -> (ByteBuffer) throws -> Void {
+    static func decode<T: Decodable>(_ type: T.Type) -> @Sendable (ByteBuffer) throws -> Void {
         { buffer in _ = try ParleyRequestDecoder.decode(type, from: buffer) }
     }
 
-    static let all: [(ByteBuffer) throws -> Void] = [
+    static let all: [@Sendable (ByteBuffer) throws -> Void] = [
         { buffer in _ = try ChatFields(try ParleyRequestDecoder.decode(JSONValue.self, from: buffer)) },
         decode(GatewayController.OperatorMessageRequest.self),
         decode(NativeAgentsController.StatusRequest.self),

@@ -24,7 +24,7 @@ func fuzz(_ input: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
     case 1:
         guard rest.count >= 4 else { return 0 }
-        let expected = Int(rest.load(fromByteOffset: 0, as: UInt32.self).littleEndian) % (1 << 20)
+        let expected = Int(rest.loadUnaligned(fromByteOffset: 0, as: UInt32.self).littleEndian) % (1 << 20)
         _ = try? LZ4Frame.decompress(UnsafeRawBufferPointer(rebasing: rest[4...]), expectedSize: expected)
     default:
         guard let state = try? StateCodec.decode(rest) else { return 0 }
