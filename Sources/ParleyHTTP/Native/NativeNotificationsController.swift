@@ -44,14 +44,21 @@ struct NativeNotificationsController {
         let (items, unread) = broker.notifications(for: agent, unreadOnly: unreadOnly, limit: limit)
         let bodies: [NotificationBody] = broker.store.read { state in
             items.map { item in
-                let log = item.conversationID.flatMap { state.conversations[$0] }
-                let visitorName = log.flatMap { $0.conversation.visitorID.flatMap { state.visitors[$0] }?.name }
+                // Copies out of the borrowed state, one step at a time: the release build's
+                // SIL ownership verifier crashes (swiftc 6.3.1) on a borrowed `Party` read in a
+                // nested closure here.
+                let conversation: Conversation? = item.conversationID.flatMap { state.conversations[$0]?.conversation }
+                let visitorID: VisitorID? = conversation?.visitorID
+                let visitorName = visitorID.flatMap { state.visitors[$0]?.name }
+                let preview: String? = item.conversationID.flatMap { conversation in
+                    item.messageID.flatMap { state.conversations[conversation]?.message(id: $0)?.content }
+                }
                 let who = visitorName ?? "A visitor"
                 let (title, text): (String, String) =
                     switch item.kind {
                     case .newConversation: ("New conversation", "\(who) started a new conversation")
                     case .newMessage:
-                        ("New message", "\(who): \(item.messageID.flatMap { log?.message(id: $0)?.content.prefix(140) }.map(String.init) ?? "")")
+                        ("New message", "\(who): \(preview.map { String($0.prefix(140)) } ?? "")")
                     case .assigned: ("Conversation assigned", "The conversation with \(who) was assigned to you")
                     case .webhookDisabled:
                         (
