@@ -20,8 +20,9 @@ public enum EventCodec {
     /// outbox) and the snapshot body's webhooks section; version 13 added record types 34–35
     /// (files) and the snapshot body's files section; version 14 added record types 36–37
     /// (knowledge documents) and the snapshot body's knowledge section; version 15 added record
-    /// type 38 (AI settings) and the snapshot body's AI section.
-    public static let currentVersion: UInt8 = 15
+    /// type 38 (AI settings) and the snapshot body's AI section; version 16 added each visitor
+    /// session's issue time to the snapshot body's token section (no new record type).
+    public static let currentVersion: UInt8 = 16
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)

@@ -30,7 +30,7 @@ public struct ParleyState: Sendable {
     private var refreshExpiry = ExpiryQueue()
     public private(set) var revokedTokenFamilies: Set<UInt64> = []
     /// Visitor session-token hash → visitor.
-    public private(set) var visitorSessions: [String: VisitorID] = [:]
+    public private(set) var visitorSessions = VisitorSessions()
     /// Each agent's notifications, oldest first (at most ``notificationsKept`` per agent).
     public private(set) var notifications: [AgentID: [AgentNotification]] = [:]
     public static let notificationsKept = 1000
@@ -193,9 +193,9 @@ public struct ParleyState: Sendable {
             refreshTokens[hash]?.spentAt = at
         case .refreshFamilyRevoked(let family, _):
             return revokedTokenFamilies.insert(family).inserted
-        case .visitorSessionIssued(let visitor, let hash, _):
+        case .visitorSessionIssued(let visitor, let hash, let at):
             guard visitors[visitor] != nil else { throw .unknown("visitor", visitor.rawValue, lsn: lsn) }
-            return visitorSessions.updateValue(visitor, forKey: hash) == nil
+            return visitorSessions.issue(hash, to: visitor, at: at)
         case .notificationsRead(let agent, let ids, _):
             // Counted against the agent's LSN: replaying "mark all read" over a state that has
             // later notifications must not mark those read too.
@@ -395,7 +395,7 @@ public struct ParleyState: Sendable {
         refreshTokens = Dictionary(tokens.refreshTokens.map { ($0.tokenHash, $0) }, uniquingKeysWith: { $1 })
         refreshExpiry = ExpiryQueue(refreshTokens.values)
         revokedTokenFamilies = tokens.revokedFamilies
-        visitorSessions = tokens.visitorSessions
+        visitorSessions = VisitorSessions(restoring: tokens.visitorSessions)
         idempotency = IdempotencyLedger(tokens.idempotentReplies)
         // Expired tokens are pruned: revoked families count too, so no family id is reused.
         watermarks.tokenFamily = max(tokens.refreshTokens.map(\.family).max() ?? 0, tokens.revokedFamilies.max() ?? 0)
@@ -443,7 +443,8 @@ public struct ParleyState: Sendable {
 public struct TokenTables: Sendable {
     public var refreshTokens: [RefreshToken] = []
     public var revokedFamilies: Set<UInt64> = []
-    public var visitorSessions: [String: VisitorID] = [:]
+    /// Visitor sessions by token hash (the issue time from body version 16; 0 before).
+    public var visitorSessions: [String: VisitorSessions.Session] = [:]
     /// Every agent's notifications, oldest first per agent.
     public var notifications: [AgentNotification] = []
     /// The highest notification id handed out (ids continue above it).
@@ -451,7 +452,9 @@ public struct TokenTables: Sendable {
     /// Answers kept for `Idempotency-Key` retries (body version 4).
     public var idempotentReplies: [IdempotentReply] = []
 
-    public init(refreshTokens: [RefreshToken] = [], revokedFamilies: Set<UInt64> = [], visitorSessions: [String: VisitorID] = [:]) {
+    public init(
+        refreshTokens: [RefreshToken] = [], revokedFamilies: Set<UInt64> = [], visitorSessions: [String: VisitorSessions.Session] = [:]
+    ) {
         self.refreshTokens = refreshTokens
         self.revokedFamilies = revokedFamilies
         self.visitorSessions = visitorSessions

@@ -4,7 +4,8 @@
 /// agents, visitors, conversations — each a count followed by that many entities, every entity
 /// followed by its `lastLSN`. A conversation carries its messages (without the conversation id)
 /// and its read cursors. Version 2 appends a token section: refresh tokens, revoked families,
-/// visitor sessions (hash → visitor), each a count and its entries in a sorted order. Version 3
+/// visitor sessions (hash → visitor, and from version 16 its issue time), each a count and its
+/// entries in a sorted order. Version 3
 /// appends the notification id watermark and every agent's notifications (by agent, oldest first).
 /// Version 4 appends the idempotent replies (oldest first).
 public enum StateCodec {
@@ -46,9 +47,10 @@ public enum StateCodec {
         writer.write(UInt64(state.revokedTokenFamilies.count))
         for family in state.revokedTokenFamilies.sorted() { writer.write(family) }
         writer.write(UInt64(state.visitorSessions.count))
-        for (hash, visitor) in state.visitorSessions.sorted(by: { $0.key < $1.key }) {
+        for (hash, session) in state.visitorSessions.all.sorted(by: { $0.key < $1.key }) {
             writer.write(hash)
-            writer.write(visitor)
+            writer.write(session.visitor)
+            writer.write(session.issuedAt)  // v16
         }
         writer.write(state.watermarks.notification)
         let notifications = state.notifications.sorted { $0.key < $1.key }.flatMap(\.value)
@@ -195,7 +197,9 @@ public enum StateCodec {
             for _ in 0..<(try reader.readCount()) { tokens.revokedFamilies.insert(try reader.readUInt64()) }
             for _ in 0..<(try reader.readCount()) {
                 let hash = try reader.readString()
-                tokens.visitorSessions[hash] = try reader.readID()
+                let visitor: VisitorID = try reader.readID()
+                let issuedAt = version >= 16 ? try reader.readTimestamp() : Timestamp(milliseconds: 0)
+                tokens.visitorSessions[hash] = VisitorSessions.Session(visitor: visitor, issuedAt: issuedAt)
             }
         }
         if version >= 3 {

@@ -27,7 +27,15 @@ public enum SampleData {
     public static var everyEvent: [Event] {
         version1Events + version2Events + version3Events + version4Events + version5Events + version6Events
             + version7Events + version8Events + version9Events + version10Events + version11Events + version12Events
-            + version13Events + version14Events + version15Events
+            + version13Events + version14Events + version15Events + version16Events
+    }
+
+    /// Visitor sessions with their issue times (codec version 16 keeps them in snapshots).
+    public static var version16Events: [Event] {
+        [
+            .visitorSessionIssued(visitor.id, tokenHash: "5e55-v16-a", at: t0),
+            .visitorSessionIssued(visitor.id, tokenHash: "5e55-v16-b", at: Timestamp(milliseconds: t0.milliseconds + 1000)),
+        ]
     }
 
     /// AI settings (codec version 15): a site's settings saved twice (the second wins).

@@ -40,3 +40,34 @@ import Testing
         #expect(replayed.refreshTokens.keys.sorted() == ["hash-500"], "everything older expired")
     }
 }
+
+/// A visitor keeps its newest 16 sessions (issue 15); the same ones after a snapshot.
+@Suite struct VisitorSessionBoundTests {
+    @Test func theOldestSessionsOfAVisitorAreRetired() throws {
+        var state = ParleyState()
+        var lsn: UInt64 = 0
+        func apply(_ event: Event) throws {
+            lsn += 1
+            _ = try state.apply(event, lsn: lsn)
+        }
+        try apply(.siteCreated(SampleData.site))
+        try apply(.visitorRegistered(SampleData.visitor))
+        // 20 sessions, issued out of order: 19, 18, … 0 seconds after t0.
+        for index in (0..<20).reversed() {
+            try apply(.visitorSessionIssued(
+                SampleData.visitor.id, tokenHash: "s\(index)", at: Timestamp(milliseconds: SampleData.t0.milliseconds + Int64(index) * 1000)))
+        }
+        // The four issued first were the newest then; what is kept is the newest 16 by issue time.
+        #expect(state.visitorSessions.count == 16)
+        #expect((0..<4).allSatisfy { state.visitorSessions["s\($0)"] == nil })
+        #expect((4..<20).allSatisfy { state.visitorSessions["s\($0)"] == SampleData.visitor.id })
+
+        let restored = try StateCodec.encode(state).withUnsafeBytes { try StateCodec.decode($0) }
+        #expect(restored.visitorSessions.all == state.visitorSessions.all)
+        var replayed = restored
+        _ = try replayed.apply(
+            .visitorSessionIssued(SampleData.visitor.id, tokenHash: "s99", at: Timestamp(milliseconds: SampleData.t0.milliseconds + 99_000)),
+            lsn: lsn + 1)
+        #expect(replayed.visitorSessions["s4"] == nil && replayed.visitorSessions["s99"] != nil && replayed.visitorSessions.count == 16)
+    }
+}

@@ -97,7 +97,13 @@ import Testing
                 + SampleData.version5Events + SampleData.version6Events + SampleData.version7Events + SampleData.version8Events
                 + SampleData.version9Events + SampleData.version10Events + SampleData.version11Events + SampleData.version12Events
                 + SampleData.version13Events + SampleData.version14Events),
-        Golden(version: 15, events: SampleData.everyEvent),
+        Golden(
+            version: 15,
+            events: SampleData.version1Events + SampleData.version2Events + SampleData.version3Events + SampleData.version4Events
+                + SampleData.version5Events + SampleData.version6Events + SampleData.version7Events + SampleData.version8Events
+                + SampleData.version9Events + SampleData.version10Events + SampleData.version11Events + SampleData.version12Events
+                + SampleData.version13Events + SampleData.version14Events + SampleData.version15Events),
+        Golden(version: 16, events: SampleData.everyEvent),
     ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6
