@@ -11,8 +11,13 @@ seconds=${FUZZ_SECONDS:-60}
 targets=${FUZZ_TARGETS:-EventCodecFuzzer SegmentScannerFuzzer SnapshotLoaderFuzzer ClientFramesFuzzer RequestBodiesFuzzer}
 scratch=.build-fuzz
 # lld: gold stops with an internal error on libFuzzer's objects.
-swift build --package-path Fuzz --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld 2>&1 \
-  | grep -vE 'warning: Cannot export|ld\.(gold|lld): warning' || true
+mkdir -p "$scratch"
+if ! swift build --package-path Fuzz --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld \
+    >"$scratch/build.log" 2>&1; then
+  grep -E 'error:' -A3 "$scratch/build.log" | head -40 >&2
+  echo "fuzz: the build failed (log: $scratch/build.log)" >&2
+  exit 2
+fi
 # The Swift runtime keeps its metadata caches until exit: LeakSanitizer would report them.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 mkdir -p "$scratch/artifacts"

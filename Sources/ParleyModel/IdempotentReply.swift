@@ -44,7 +44,9 @@ public struct IdempotencyLedger: Sendable {
     public mutating func record(_ reply: IdempotentReply) {
         replies[reply.scope] = reply
         order.append((reply.scope, reply.recordedAt))
-        let horizon = reply.recordedAt.milliseconds - Self.lifetimeMilliseconds
+        // Saturating: a damaged time near Int64.min must not trap (found by libFuzzer).
+        let (difference, overflow) = reply.recordedAt.milliseconds.subtractingReportingOverflow(Self.lifetimeMilliseconds)
+        let horizon = overflow ? Int64.min : difference
         while orderStart < order.count, order[orderStart].recordedAt.milliseconds < horizon || replies.count > Self.capacity {
             let (scope, recordedAt) = order[orderStart]
             if replies[scope]?.recordedAt == recordedAt { replies[scope] = nil }

@@ -35,4 +35,13 @@ import Testing
         #expect(try state.apply(event, lsn: 1) == false)
         #expect(state.idempotency.replies.count == 1)
     }
+
+    /// libFuzzer (Fuzz/SnapshotLoaderFuzzer): a reply whose time is near Int64.min trapped on
+    /// the lifetime subtraction while a snapshot was decoded.
+    @Test func aReplyFromTheDistantPastDoesNotTrap() {
+        var ledger = IdempotencyLedger()
+        ledger.record(IdempotentReply(
+            scope: "s", requestHash: "h", status: 201, contentType: nil, body: "{}", recordedAt: Timestamp(milliseconds: .min + 5)))
+        #expect(ledger.replies["s"] != nil)
+    }
 }
