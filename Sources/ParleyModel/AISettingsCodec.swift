@@ -25,10 +25,15 @@ extension BinaryReader {
         let site: SiteID = try readID()
         let provider = try readEnum(AIProvider.self)
         let model = try readString()
-        let temperature = Double(try readUInt64()) / 1000
+        // Thousandths, bounded: a huge value would not survive writing again (libFuzzer).
+        let rawTemperature = try readUInt64()
+        guard rawTemperature <= 1_000_000 else { throw .malformed("temperature out of range") }
+        let temperature = Double(rawTemperature) / 1000
         let prompt = try readString()
         let autoRespond = try readBool()
-        let threshold = Double(try readUInt64()) / 1000
+        let rawThreshold = try readUInt64()
+        guard rawThreshold <= 1_000_000 else { throw .malformed("confidence threshold out of range") }
+        let threshold = Double(rawThreshold) / 1000
         var keys: [AIProvider: String] = [:]
         for _ in 0..<(try readCount()) { keys[try readEnum(AIProvider.self)] = try readString() }
         return AISettings(
