@@ -21,8 +21,10 @@ public enum EventCodec {
     /// (files) and the snapshot body's files section; version 14 added record types 36–37
     /// (knowledge documents) and the snapshot body's knowledge section; version 15 added record
     /// type 38 (AI settings) and the snapshot body's AI section; version 16 added each visitor
-    /// session's issue time to the snapshot body's token section (no new record type).
-    public static let currentVersion: UInt8 = 16
+    /// session's issue time to the snapshot body's token section (no new record type); version
+    /// 17 added record type 39 (an event with the `Idempotency-Key` claim of the request that
+    /// caused it, `EventCodec+Claims.swift`).
+    public static let currentVersion: UInt8 = 17
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -168,7 +170,10 @@ public enum EventCodec {
         return (event.recordType.rawValue, writer.bytes)
     }
 
+    /// Decodes a record's event (a claimed effect's event without its claim: see
+    /// ``decodeRecord(type:payload:)``).
     public static func decode(type: UInt8, payload: UnsafeRawBufferPointer) throws(CodecError) -> Event {
+        if type == claimedEffectType { return try decodeRecord(type: type, payload: payload).event }
         guard let recordType = EventType(rawValue: type) else { throw .unknownRecordType(type) }
         var reader = BinaryReader(payload)
         let version = try reader.readByte()
@@ -290,12 +295,6 @@ public enum EventCodec {
 
     /// Decodes from an array (convenience for tests and tools).
     public static func decode(type: UInt8, payload: [UInt8]) throws(CodecError) -> Event {
-        do {
-            return try payload.withUnsafeBytes { bytes in try decode(type: type, payload: bytes) }
-        } catch let error as CodecError {
-            throw error
-        } catch {
-            throw .malformed("\(error)")
-        }
+        try decodeRecord(type: type, payload: payload).event
     }
 }

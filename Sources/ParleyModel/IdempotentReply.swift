@@ -20,6 +20,23 @@ public struct IdempotentReply: Hashable, Sendable {
         self.body = body
         self.recordedAt = recordedAt
     }
+
+    /// A key whose request has changed the state but whose answer is not kept yet: status 0,
+    /// no body. It is logged in the same record as the request's first effect (record type
+    /// 39, codec version 17) and replaced by the answer (record type 16) once that is kept; a
+    /// key still pending after a restart means the server stopped between the two.
+    public static func pending(scope: String, requestHash: String, at time: Timestamp) -> IdempotentReply {
+        IdempotentReply(scope: scope, requestHash: requestHash, status: 0, contentType: nil, body: "", recordedAt: time)
+    }
+
+    public var isPending: Bool { status == 0 }
+
+    /// Whether this kept reply stays when `other` comes for its scope: a newer one replaces
+    /// it, and so does the answer of the same time replacing its pending key.
+    public func supersedes(_ other: IdempotentReply) -> Bool {
+        if recordedAt != other.recordedAt { return recordedAt > other.recordedAt }
+        return !(isPending && !other.isPending)
+    }
 }
 
 /// The kept ``IdempotentReply`` values: at most ``capacity``, none older than ``lifetime``

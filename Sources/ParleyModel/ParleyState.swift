@@ -298,8 +298,9 @@ public struct ParleyState: Sendable {
             guard sites[settings.siteID] != nil else { throw .unknown("site", settings.siteID.rawValue, lsn: lsn) }
             return ai.save(settings, lsn: lsn)
         case .idempotentReplyRecorded(let reply):
-            // A reply already kept (replay over a snapshot that has it) is not kept twice.
-            if let kept = idempotency.replies[reply.scope], kept.recordedAt >= reply.recordedAt { return false }
+            // A reply already kept (replay over a snapshot that has it) is not kept twice; the
+            // answer replaces its pending key.
+            if let kept = idempotency.replies[reply.scope], kept.supersedes(reply) { return false }
             idempotency.record(reply)
         }
         return true

@@ -1,7 +1,7 @@
 import Logging
 import Metrics
 import ParleyLog
-public import ParleyModel
+import ParleyModel
 import Synchronization
 
 /// Holds the live ``ParleyState`` and folds each committed batch into it in LSN order, then
@@ -36,11 +36,11 @@ final class CommitApplier: Sendable {
         var refused: [UInt64: String] = [:]
         var committed: [CommittedEvent] = []
         committed.reserveCapacity(records.count)
-        var decoded: [(UInt64, Event)] = []
+        var decoded: [(UInt64, DecodedRecord)] = []
         decoded.reserveCapacity(records.count)
         for record in records {
             do {
-                decoded.append((record.lsn, try EventCodec.decode(type: record.type, payload: record.payload)))
+                decoded.append((record.lsn, try EventCodec.decodeRecord(type: record.type, payload: record.payload)))
             } catch {
                 // Cannot happen for records this process encoded; counted and logged if it does.
                 rejectedRecords.increment()
@@ -49,9 +49,10 @@ final class CommitApplier: Sendable {
             }
         }
         let counts: (Int, Int) = state.withLock { state in
-            for (lsn, event) in decoded {
+            for (lsn, record) in decoded {
                 do {
-                    if try state.apply(event, lsn: lsn) { committed.append(CommittedEvent(lsn: lsn, event: event)) }
+                    // Observers see the effect; a claim riding with it is the HTTP layer's.
+                    if try state.apply(record, lsn: lsn) { committed.append(CommittedEvent(lsn: lsn, event: record.event)) }
                 } catch {
                     rejectedRecords.increment()
                     refused[lsn] = "\(error)"

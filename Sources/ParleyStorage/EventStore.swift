@@ -108,9 +108,9 @@ public final class EventStore: Sendable {
                 segmentBytes: configuration.segmentBytes, fileSystem: fs, initialLSN: snapshotLSN + 1),
             logger: logger, replayFrom: snapshotLSN + 1,
             replay: { record in
-                let event = try EventCodec.decode(type: record.type, payload: record.payload)
+                let decoded = try EventCodec.decodeRecord(type: record.type, payload: record.payload)
                 do {
-                    try state.apply(event, lsn: record.lsn)
+                    _ = try state.apply(decoded, lsn: record.lsn)
                 } catch {
                     if replayError == nil { replayError = error }
                     logger.error("log record rejected during replay", metadata: ["parley.lsn": "\(record.lsn)", "parley.error": "\(error)"])
@@ -158,8 +158,12 @@ public final class EventStore: Sendable {
 
     /// Queues an event for the log and returns its LSN. Events appended by one caller keep
     /// their order. It is not yet durable: call ``waitUntilDurable(_:)``.
+    ///
+    /// The first event appended while an open ``IdempotencyClaim`` is bound to the task takes
+    /// it: the two go into one record, durable together or not at all.
     public func append(_ event: Event) throws(LogError) -> UInt64 {
-        let (type, payload) = EventCodec.encode(event)
+        let claim = IdempotencyClaim.current?.take()
+        let (type, payload) = claim.map { EventCodec.encode(event, claim: $0) } ?? EventCodec.encode(event)
         return try log.append(type: type, payload: payload)
     }
 

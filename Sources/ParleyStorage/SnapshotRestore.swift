@@ -59,10 +59,10 @@ public enum SnapshotRestore {
             do {
                 let report = try LogReader.scan(directory: walDirectory, fileSystem: fs, from: header.lsn + 1) { record in
                     if let lsn = target.lsn, record.lsn > lsn { throw Reached() }
-                    let event = try EventCodec.decode(type: record.type, payload: record.payload)
-                    if let time = target.time, event.timestamp > time { throw Reached() }
+                    let decoded = try EventCodec.decodeRecord(type: record.type, payload: record.payload)
+                    if let time = target.time, decoded.event.timestamp > time { throw Reached() }
                     do {
-                        try state.apply(event, lsn: record.lsn)
+                        _ = try state.apply(decoded, lsn: record.lsn)
                     } catch {
                         // A restore that silently skipped a record would not be the state at the target.
                         throw StorageError.missingRecords("the record at LSN \(record.lsn) does not apply: \(error)")

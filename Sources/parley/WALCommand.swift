@@ -69,14 +69,16 @@ struct WALCommand: AsyncParsableCommand {
             do {
                 report = try LogReader.scan(directory: directory, from: from) { record in
                     guard printed < limit else { throw Enough() }
-                    let type = EventType(rawValue: record.type)
+                    let decoded = try? EventCodec.decodeRecord(type: record.type, payload: record.payload)
+                    var name = EventType(rawValue: record.type)?.name ?? "unknown(\(record.type))"
+                    if let decoded, decoded.claim != nil { name = "claimed_effect(\(decoded.event.recordType.name))" }
                     var summary: String?
-                    if case .messageAppended(let message)? = try? EventCodec.decode(type: record.type, payload: record.payload) {
+                    if case .messageAppended(let message)? = decoded?.event {
                         summary = "\(NativeID.format(message.conversationID)) seq \(message.seq)"
                     }
                     try FileOutput.jsonLine(
                         RecordJSON(
-                            lsn: record.lsn, type: type?.name ?? "unknown(\(record.type))", bytes: record.payload.count,
+                            lsn: record.lsn, type: name, bytes: record.payload.count,
                             offset: record.offset, summary: summary))
                     printed += 1
                 }

@@ -132,19 +132,29 @@ import Testing
 
     @Test func idempotencyGateDecisions() {
         var gate = IdempotencyGate()
-        #expect(gate.begin(scope: "a", requestHash: "h", keptRequestHash: nil) == .proceed)
-        guard case .conflict = gate.begin(scope: "a", requestHash: "h", keptRequestHash: nil) else {
-            Issue.record("a request in flight must refuse a second one")
-            return
-        }
+        let first = gate.begin(scope: "a")
+        let second = gate.begin(scope: "a")
+        let other = gate.begin(scope: "b")
+        #expect(first && !second && other, "a request in flight refuses a second one with its key")
+        #expect(gate.inFlight == 2)
         gate.end(scope: "a")
-        #expect(gate.begin(scope: "a", requestHash: "h", keptRequestHash: "h") == .replay)
-        guard case .conflict = gate.begin(scope: "a", requestHash: "other", keptRequestHash: "h") else {
+        let afterwards = gate.begin(scope: "a")
+        #expect(afterwards)
+
+        let t = Timestamp(milliseconds: 1_705_761_000_000)
+        let answer = IdempotentReply(scope: "a", requestHash: "h", status: 201, contentType: nil, body: "{}", recordedAt: t)
+        #expect(IdempotencyGate.decision(requestHash: "h", kept: nil) == .proceed)
+        #expect(IdempotencyGate.decision(requestHash: "h", kept: answer) == .replay)
+        guard case .conflict = IdempotencyGate.decision(requestHash: "other", kept: answer) else {
             Issue.record("another body must be a conflict")
             return
         }
-        #expect(gate.begin(scope: "b", requestHash: "h", keptRequestHash: nil) == .proceed)
-        #expect(gate.inFlight == 1)
+        let pending = IdempotentReply.pending(scope: "a", requestHash: "h", at: t)
+        #expect(IdempotencyGate.decision(requestHash: "h", kept: pending) == .appliedWithoutAnswer)
+        guard case .conflict = IdempotencyGate.decision(requestHash: "other", kept: pending) else {
+            Issue.record("another body must be a conflict, answered or not")
+            return
+        }
     }
 
 }

@@ -14,10 +14,20 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// One golden data directory: its folder and the events it holds.
+    /// One golden data directory: its folder and the records it holds.
     struct Golden: CustomTestStringConvertible, Sendable {
         var version: Int
-        var events: [Event]
+        var records: [DecodedRecord]
+
+        init(version: Int, events: [Event]) {
+            self.init(version: version, records: events.map { DecodedRecord(event: $0) })
+        }
+
+        init(version: Int, records: [DecodedRecord]) {
+            self.version = version
+            self.records = records
+        }
+
         var folder: String { GoldenFileTests.packageRoot.appendingPathComponent("snapshots/golden/v\(version)").path }
         var testDescription: String { "v\(version)" }
         /// Snapshots before codec version 3 keep no notifications.
@@ -26,8 +36,8 @@ import Testing
         /// The state its snapshot holds: the first `snapshotAfter` events.
         var snapshotState: ParleyState {
             var state = ParleyState()
-            for (index, event) in events.prefix(GoldenFileTests.snapshotAfter).enumerated() {
-                try! state.apply(event, lsn: UInt64(index + 1))
+            for (index, record) in records.prefix(GoldenFileTests.snapshotAfter).enumerated() {
+                _ = try! state.apply(record, lsn: UInt64(index + 1))
             }
             return snapshotKeepsNotifications ? state : state.withoutNotifications()
         }
@@ -35,8 +45,8 @@ import Testing
         /// The state a start on the directory rebuilds: the snapshot, then the rest of the log.
         var expectedState: ParleyState {
             var state = snapshotState
-            for (index, event) in events.enumerated().dropFirst(GoldenFileTests.snapshotAfter) {
-                try! state.apply(event, lsn: UInt64(index + 1))
+            for (index, record) in records.enumerated().dropFirst(GoldenFileTests.snapshotAfter) {
+                _ = try! state.apply(record, lsn: UInt64(index + 1))
             }
             return state
         }
@@ -104,6 +114,7 @@ import Testing
                 + SampleData.version9Events + SampleData.version10Events + SampleData.version11Events + SampleData.version12Events
                 + SampleData.version13Events + SampleData.version14Events + SampleData.version15Events),
         Golden(version: 16, events: SampleData.everyEvent),
+        Golden(version: 17, records: SampleData.version17Records),
     ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6
@@ -113,8 +124,12 @@ import Testing
         let golden = try #require(Self.versions.first { $0.version == Int(EventCodec.currentVersion) })
         try? FileManager.default.removeItem(atPath: golden.folder)
         let store = try EventStore.open(StorageConfiguration(dataDirectory: golden.folder, usesLockFile: false))
-        for (index, event) in golden.events.enumerated() {
-            try await store.commit(event)
+        for (index, record) in golden.records.enumerated() {
+            if let claim = record.claim {
+                try await IdempotencyClaim.$current.withValue(IdempotencyClaim(claim)) { try await store.commit(record.event) }
+            } else {
+                try await store.commit(record.event)
+            }
             if index + 1 == Self.snapshotAfter { try store.takeSnapshot() }
         }
         store.close()
@@ -122,12 +137,12 @@ import Testing
 
     @Test(arguments: versions)
     func theLogReadsBackExactly(_ golden: Golden) throws {
-        var events: [Event] = []
+        var records: [DecodedRecord] = []
         let report = try LogReader.scan(directory: golden.folder + "/wal") { record in
-            events.append(try EventCodec.decode(type: record.type, payload: record.payload))
+            records.append(try EventCodec.decodeRecord(type: record.type, payload: record.payload))
         }
         #expect(report.problem == nil)
-        #expect(events == golden.events)
+        #expect(records == golden.records)
     }
 
     @Test(arguments: versions)
@@ -150,7 +165,7 @@ import Testing
         let store = try EventStore.open(StorageConfiguration(dataDirectory: copy, usesLockFile: false))
         defer { store.close() }
         #expect(store.startReport.snapshot?.lsn == UInt64(Self.snapshotAfter))
-        #expect(store.startReport.replayedRecords == golden.events.count - Self.snapshotAfter)
+        #expect(store.startReport.replayedRecords == golden.records.count - Self.snapshotAfter)
         #expect(store.read { StateCodec.encode($0) } == StateCodec.encode(golden.expectedState))
     }
 }

@@ -8,10 +8,15 @@ import ParleyModel
 public import ParleyStorage
 import Synchronization
 
-/// Honours `Idempotency-Key` on every `POST` below it: a success answer is kept for 24 h in
-/// the durable state (logged before it is sent, so a retry after a restart is still answered
-/// from it) and replayed for a repeat with the same body; another body is a 409. Errors are not
-/// kept: a retry runs again.
+/// Honours `Idempotency-Key` on every `POST` below it: the answer is kept for 24 h in the
+/// durable state (logged before it is sent, so a retry after a restart is still answered from
+/// it) and replayed for a repeat with the same body; another body is a 409.
+///
+/// The key rides in the same log record as the request's first effect (``IdempotencyClaim``),
+/// so a crash between the effect and its answer cannot make a retry run the request twice: the
+/// retry finds the key without an answer and gets a 409 saying the request was applied. A
+/// request that changed nothing keeps no key when it fails: its retry runs again; one that did
+/// change something keeps its answer, error or not.
 public struct IdempotencyMiddleware: RouterMiddleware {
     public typealias Context = ParleyRequestContext
 
@@ -43,29 +48,49 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         let body = try await request.collectBody(limitedBy: context)
         let scope = "\(context.principal?.identity ?? "anonymous") \(request.uri.path) \(key)"
         let hash = Self.fingerprint(body)
-        let kept = store.read { $0.idempotency.reply(for: scope, now: .now()) }
-        switch gate.state.withLock({ $0.begin(scope: scope, requestHash: hash, keptRequestHash: kept?.requestHash) }) {
+        guard gate.state.withLock({ $0.begin(scope: scope) }) else {
+            throw APIError.conflict("a request with this Idempotency-Key is still being processed")
+        }
+        // Ended after the answer is kept, so the next request with the key finds it.
+        defer { gate.state.withLock { $0.end(scope: scope) } }
+        let claimedAt = Timestamp.now()
+        let kept = store.read { $0.idempotency.reply(for: scope, now: claimedAt) }
+        switch IdempotencyGate.decision(requestHash: hash, kept: kept) {
         case .replay:
             return Self.response(replaying: kept!)
         case .conflict(let reason):
             throw APIError.conflict(reason)
+        case .appliedWithoutAnswer:
+            throw APIError.conflict(
+                "the request with this Idempotency-Key was applied, but the server stopped before its answer was kept; it is not run again: read the result instead"
+            )
         case .proceed:
             break
         }
-        defer { gate.state.withLock { $0.end(scope: scope) } }
-        var response = try await next(request, context)
-        guard response.status.code < 400 else { return response }
+        let claim = IdempotencyClaim(.pending(scope: scope, requestHash: hash, at: claimedAt))
+        var response: Response
+        do {
+            response = try await IdempotencyClaim.$current.withValue(claim) { try await next(request, context) }
+        } catch {
+            // Had it changed something, the key stays pending: a retry hears it was applied.
+            claim.close()
+            throw error
+        }
+        let changedSomething = claim.close()
+        guard response.status.code < 400 || changedSomething else { return response }
         let collector = BodyCollector()
         try await response.body.write(collector)
         let bytes = collector.buffer
         response.body = ResponseBody(byteBuffer: bytes)
+        // Never older than its pending key, which it replaces (a wall clock may step back).
         let reply = IdempotentReply(
             scope: scope, requestHash: hash, status: UInt16(response.status.code), contentType: response.headers[.contentType],
-            body: String(buffer: bytes), recordedAt: .now())
+            body: String(buffer: bytes), recordedAt: max(.now(), claimedAt))
         do {
             _ = try await store.commit(.idempotentReplyRecorded(reply))
         } catch {
-            // The request itself succeeded; only its replay is lost, so a retry runs again.
+            // The request itself succeeded; a retry is told it was applied (or, when nothing
+            // took the key, runs again).
             logger.warning("could not keep an idempotent reply", metadata: ["parley.error": "\(error)"])
         }
         return response

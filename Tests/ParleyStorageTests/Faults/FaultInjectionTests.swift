@@ -14,7 +14,8 @@ import Testing
 /// (d) failed there with `ENOSPC`, and (e) cut off there by a power loss and cut off again
 /// during the recovery that follows. After each: the store opens (or refuses with the fsync
 /// marker, and opens after a reboot), every acknowledged message and blob is there, `seq` has
-/// no gap, no client message id is stored twice; the clients then retry every send, and all
+/// no gap, no client message id is stored twice, a message sent with an `Idempotency-Key` is
+/// there exactly when its key is (pending or answered); the clients then retry every send, and all
 /// of that still holds after one more power loss, so nothing acknowledged after the restart
 /// (a retry answered from the deduplication) rests on bytes that were not durable.
 ///
@@ -142,7 +143,7 @@ import Testing
             Issue.record("\(context): the start refused: \(error)")
             return outcome
         }
-        check(opened.0, disk, promises, context)
+        check(opened.0, disk, promises, context, keysWithEffects: true)
         // The clients retry every send (acknowledged or not): each is stored once, and an
         // acknowledgement from the deduplication is as durable as any other.
         for (draft, conversation) in promises.attempted {
@@ -165,10 +166,27 @@ import Testing
         return outcome
     }
 
-    static func check(_ store: EventStore, _ fs: CrashSimulatingFileSystem, _ promises: FaultWorkload.Promises, _ context: String) {
-        let stored = store.read { state in
-            Dictionary(
-                state.conversations.values.flatMap(\.messages).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    /// `keysWithEffects`: before the clients' retries (which send without keys), a stored
+    /// message sent under a key also finds its key kept.
+    static func check(
+        _ store: EventStore, _ fs: CrashSimulatingFileSystem, _ promises: FaultWorkload.Promises, _ context: String,
+        keysWithEffects: Bool = false
+    ) {
+        let (stored, keys) = store.read { state in
+            (
+                Dictionary(
+                    state.conversations.values.flatMap(\.messages).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+                Set(state.idempotency.replies.keys)
+            )
+        }
+        let storedClientIDs = Set(stored.values.compactMap(\.clientMessageID))
+        for (scope, clientID) in promises.claimed {
+            if keys.contains(scope), !storedClientIDs.contains(clientID) {
+                Issue.record("\(context): the key \(scope) is kept but its message is not")
+            }
+            if keysWithEffects, storedClientIDs.contains(clientID), !keys.contains(scope) {
+                Issue.record("\(context): the message \(clientID) is stored but its key \(scope) is not: a retry would run again")
+            }
         }
         for message in promises.messages where stored[message.id] != message {
             Issue.record("\(context): acknowledged message \(message.id) (seq \(message.seq)) is \(stored[message.id] == nil ? "lost" : "changed")")

@@ -5,8 +5,9 @@ import ParleyStorage
 import ParleyTestSupport
 
 /// One deterministic run against a store on the simulated disk: open, a site with an agent,
-/// a visitor and two conversations, messages (every sixth a retry of the one before), a blob,
-/// and two snapshots with their pruning and log cuts. Every step runs one after the other, so
+/// a visitor and two conversations, messages (every sixth a retry of the one before; every
+/// fourth sent as a request with an `Idempotency-Key`, whose claim rides with the message and
+/// whose answer is logged after it), a blob, and two snapshots with their pruning and log cuts. Every step runs one after the other, so
 /// the same run makes the same I/O operations in the same order; an armed fault changes only
 /// what happens from its operation on. Failures are caught and the run goes on (later steps
 /// then fail fast, or succeed where the server also would go on, e.g. after a failed snapshot).
@@ -19,6 +20,8 @@ struct FaultWorkload {
         var failures = 0
         /// Every send tried, acknowledged or not, for a client's retries after a restart.
         var attempted: [(MessageDraft, ConversationID)] = []
+        /// The client message id sent under each `Idempotency-Key` scope.
+        var claimed: [String: String] = [:]
     }
 
     var messages: Int
@@ -46,9 +49,21 @@ struct FaultWorkload {
                 content: "message \(original) " + String(repeating: "x", count: original % 7 * 9),
                 clientMessageID: "m-\(original)")
             promises.attempted.append((draft, conversations[original % 2]))
+            let claim: IdempotentReply? =
+                index == original && original % 4 == 1
+                ? .pending(scope: "fault m-\(original)", requestHash: "h", at: Timestamp(milliseconds: Int64(index))) : nil
+            if let claim { promises.claimed[claim.scope] = "m-\(original)" }
             do {
-                let receipt = try await broker.send(draft, to: conversations[original % 2])
+                let receipt = try await IdempotencyClaim.$current.withValue(claim.map(IdempotencyClaim.init)) {
+                    try await broker.send(draft, to: conversations[original % 2])
+                }
                 promises.messages.append(receipt.message)
+                if let claim {
+                    try await store.commit(
+                        .idempotentReplyRecorded(
+                            IdempotentReply(
+                                scope: claim.scope, requestHash: "h", status: 201, contentType: nil, body: "{}", recordedAt: claim.recordedAt)))
+                }
             } catch {
                 promises.failures += 1
             }
