@@ -102,6 +102,12 @@ let package = Package(
             dependencies: ["CLZ4", "ParleyLog"],
             swiftSettings: swiftSettings
         ),
+        // Cold history on disk (issue 16): immutable, indexed, LZ4-compressed history files.
+        .target(
+            name: "ParleyHistory",
+            dependencies: ["ParleyModel", "ParleyLog", "ParleySnapshot"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ParleyStorage",
             dependencies: [
@@ -236,6 +242,9 @@ let package = Package(
         .testTarget(name: "ParleyModelTests", dependencies: ["ParleyModel", "ParleyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ParleyLogTests", dependencies: ["ParleyLog", "ParleyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ParleySnapshotTests", dependencies: ["ParleySnapshot", "ParleyLog", "ParleyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ParleyHistoryTests", dependencies: ["ParleyHistory", "ParleyModel", "ParleyLog", "ParleyTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ParleyStorageTests",
             dependencies: [

@@ -16,7 +16,10 @@ config=${FUZZ_CONFIG:-debug}
 case "$config" in debug | release) ;; *) echo "fuzz: FUZZ_CONFIG is debug or release, not $config" >&2; exit 2 ;; esac
 # lld: gold stops with an internal error on libFuzzer's objects.
 mkdir -p "$scratch"
-if ! swift build -c "$config" --package-path Fuzz --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld \
+# Release: -enable-testing, for the targets' @testable imports.
+testing=()
+[ "$config" = release ] && testing=(-Xswiftc -enable-testing)
+if ! swift build -c "$config" --package-path Fuzz --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld "${testing[@]}" \
     >"$scratch/build.log" 2>&1; then
   grep -E 'error:' -A3 "$scratch/build.log" | head -40 >&2
   echo "fuzz: the build failed (log: $scratch/build.log)" >&2

@@ -11,6 +11,8 @@ public protocol FileSystem: Sendable {
     func readFile(_ path: String) throws -> [UInt8]
     /// At most the first `count` bytes of a file, and the file's size.
     func readPrefix(_ path: String, count: Int) throws -> (bytes: [UInt8], fileSize: Int)
+    /// At most `count` bytes from `offset` on (fewer at the end of the file), and the file's size.
+    func read(_ path: String, offset: Int, count: Int) throws -> (bytes: [UInt8], fileSize: Int)
     /// Opens `path` for appending, creating it (empty) when it is missing.
     func openForAppending(_ path: String) throws -> any AppendableFile
     /// Atomically replaces `to` with `from`. Durable once the directory is synced.
@@ -28,6 +30,13 @@ public protocol FileSystem: Sendable {
 
 extension FileSystem {
     public func bootIdentifier() -> String? { nil }
+
+    /// Reads the whole file and slices it: right for small files and simulated disks.
+    public func read(_ path: String, offset: Int, count: Int) throws -> (bytes: [UInt8], fileSize: Int) {
+        let all = try readFile(path)
+        let start = min(max(offset, 0), all.count)
+        return (Array(all[start..<min(all.count, start + max(count, 0))]), all.count)
+    }
 
     /// Creates `path` and any missing parent, fsyncing each new directory's parent so that the
     /// directory itself survives a power loss (a file synced into a directory whose own entry

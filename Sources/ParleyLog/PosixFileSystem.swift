@@ -37,17 +37,21 @@ public struct PosixFileSystem: FileSystem {
     }
 
     public func readPrefix(_ path: String, count: Int) throws -> (bytes: [UInt8], fileSize: Int) {
+        try read(path, offset: 0, count: count)
+    }
+
+    public func read(_ path: String, offset: Int, count: Int) throws -> (bytes: [UInt8], fileSize: Int) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw Self.error("open", path) }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw Self.error("fstat", path) }
         let size = Int(info.st_size)
-        var bytes = [UInt8](repeating: 0, count: min(count, size))
+        var bytes = [UInt8](repeating: 0, count: max(0, min(count, size - offset)))
         var done = 0
         try bytes.withUnsafeMutableBytes { buffer in
             while done < buffer.count {
-                let got = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(done))
+                let got = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
                 if got < 0 && errno == EINTR { continue }
                 guard got > 0 else {
                     if got == 0 { break }
@@ -99,7 +103,7 @@ public struct PosixFileSystem: FileSystem {
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var bytes = [UInt8](repeating: 0, count: 64)
-        let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+        let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
         guard count > 0 else { return nil }
         let text = String(decoding: bytes.prefix(count).filter { $0 > 0x20 }, as: UTF8.self)
         return text.isEmpty ? nil : text
