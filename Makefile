@@ -50,6 +50,7 @@ test: deps-test
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target LogBenchmarks --format markdown --no-progress
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target SnapshotBenchmarks --format markdown --no-progress
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target HistoryBenchmarks --format markdown --no-progress
 	tools/bench-load.sh
 
 # The long reliability runs (docs/RELIABILITY.md): fault injection at every I/O operation of

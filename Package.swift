@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "ParleyStorage", targets: ["ParleyStorage"]),
         .library(name: "ParleyEngine", targets: ["ParleyEngine"]),
         .library(name: "ParleySnapshot", targets: ["ParleySnapshot"]),
+        .library(name: "ParleyHistory", targets: ["ParleyHistory"]),
         .library(name: "ParleyLog", targets: ["ParleyLog"]),
         .library(name: "ParleyModel", targets: ["ParleyModel"]),
         // For the fuzz targets (Fuzz/), which drive the frame and body decoders.

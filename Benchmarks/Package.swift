@@ -41,5 +41,17 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "HistoryBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ParleyHistory", package: "parley"),
+                .product(name: "ParleyLog", package: "parley"),
+                .product(name: "ParleyModel", package: "parley"),
+            ],
+            path: "Benchmarks/HistoryBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

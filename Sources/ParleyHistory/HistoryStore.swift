@@ -1,0 +1,103 @@
+public import ParleyLog
+public import ParleyModel
+import Synchronization
+
+/// The history files of one data directory (`data/history/`): which are live, and reads of a
+/// conversation's cold messages across them.
+///
+/// Which files are live is the durable state's to say (a file counts once a log record names
+/// it; snapshots/FORMAT.md, "History file"): ``open(directory:live:fileSystem:)`` is given that
+/// set, removes what a crash left behind (temporary files, files no record names) and refuses
+/// to start when a live file is missing or damaged. Compaction writes a new file with
+/// ``write(number:messages:)``, logs it, then ``adopt(_:)``s it.
+public final class HistoryStore: Sendable {
+    public let directory: String
+    private let fileSystem: any FileSystem
+    private let files: Mutex<[UInt64: HistoryFile]>
+
+    private init(directory: String, fileSystem: any FileSystem, files: [UInt64: HistoryFile]) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+        self.files = Mutex(files)
+    }
+
+    /// What ``open(directory:live:fileSystem:)`` removed.
+    public struct Cleanup: Sendable, Equatable {
+        /// Unfinished files of a write a crash interrupted.
+        public var temporary: [String] = []
+        /// Finished files no durable record names (a crash between the rename and the record).
+        public var orphans: [String] = []
+    }
+
+    /// Opens the live files, after removing the leftovers of crashes; throws when a live file
+    /// is missing or fails its checks (nothing is removed then).
+    public static func open(
+        directory: String, live: Set<UInt64>, fileSystem: any FileSystem = PosixFileSystem()
+    ) throws -> (HistoryStore, Cleanup) {
+        try fileSystem.createDirectoryDurably(directory)
+        let names = try fileSystem.contentsOfDirectory(directory)
+        var opened: [UInt64: HistoryFile] = [:]
+        for number in live.sorted() {
+            let path = joinPath(directory, HistoryFileFormat.fileName(number: number))
+            guard fileSystem.fileExists(path) else {
+                throw HistoryError.damaged(file: path, offset: 0, "the state names this history file, but it is missing")
+            }
+            opened[number] = try HistoryFile.open(path: path, fileSystem: fileSystem)
+        }
+        var cleanup = Cleanup()
+        for name in names.sorted() {
+            if name.hasSuffix(".hist.tmp") {
+                cleanup.temporary.append(name)
+            } else if let number = HistoryFileFormat.number(fromFileName: name), !live.contains(number) {
+                cleanup.orphans.append(name)
+            }
+        }
+        for name in cleanup.temporary + cleanup.orphans { try fileSystem.removeFile(joinPath(directory, name)) }
+        if !(cleanup.temporary + cleanup.orphans).isEmpty { try fileSystem.syncDirectory(directory) }
+        return (HistoryStore(directory: directory, fileSystem: fileSystem, files: opened), cleanup)
+    }
+
+    /// The live files' numbers.
+    public var liveNumbers: Set<UInt64> { files.withLock { Set($0.keys) } }
+
+    /// The next free file number.
+    public var nextNumber: UInt64 { files.withLock { ($0.keys.max() ?? 0) + 1 } }
+
+    /// Writes a new file (not live until ``adopt(_:)``): messages by conversation id, each
+    /// conversation's with consecutive `seq`s.
+    public func write(number: UInt64, messages: some Sequence<Message>) throws -> HistoryFile {
+        guard files.withLock({ $0[number] == nil }) else { throw HistoryError.misuse("history file \(number) is live") }
+        let writer = try HistoryFileWriter(directory: directory, number: number, fileSystem: fileSystem)
+        do {
+            for message in messages { try writer.append(message) }
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        return try writer.finish()
+    }
+
+    /// Makes a written file live (once a durable record names it).
+    public func adopt(_ file: HistoryFile) {
+        files.withLock { $0[file.number] = file }
+    }
+
+    /// The messages of `conversation` with `seq` in `seqs` that the live files hold, in order.
+    public func messages(of conversation: ConversationID, seqs: ClosedRange<UInt64>) throws -> [Message] {
+        let holding = files.withLock { files in
+            files.values.filter { $0.seqs(of: conversation)?.overlaps(seqs) == true }
+        }
+        var result: [Message] = []
+        for file in holding.sorted(by: { $0.seqs(of: conversation)!.lowerBound < $1.seqs(of: conversation)!.lowerBound }) {
+            result += try file.messages(of: conversation, seqs: seqs)
+        }
+        return result
+    }
+
+    /// How many messages the live files hold, and their bytes on disk.
+    public var totals: (messages: UInt64, bytes: Int) {
+        files.withLock { files in
+            files.values.reduce((UInt64(0), 0)) { ($0.0 + $1.messageCount, $0.1 + $1.fileSize) }
+        }
+    }
+}
