@@ -62,7 +62,7 @@ public struct IdempotencyMiddleware: RouterMiddleware {
             throw APIError.conflict(reason)
         case .appliedWithoutAnswer:
             throw APIError.conflict(
-                "the request with this Idempotency-Key was applied, but the server stopped before its answer was kept; it is not run again: read the result instead"
+                "the request with this Idempotency-Key was applied, but the server stopped before its answer was kept; it is not run again: read what it changed, or send it again with a new key"
             )
         case .proceed:
             break
