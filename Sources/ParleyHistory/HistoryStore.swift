@@ -84,13 +84,12 @@ public final class HistoryStore: Sendable {
 
     /// The messages of `conversation` with `seq` in `seqs` that the live files hold, in order.
     public func messages(of conversation: ConversationID, seqs: ClosedRange<UInt64>) throws -> [Message] {
+        // Each file's range of the conversation, looked up once; files hold disjoint ranges.
         let holding = files.withLock { files in
-            files.values.filter { $0.seqs(of: conversation)?.overlaps(seqs) == true }
+            files.values.compactMap { file in file.seqs(of: conversation).flatMap { $0.overlaps(seqs) ? ($0.lowerBound, file) : nil } }
         }
         var result: [Message] = []
-        for file in holding.sorted(by: { $0.seqs(of: conversation)!.lowerBound < $1.seqs(of: conversation)!.lowerBound }) {
-            result += try file.messages(of: conversation, seqs: seqs)
-        }
+        for (_, file) in holding.sorted(by: { $0.0 < $1.0 }) { result += try file.messages(of: conversation, seqs: seqs) }
         return result
     }
 
