@@ -112,7 +112,7 @@ let package = Package(
         .target(
             name: "ParleyStorage",
             dependencies: [
-                "ParleyModel", "ParleyLog", "ParleySnapshot", "CVips",
+                "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyHistory", "CVips",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -180,7 +180,7 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyModel", "ParleyStorage", "ParleyEngine", "ParleyHTTP", "ParleyRealtime", "ParleyWebhooks", "ParleyKnowledge", "ParleyAI",
+                "ParleyModel", "ParleyStorage", "ParleyHistory", "ParleyEngine", "ParleyHTTP", "ParleyRealtime", "ParleyWebhooks", "ParleyKnowledge", "ParleyAI",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -196,7 +196,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyServer", "ParleyStorage", "ParleySnapshot", "ParleyLog", "ParleyModel", "ParleyEngine", "ParleyHTTP",
+                "ParleyServer", "ParleyStorage", "ParleyHistory", "ParleySnapshot", "ParleyLog", "ParleyModel", "ParleyEngine", "ParleyHTTP",
                 "ParleyRealtime", "ParleyWebhooks", "ParleyAI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -249,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "ParleyStorageTests",
             dependencies: [
-                "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyEngine", "ParleyTestSupport",
+                "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyHistory", "ParleyEngine", "ParleyTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -277,7 +277,7 @@ let package = Package(
             name: "ParleyRealtimeTests",
             dependencies: [
                 "ParleyRealtime", "ParleyServer", "ParleyHTTP", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyTestSupport",
-                "ParleyWebhooks",
+                "ParleyWebhooks", "ParleyHistory",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

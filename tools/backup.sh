@@ -3,7 +3,7 @@
 #
 #   tools/backup.sh ./data /backups/parley-$(date +%F)
 #
-# Copies snapshots/ first, then wal/, then the file bytes (blobs/): the log copied afterwards always reaches back to the
+# Copies snapshots/ first, then wal/, then the file bytes (blobs/) and history files (history/): the log copied afterwards always reaches back to the
 # snapshots (segments are deleted only below the oldest kept snapshot). The live segment may be
 # caught mid-append; its torn tail is cut off when the backup is restored or served. The copy
 # is then verified with `parley snapshot verify` and `parley wal verify`.
@@ -36,6 +36,16 @@ if [ -d "$src/blobs" ]; then
     [ -d "$shard" ] || continue
     [ "$(basename "$shard")" = tmp ] && continue
     cp -rp "$shard" "$dest/blobs/"
+  done
+fi
+
+# History files (issue 16), after the log for the same reason: a file is fsynced under its
+# final name before the record that makes it live, and is never changed afterwards. Files no
+# copied record names (a compaction under way) are removed when the backup is started.
+if [ -d "$src/history" ]; then
+  mkdir -p "$dest/history"
+  for file in "$src"/history/*.hist; do
+    [ -e "$file" ] && cp -p "$file" "$dest/history/"
   done
 fi
 

@@ -33,7 +33,9 @@ public struct AIService: Sendable {
 
     /// The last `contextMessages` messages of the conversation, answered.
     public func answer(_ conversation: Conversation, contextMessages: Int) async throws(AIError) -> AIAnswer {
-        let context = broker.store.read { state in Array((state.conversations[conversation.id]?.messages ?? []).suffix(contextMessages)) }
+        // Older context may be in cold history; a history file that cannot be read leaves only the hot part.
+        let log = broker.store.read { $0.conversations[conversation.id] }
+        let context = log.map { log in (try? log.newest(contextMessages, cold: broker.store.history)) ?? Array(log.hotMessages.suffix(contextMessages)) } ?? []
         return try await assistant.answer(site: conversation.siteID, settings: settings(of: conversation.siteID), context: context)
     }
 }

@@ -1,7 +1,8 @@
 public import ParleyModel
 
 /// Statistics computed from the event history in the state (nothing is counted separately,
-/// so they are right after any restart or restore). A plain computation over a state.
+/// so they are right after any restart or restore). A plain computation over a state and the
+/// cold history behind it: make it under the state's lock, run it outside (history reads).
 public struct Analytics {
     /// A half-open time range `[start, end)`.
     public struct Period: Sendable, Hashable {
@@ -64,11 +65,14 @@ public struct Analytics {
         public var averageResolutionSeconds: Int?
     }
 
-    let logs: [ConversationLog]
-    let ratings: [ConversationID: ConversationRating]
+    public let logs: [ConversationLog]
+    public let ratings: [ConversationID: ConversationRating]
+    let cold: any ColdHistory
 
-    /// The conversations of `site` in `state`, and their customers' ratings.
-    public init(state: borrowing ParleyState, site: SiteID) {
+    /// The conversations of `site` in `state`, and their customers' ratings; `cold` reads the
+    /// messages compaction moved to history files.
+    public init(state: borrowing ParleyState, site: SiteID, cold: any ColdHistory) {
+        self.cold = cold
         logs = (state.conversationsBySite[site] ?? []).compactMap { state.conversations[$0] }
         var ratings: [ConversationID: ConversationRating] = [:]
         for log in logs { ratings[log.conversation.id] = state.plans.ratings[log.conversation.id] }
@@ -86,9 +90,18 @@ public struct Analytics {
         return ((mean * 100).rounded() / 100, scores.count)
     }
 
+    /// The messages of a conversation that a statistic over `period` looks at: none when its
+    /// newest is older than the period, else all of them, hot and cold. A history file that
+    /// cannot be read leaves its messages out (the read path reports the damage).
+    public func messages(of log: ConversationLog, in period: Period) -> [Message] {
+        guard let newest = log.conversation.lastMessageAt ?? log.lastMessage?.createdAt, newest >= period.start else { return [] }
+        if log.coldThrough == 0 { return log.hotMessages }
+        return (try? log.allMessages(cold: cold)) ?? log.hotMessages
+    }
+
     /// The conversations an agent wrote in during the period.
     public func handled(by agent: AgentID, _ period: Period) -> Set<ConversationID> {
-        Set(logs.filter { log in log.messages.contains { Self.isAgent($0.sender, agent) && period.contains($0.createdAt) } }
+        Set(logs.filter { log in messages(of: log, in: period).contains { Self.isAgent($0.sender, agent) && period.contains($0.createdAt) } }
             .map(\.conversation.id))
     }
 
@@ -99,25 +112,26 @@ public struct Analytics {
             total += 1
             byHour[Int((log.conversation.createdAt.milliseconds / 3_600_000) % 24), default: 0] += 1
         }
-        let responses = logs.flatMap { Self.responseTimes(in: $0, period: period, by: nil) }
+        let responses = logs.flatMap { Self.responseTimes(in: messages(of: $0, in: period), period: period, by: nil) }
         let resolutions = logs.compactMap { Self.resolutionSeconds($0, period: period) }
         return Dashboard(
             totalConversations: total, activeConversations: logs.filter { $0.conversation.closedAt == nil }.count,
-            messagesSent: logs.reduce(0) { $0 + $1.messages.filter { period.contains($0.createdAt) }.count },
+            messagesSent: logs.reduce(0) { total, log in total + messages(of: log, in: period).count { period.contains($0.createdAt) } },
             averageResponseSeconds: Self.mean(responses), averageResolutionSeconds: Self.mean(resolutions),
             conversationsByHour: byHour.sorted { $0.key < $1.key }.map { (hour: $0.key, count: $0.value) })
     }
 
     public func performance(of agent: AgentID, _ period: Period) -> AgentPerformance {
-        let handled = logs.filter { log in
-            log.messages.contains { Self.isAgent($0.sender, agent) && period.contains($0.createdAt) }
-        }
-        let sent = logs.reduce(0) { total, log in
-            total + log.messages.filter { Self.isAgent($0.sender, agent) && period.contains($0.createdAt) }.count
+        let relevant = logs.map { ($0, messages(of: $0, in: period)) }
+        let handled = relevant.filter { _, messages in
+            messages.contains { Self.isAgent($0.sender, agent) && period.contains($0.createdAt) }
+        }.map(\.0)
+        let sent = relevant.reduce(0) { total, entry in
+            total + entry.1.count { Self.isAgent($0.sender, agent) && period.contains($0.createdAt) }
         }
         return AgentPerformance(
             conversationsHandled: handled.count, messagesSent: sent,
-            averageResponseSeconds: Self.mean(logs.flatMap { Self.responseTimes(in: $0, period: period, by: agent) }),
+            averageResponseSeconds: Self.mean(relevant.flatMap { Self.responseTimes(in: $0.1, period: period, by: agent) }),
             averageResolutionSeconds: Self.mean(handled.compactMap { Self.resolutionSeconds($0, period: period) }))
     }
 
@@ -129,15 +143,16 @@ public struct Analytics {
     }
 
     /// Seconds from the conversation's first visitor message to the first agent reply, if any.
-    public static func firstResponseSeconds(_ log: ConversationLog) -> Int64? {
-        responseTimes(in: log, period: Period(start: log.conversation.createdAt, end: Timestamp(milliseconds: .max)), by: nil).first
+    public func firstResponseSeconds(_ log: ConversationLog) -> Int64? {
+        let all = Period(start: log.conversation.createdAt, end: Timestamp(milliseconds: .max))
+        return Self.responseTimes(in: messages(of: log, in: all), period: all, by: nil).first
     }
 
     /// Seconds between each visitor turn's first message and the agent reply that ends it.
-    static func responseTimes(in log: ConversationLog, period: Period, by agent: AgentID?) -> [Int64] {
+    static func responseTimes(in messages: [Message], period: Period, by agent: AgentID?) -> [Int64] {
         var waitingSince: Timestamp?
         var times: [Int64] = []
-        for message in log.messages {
+        for message in messages {
             switch message.sender {
             case .visitor:
                 if waitingSince == nil { waitingSince = message.createdAt }

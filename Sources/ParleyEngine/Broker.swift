@@ -63,10 +63,9 @@ public final class Broker: Sendable {
         // last one's finished work (ActorLeases).
         let actor = actors.withLock { table in
             table.lease(id, now: .now) {
-                store.read { state in
-                    state.conversations[id].map { log in
-                        ConversationActor(log: log, store: store, ids: ids, limits: limits) { [weak self] in self?.publish($0) }
-                    }
+                // Copied out of the state's lock (O(1)): the actor may read cold history.
+                store.read { $0.conversations[id] }.map { log in
+                    ConversationActor(log: log, store: store, ids: ids, limits: limits) { [weak self] in self?.publish($0) }
                 }
             }
         }
@@ -165,14 +164,13 @@ public final class Broker: Sendable {
 
     /// A page of messages, always in ascending `seq` order (CONTRACT §7).
     public func messages(_ conversation: ConversationID, page: MessagePage) throws -> MessagePage.Result {
-        try store.read { state in
-            guard let log = state.conversations[conversation] else { throw EngineError.notFound("conversation not found") }
-            return try page.select(from: log)
-        }
+        // The conversation is copied out (O(1)): cold reads happen outside the state's lock.
+        guard let log = store.read({ $0.conversations[conversation] }) else { throw EngineError.notFound("conversation not found") }
+        return try page.select(from: log, cold: store.history)
     }
 
     public func unreadCount(_ conversation: ConversationID, for reader: Participant) -> Int? {
-        store.read { $0.conversations[conversation]?.unreadCount(for: reader) }
+        store.read { $0.conversations[conversation] }?.unreadCount(for: reader, cold: store.history)
     }
 
     /// An agent's notifications, newest first.

@@ -33,11 +33,20 @@ public actor ConversationActor {
         isClosed = log.conversation.closedAt != nil
         typing = TypingState(timeout: limits.typingTimeout)
         recent = RecentClientIDs(capacity: limits.dedupeWindow)
-        // The newest messages with a client id, oldest first, fill the window.
+        // The newest messages with a client id, oldest first, fill the window: the hot ones,
+        // then, if the window has room, the newest `dedupeWindow` cold ones (a few history blocks).
         var newest: [Message] = []
-        for message in log.messages.reversed() where message.clientMessageID != nil {
+        for message in log.hotMessages.reversed() where message.clientMessageID != nil {
             newest.append(message)
             if newest.count == limits.dedupeWindow { break }
+        }
+        if newest.count < limits.dedupeWindow, log.coldThrough > 0 {
+            let from = log.coldThrough - min(log.coldThrough, UInt64(limits.dedupeWindow)) + 1
+            // Unreadable cold history (a damaged disk) only narrows the window; reads report it.
+            let cold = (try? log.messages(in: from...log.coldThrough, cold: store.history)) ?? []
+            for message in cold.reversed() where message.clientMessageID != nil && newest.count < limits.dedupeWindow {
+                newest.append(message)
+            }
         }
         for message in newest.reversed() { recent.insert(message.clientMessageID!, .init(seq: message.seq, lsn: log.lastLSN)) }
     }
@@ -50,7 +59,8 @@ public actor ConversationActor {
             // Durable first: until then the state may not hold the message yet.
             try await store.waitUntilDurable(earlier.lsn)
             let id = self.id
-            guard let message = store.read({ $0.conversations[id]?.message(seq: earlier.seq) }) else {
+            // Compaction may have moved it to a history file meanwhile.
+            guard let log = store.read({ $0.conversations[id] }), let message = try log.message(seq: earlier.seq, cold: store.history) else {
                 throw EngineError.notFound("message not found")
             }
             guard message.content == draft.content, message.sender == draft.sender else {

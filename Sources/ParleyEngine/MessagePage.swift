@@ -20,36 +20,43 @@ public enum MessagePage: Sendable, Hashable {
         public var hasMore: Bool
     }
 
-    func select(from log: ConversationLog) throws -> Result {
-        let count = log.messages.count
-        let range: Range<Int>
-        func clamp(_ limit: Int) -> Int { Swift.min(Swift.max(limit, 0), 1000) }
+    /// The page, read from RAM and, for cold messages, from history files (issue 16). Work
+    /// in `seq` space: the page is `first ..< end`.
+    func select(from log: ConversationLog, cold: some ColdHistory) throws -> Result {
+        let last = log.lastSeq
+        func clamp(_ limit: Int) -> UInt64 { UInt64(Swift.min(Swift.max(limit, 0), 1000)) }
+        func back(from end: UInt64, _ limit: Int) -> UInt64 { end > clamp(limit) ? end - clamp(limit) : 1 }
+        func anchor(_ id: MessageID) throws -> Message {
+            guard let message = try log.message(id: id, cold: cold) else { throw EngineError.notFound("message not found") }
+            return message
+        }
+        let first: UInt64
+        let end: UInt64
         let hasMore: Bool
         switch self {
         case .newest(let limit):
-            range = max(0, count - clamp(limit))..<count
-            hasMore = range.lowerBound > 0
+            end = last + 1
+            first = back(from: end, limit)
+            hasMore = first > 1
         case .before(let id, let limit):
-            guard let anchor = log.message(id: id) else { throw EngineError.notFound("message not found") }
-            let end = Int(anchor.seq) - 1
-            range = max(0, end - clamp(limit))..<end
-            hasMore = range.lowerBound > 0
+            end = try anchor(id).seq
+            first = back(from: end, limit)
+            hasMore = first > 1
         case .after(let id, let limit):
-            guard let anchor = log.message(id: id) else { throw EngineError.notFound("message not found") }
-            let start = Int(anchor.seq)
-            range = start..<min(count, start + clamp(limit))
-            hasMore = range.upperBound < count
+            first = try anchor(id).seq + 1
+            end = Swift.min(last + 1, first + clamp(limit))
+            hasMore = end <= last
         case .beforeTime(let time, let limit):
             // Messages are dated as they are appended, so times rise with `seq`: the page ends
-            // at the first message (from the newest back) written before `time`.
-            let end = (log.messages.lastIndex { $0.createdAt < time } ?? -1) + 1
-            range = max(0, end - clamp(limit))..<end
-            hasMore = range.lowerBound > 0
+            // at the first message written at or after `time`.
+            end = try log.firstSeq(cold: cold) { $0.createdAt >= time }
+            first = back(from: end, limit)
+            hasMore = first > 1
         case .afterSeq(let seq, let limit):
-            let start = Int(min(seq, UInt64(count)))
-            range = start..<min(count, start + clamp(limit))
-            hasMore = range.upperBound < count
+            first = Swift.min(seq, last) + 1
+            end = Swift.min(last + 1, first + clamp(limit))
+            hasMore = end <= last
         }
-        return Result(messages: Array(log.messages[range]), hasMore: hasMore)
+        return Result(messages: first < end ? try log.messages(in: first...(end - 1), cold: cold) : [], hasMore: hasMore)
     }
 }

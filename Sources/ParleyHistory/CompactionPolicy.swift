@@ -1,8 +1,8 @@
 public import ParleyModel
 
 /// What compaction moves out of RAM into a history file (issue 16), decided without I/O: of a
-/// conversation closed longer than ``closedAgeMilliseconds`` ago, every message; of any other,
-/// every message but its newest ``keepNewest``. A run moves at least ``minimumMessages`` (fewer
+/// conversation closed longer than ``closedAgeMilliseconds`` ago, every message but its newest
+/// (conversation lists show it); of any other, every message but its newest ``keepNewest``. A run moves at least ``minimumMessages`` (fewer
 /// wait for a later run: a file per handful of messages would cost more than it saves) and at
 /// most ``maximumMessages`` (one file, bounded work; the rest waits for the next run).
 public struct CompactionPolicy: Sendable, Equatable {
@@ -15,7 +15,7 @@ public struct CompactionPolicy: Sendable, Equatable {
         closedAgeMilliseconds: Int64 = 24 * 3600 * 1000, keepNewest: Int = 100, minimumMessages: Int = 10_000,
         maximumMessages: Int = 1_000_000
     ) {
-        precondition(keepNewest >= 0 && minimumMessages >= 1 && maximumMessages >= minimumMessages)
+        precondition(keepNewest >= 1 && minimumMessages >= 1 && maximumMessages >= minimumMessages)
         self.closedAgeMilliseconds = closedAgeMilliseconds
         self.keepNewest = keepNewest
         self.minimumMessages = minimumMessages
@@ -60,8 +60,8 @@ public struct CompactionPolicy: Sendable, Equatable {
                 let (age, overflow) = now.milliseconds.subtractingReportingOverflow(closedAt.milliseconds)
                 return (overflow ? (closedAt.milliseconds < 0 ? Int64.max : Int64.min) : age) >= closedAgeMilliseconds
             } ?? false
-            let through =
-                closedLongAgo ? candidate.lastSeq : candidate.lastSeq - min(candidate.lastSeq, UInt64(keepNewest))
+            let keep = closedLongAgo ? 1 : UInt64(keepNewest)
+            let through = candidate.lastSeq - min(candidate.lastSeq, keep)
             if through > candidate.coldThrough {
                 moves.append(Move(conversation: candidate.conversation, seqs: (candidate.coldThrough + 1)...through))
             }

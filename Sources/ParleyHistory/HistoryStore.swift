@@ -10,10 +10,19 @@ import Synchronization
 /// set, removes what a crash left behind (temporary files, files no record names) and refuses
 /// to start when a live file is missing or damaged. Compaction writes a new file with
 /// ``write(number:messages:)``, logs it, then ``adopt(_:)``s it.
-public final class HistoryStore: Sendable {
+public final class HistoryStore: ColdHistory {
     public let directory: String
     private let fileSystem: any FileSystem
     private let files: Mutex<[UInt64: HistoryFile]>
+    /// Unread counts over cold ranges, remembered: the files never change (bounded; cleared when full).
+    private let counts = Mutex<[CountKey: Int]>([:])
+    private static let countsKept = 65_536
+
+    private struct CountKey: Hashable {
+        var conversation: ConversationID
+        var seqs: ClosedRange<UInt64>
+        var reader: Participant
+    }
 
     private init(directory: String, fileSystem: any FileSystem, files: [UInt64: HistoryFile]) {
         self.directory = directory
@@ -77,9 +86,28 @@ public final class HistoryStore: Sendable {
         return try writer.finish()
     }
 
-    /// Makes a written file live (once a durable record names it).
+    /// Makes a written file readable, just before the record that names it is appended (a
+    /// reader that sees the record applied must find the file).
     public func adopt(_ file: HistoryFile) {
         files.withLock { $0[file.number] = file }
+    }
+
+    /// Forgets and deletes a file whose record could not be appended (the state never named it).
+    public func abandon(_ file: HistoryFile) {
+        _ = files.withLock { $0.removeValue(forKey: file.number) }
+        try? fileSystem.removeFile(file.path)
+        try? fileSystem.syncDirectory(directory)
+    }
+
+    public func countMessages(of conversation: ConversationID, seqs: ClosedRange<UInt64>, notSentBy reader: Participant) throws -> Int {
+        let key = CountKey(conversation: conversation, seqs: seqs, reader: reader)
+        if let known = counts.withLock({ $0[key] }) { return known }
+        let count = try messages(of: conversation, seqs: seqs).count { $0.sender.participant != reader }
+        counts.withLock { counts in
+            if counts.count >= Self.countsKept { counts.removeAll(keepingCapacity: true) }
+            counts[key] = count
+        }
+        return count
     }
 
     /// The messages of `conversation` with `seq` in `seqs` that the live files hold, in order.

@@ -1,47 +1,80 @@
 /// A conversation with its history and its readers' cursors: the unit the log appends to.
+///
+/// Its messages are `seq` 1 … ``lastSeq``. The oldest of them, 1 … ``coldThrough``, may be
+/// *cold*: moved by compaction into history files on disk and read through ``ColdHistory``
+/// (`ConversationLog+Cold.swift`); the rest are *hot*, in ``hotMessages`` (issue 16).
 public struct ConversationLog: Hashable, Sendable {
     public var conversation: Conversation
-    /// The messages in `seq` order; `messages[i].seq == i + 1` always holds.
-    public var messages: [Message]
+    /// The hot messages in `seq` order; `hotMessages[i].seq == coldThrough + i + 1` always holds.
+    public var hotMessages: [Message]
+    /// The newest `seq` held by history files instead of RAM (0: every message is hot).
+    public var coldThrough: UInt64
     public var readCursors: [Participant: ReadCursor]
     /// The LSN of the last log record applied to this conversation (makes replay idempotent).
     public var lastLSN: UInt64
 
     public init(
-        conversation: Conversation, messages: [Message] = [], readCursors: [Participant: ReadCursor] = [:],
-        lastLSN: UInt64 = 0
+        conversation: Conversation, hotMessages: [Message] = [], coldThrough: UInt64 = 0,
+        readCursors: [Participant: ReadCursor] = [:], lastLSN: UInt64 = 0
     ) {
         self.conversation = conversation
-        self.messages = messages
+        self.hotMessages = hotMessages
+        self.coldThrough = coldThrough
         self.readCursors = readCursors
         self.lastLSN = lastLSN
     }
 
     /// The `seq` of the newest message (0 when there is none).
-    public var lastSeq: UInt64 { UInt64(messages.count) }
+    public var lastSeq: UInt64 { coldThrough + UInt64(hotMessages.count) }
 
-    /// The message with this `seq`, if there is one.
+    /// How many messages the conversation has, hot and cold.
+    public var messageCount: Int { Int(lastSeq) }
+
+    /// The newest message, when it is hot (compaction always leaves a conversation's newest
+    /// message in RAM, so this is `nil` only for a conversation without messages).
+    public var lastMessage: Message? { hotMessages.last }
+
+    /// The hot message with this `seq`, if there is one (``message(seq:cold:)`` reads cold ones too).
     public func message(seq: UInt64) -> Message? {
-        guard seq >= 1, seq <= lastSeq else { return nil }
-        return messages[Int(seq - 1)]
+        guard seq > coldThrough, seq <= lastSeq else { return nil }
+        return hotMessages[Int(seq - coldThrough - 1)]
     }
 
-    /// The message with this id. Ids grow with `seq` inside a conversation, so this is a binary search.
+    /// The hot message with this id. Ids grow with `seq` inside a conversation, so this is a
+    /// binary search (``message(id:cold:)`` reads cold ones too).
     public func message(id: MessageID) -> Message? {
-        var low = 0
-        var high = messages.count
-        while low < high {
-            let middle = (low + high) / 2
-            if messages[middle].id < id { low = middle + 1 } else { high = middle }
-        }
-        return low < messages.count && messages[low].id == id ? messages[low] : nil
+        let index = hotMessages.partitionPoint { $0.id >= id }
+        return index < hotMessages.count && hotMessages[index].id == id ? hotMessages[index] : nil
     }
 
-    /// How many messages after the reader's cursor were written by someone else.
-    public func unreadCount(for reader: Participant) -> Int {
-        let cursor = Int(readCursors[reader]?.seq ?? 0)
-        guard cursor < messages.count else { return 0 }
-        return messages[cursor...].lazy.filter { $0.sender.participant != reader }.count
+    /// Drops the messages through `seq` from RAM (they are in a live history file); returns how many.
+    mutating func makeCold(through seq: UInt64) -> UInt64 {
+        guard seq > coldThrough else { return 0 }
+        let count = seq - coldThrough
+        // A fresh array, so the capacity the moved messages took is given back.
+        hotMessages = Array(hotMessages[Int(count)...])
+        coldThrough = seq
+        return count
+    }
+}
+
+extension RandomAccessCollection {
+    /// The first index whose element satisfies `predicate`, which must be false for a prefix
+    /// and true for the rest (binary search).
+    func partitionPoint(where predicate: (Element) throws -> Bool) rethrows -> Index {
+        var low = startIndex
+        var count = self.count
+        while count > 0 {
+            let half = count / 2
+            let middle = index(low, offsetBy: half)
+            if try predicate(self[middle]) {
+                count = half
+            } else {
+                low = index(after: middle)
+                count -= half + 1
+            }
+        }
+        return low
     }
 }
 

@@ -74,6 +74,8 @@ public enum Event: Hashable, Sendable {
     case knowledgeDocumentDeleted(KnowledgeDocumentID, at: Timestamp)
     /// A site's AI settings, whole (codec v15).
     case aiSettingsSaved(AISettings)
+    /// A history file became live: the messages it holds leave RAM (codec v18, issue 16).
+    case historyFileAdded(HistoryFileAdded)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -116,6 +118,7 @@ public enum Event: Hashable, Sendable {
         case .knowledgeDocumentAdded: .knowledgeDocumentAdded
         case .knowledgeDocumentDeleted: .knowledgeDocumentDeleted
         case .aiSettingsSaved: .aiSettingsSaved
+        case .historyFileAdded: .historyFileAdded
         }
     }
 }
@@ -160,6 +163,8 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case knowledgeDocumentAdded = 36
     case knowledgeDocumentDeleted = 37
     case aiSettingsSaved = 38
+    // 39 is the claimed effect (EventCodec+Claims.swift), a record around an event.
+    case historyFileAdded = 40
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -202,6 +207,7 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .knowledgeDocumentAdded: "knowledge_document_added"
         case .knowledgeDocumentDeleted: "knowledge_document_deleted"
         case .aiSettingsSaved: "ai_settings_saved"
+        case .historyFileAdded: "history_file_added"
         }
     }
 }
@@ -243,6 +249,7 @@ extension Event {
         case .fileDeleted(_, let at), .knowledgeDocumentDeleted(_, let at): at
         case .knowledgeDocumentAdded(let document): document.createdAt
         case .aiSettingsSaved(let settings): settings.updatedAt
+        case .historyFileAdded(let added): added.at
         }
     }
 }

@@ -23,8 +23,10 @@ public enum EventCodec {
     /// type 38 (AI settings) and the snapshot body's AI section; version 16 added each visitor
     /// session's issue time to the snapshot body's token section (no new record type); version
     /// 17 added record type 39 (an event with the `Idempotency-Key` claim of the request that
-    /// caused it, `EventCodec+Claims.swift`).
-    public static let currentVersion: UInt8 = 17
+    /// caused it, `EventCodec+Claims.swift`); version 18 added record type 40 (a history file
+    /// made live), each conversation's cold prefix in the snapshot body's conversations and the
+    /// snapshot body's history section.
+    public static let currentVersion: UInt8 = 18
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -166,6 +168,14 @@ public enum EventCodec {
             writer.write(at)
         case .aiSettingsSaved(let settings):
             writer.write(settings)
+        case .historyFileAdded(let added):
+            writer.write(added.number)
+            writer.write(UInt64(added.moves.count))
+            for move in added.moves {
+                writer.write(move.conversation)
+                writer.write(move.through)
+            }
+            writer.write(added.at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -288,6 +298,13 @@ public enum EventCodec {
             event = .knowledgeDocumentDeleted(try reader.readID(), at: try reader.readTimestamp())
         case .aiSettingsSaved:
             event = .aiSettingsSaved(try reader.readAISettings())
+        case .historyFileAdded:
+            let number = try reader.readUInt64()
+            var moves: [HistoryFileAdded.ColdMove] = []
+            for _ in 0..<(try reader.readCount()) {
+                moves.append(HistoryFileAdded.ColdMove(conversation: try reader.readID(), through: try reader.readUInt64()))
+            }
+            event = .historyFileAdded(HistoryFileAdded(number: number, moves: moves, at: try reader.readTimestamp()))
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event

@@ -54,6 +54,8 @@ public struct ParleyState: Sendable {
     public private(set) var knowledge = KnowledgeShelf()
     /// Sites' AI settings.
     public private(set) var ai = AIShelf()
+    /// The history files that hold conversations' cold messages.
+    public private(set) var history = HistoryCatalog()
 
     public init() {}
 
@@ -150,7 +152,7 @@ public struct ParleyState: Sendable {
                 throw .seqGap(message.conversationID, expected: lastSeq + 1, found: message.seq, lsn: lsn)
             }
             _ = try updateConversation(message.conversationID, lsn: lsn) { log in
-                log.messages.append(message)
+                log.hotMessages.append(message)
                 log.conversation.lastMessageAt = message.createdAt
             }
             messageCount += 1
@@ -297,6 +299,22 @@ public struct ParleyState: Sendable {
         case .aiSettingsSaved(let settings):
             guard sites[settings.siteID] != nil else { throw .unknown("site", settings.siteID.rawValue, lsn: lsn) }
             return ai.save(settings, lsn: lsn)
+        case .historyFileAdded(let added):
+            guard lsn > appliedLSN else { return false }
+            // Checked whole before anything changes: a record the state cannot follow changes nothing.
+            for move in added.moves {
+                guard let log = conversations[move.conversation] else {
+                    throw .unknown("conversation", move.conversation.rawValue, lsn: lsn)
+                }
+                guard move.through <= log.lastSeq else {
+                    throw .coldBeyondEnd(move.conversation, through: move.through, lastSeq: log.lastSeq, lsn: lsn)
+                }
+            }
+            guard history.add(added.number) else { return false }
+            for move in added.moves {
+                // In place (no copy of the conversation's history); the LSN stays the conversation's own.
+                history.moved(conversations[move.conversation]!.makeCold(through: move.through))
+            }
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice; the
             // answer replaces its pending key.
@@ -366,8 +384,8 @@ public struct ParleyState: Sendable {
         case .group:
             if isNew { groupChatsBySite[conversation.siteID, default: []].append(conversation.id) }
         }
-        messageCount += log.messages.count
-        for message in log.messages { watermarks.observe(.message, message.id.rawValue) }
+        messageCount += log.messageCount
+        for message in log.hotMessages { watermarks.observe(.message, message.id.rawValue) }
         watermarks.observe(.conversation, conversation.id.rawValue)
     }
 
@@ -377,9 +395,13 @@ public struct ParleyState: Sendable {
         tokens: TokenTables = TokenTables(), settings: SiteSettings = SiteSettings(), team: TeamState = TeamState(),
         twoFactor: TwoFactorState = TwoFactorState(), plans: AccountPlans = AccountPlans(),
         identities: CustomerIdentities = CustomerIdentities(), webhooks: WebhookOutbox = WebhookOutbox(),
-        files: FileShelf = FileShelf(), knowledge: KnowledgeShelf = KnowledgeShelf(), ai: AIShelf = AIShelf()
+        files: FileShelf = FileShelf(), knowledge: KnowledgeShelf = KnowledgeShelf(), ai: AIShelf = AIShelf(),
+        history: HistoryCatalog = HistoryCatalog(), messageWatermark: UInt64 = 0
     ) {
         self.ai = ai
+        self.history = history
+        // Cold messages' ids are not in RAM: the watermark the snapshot kept covers them.
+        watermarks.message = messageWatermark
         self.files = files
         self.knowledge = knowledge
         self.webhooks = webhooks
@@ -496,12 +518,16 @@ public struct EntityCounts: Hashable, Sendable {
 public enum StateError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknown(String, UInt64, lsn: UInt64)
     case seqGap(ConversationID, expected: UInt64, found: UInt64, lsn: UInt64)
+    /// A history file's record moves messages the conversation does not have.
+    case coldBeyondEnd(ConversationID, through: UInt64, lastSeq: UInt64, lsn: UInt64)
 
     public var description: String {
         switch self {
         case .unknown(let kind, let id, let lsn): "record at LSN \(lsn) names unknown \(kind) \(id)"
         case .seqGap(let conversation, let expected, let found, let lsn):
             "record at LSN \(lsn) gives \(conversation) seq \(found), expected \(expected)"
+        case .coldBeyondEnd(let conversation, let through, let lastSeq, let lsn):
+            "record at LSN \(lsn) moves \(conversation)'s messages through seq \(through) to history, but it ends at seq \(lastSeq)"
         }
     }
 }

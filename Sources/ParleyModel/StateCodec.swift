@@ -7,7 +7,9 @@
 /// visitor sessions (hash → visitor, and from version 16 its issue time), each a count and its
 /// entries in a sorted order. Version 3
 /// appends the notification id watermark and every agent's notifications (by agent, oldest first).
-/// Version 4 appends the idempotent replies (oldest first).
+/// Version 4 appends the idempotent replies (oldest first). Version 18 gives each conversation
+/// its cold prefix (the newest `seq` in history files) before its hot messages, and appends the
+/// history section (snapshots/FORMAT.md has every section).
 public enum StateCodec {
     public static func encode(_ state: ParleyState) -> [UInt8] {
         var writer = BinaryWriter(capacity: 256 + state.messageCount * 96)
@@ -32,8 +34,9 @@ public enum StateCodec {
         for log in state.conversations.values.sorted(by: { $0.conversation.id < $1.conversation.id }) {
             writer.write(log.conversation)
             writer.write(log.lastLSN)
-            writer.write(UInt64(log.messages.count))
-            for message in log.messages { writer.write(message, includingConversation: false) }
+            writer.write(log.coldThrough)  // v18
+            writer.write(UInt64(log.hotMessages.count))
+            for message in log.hotMessages { writer.write(message, includingConversation: false) }
             writer.write(UInt64(log.readCursors.count))
             // Sorted, so that equal states always encode to equal bytes.
             for (participant, cursor) in log.readCursors.sorted(by: { $0.key.sortKey < $1.key.sortKey }) {
@@ -144,6 +147,11 @@ public enum StateCodec {
             writer.write(settings)
             writer.write(settings.lastLSN)
         }
+        // v18: the live history files, how many messages they hold, the message id watermark.
+        writer.write(UInt64(state.history.liveFiles.count))
+        for number in state.history.liveFiles.sorted() { writer.write(number) }
+        writer.write(state.history.coldMessages)
+        writer.write(state.watermarks.message)
         return writer.bytes
     }
 
@@ -176,14 +184,18 @@ public enum StateCodec {
         for _ in 0..<(try reader.readCount()) {
             let conversation = try reader.readConversation(version: version)
             var log = ConversationLog(conversation: conversation, lastLSN: try reader.readUInt64())
+            log.coldThrough = version >= 18 ? try reader.readUInt64() : 0
             let messageCount = try reader.readCount()
-            log.messages.reserveCapacity(messageCount)
+            guard log.coldThrough <= UInt64.max - UInt64(messageCount) else {
+                throw .malformed("\(conversation.id) has \(messageCount) messages after seq \(log.coldThrough)")
+            }
+            log.hotMessages.reserveCapacity(messageCount)
             for index in 0..<messageCount {
                 let message = try reader.readMessage(in: conversation.id, version: version)
-                guard message.seq == UInt64(index + 1) else {
-                    throw .malformed("\(conversation.id) has seq \(message.seq) at position \(index + 1)")
+                guard message.seq == log.coldThrough + UInt64(index + 1) else {
+                    throw .malformed("\(conversation.id) has seq \(message.seq) at position \(log.coldThrough + UInt64(index + 1))")
                 }
-                log.messages.append(message)
+                log.hotMessages.append(message)
             }
             for _ in 0..<(try reader.readCount()) {
                 let participant = try reader.readParticipant()
@@ -293,6 +305,18 @@ public enum StateCodec {
                 ai.append(settings)
             }
         }
+        var history = HistoryCatalog()
+        var messageWatermark: UInt64 = 0
+        if version >= 18 {
+            var live: Set<UInt64> = []
+            for _ in 0..<(try reader.readCount()) { live.insert(try reader.readUInt64()) }
+            history = HistoryCatalog(liveFiles: live, coldMessages: try reader.readUInt64())
+            messageWatermark = try reader.readUInt64()
+        }
+        let coldTotal = conversations.reduce(UInt64(0)) { $0 &+ $1.coldThrough }
+        guard coldTotal == history.coldMessages, coldTotal == 0 || !history.liveFiles.isEmpty else {
+            throw .malformed("the conversations' cold prefixes hold \(coldTotal) messages, the history section says \(history.coldMessages) in \(history.liveFiles.count) files")
+        }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes in snapshot body") }
         let sitesOfVisitors = Dictionary(visitors.map { ($0.id, $0.siteID) }, uniquingKeysWith: { first, _ in first })
         return ParleyState(
@@ -302,7 +326,8 @@ public enum StateCodec {
             identities: CustomerIdentities(
                 identities: identified.compactMap { visitor, userID in sitesOfVisitors[visitor].map { (visitor, $0, userID) } },
                 merges: merges),
-            webhooks: outbox, files: shelf, knowledge: knowledge, ai: AIShelf(settings: ai))
+            webhooks: outbox, files: shelf, knowledge: knowledge, ai: AIShelf(settings: ai), history: history,
+            messageWatermark: messageWatermark)
     }
 }
 

@@ -145,7 +145,7 @@ public final class Hub: BrokerSubscriber, Service {
         var reachedStaff = false
         for session in sessions {
             session.offer(conversation.id, prepared) { after, before in
-                history(conversation.id, after: after, before: before, dialect: session.dialect)
+                history(conversation.id, after: after, before: before, for: session)
             }
             if session.identity.side == .visitor { reachedVisitor = true } else { reachedStaff = true }
         }
@@ -157,13 +157,27 @@ public final class Hub: BrokerSubscriber, Service {
         }
     }
 
-    /// Encoded messages with `after < seq < before`, oldest first.
-    func history(_ conversation: ConversationID, after: UInt64, before: UInt64, dialect: WireDialect) -> [WireFrame] {
-        broker.store.read { state in
-            guard let log = state.conversations[conversation], before > 0 else { return [] }
-            let upper = min(before - 1, log.lastSeq)
-            guard upper > after else { return [] }
-            return (after + 1...upper).map { dialect.message(log.messages[Int($0 - 1)], state: state) }
+    /// Encoded messages with `after < seq < before`, oldest first (cold ones read from history
+    /// files outside the state's lock).
+    func history(_ conversation: ConversationID, after: UInt64, before: UInt64, dialect: WireDialect) throws -> [WireFrame] {
+        guard before > 0, let log = broker.store.read({ $0.conversations[conversation] }) else { return [] }
+        let upper = min(before - 1, log.lastSeq)
+        guard upper > after else { return [] }
+        let messages = try log.messages(in: (after + 1)...upper, cold: broker.store.history)
+        return broker.store.read { state in messages.map { dialect.message($0, state: state) } }
+    }
+
+    /// ``history(_:after:before:dialect:)`` for filling a session's gap. A history file that
+    /// cannot be read (a damaged disk) must not leave a silent gap: the session is closed
+    /// (1001, so the client reconnects and resumes) and the failure logged.
+    private func history(_ conversation: ConversationID, after: UInt64, before: UInt64, for session: RealtimeSession) -> [WireFrame] {
+        do {
+            return try history(conversation, after: after, before: before, dialect: session.dialect)
+        } catch {
+            logger.error(
+                "cold history could not be read; closing the session", metadata: ["parley.conversation": "\(conversation)", "parley.error": "\(error)"])
+            session.closeForShutdown()
+            return []
         }
     }
 
@@ -262,7 +276,7 @@ public final class Hub: BrokerSubscriber, Service {
         }
         let allVisible = visible.count == positions.count
         session.resume(visible) { after, through, conversation in
-            history(conversation, after: after, before: through + 1, dialect: session.dialect)
+            history(conversation, after: after, before: through + 1, for: session)
         } resumed: { recovered in
             NativeFrames.resumed(recovered && allVisible)
         }
@@ -272,7 +286,7 @@ public final class Hub: BrokerSubscriber, Service {
     /// Lets the session's held live messages go (after its first frame, or a timeout).
     public func release(_ session: RealtimeSession) {
         session.release { conversation, after, before in
-            history(conversation, after: after, before: before, dialect: session.dialect)
+            history(conversation, after: after, before: before, for: session)
         }
     }
 

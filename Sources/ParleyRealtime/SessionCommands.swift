@@ -156,9 +156,8 @@ final class SessionCommands: Sendable {
             guard let id = session.dialect.parse(text, as: MessageID.self) else {
                 throw FrameError.validation("message_id is not a message id of this protocol")
             }
-            let found: UInt64? = broker.store.read { state in
-                state.conversations[conversation]?.message(id: id)?.seq
-            }
+            let log = broker.store.read { $0.conversations[conversation] }
+            let found = try log?.message(id: id, cold: broker.store.history)?.seq
             guard let found else { throw FrameError(code: "NOT_FOUND", message: "message not found") }
             seq = found
         }

@@ -43,7 +43,7 @@ struct StateFrame: Encodable {
                     status: dialect == .omni
                         ? log.conversation.status.rawValue : (log.conversation.status == .closed ? "closed" : "active"),
                     visitor_id: dialect == .omni ? OmniID.format(visitor) : NativeWire.visitorID(visitor, state: state),
-                    unread_count: log.unreadCount(for: identity.participant),
+                    unread_count: log.unreadCount(for: identity.participant, cold: hub.broker.store.history),
                     last_seq: log.lastSeq, visitor_online: hub.isOnline(.visitor(visitor, site: site)))
             }
             let agents = state.agents.values.filter { $0.siteID == site && hub.isOnline(.agent($0.id, site: site)) }

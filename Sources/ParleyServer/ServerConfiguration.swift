@@ -1,6 +1,7 @@
 public import Logging
 public import ParleyAI
 public import ParleyHTTP
+public import ParleyHistory
 public import ParleyLog
 public import ParleyRealtime
 public import ParleyStorage
@@ -16,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     public var snapshotEveryRecords = 100_000
     public var snapshotEverySeconds = 300
     public var snapshotsToKeep = 2
+    /// What history compaction moves to history files (issue 16), and how often it looks (0: never).
+    public var compaction = CompactionPolicy()
+    public var compactionEverySeconds = 60
     public var logLevel = Logger.Level.info
     /// The HMAC key for access tokens; `nil` keeps a generated one in `<data dir>/jwt-secret`.
     public var jwtSecret: String?
@@ -42,6 +46,6 @@ public struct ServerConfiguration: Sendable {
         StorageConfiguration(
             dataDirectory: dataDirectory, fsync: fsync, segmentBytes: segmentBytes,
             snapshotEveryRecords: snapshotEveryRecords, snapshotEverySeconds: snapshotEverySeconds,
-            snapshotsToKeep: snapshotsToKeep)
+            snapshotsToKeep: snapshotsToKeep, compaction: compaction, compactionEverySeconds: compactionEverySeconds)
     }
 }

@@ -1,5 +1,6 @@
 public import Logging
 import Metrics
+public import ParleyHistory
 public import ParleyLog
 public import ParleyModel
 public import ParleySnapshot
@@ -27,27 +28,33 @@ public final class EventStore: Sendable {
         public var skippedSnapshots: [String]
         public var replayedRecords: Int
         public var repair: RecordLog.Repair?
+        /// What opening the history store removed (leftovers of an interrupted compaction).
+        public var historyCleanup: HistoryStore.Cleanup
         public var appliedLSN: UInt64
         public var duration: Duration
     }
 
     public let configuration: StorageConfiguration
     public let startReport: StartReport
+    /// The history files that hold conversations' cold messages (issue 16).
+    public let history: HistoryStore
     private let log: RecordLog
     private let applier: CommitApplier
     private let snapshots: SnapshotStore
     private let lock: DataDirectoryLock?
     private let snapshotInProgress = Mutex(false)
+    let compactionInProgress = Mutex(false)
     private let logger: Logger
     private let snapshotTimer = Metrics.Timer(label: "parley_snapshot_seconds")
     private let snapshotBytes = Gauge(label: "parley_snapshot_bytes")
 
     private init(
-        configuration: StorageConfiguration, report: StartReport, log: RecordLog, applier: CommitApplier,
-        snapshots: SnapshotStore, lock: DataDirectoryLock?, logger: Logger
+        configuration: StorageConfiguration, report: StartReport, history: HistoryStore, log: RecordLog,
+        applier: CommitApplier, snapshots: SnapshotStore, lock: DataDirectoryLock?, logger: Logger
     ) {
         self.configuration = configuration
         self.startReport = report
+        self.history = history
         self.log = log
         self.applier = applier
         self.snapshots = snapshots
@@ -139,10 +146,26 @@ public final class EventStore: Sendable {
         for directory in directories where fs.fileExists(directory) {
             try fs.syncDirectory(directory)
         }
+        // The state names the live history files: what else is there a crash left behind.
+        let history: HistoryStore
+        let cleanup: HistoryStore.Cleanup
+        do {
+            (history, cleanup) = try HistoryStore.open(
+                directory: configuration.historyDirectory, live: state.history.liveFiles, fileSystem: fs)
+        } catch {
+            log.close()
+            throw error
+        }
+        if !(cleanup.temporary + cleanup.orphans).isEmpty {
+            logger.info(
+                "removed the files of an interrupted history compaction",
+                metadata: ["parley.files": "\(cleanup.temporary + cleanup.orphans)"])
+        }
         applier.install(state)
         let report = StartReport(
             snapshot: loaded?.info, skippedSnapshots: skipped, replayedRecords: logReport.replayedRecords,
-            repair: logReport.repair, appliedLSN: state.appliedLSN, duration: ContinuousClock.now - started)
+            repair: logReport.repair, historyCleanup: cleanup, appliedLSN: state.appliedLSN,
+            duration: ContinuousClock.now - started)
         logger.info(
             "store opened",
             metadata: [
@@ -150,8 +173,8 @@ public final class EventStore: Sendable {
                 "parley.applied_lsn": "\(state.appliedLSN)", "parley.rejected_during_replay": "\(replayError.map { "\($0)" } ?? "none")",
             ])
         return EventStore(
-            configuration: configuration, report: report, log: log, applier: applier, snapshots: snapshots, lock: lock,
-            logger: logger)
+            configuration: configuration, report: report, history: history, log: log, applier: applier,
+            snapshots: snapshots, lock: lock, logger: logger)
     }
 
     // MARK: Writing

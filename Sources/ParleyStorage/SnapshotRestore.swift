@@ -1,3 +1,4 @@
+import ParleyHistory
 public import ParleyLog
 public import ParleyModel
 public import ParleySnapshot
@@ -30,9 +31,12 @@ public enum SnapshotRestore {
     ///
     /// - Parameters:
     ///   - walDirectory: the log to replay after the snapshot (`nil`: the snapshot alone).
+    ///   - historyDirectory: where the history files the restored state names are copied from
+    ///     (issue 16); each is copied whole and fsynced before the snapshot is written.
     ///   - progress: called now and then with the records replayed so far and the LSN reached.
     public static func restore(
-        snapshotPath: String, walDirectory: String?, into dataDirectory: String, target: Target = Target(),
+        snapshotPath: String, walDirectory: String?, historyDirectory: String? = nil, into dataDirectory: String,
+        target: Target = Target(),
         fileSystem fs: any FileSystem = PosixFileSystem(), progress: (Int, UInt64) -> Void = { _, _ in }
     ) throws -> Report {
         if fs.fileExists(dataDirectory), !(try fs.contentsOfDirectory(dataDirectory)).isEmpty {
@@ -86,6 +90,14 @@ public enum SnapshotRestore {
         progress(replayed, state.appliedLSN)
         let configuration = StorageConfiguration(dataDirectory: dataDirectory, fileSystem: fs, usesLockFile: false)
         try fs.createDirectoryDurably(dataDirectory)
+        // The history files first: the snapshot written next names them.
+        if !state.history.liveFiles.isEmpty {
+            guard let historyDirectory else {
+                throw StorageError.missingRecords(
+                    "the restored state keeps \(state.history.coldMessages) messages in history files; say where they are")
+            }
+            try copyHistory(state.history.liveFiles, from: historyDirectory, into: configuration.historyDirectory, fileSystem: fs)
+        }
         let info = try SnapshotStore(directory: configuration.snapshotDirectory, fileSystem: fs).write(state)
         // A fresh log that continues right after the restored state.
         let (log, _) = try RecordLog.open(
@@ -94,5 +106,31 @@ public enum SnapshotRestore {
         return Report(
             snapshotLSN: header.lsn, restoredLSN: state.appliedLSN, replayedRecords: replayed, logProblem: logProblem,
             snapshot: info, counts: state.counts)
+    }
+
+    /// Copies the named history files whole (temporary name, fsync, rename, directory fsync),
+    /// each checked as it is opened afterwards by the start.
+    static func copyHistory(_ numbers: Set<UInt64>, from source: String, into target: String, fileSystem fs: any FileSystem) throws {
+        try fs.createDirectoryDurably(target)
+        for number in numbers.sorted() {
+            let name = HistoryFileFormat.fileName(number: number)
+            let from = joinPath(source, name)
+            guard fs.fileExists(from) else {
+                throw StorageError.missingRecords("the restored state names the history file \(from), which is missing")
+            }
+            let temporary = joinPath(target, name + ".tmp")
+            let file = try fs.openForAppending(temporary)
+            var offset = 0
+            while true {
+                let (bytes, size) = try fs.read(from, offset: offset, count: 1 << 20)
+                if !bytes.isEmpty { try file.append(bytes) }
+                offset += bytes.count
+                if bytes.isEmpty || offset >= size { break }
+            }
+            try file.sync()
+            try file.close()
+            try fs.rename(temporary, to: joinPath(target, name))
+        }
+        try fs.syncDirectory(target)
     }
 }

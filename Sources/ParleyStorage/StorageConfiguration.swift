@@ -1,3 +1,4 @@
+public import ParleyHistory
 public import ParleyLog
 
 /// Where the store keeps its files and how it makes them durable.
@@ -15,12 +16,18 @@ public struct StorageConfiguration: Sendable {
     public var fileSystem: any FileSystem
     /// Whether to take the data directory's `LOCK` (off for in-memory test disks).
     public var usesLockFile: Bool
+    /// What history compaction moves from RAM to history files, and how often it looks.
+    public var compaction: CompactionPolicy
+    public var compactionEverySeconds: Int
 
     public init(
         dataDirectory: String, fsync: FsyncPolicy = .always, segmentBytes: Int = 64 << 20,
         snapshotEveryRecords: Int = 100_000, snapshotEverySeconds: Int = 300, snapshotsToKeep: Int = 2,
-        fileSystem: any FileSystem = PosixFileSystem(), usesLockFile: Bool = true
+        fileSystem: any FileSystem = PosixFileSystem(), usesLockFile: Bool = true,
+        compaction: CompactionPolicy = CompactionPolicy(), compactionEverySeconds: Int = 60
     ) {
+        self.compaction = compaction
+        self.compactionEverySeconds = compactionEverySeconds
         self.dataDirectory = dataDirectory
         self.fsync = fsync
         self.segmentBytes = segmentBytes
@@ -33,4 +40,6 @@ public struct StorageConfiguration: Sendable {
 
     public var walDirectory: String { joinPath(dataDirectory, "wal") }
     public var snapshotDirectory: String { joinPath(dataDirectory, "snapshots") }
+    /// Cold history (issue 16): `history/<number>.hist`.
+    public var historyDirectory: String { joinPath(dataDirectory, "history") }
 }

@@ -5,6 +5,7 @@ import ParleyAI
 import ParleyLog
 import ParleyModel
 import ParleyHTTP
+import ParleyHistory
 import ParleyServer
 import ParleyRealtime
 import ParleyStorage
@@ -40,6 +41,18 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Snapshots to keep; older log segments are deleted (PARLEY_SNAPSHOTS_KEEP).")
     var snapshotsKeep: Int = environment("SNAPSHOTS_KEEP").flatMap(Int.init) ?? 2
+
+    @Option(help: "Keep this many newest messages of each conversation in RAM; older ones move to history files (PARLEY_HISTORY_KEEP).")
+    var historyKeep: Int = environment("HISTORY_KEEP").flatMap(Int.init) ?? 100
+
+    @Option(help: "Hours after its close when a conversation's messages, but the newest, move to history files (PARLEY_HISTORY_CLOSED_AGE_HOURS).")
+    var historyClosedAgeHours: Int = environment("HISTORY_CLOSED_AGE_HOURS").flatMap(Int.init) ?? 24
+
+    @Option(help: "A compaction run moves at least this many messages, else waits (PARLEY_HISTORY_MIN_MESSAGES).")
+    var historyMinMessages: Int = environment("HISTORY_MIN_MESSAGES").flatMap(Int.init) ?? 10_000
+
+    @Option(help: "Look for history to compact every this many seconds; 0 never (PARLEY_COMPACTION_EVERY_SECONDS).")
+    var compactionEverySeconds: Int = environment("COMPACTION_EVERY_SECONDS").flatMap(Int.init) ?? 60
 
     @Option(help: "HMAC key for access tokens, at least 32 bytes (PARLEY_JWT_SECRET); default: generated once into <data dir>/jwt-secret.")
     var jwtSecret: String? = environment("JWT_SECRET")
@@ -96,6 +109,10 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("snapshot intervals must be positive")
         }
         guard snapshotsKeep >= 2 else { throw ValidationError("--snapshots-keep must be at least 2 (with one, a damaged snapshot leaves nothing to recover from)") }
+        guard historyKeep >= 1 else { throw ValidationError("--history-keep must be at least 1 (a conversation's newest message stays in RAM)") }
+        guard historyClosedAgeHours >= 0 else { throw ValidationError("--history-closed-age-hours must not be negative") }
+        guard (1...1_000_000).contains(historyMinMessages) else { throw ValidationError("--history-min-messages must be 1 to 1000000") }
+        guard compactionEverySeconds >= 0 else { throw ValidationError("--compaction-every-seconds must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard ["on", "off"].contains(rateLimits) else { throw ValidationError("--rate-limits must be on or off") }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31") }
@@ -129,6 +146,9 @@ struct Serve: AsyncParsableCommand {
         configuration.snapshotEveryRecords = snapshotEveryRecords
         configuration.snapshotEverySeconds = snapshotEverySeconds
         configuration.snapshotsToKeep = snapshotsKeep
+        configuration.compaction = CompactionPolicy(
+            closedAgeMilliseconds: Int64(historyClosedAgeHours) * 3_600_000, keepNewest: historyKeep, minimumMessages: historyMinMessages)
+        configuration.compactionEverySeconds = compactionEverySeconds
         configuration.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         configuration.jwtSecret = jwtSecret
         configuration.accessTokenSeconds = accessTokenSeconds

@@ -80,6 +80,8 @@ struct SnapshotCommand: AsyncParsableCommand {
         @Flag(help: "Restore the snapshot alone, without any log replay.") var noReplay = false
         @Option(help: "The file bytes to carry over (default: the blobs/ beside the snapshot's directory).")
         var blobsDir: String?
+        @Option(help: "The history files to carry over (default: the history/ beside the snapshot's directory).")
+        var historyDir: String?
 
         func validate() throws {
             if toLsn != nil && toTime != nil { throw ValidationError("give --to-lsn or --to-time, not both") }
@@ -95,7 +97,9 @@ struct SnapshotCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             do {
                 let report = try SnapshotRestore.restore(
-                    snapshotPath: file, walDirectory: wal, into: dataDir,
+                    snapshotPath: file, walDirectory: wal,
+                    historyDirectory: historyDir ?? snapshotDirectory.deletingLastPathComponent().appendingPathComponent("history").path,
+                    into: dataDir,
                     target: .init(lsn: toLsn, time: toTime.flatMap { Timestamp(rfc3339: $0) }),
                     progress: { records, lsn in
                         FileOutput.standardError("restore: \(records) records replayed, at LSN \(lsn), \(ContinuousClock.now - started)")

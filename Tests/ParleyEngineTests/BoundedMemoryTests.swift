@@ -89,7 +89,7 @@ import Testing
             }
             try await group.waitForAll()
         }
-        let seqs = store.read { $0.conversations[conversation.id]?.messages.map(\.seq) ?? [] }
+        let seqs = store.read { $0.conversations[conversation.id]?.hotMessages.map(\.seq) ?? [] }
         #expect(seqs == Array(1...200))
     }
 }

@@ -292,7 +292,7 @@ final class RecordingSubscriber: BrokerSubscriber {
         try say(1, 5, .agent(bob), 110)
         try apply(.conversationClosed(ConversationID(1), at: at(600)))
         let period = try #require(Analytics.Period(name: "month", now: at(7200)))
-        let analytics = Analytics(state: state, site: site)
+        let analytics = Analytics(state: state, site: site, cold: NoColdHistory())
         let dashboard = analytics.dashboard(period)
         #expect(dashboard.totalConversations == 2)
         #expect(dashboard.activeConversations == 1)

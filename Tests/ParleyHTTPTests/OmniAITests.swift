@@ -130,9 +130,9 @@ import Testing
             #expect(on.data["auto_respond"] as? Bool == true && on.data["bot_user_id"] is String)
             let (conversation, native, session) = try await Self.conversation(fixture, client, token: token, question: "Какие товары нельзя вернуть?")
             let id = try #require(NativeID.parse(native, as: ConversationID.self))
-            let answered = try await poll { fixture.server.broker.store.read { $0.conversations[id]?.messages.count ?? 0 } >= 2 }
+            let answered = try await poll { fixture.server.broker.store.read { $0.conversations[id]?.messageCount ?? 0 } >= 2 }
             #expect(answered)
-            let last = try #require(fixture.server.broker.store.read { $0.conversations[id]?.messages.last })
+            let last = try #require(fixture.server.broker.store.read { $0.conversations[id]?.lastMessage })
             guard case .bot = last.sender else { Issue.record("sent as \(last.sender)"); return }
             #expect(last.content.contains("Нельзя вернуть нижнее бельё"))
             let messages = try await client.call(.get, "/api/v1/conversations/\(conversation)/messages", bearer: token)
@@ -144,7 +144,7 @@ import Testing
             let quiet = try await client.call(.post, "/v1/messages", json: ["conversation_id": native, "type": "text", "content": "Какая погода на Марсе?"], visitor: session)
             #expect(quiet.status == .created || quiet.status == .ok)
             try await Task.sleep(for: .milliseconds(300))
-            #expect(fixture.server.broker.store.read { $0.conversations[id]?.messages.count } == 3)
+            #expect(fixture.server.broker.store.read { $0.conversations[id]?.messageCount } == 3)
         }
     }
 

@@ -4,11 +4,11 @@ import Testing
 
 @Suite struct EventCodecTests {
     @Test func everyEventTypeIsCovered() {
-        let covered = Set(SampleData.everyEvent.map(\.recordType))
+        let covered = Set(SampleData.latestEvents.map(\.recordType))
         #expect(covered == Set(EventType.allCases))
     }
 
-    @Test(arguments: SampleData.everyEvent)
+    @Test(arguments: SampleData.latestEvents)
     func roundTrip(_ event: Event) throws {
         let (type, payload) = EventCodec.encode(event)
         #expect(type == event.recordType.rawValue)
@@ -38,7 +38,7 @@ import Testing
         #expect(throws: CodecError.self) { try EventCodec.decode(type: type, payload: payload) }
     }
 
-    @Test(arguments: SampleData.everyEvent)
+    @Test(arguments: SampleData.latestEvents)
     func everyTruncationThrowsCleanly(_ event: Event) {
         let (type, payload) = EventCodec.encode(event)
         for length in 0..<payload.count {

@@ -32,7 +32,7 @@ import Testing
         // The first conversation is closed; the second (codec v5) is open, with its metadata.
         #expect(state.openConversationByVisitor[SampleData.visitor.id] == ConversationID(2))
         #expect(state.conversations[ConversationID(2)]?.conversation.metadataJSON?.contains("pricing page") == true)
-        #expect(state.conversations[ConversationID(2)]?.messages.first?.metadataJSON == #"{"macro":"greeting"}"#)
+        #expect(state.conversations[ConversationID(2)]?.hotMessages.first?.metadataJSON == #"{"macro":"greeting"}"#)
         #expect(state.agentsByLogin["alice@company.com"] == [SampleData.agent.id])
         // v6: the widget channel; v7: an invite accepted into an agent, then promoted.
         #expect(state.settings.widgetChannels[SampleData.site.id]?.allowedOrigins.count == 2)
@@ -72,9 +72,9 @@ import Testing
         var state = try applied(events)
         let agent = Participant.agent(SampleData.agent.id)
         // Visitor wrote seq 1, 3, 5; the agent has read nothing yet.
-        #expect(state.conversations[SampleData.conversation.id]?.unreadCount(for: agent) == 3)
+        #expect(state.conversations[SampleData.conversation.id]?.unreadCount(for: agent, cold: NoColdHistory()) == 3)
         try state.apply(.readCursorMoved(SampleData.conversation.id, agent, seq: 3, at: SampleData.t0), lsn: 100)
-        #expect(state.conversations[SampleData.conversation.id]?.unreadCount(for: agent) == 1)
+        #expect(state.conversations[SampleData.conversation.id]?.unreadCount(for: agent, cold: NoColdHistory()) == 1)
         try state.apply(.readCursorMoved(SampleData.conversation.id, agent, seq: 1, at: SampleData.t0), lsn: 101)
         #expect(state.conversations[SampleData.conversation.id]?.readCursors[agent]?.seq == 3)
         try state.apply(.readCursorMoved(SampleData.conversation.id, agent, seq: 99, at: SampleData.t0), lsn: 102)

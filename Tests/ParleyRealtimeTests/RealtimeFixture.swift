@@ -30,6 +30,7 @@ struct RealtimeFixture: Sendable {
     static func withServer(
         realtime: RealtimeConfiguration = RealtimeConfiguration(presenceGrace: .milliseconds(300)),
         webhooks: WebhookConfiguration = WebhookConfiguration(),
+        configure: (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (RealtimeFixture) async throws -> Void
     ) async throws {
         var configuration = ServerConfiguration()
@@ -40,6 +41,7 @@ struct RealtimeFixture: Sendable {
         configuration.rateLimits.enabled = false
         configuration.realtime = realtime
         configuration.webhooks = webhooks
+        configure(&configuration)
         defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
         let quiet = Logger(label: "parley.test", factory: { _ in SwiftLogNoOpLogHandler() })
         let server = try await ParleyServer(configuration: configuration, registry: PrometheusCollectorRegistry(), logger: quiet)

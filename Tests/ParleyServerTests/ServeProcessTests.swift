@@ -97,7 +97,7 @@ import FoundationNetworking
             #expect(stored.map { NativeID.format($0.id) } == ack.message_id, "acknowledged \(ack.message_id) lost")
         }
         let gapless = store.read { state in
-            state.conversations.values.allSatisfy { log in log.messages.enumerated().allSatisfy { $0.element.seq == UInt64($0.offset + 1) } }
+            state.conversations.values.allSatisfy { log in log.hotMessages.enumerated().allSatisfy { $0.element.seq == log.coldThrough + UInt64($0.offset + 1) } }
         }
         #expect(gapless)
     }

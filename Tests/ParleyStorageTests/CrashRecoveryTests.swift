@@ -95,17 +95,17 @@ import Testing
             (store, broker) = try StoreFixture.open(fs, segmentBytes: 2048)
             if store.startReport.repair != nil { repairs += 1 }
             if store.startReport.snapshot != nil { fromSnapshot += 1 }
-            let recovered = store.read { state in
-                conversations.flatMap { state.conversations[$0]?.messages ?? [] }
+            let recovered = try conversations.flatMap { id in
+                try store.read { $0.conversations[id] }?.allMessages(cold: store.history) ?? []
             }
             let byID = Dictionary(uniqueKeysWithValues: recovered.map { ($0.id, $0) })
             for (id, message) in acknowledged {
                 #expect(byID[id] == message, "point \(point) (\(mode)): acknowledged \(id) lost")
             }
             for conversation in conversations {
-                let seqs = store.read { $0.conversations[conversation]?.messages.map(\.seq) ?? [] }
+                let seqs = try store.read { $0.conversations[conversation] }?.allMessages(cold: store.history).map(\.seq) ?? []
                 #expect(seqs == Array(1...UInt64(max(seqs.count, 1))).prefix(seqs.count).map { $0 }, "point \(point): seq gap")
-                let clientIDs = store.read { $0.conversations[conversation]?.messages.compactMap(\.clientMessageID) ?? [] }
+                let clientIDs = try store.read { $0.conversations[conversation] }?.allMessages(cold: store.history).compactMap(\.clientMessageID) ?? []
                 #expect(Set(clientIDs).count == clientIDs.count, "point \(point): duplicate client message id stored")
             }
         }

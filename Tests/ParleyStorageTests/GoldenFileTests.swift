@@ -1,4 +1,5 @@
 import Foundation
+import ParleyHistory
 import ParleyLog
 import ParleyModel
 import ParleySnapshot
@@ -115,6 +116,7 @@ import Testing
                 + SampleData.version13Events + SampleData.version14Events + SampleData.version15Events),
         Golden(version: 16, events: SampleData.everyEvent),
         Golden(version: 17, records: SampleData.version17Records),
+        Golden(version: 18, records: SampleData.version18Records),
     ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6
@@ -125,6 +127,13 @@ import Testing
         try? FileManager.default.removeItem(atPath: golden.folder)
         let store = try EventStore.open(StorageConfiguration(dataDirectory: golden.folder, usesLockFile: false))
         for (index, record) in golden.records.enumerated() {
+            if case .historyFileAdded(let added) = record.event {
+                // The file first, as compaction writes it: the record may only name a file that exists.
+                let messages = try added.moves.flatMap { move in
+                    try store.read { $0.conversations[move.conversation] }!.messages(in: 1...move.through, cold: store.history)
+                }
+                store.history.adopt(try store.history.write(number: added.number, messages: messages))
+            }
             if let claim = record.claim {
                 try await IdempotencyClaim.$current.withValue(IdempotencyClaim(claim)) { try await store.commit(record.event) }
             } else {

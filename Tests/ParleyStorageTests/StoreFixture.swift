@@ -1,5 +1,6 @@
 import Logging
 import ParleyEngine
+import ParleyHistory
 import ParleyLog
 import ParleyModel
 import ParleyStorage
@@ -12,7 +13,9 @@ struct StoreFixture {
     static func configuration(_ fs: any FileSystem, segmentBytes: Int = 4096, keep: Int = 2) -> StorageConfiguration {
         StorageConfiguration(
             dataDirectory: dataDirectory, fsync: .always, segmentBytes: segmentBytes, snapshotsToKeep: keep,
-            fileSystem: fs, usesLockFile: false)
+            fileSystem: fs, usesLockFile: false,
+            // History compaction runs only when a test calls it; then it moves all but the newest three.
+            compaction: CompactionPolicy(keepNewest: 3, minimumMessages: 1))
     }
 
     static func open(_ fs: any FileSystem, segmentBytes: Int = 4096, keep: Int = 2) throws -> (EventStore, Broker) {

@@ -52,7 +52,7 @@ struct NativeAnalysisController {
         _ = try context.requireStaff()
         let principal = try context.requirePrincipal()
         let conversation = try NativeScope.conversation(context.parameters.get("conversation_id"), principal: principal, broker: ai.broker)
-        let messages = ai.broker.store.read { $0.conversations[conversation.id]?.messages ?? [] }
+        let messages = try ai.broker.store.read { $0.conversations[conversation.id] }?.allMessages(cold: ai.broker.store.history) ?? []
         let analysis = MessageAnalyzer().analyze(conversation: messages)
         return NativeSuccess(
             ConversationBody(

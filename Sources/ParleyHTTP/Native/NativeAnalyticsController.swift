@@ -42,10 +42,9 @@ struct NativeAnalyticsController {
         let principal = try context.requirePrincipal()
         let site = try NativeScope.site(request.uri.queryParameters["site_id"].map(String.init), principal: principal)
         let period = try period(request)
-        let (stats, satisfaction) = broker.store.read { state in
-            let analytics = Analytics(state: state, site: site)
-            return (analytics.dashboard(period), analytics.satisfaction(period))
-        }
+        // Made under the state's lock, computed outside it (cold history is read from disk).
+        let analytics = broker.store.read { Analytics(state: $0, site: site, cold: broker.store.history) }
+        let (stats, satisfaction) = (analytics.dashboard(period), analytics.satisfaction(period))
         return NativeSuccess(
             DashboardBody(
                 period: request.uri.queryParameters["period"].map(String.init) ?? "today",
@@ -70,10 +69,10 @@ struct NativeAnalyticsController {
         let agent: AgentID = try NativeScope.id(context.parameters.get("agent_id"), field: "agent_id")
         guard broker.agent(agent)?.siteID == site else { throw APIError.notFound("agent") }
         let period = try period(request)
-        let (stats, satisfaction) = broker.store.read { state in
-            let analytics = Analytics(state: state, site: site)
-            return (analytics.performance(of: agent, period), analytics.satisfaction(period, in: analytics.handled(by: agent, period)))
-        }
+        let analytics = broker.store.read { Analytics(state: $0, site: site, cold: broker.store.history) }
+        let (stats, satisfaction) = (
+            analytics.performance(of: agent, period), analytics.satisfaction(period, in: analytics.handled(by: agent, period))
+        )
         return NativeSuccess(
             AgentBody(
                 agent_id: NativeID.format(agent), period: request.uri.queryParameters["period"].map(String.init) ?? "today",

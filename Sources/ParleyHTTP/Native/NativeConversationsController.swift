@@ -161,7 +161,7 @@ struct NativeConversationsController {
         let summaries: [Summary] = broker.store.read { state in
             pageItems.compactMap { conversation in
                 guard let log = state.conversations[conversation.id] else { return nil }
-                let last = log.messages.last.map {
+                let last = log.lastMessage.map {
                     Summary.LastMessage(content: $0.content, from: NativeWire.from($0.sender), created_at: $0.createdAt.rfc3339)
                 }
                 let visitor = conversation.visitorID.flatMap { state.visitors[$0] }
@@ -170,7 +170,7 @@ struct NativeConversationsController {
                     id: NativeID.format(conversation.id),
                     visitor: VisitorRef(id: visitor?.externalID ?? "", name: visitor?.name ?? ""),
                     assigned_agent: agent.map { NativeWire.UserRef(id: NativeID.format($0.id), username: $0.username, name: $0.displayName) },
-                    last_message: last, unread_count: reader.map { log.unreadCount(for: $0) } ?? 0,
+                    last_message: last, unread_count: reader.map { log.unreadCount(for: $0, cold: broker.store.history) } ?? 0,
                     status: NativeWire.status(conversation), created_at: conversation.createdAt.rfc3339)
             }
         }

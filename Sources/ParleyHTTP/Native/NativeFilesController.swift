@@ -89,11 +89,18 @@ struct NativeFilesController {
         case .publicKey: return false
         case .visitor(let visitor, _):
             if file.uploadedBy == .visitor(visitor) { return true }
-            return broker.store.read { state in
-                (state.conversationsBySite[file.siteID] ?? []).contains { id in
-                    guard let log = state.conversations[id], log.conversation.visitorID == visitor else { return false }
-                    return file.conversationID == id || log.messages.contains { $0.fileID == file.id.rawValue }
+            let logs = broker.store.read { state in
+                (state.conversationsBySite[file.siteID] ?? []).compactMap { state.conversations[$0] }
+                    .filter { $0.conversation.visitorID == visitor }
+            }
+            // Outside the state's lock: an older message may be in cold history.
+            return logs.contains { log in
+                if file.conversationID == log.conversation.id || log.hotMessages.contains(where: { $0.fileID == file.id.rawValue }) {
+                    return true
                 }
+                guard log.coldThrough > 0 else { return false }
+                let cold = (try? log.messages(in: 1...log.coldThrough, cold: broker.store.history)) ?? []
+                return cold.contains { $0.fileID == file.id.rawValue }
             }
         }
     }

@@ -122,7 +122,7 @@ struct NativeVisitorsController {
                 let item = ActiveVisitor(
                     id: NativeID.format(id), visitor_id: visitor.externalID, name: visitor.name, status: "online",
                     current_page: page, conversation_id: log.map { NativeID.format($0.conversation.id) },
-                    unread_count: log.flatMap { log in reader.map { log.unreadCount(for: $0) } } ?? 0,
+                    unread_count: log.flatMap { log in reader.map { log.unreadCount(for: $0, cold: broker.store.history) } } ?? 0,
                     last_message_at: log?.conversation.lastMessageAt?.rfc3339)
                 return (item, log?.conversation.lastMessageAt, id)
             }

@@ -101,10 +101,11 @@ struct OmniAnalyticsController {
         let period = try Self.range(from: query["from"].map(String.init), to: query["to"].map(String.init))
         let granularity = query["granularity"].map(String.init) ?? "day"
         let starts = try Self.buckets(period, granularity: granularity)
-        let stats: Stats = broker.store.read { state in
-            let analytics = Analytics(state: state, site: site)
+        // Made under the state's lock, computed outside it (cold history is read from disk).
+        let analytics = broker.store.read { Analytics(state: $0, site: site, cold: broker.store.history) }
+        let stats: Stats = {
             let dashboard = analytics.dashboard(period)
-            let logs = (state.conversationsBySite[site] ?? []).compactMap { state.conversations[$0] }
+            let logs = analytics.logs
             let opened = logs.filter { period.contains($0.conversation.createdAt) }
             var messages = Stats.Messages(total: 0, from_customers: 0, from_agents: 0, from_ai: 0)
             var series = starts.map { Stats.Bucket(start: $0.rfc3339, conversations: 0, messages: 0) }
@@ -120,7 +121,7 @@ struct OmniAnalyticsController {
             }
             for log in logs {
                 if let index = bucket(log.conversation.createdAt) { series[index].conversations += 1 }
-                for message in log.messages where period.contains(message.createdAt) {
+                for message in analytics.messages(of: log, in: period) where period.contains(message.createdAt) {
                     messages.total += 1
                     switch message.sender {
                     case .visitor: messages.from_customers += 1
@@ -140,7 +141,7 @@ struct OmniAnalyticsController {
                     avg_response_time: dashboard.averageResponseSeconds, avg_resolution_time: dashboard.averageResolutionSeconds),
                 messages: messages, satisfaction: Stats.Satisfaction(average: satisfaction.average, responses: satisfaction.responses),
                 series: series)
-        }
+        }()
         return OmniData(stats)
     }
 
@@ -165,21 +166,25 @@ struct OmniAnalyticsController {
         guard period.end.milliseconds - period.start.milliseconds <= 366 * Self.day else {
             throw APIError.validation("the range is longer than a year; export it in parts")
         }
-        let rows: [String] = broker.store.read { state in
-            (state.conversationsBySite[site] ?? []).compactMap { state.conversations[$0] }
-                .filter { period.contains($0.conversation.createdAt) }
-                .map { log in
-                    let header = log.conversation
-                    let visitor = header.visitorID.flatMap { state.visitors[$0] }
-                    let rating = state.plans.ratings[header.id]
-                    let firstReply = Analytics.firstResponseSeconds(log)
-                    return CSVWriter.row([
-                        OmniID.format(header.id), header.visitorID.map(OmniID.format) ?? "", visitor?.name ?? "", visitor?.email ?? "", "widget",
-                        header.status.rawValue, header.assignedAgentID.map(OmniID.format) ?? "", header.createdAt.rfc3339,
-                        header.closedAt?.rfc3339 ?? "", String(log.messages.count), firstReply.map(String.init) ?? "",
-                        rating.map { String($0.score) } ?? "", rating?.comment ?? "",
-                    ])
-                }
+        let (analytics, visitors) = broker.store.read { state in
+            let analytics = Analytics(state: state, site: site, cold: broker.store.history)
+            let visitors = Dictionary(
+                analytics.logs.compactMap { $0.conversation.visitorID.flatMap { state.visitors[$0] } }.map { ($0.id, $0) },
+                uniquingKeysWith: { first, _ in first })
+            return (analytics, visitors)
+        }
+        // Outside the state's lock: the first reply may be in cold history.
+        let rows: [String] = analytics.logs.filter { period.contains($0.conversation.createdAt) }.map { log in
+            let header = log.conversation
+            let visitor = header.visitorID.flatMap { visitors[$0] }
+            let rating = analytics.ratings[header.id]
+            let firstReply = analytics.firstResponseSeconds(log)
+            return CSVWriter.row([
+                OmniID.format(header.id), header.visitorID.map(OmniID.format) ?? "", visitor?.name ?? "", visitor?.email ?? "", "widget",
+                header.status.rawValue, header.assignedAgentID.map(OmniID.format) ?? "", header.createdAt.rfc3339,
+                header.closedAt?.rfc3339 ?? "", String(log.messageCount), firstReply.map(String.init) ?? "",
+                rating.map { String($0.score) } ?? "", rating?.comment ?? "",
+            ])
         }
         let head = CSVWriter.row(Self.columns)
         let name = "conversations-\(body.from.prefix(10))-\(body.to.prefix(10)).csv".filter { $0.isLetter || $0.isNumber || "-.".contains($0) }

@@ -82,11 +82,13 @@ struct OmniBillingController {
         let last = calendar.date(byAdding: .day, value: -1, to: next) ?? now
         let from = Timestamp(milliseconds: Int64(start.timeIntervalSince1970 * 1000))
         let until = Timestamp(milliseconds: Int64(next.timeIntervalSince1970 * 1000))
-        let (used, bytes) = broker.store.read { state in
-            let messages = (state.conversationsBySite[site] ?? []).reduce(0) { total, id in
-                total + (state.conversations[id]?.messages.count { $0.createdAt >= from && $0.createdAt < until } ?? 0)
-            }
-            return (messages, state.files.bytesBySite[site] ?? 0)
+        let (analytics, bytes) = broker.store.read { state in
+            (Analytics(state: state, site: site, cold: broker.store.history), state.files.bytesBySite[site] ?? 0)
+        }
+        // Outside the state's lock: this month's older messages may be in cold history.
+        let month = Analytics.Period(start: from, end: until)
+        let used = analytics.logs.reduce(0) { total, log in
+            total + analytics.messages(of: log, in: month).count { month.contains($0.createdAt) }
         }
         let storedMiB = (Double(bytes) / 1_048_576 * 100).rounded() / 100
         func day(_ date: Date) -> String {

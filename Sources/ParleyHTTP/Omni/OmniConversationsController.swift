@@ -42,7 +42,7 @@ struct OmniConversationsController {
         let reader = context.principal.flatMap(Self.reader)
         let items: [OmniWire.Conversation] = broker.store.read { state in
             paging.slice(matching).compactMap { conversation in
-                state.conversations[conversation.id].map { OmniWire.conversation($0, reader: reader, state: state) }
+                state.conversations[conversation.id].map { OmniWire.conversation($0, reader: reader, state: state, cold: broker.store.history) }
             }
         }
         return OmniList(data: items, meta: paging.meta(total: matching.count))
@@ -56,7 +56,7 @@ struct OmniConversationsController {
     func body(_ id: ConversationID, context: ParleyRequestContext) throws -> OmniData<OmniWire.Conversation> {
         let reader = context.principal.flatMap(Self.reader)
         let item: OmniWire.Conversation? = broker.store.read { state in
-            state.conversations[id].map { OmniWire.conversation($0, reader: reader, state: state) }
+            state.conversations[id].map { OmniWire.conversation($0, reader: reader, state: state, cold: broker.store.history) }
         }
         guard let item else { throw APIError.notFound("conversation") }
         return OmniData(item)

@@ -41,7 +41,7 @@ public enum OmniWebhookPayload {
             let conversation: OmniWire.Conversation? = broker.store.read { state in
                 guard var log = state.conversations[header.id] else { return nil }
                 log.conversation = header  // as it was when the event happened
-                return OmniWire.conversation(log, reader: nil, state: state)
+                return OmniWire.conversation(log, reader: nil, state: state, cold: broker.store.history)
             }
             return conversation.flatMap { body(ConversationData(conversation: $0)) }
         case .message(let message):

@@ -44,7 +44,10 @@ public enum OmniWire {
 
     /// A conversation as the omni dialect shows it; `updated_at` is its latest change that the
     /// model dates (opened, last message, closed). `reader` sees its own unread count.
-    static func conversation(_ log: ConversationLog, reader: Participant?, state: borrowing ParleyState) -> Conversation {
+    /// `cold` reads an unread count whose reader's cursor is in cold history.
+    static func conversation(
+        _ log: ConversationLog, reader: Participant?, state: borrowing ParleyState, cold: some ColdHistory
+    ) -> Conversation {
         let header = log.conversation
         let visitor = header.visitorID.flatMap { state.visitors[$0] }
         let updated = [header.createdAt, header.lastMessageAt, header.closedAt].compactMap { $0 }.max() ?? header.createdAt
@@ -52,11 +55,11 @@ public enum OmniWire {
             id: OmniID.format(header.id),
             customer: CustomerRef(id: header.visitorID.map(OmniID.format) ?? "", name: visitor?.name ?? "", email: visitor?.email),
             channel: "widget", status: header.status.rawValue, subject: header.subject,
-            last_message: log.messages.last.map {
+            last_message: log.lastMessage.map {
                 LastMessage(content: $0.content, sender_type: sender($0.sender).type, created_at: $0.createdAt.rfc3339)
             },
             assigned_to: header.assignedAgentID.map(OmniID.format),
-            unread_count: reader.map { log.unreadCount(for: $0) } ?? 0,
+            unread_count: reader.map { log.unreadCount(for: $0, cold: cold) } ?? 0,
             created_at: header.createdAt.rfc3339, updated_at: updated.rfc3339, closed_at: header.closedAt?.rfc3339)
     }
 

@@ -120,11 +120,14 @@ struct OperatorsController {
     @Sendable func messages(_ request: Request, context: ParleyRequestContext) async throws -> Transcript {
         let site = try context.requireStaff()
         let id: ConversationID = try BareID.parse(context.parameters.get("chat_id"), field: "chatId")
-        let transcript: Transcript? = broker.store.read { state in
-            guard let log = state.conversations[id], log.conversation.siteID == site, log.conversation.group == nil else { return nil }
-            return Transcript(
+        let log = broker.store.read { state in
+            state.conversations[id].flatMap { $0.conversation.siteID == site && $0.conversation.group == nil ? $0 : nil }
+        }
+        // Outside the state's lock: older messages may be in cold history.
+        let transcript: Transcript? = try log.map { log in
+            Transcript(
                 chat_id: id.rawValue,
-                messages: log.messages.map { message in
+                messages: try log.allMessages(cold: broker.store.history).map { message in
                     let fromClient = if case .visitor = message.sender { true } else { false }
                     return MessageBody(
                         message_id: message.id.rawValue, sender_type: fromClient ? "client" : "operator", content: message.content,

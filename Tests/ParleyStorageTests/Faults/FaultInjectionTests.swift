@@ -143,7 +143,7 @@ import Testing
             Issue.record("\(context): the start refused: \(error)")
             return outcome
         }
-        check(opened.0, disk, promises, context, keysWithEffects: true)
+        try check(opened.0, disk, promises, context, keysWithEffects: true)
         // The clients retry every send (acknowledged or not): each is stored once, and an
         // acknowledgement from the deduplication is as durable as any other.
         for (draft, conversation) in promises.attempted {
@@ -158,7 +158,7 @@ import Testing
         opened.0.close()
         do {
             let (again, _) = try StoreFixture.open(after)
-            check(again, after, promises, context + ", retries, then a power loss")
+            try check(again, after, promises, context + ", retries, then a power loss")
             again.close()
         } catch {
             Issue.record("\(context), retries, then a power loss: the start refused: \(error)")
@@ -171,14 +171,11 @@ import Testing
     static func check(
         _ store: EventStore, _ fs: CrashSimulatingFileSystem, _ promises: FaultWorkload.Promises, _ context: String,
         keysWithEffects: Bool = false
-    ) {
-        let (stored, keys) = store.read { state in
-            (
-                Dictionary(
-                    state.conversations.values.flatMap(\.messages).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
-                Set(state.idempotency.replies.keys)
-            )
-        }
+    ) throws {
+        let (logs, keys) = store.read { state in (Array(state.conversations.values), Set(state.idempotency.replies.keys)) }
+        // Hot and cold: a compaction in the workload moves messages to history files.
+        let all = try logs.flatMap { try $0.allMessages(cold: store.history) }
+        let stored = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let storedClientIDs = Set(stored.values.compactMap(\.clientMessageID))
         for (scope, clientID) in promises.claimed {
             if keys.contains(scope), !storedClientIDs.contains(clientID) {
@@ -192,7 +189,7 @@ import Testing
             Issue.record("\(context): acknowledged message \(message.id) (seq \(message.seq)) is \(stored[message.id] == nil ? "lost" : "changed")")
         }
         for conversation in promises.conversations {
-            let messages = store.read { $0.conversations[conversation]?.messages ?? [] }
+            let messages = try store.read { $0.conversations[conversation] }?.allMessages(cold: store.history) ?? []
             if messages.map(\.seq) != Array(UInt64(1)...UInt64(max(messages.count, 1))).prefix(messages.count).map({ $0 }) {
                 Issue.record("\(context): seq gap in \(conversation): \(messages.map(\.seq))")
             }

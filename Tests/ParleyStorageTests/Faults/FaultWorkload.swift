@@ -7,7 +7,8 @@ import ParleyTestSupport
 /// One deterministic run against a store on the simulated disk: open, a site with an agent,
 /// a visitor and two conversations, messages (every sixth a retry of the one before; every
 /// fourth sent as a request with an `Idempotency-Key`, whose claim rides with the message and
-/// whose answer is logged after it), a blob, and two snapshots with their pruning and log cuts. Every step runs one after the other, so
+/// whose answer is logged after it), a blob, two snapshots with their pruning and log cuts, and
+/// two history compactions (files written, then named by a record; issue 16). Every step runs one after the other, so
 /// the same run makes the same I/O operations in the same order; an armed fault changes only
 /// what happens from its operation on. Failures are caught and the run goes on (later steps
 /// then fail fast, or succeed where the server also would go on, e.g. after a failed snapshot).
@@ -69,6 +70,9 @@ struct FaultWorkload {
             }
             if index == messages / 3 || index == messages * 2 / 3 {
                 do { try store.takeSnapshot() } catch { promises.failures += 1 }
+            }
+            if index == messages * 5 / 12 || index == messages * 5 / 6 {
+                do { try await store.compactHistory(now: Timestamp(milliseconds: 0)) } catch { promises.failures += 1 }
             }
             if index == messages / 2, let blobs {
                 let bytes = (0..<700).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
