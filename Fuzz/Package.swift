@@ -4,7 +4,7 @@
 // .build-fuzz/ and runs each against its committed seed corpus under Fuzz/Corpus/.
 //
 // Each target's main hands one test function to libFuzzer (LLVMFuzzerRunDriver) over code the server runs on bytes it did not
-// write itself or must survive damage in: log records, segment files, snapshot files, the
+// write itself or must survive damage in: log records, segment files, snapshot files, history files, the
 // WebSocket client frames of both dialects, and the REST request bodies. A crash, a sanitizer
 // report, or a broken property (`preconditionFailure` in the target) is a finding.
 import PackageDescription
@@ -37,6 +37,13 @@ let package = Package(
             name: "SnapshotLoaderFuzzer",
             dependencies: [
                 "FuzzSupport", .product(name: "ParleySnapshot", package: "parley"), .product(name: "ParleyStorage", package: "parley"),
+                .product(name: "ParleyModel", package: "parley"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "HistoryFileFuzzer",
+            dependencies: [
+                "FuzzSupport", .product(name: "ParleyHistory", package: "parley"), .product(name: "ParleyLog", package: "parley"),
                 .product(name: "ParleyModel", package: "parley"),
             ],
             swiftSettings: swiftSettings),

@@ -45,6 +45,11 @@ for path in sorted(glob.glob(os.path.join(root, "snapshots/golden/v*/snapshots/*
     put("SnapshotLoaderFuzzer", b"\x01" + struct.pack("<I", len(body)) + frame)
     put("SnapshotLoaderFuzzer", b"\x02" + body)
 
+for path in sorted(glob.glob(os.path.join(root, "snapshots/golden/*/history/*.hist")) + sorted(glob.glob(os.path.join(root, "snapshots/golden/history-v*/*.hist")))):
+    history = open(path, "rb").read()
+    put("HistoryFileFuzzer", history)
+    put("HistoryFileFuzzer", history[: len(history) // 2])
+
 client_frames = [
     {"type": "message", "conversation_id": "conv_12", "content": "Hello", "client_message_id": "c-1"},
     {"type": "message", "message": "Hi there"},

@@ -1,10 +1,11 @@
 public import ParleyLog
 public import ParleyModel
 import ParleySnapshot
+import Synchronization
 
 /// A finished history file, open for reading: its index is in memory; blocks are read,
 /// checked and decompressed only when a request needs them (snapshots/FORMAT.md, "History
-/// file"). Immutable, so it is shared freely.
+/// file"). Immutable, so it is shared freely; the few blocks read last are kept decoded.
 public final class HistoryFile: Sendable {
     public let path: String
     public let number: UInt64
@@ -15,6 +16,9 @@ public final class HistoryFile: Sendable {
     public let messageCount: UInt64
     public let fileSize: Int
     private let fileSystem: any FileSystem
+    private let cache = Mutex(HistoryBlockCache(capacity: HistoryFile.cachedBlocks))
+    /// Decoded blocks kept per file (a block is at most 64 KiB of messages).
+    static let cachedBlocks = 16
 
     private init(
         path: String, number: UInt64, codecVersion: UInt16, entries: [HistoryBlockEntry], messageCount: UInt64, fileSize: Int,
@@ -99,9 +103,17 @@ public final class HistoryFile: Sendable {
     public func messages(of conversation: ConversationID, seqs: ClosedRange<UInt64>) throws -> [Message] {
         var result: [Message] = []
         for entry in blocks(of: conversation) where entry.seqs.overlaps(seqs) {
-            for message in try readBlock(entry) where seqs.contains(message.seq) { result.append(message) }
+            for message in try cachedBlock(entry) where seqs.contains(message.seq) { result.append(message) }
         }
         return result
+    }
+
+    /// A block's messages from the cache, else read, checked and kept there.
+    func cachedBlock(_ entry: HistoryBlockEntry) throws -> [Message] {
+        if let messages = cache.withLock({ $0.messages(at: entry.offset) }) { return messages }
+        let messages = try readBlock(entry)
+        cache.withLock { $0.keep(messages, at: entry.offset) }
+        return messages
     }
 
     /// Reads every block and checks it against the index (for `parley` tools and tests).
@@ -124,6 +136,21 @@ public final class HistoryFile: Sendable {
 
     /// One block's messages, checked: its CRC, its LZ4 frame, its sizes, its count and `seq`s.
     func readBlock(_ entry: HistoryBlockEntry) throws -> [Message] {
+        try decode(entry, from: try readBody(entry), upTo: entry.count)
+    }
+
+    /// The first message of a block (its body read and checked whole, only one message
+    /// decoded): what a binary search over blocks probes. From the cache when it has the block.
+    func firstMessage(_ entry: HistoryBlockEntry) throws -> Message {
+        if let messages = cache.withLock({ $0.messages(at: entry.offset) }), let first = messages.first { return first }
+        guard let first = try decode(entry, from: try readBody(entry), upTo: 1).first else {
+            throw HistoryError.damaged(file: path, offset: entry.offset, "block: empty")
+        }
+        return first
+    }
+
+    /// A block's uncompressed body, after its CRC, sizes and LZ4 frame are checked.
+    private func readBody(_ entry: HistoryBlockEntry) throws -> [UInt8] {
         func damaged(_ why: String) -> HistoryError { .damaged(file: path, offset: entry.offset, "block: \(why)") }
         let (bytes, _) = try fileSystem.read(path, offset: entry.offset, count: entry.size)
         guard bytes.count == entry.size else { throw damaged("cut short") }
@@ -139,25 +166,32 @@ public final class HistoryFile: Sendable {
         guard uncompressed <= UInt32(HistoryFileFormat.blockBytes) else {
             throw damaged("\(uncompressed) bytes uncompressed, more than a block holds")
         }
-        let body: [UInt8]
         do {
-            body = try frame.withUnsafeBytes { try LZ4Frame.decompress($0, expectedSize: Int(uncompressed)) }
+            return try frame.withUnsafeBytes { try LZ4Frame.decompress($0, expectedSize: Int(uncompressed)) }
         } catch {
             throw damaged("\(error)")
         }
+    }
+
+    /// The first `limit` messages of a block's body; all of them (`limit` = the block's count)
+    /// also checks that nothing follows the last.
+    private func decode(_ entry: HistoryBlockEntry, from body: [UInt8], upTo limit: Int) throws -> [Message] {
+        func damaged(_ why: String) -> HistoryError { .damaged(file: path, offset: entry.offset, "block: \(why)") }
         do {
             return try body.withUnsafeBytes { raw throws -> [Message] in
                 var reader = BinaryReader(raw)
                 var messages: [Message] = []
-                messages.reserveCapacity(entry.count)
-                for index in 0..<entry.count {
+                messages.reserveCapacity(min(limit, entry.count))
+                for index in 0..<min(limit, entry.count) {
                     let message = try reader.readMessage(in: entry.conversation, version: UInt8(codecVersion))
                     guard message.seq == entry.firstSeq + UInt64(index) else {
                         throw damaged("seq \(message.seq) where \(entry.firstSeq + UInt64(index)) was due")
                     }
                     messages.append(message)
                 }
-                guard reader.isAtEnd else { throw damaged("\(reader.remaining) bytes after the last message") }
+                if limit >= entry.count {
+                    guard reader.isAtEnd else { throw damaged("\(reader.remaining) bytes after the last message") }
+                }
                 return messages
             }
         } catch let error as HistoryError {

@@ -31,6 +31,11 @@ public final class HistoryFileWriter {
     private var offset = HistoryFileFormat.headerSize
     private var messageCount: UInt64 = 0
     private var closed = false
+    /// Bytes appended since the last `fdatasync`.
+    private var unsynced = 0
+    /// The file is synced every this many bytes as it grows, so the final sync (and a log
+    /// fsync waiting behind it in the file system's journal) never has a whole file to flush.
+    static let syncEveryBytes = 8 << 20
 
     public init(directory: String, number: UInt64, fileSystem: any FileSystem = PosixFileSystem()) throws {
         self.directory = directory
@@ -116,6 +121,11 @@ public final class HistoryFileWriter {
         entries.append(
             HistoryBlockEntry(conversation: blockConversation, firstSeq: blockFirstSeq, count: blockCount, offset: offset, size: size))
         offset += size
+        unsynced += size
+        if unsynced >= Self.syncEveryBytes {
+            try file.sync()
+            unsynced = 0
+        }
         messageCount += UInt64(blockCount)
         block.removeAll(keepingCapacity: true)
         blockCount = 0

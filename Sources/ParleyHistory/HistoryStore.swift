@@ -99,6 +99,31 @@ public final class HistoryStore: ColdHistory {
         try? fileSystem.syncDirectory(directory)
     }
 
+    /// A binary search over the conversation's blocks (their first messages: one block body
+    /// read, one message decoded, per probe), then within the one block that holds the answer.
+    public func firstSeq(
+        of conversation: ConversationID, in seqs: ClosedRange<UInt64>, where predicate: (Message) throws -> Bool
+    ) throws -> UInt64 {
+        // The blocks of the conversation in the range, across files, in `seq` order (the index only).
+        let blocks = files.withLock { files in
+            files.values.flatMap { file in file.blocks(of: conversation).filter { $0.seqs.overlaps(seqs) }.map { (file, $0) } }
+        }.sorted { $0.1.firstSeq < $1.1.firstSeq }
+        func clamped(_ seq: UInt64) -> UInt64 { min(max(seq, seqs.lowerBound), seqs.upperBound + 1) }
+        // The first block whose first message satisfies the predicate.
+        var low = 0
+        var high = blocks.count
+        while low < high {
+            let middle = (low + high) / 2
+            if try predicate(try blocks[middle].0.firstMessage(blocks[middle].1)) { high = middle } else { low = middle + 1 }
+        }
+        guard low > 0 else { return clamped(blocks.first?.1.firstSeq ?? seqs.upperBound + 1) }
+        // The block before it starts with a message that does not: the answer is inside it, or right after it.
+        let (file, entry) = blocks[low - 1]
+        let messages = try file.cachedBlock(entry)
+        if let found = try messages.firstIndex(where: predicate) { return clamped(messages[found].seq) }
+        return clamped(low < blocks.count ? blocks[low].1.firstSeq : entry.lastSeq + 1)
+    }
+
     public func countMessages(of conversation: ConversationID, seqs: ClosedRange<UInt64>, notSentBy reader: Participant) throws -> Int {
         let key = CountKey(conversation: conversation, seqs: seqs, reader: reader)
         if let known = counts.withLock({ $0[key] }) { return known }

@@ -8,9 +8,30 @@ public protocol ColdHistory: Sendable {
     /// How many of those messages were not sent by `reader` (unread counts). History files
     /// never change, so an implementation may remember answers.
     func countMessages(of conversation: ConversationID, seqs: ClosedRange<UInt64>, notSentBy reader: Participant) throws -> Int
+
+    /// The first `seq` in `seqs` whose message satisfies `predicate` (false for older
+    /// messages, true for newer ones: an id or time bound), or `seqs.upperBound + 1`. An
+    /// implementation that knows where blocks start can search them before decoding one.
+    func firstSeq(of conversation: ConversationID, in seqs: ClosedRange<UInt64>, where predicate: (Message) throws -> Bool) throws -> UInt64
 }
 
 extension ColdHistory {
+    /// A binary search with one single-message read per probe.
+    public func firstSeq(
+        of conversation: ConversationID, in seqs: ClosedRange<UInt64>, where predicate: (Message) throws -> Bool
+    ) throws -> UInt64 {
+        var low = seqs.lowerBound
+        var high = seqs.upperBound + 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            guard let probe = try messages(of: conversation, seqs: middle...middle).first, probe.seq == middle else {
+                throw ColdHistoryError.missing(conversation, middle...middle, found: 0)
+            }
+            if try predicate(probe) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
     public func countMessages(of conversation: ConversationID, seqs: ClosedRange<UInt64>, notSentBy reader: Participant) throws -> Int {
         try messages(of: conversation, seqs: seqs).count { $0.sender.participant != reader }
     }

@@ -48,20 +48,14 @@ extension ConversationLog {
 
     /// The first `seq` whose message satisfies `predicate` (false for older messages, true for
     /// newer ones, like an id or time bound), or ``lastSeq`` + 1 when none does. A binary
-    /// search: the cold part costs a history read per probe.
+    /// search; in the cold part the history store's (block by block).
     public func firstSeq(cold: some ColdHistory, where predicate: (Message) throws -> Bool) throws -> UInt64 {
         if let first = hotMessages.first, try !predicate(first) {
             return coldThrough + 1 + UInt64(try hotMessages.partitionPoint(where: predicate))
         }
         // Every hot message satisfies it: the answer is in the cold prefix, or right after it.
-        var low: UInt64 = 1
-        var high = coldThrough + 1
-        while low < high {
-            let middle = low + (high - low) / 2
-            guard let probe = try messages(in: middle...middle, cold: cold).first else { break }
-            if try predicate(probe) { high = middle } else { low = middle + 1 }
-        }
-        return low
+        guard coldThrough > 0 else { return 1 }
+        return try cold.firstSeq(of: conversation.id, in: 1...coldThrough, where: predicate)
     }
 
     /// How many messages after the reader's cursor were written by someone else. A cold part

@@ -182,8 +182,12 @@ public final class Hub: BrokerSubscriber, Service {
     }
 
     private func routeReceipt(_ conversationID: ConversationID, reader: Participant, seq: UInt64) {
+        // The message read through, looked up outside the state's lock: it is hot unless the
+        // reader caught up on old history (then one history read; unreadable, it is left out).
+        let log = broker.store.read { $0.conversations[conversationID] }
+        let message = log.flatMap { $0.message(seq: seq) ?? (try? $0.message(seq: seq, cold: broker.store.history)) ?? nil }
         broadcast(conversationID, channel: "messages", excluding: reader) { dialect, state in
-            state.conversations[conversationID].map { dialect.receipt($0, reader: reader, seq: seq, state: state) }
+            state.conversations[conversationID].map { dialect.receipt($0, reader: reader, seq: seq, message: message, state: state) }
         }
     }
 

@@ -148,8 +148,9 @@ public enum NativeFrames {
         var message_id: String?
     }
 
-    public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, state: borrowing ParleyState) -> WireFrame {
-        let message = conversation.message(seq: seq)
+    public static func receipt(
+        _ conversation: ConversationLog, reader: Participant, seq: UInt64, message: Message?, state: borrowing ParleyState
+    ) -> WireFrame {
         let readerID: String = switch reader {
         case .visitor(let id): NativeWire.visitorID(id, state: state)
         case .agent(let id): NativeID.format(id)

@@ -123,8 +123,7 @@ public enum OmniFrames {
         var message_id: String?
     }
 
-    public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64) -> WireFrame {
-        let message = conversation.message(seq: seq)
+    public static func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, message: Message?) -> WireFrame {
         let (type, id) = participant(reader)
         return FrameEncoder.encode(
             Envelope(

@@ -31,10 +31,13 @@ extension WireDialect {
         }
     }
 
-    public func receipt(_ conversation: ConversationLog, reader: Participant, seq: UInt64, state: borrowing ParleyState) -> WireFrame {
+    /// `message`: the message with `seq`, if the caller found it (it may be cold).
+    public func receipt(
+        _ conversation: ConversationLog, reader: Participant, seq: UInt64, message: Message?, state: borrowing ParleyState
+    ) -> WireFrame {
         switch self {
-        case .native: NativeFrames.receipt(conversation, reader: reader, seq: seq, state: state)
-        case .omni: OmniFrames.receipt(conversation, reader: reader, seq: seq)
+        case .native: NativeFrames.receipt(conversation, reader: reader, seq: seq, message: message, state: state)
+        case .omni: OmniFrames.receipt(conversation, reader: reader, seq: seq, message: message)
         }
     }
 

@@ -25,7 +25,12 @@ extension EventStore {
         let prepared = try await OffloadedWork.run(name: "parley-compaction", lowPriority: true) { [self] in
             try writeHistoryFile(now: now)
         }
-        guard let (file, added) = prepared else { return nil }
+        guard let (file, added, before) = prepared else { return nil }
+        // The state the run was planned on holds the only other reference to the moved
+        // messages: kept until the record is applied, so that applying it (under the state's
+        // lock) frees nothing, then dropped on a low-priority thread (a million messages take
+        // a while to free).
+        defer { Task { try? await OffloadedWork.run(name: "parley-compaction-free", lowPriority: true) { before.drop() } } }
         history.adopt(file)
         let lsn: UInt64
         do {
@@ -41,8 +46,18 @@ extension EventStore {
         return added
     }
 
+    /// A state kept alive until it is dropped on purpose (see ``compactHistory(now:)``).
+    final class Retired: Sendable {
+        private let state: Mutex<ParleyState?>
+
+        init(_ state: consuming ParleyState) { self.state = Mutex(state) }
+
+        /// Frees what only this state still references, on the calling thread.
+        func drop() { state.withLock { $0 = nil } }
+    }
+
     /// Plans a run on a copy of the state and writes its file; `nil` when there is too little to move.
-    private func writeHistoryFile(now: Timestamp) throws -> (HistoryFile, HistoryFileAdded)? {
+    private func writeHistoryFile(now: Timestamp) throws -> (HistoryFile, HistoryFileAdded, Retired)? {
         // O(1) under the lock (copy-on-write); planning and writing work on the copy.
         let copy: ParleyState = read { (state: borrowing ParleyState) in copy state }
         let moves = configuration.compaction.plan(
@@ -65,6 +80,6 @@ extension EventStore {
         let added = HistoryFileAdded(
             number: number,
             moves: moves.map { HistoryFileAdded.ColdMove(conversation: $0.conversation, through: $0.seqs.upperBound) }, at: now)
-        return (file, added)
+        return (file, added, Retired(copy))
     }
 }

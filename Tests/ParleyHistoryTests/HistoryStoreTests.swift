@@ -29,6 +29,36 @@ import Testing
         #expect(throws: HistoryError.self) { try store.write(number: 1, messages: []) }
     }
 
+    /// Only `messages(of:seqs:)`: the protocol's own search, one message per probe.
+    struct PlainReads: ColdHistory {
+        let store: HistoryStore
+        func messages(of conversation: ConversationID, seqs: ClosedRange<UInt64>) throws -> [Message] {
+            try store.messages(of: conversation, seqs: seqs)
+        }
+    }
+
+    @Test func theBlockSearchFindsWhatTheMessageSearchFinds() throws {
+        let fs = CrashSimulatingFileSystem()
+        let (store, _) = try HistoryStore.open(directory: Self.directory, live: [], fileSystem: fs)
+        // 700 messages of one conversation over several blocks and two files.
+        let messages = HistorySamples.messages(conversations: 1, messagesEach: { _ in 700 })
+        store.adopt(try store.write(number: 1, messages: messages.prefix(300)))
+        store.adopt(try store.write(number: 2, messages: messages.dropFirst(300)))
+        let conversation = messages[0].conversationID
+        let plain = PlainReads(store: store)
+        let ids = messages.map(\.id.rawValue)
+        var bounds = [0, ids[0], ids[0] + 1, ids[699], ids[699] + 1, .max]
+        for index in stride(from: 0, to: 700, by: 7) { bounds += [ids[index], ids[index] + 1] }
+        for range: ClosedRange<UInt64> in [1...700, 1...299, 301...700, 250...350, 5...5] {
+            for bound in bounds {
+                let predicate: (Message) -> Bool = { $0.id.rawValue >= bound }
+                let byBlocks = try store.firstSeq(of: conversation, in: range, where: predicate)
+                #expect(byBlocks == (try plain.firstSeq(of: conversation, in: range, where: predicate)), "\(range) \(bound)")
+            }
+        }
+        #expect(try store.firstSeq(of: ConversationID(999), in: 1...10, where: { _ in true }) == 11)
+    }
+
     @Test func theStartRemovesWhatNoRecordNamesAndRefusesAMissingLiveFile() throws {
         let fs = CrashSimulatingFileSystem()
         let (store, _) = try HistoryStore.open(directory: Self.directory, live: [], fileSystem: fs)

@@ -89,6 +89,14 @@ import FoundationNetworking
             #expect((written.json["data"] as? [String: Any])?["seq"] as? Int == 61)
             let live = await socket.next("message")
             #expect((live?["message"] as? [String: Any])?["seq"] as? Int == 61)
+
+            // The visitor marks read through a cold message, by its id; the agent's receipt names it.
+            let read = try await FiveDialectsTests.call(
+                fixture, "POST", "/v1/messages/read", json: ["conversation_id": native, "message_ids": [NativeID.format(all[19].id)]],
+                visitor: visitorToken)
+            #expect(read.status == 200 && (read.json["data"] as? [String: Any])?["read_through_seq"] as? Int == 20)
+            let receipt = await socket.next("read")
+            #expect(receipt?["seq"] as? Int == 20 && receipt?["message_id"] as? String == NativeID.format(all[19].id))
             await socket.close()
         }
     }

@@ -106,14 +106,15 @@ struct NativeMessagesController {
         }
         guard (body.message_ids ?? []).count <= 1000 else { throw APIError.validation("at most 1000 message_ids") }
         let ids: [MessageID] = try (body.message_ids ?? []).map { try NativeScope.id($0, field: "message_ids") }
-        let target: UInt64 = try broker.store.read { state in
-            guard let log = state.conversations[conversation.id] else { throw APIError.notFound("conversation") }
-            if ids.isEmpty { return log.lastSeq }
-            return try ids.map { id in
-                guard let message = log.message(id: id) else { throw APIError.notFound("message") }
+        // Copied out of the state's lock: a message read by id may be in cold history.
+        guard let log = broker.store.read({ $0.conversations[conversation.id] }) else { throw APIError.notFound("conversation") }
+        let target: UInt64 =
+            try ids.isEmpty
+            ? log.lastSeq
+            : ids.map { id in
+                guard let message = try log.message(id: id, cold: broker.store.history) else { throw APIError.notFound("message") }
                 return message.seq
             }.max() ?? 0
-        }
         let before = broker.unreadCount(conversation.id, for: reader) ?? 0
         let through = try await broker.markRead(conversation.id, reader: reader, through: target)
         let after = broker.unreadCount(conversation.id, for: reader) ?? 0

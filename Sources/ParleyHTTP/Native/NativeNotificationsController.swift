@@ -42,6 +42,14 @@ struct NativeNotificationsController {
         let limit = try NativeScope.limit(query["limit"].map(String.init), default: 20, max: 100)
         let unreadOnly = try NativeScope.flag(query["unread_only"], name: "unread_only", default: false)
         let (items, unread) = broker.notifications(for: agent, unreadOnly: unreadOnly, limit: limit)
+        // New-message previews first, outside the state's lock: the message may be in cold history.
+        var previews: [UInt64: String] = [:]
+        for item in items {
+            guard let conversation = item.conversationID, let message = item.messageID,
+                let log = broker.store.read({ $0.conversations[conversation] })
+            else { continue }
+            previews[item.id] = try? log.message(id: message, cold: broker.store.history)?.content
+        }
         let bodies: [NotificationBody] = broker.store.read { state in
             items.map { item in
                 // Copies out of the borrowed state, one step at a time: the release build's
@@ -50,9 +58,7 @@ struct NativeNotificationsController {
                 let conversation: Conversation? = item.conversationID.flatMap { state.conversations[$0]?.conversation }
                 let visitorID: VisitorID? = conversation?.visitorID
                 let visitorName = visitorID.flatMap { state.visitors[$0]?.name }
-                let preview: String? = item.conversationID.flatMap { conversation in
-                    item.messageID.flatMap { state.conversations[conversation]?.message(id: $0)?.content }
-                }
+                let preview = previews[item.id]
                 let who = visitorName ?? "A visitor"
                 let (title, text): (String, String) =
                     switch item.kind {

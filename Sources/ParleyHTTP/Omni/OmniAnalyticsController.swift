@@ -166,12 +166,13 @@ struct OmniAnalyticsController {
         guard period.end.milliseconds - period.start.milliseconds <= 366 * Self.day else {
             throw APIError.validation("the range is longer than a year; export it in parts")
         }
-        let (analytics, visitors) = broker.store.read { state in
-            let analytics = Analytics(state: state, site: site, cold: broker.store.history)
-            let visitors = Dictionary(
-                analytics.logs.compactMap { $0.conversation.visitorID.flatMap { state.visitors[$0] } }.map { ($0.id, $0) },
-                uniquingKeysWith: { first, _ in first })
-            return (analytics, visitors)
+        let analytics = broker.store.read { Analytics(state: $0, site: site, cold: broker.store.history) }
+        let visitorIDs = analytics.logs.compactMap(\.conversation.visitorID)
+        // (A plain loop: Swift 6.3's optimizer crashed on a closure over the borrowed state here.)
+        let visitors = broker.store.read { state in
+            var visitors: [VisitorID: Visitor] = [:]
+            for id in visitorIDs { visitors[id] = state.visitors[id] }
+            return visitors
         }
         // Outside the state's lock: the first reply may be in cold history.
         let rows: [String] = analytics.logs.filter { period.contains($0.conversation.createdAt) }.map { log in
