@@ -62,7 +62,10 @@ public final class HistoryFile: Sendable {
         let indexOffset: UInt64 = footer.littleEndian(at: 0)
         let indexSize: UInt32 = footer.littleEndian(at: 8)
         let messageCount: UInt64 = footer.littleEndian(at: 16)
-        guard indexOffset >= UInt64(HistoryFileFormat.headerSize), indexOffset + UInt64(indexSize) == UInt64(footerOffset) else {
+        // By subtraction: an offset near 2^64 in a damaged footer must not overflow (libFuzzer found it).
+        guard indexOffset >= UInt64(HistoryFileFormat.headerSize), indexOffset <= UInt64(footerOffset),
+            UInt64(footerOffset) - indexOffset == UInt64(indexSize)
+        else {
             throw damaged(footerOffset, "the index (\(indexSize) bytes at \(indexOffset)) does not end at the footer")
         }
         let (index, _) = try fileSystem.read(path, offset: Int(indexOffset), count: Int(indexSize))

@@ -51,6 +51,18 @@ import Testing
         #expect(try fs.readFile(file.path).count == 32 + 1 + 32, "a header, an index of no entries, a footer")
     }
 
+    /// libFuzzer (Fuzz/HistoryFileFuzzer): a footer whose index offset plus size passes 2^64
+    /// trapped on the addition instead of refusing the file.
+    @Test func aFooterIndexOffsetNear2To64IsRefused() throws {
+        let fs = CrashSimulatingFileSystem()
+        let file = try HistorySamples.write(HistorySamples.messages(conversations: 1, messagesEach: { _ in 3 }), to: Self.directory, fileSystem: fs)
+        var bytes = try fs.readFile(file.path)
+        let footer = bytes.count - 32
+        for (index, byte) in withUnsafeBytes(of: (UInt64.max - 5).littleEndian, Array.init).enumerated() { bytes[footer + index] = byte }
+        try fs.overwrite(file.path, with: bytes)
+        #expect(throws: HistoryError.self) { try HistoryFile.open(path: file.path, fileSystem: fs) }
+    }
+
     @Test func theWriterRefusesDisorderAndRemovesWhatItAbandons() throws {
         let fs = CrashSimulatingFileSystem()
         try fs.createDirectoryDurably(Self.directory)

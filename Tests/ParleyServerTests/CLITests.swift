@@ -191,3 +191,49 @@ import Testing
         all.close()
     }
 }
+
+/// `parley history …`, and the history files carried by `snapshot restore` and `tools/backup.sh` (issue 16).
+@Suite(.serialized) struct HistoryCLITests {
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func compactInfoRestoreAndBackupKeepTheColdHistory() throws {
+        let data = ParleyBinary.temporaryDirectory("history")
+        let restored = ParleyBinary.temporaryDirectory("history-restored")
+        let backup = ParleyBinary.temporaryDirectory("history-backup")
+        defer { for path in [data, restored, backup] { try? FileManager.default.removeItem(atPath: path) } }
+        // 300 messages in 10 conversations of 30; all but the newest 5 of each move out of RAM.
+        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "300", "--quiet"]).status == 0)
+        #expect(try ParleyBinary.run(["history", "compact", "--data-dir", data, "--keep", "0"]).status == 2)
+        let compacted = try ParleyBinary.run(["history", "compact", "--data-dir", data, "--keep", "5"])
+        #expect(compacted.status == 0, "\(compacted.stderr)")
+        let summary = try Self.json(compacted.stdout)
+        #expect(summary["cold_messages"] as? Int == 250 && summary["hot_messages"] as? Int == 50)
+        #expect(summary["live_files"] as? [Int] == [1])
+        let info = try Self.json(try ParleyBinary.run(["history", "info", "--data-dir", data]).stdout)
+        #expect(info["cold_messages"] as? Int == 250 && (info["bytes_on_disk"] as? Int ?? 0) > 0)
+
+        // A restore of the snapshot compaction took brings the history file along.
+        let list = try ParleyBinary.run(["snapshot", "list", "--data-dir", data])
+        let newest = try #require((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])?.first?["file"] as? String)
+        let restore = try ParleyBinary.run(["snapshot", "restore", newest, "--data-dir", restored])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(FileManager.default.fileExists(atPath: restored + "/history/history-00000000000000000001.hist"))
+        #expect(try Self.json(try ParleyBinary.run(["history", "info", "--data-dir", restored]).stdout)["cold_messages"] as? Int == 250)
+
+        // So does a backup, and it starts.
+        let script = ParleyBinary.packageRoot.appendingPathComponent("tools/backup.sh").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script, data, backup]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PARLEY": ParleyBinary.path]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let copied = try Self.json(try ParleyBinary.run(["history", "info", "--data-dir", backup]).stdout)
+        #expect(copied["cold_messages"] as? Int == 250 && copied["live_files"] as? [Int] == [1])
+    }
+}
