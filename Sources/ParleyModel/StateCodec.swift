@@ -12,7 +12,8 @@
 /// history section (snapshots/FORMAT.md has every section).
 public enum StateCodec {
     public static func encode(_ state: ParleyState) -> [UInt8] {
-        var writer = BinaryWriter(capacity: 256 + state.messageCount * 96)
+        // Sized for the hot messages: cold ones are in history files, not in the body.
+        var writer = BinaryWriter(capacity: 256 + max(0, state.messageCount - Int(state.history.coldMessages)) * 96)
         writer.write(EventCodec.currentVersion)
         writer.write(state.appliedLSN)
         writer.write(UInt64(state.sites.count))
