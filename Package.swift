@@ -135,7 +135,7 @@ let package = Package(
         .target(
             name: "ParleyHTTP",
             dependencies: [
-                "ParleyModel", "ParleyEngine", "ParleyStorage", "ParleyWebhooks", "ParleyKnowledge", "ParleyAI",
+                "ParleyModel", "ParleyEngine", "ParleyStorage", "ParleyHistory", "ParleyWebhooks", "ParleyKnowledge", "ParleyAI",
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

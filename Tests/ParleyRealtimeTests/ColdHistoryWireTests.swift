@@ -100,4 +100,38 @@ import FoundationNetworking
             await socket.close()
         }
     }
+
+    @Test func aHistoryFileDamagedWhileServingIsA503AndNewerMessagesStillWork() async throws {
+        try await RealtimeFixture.withServer(configure: { configuration in
+            configuration.compaction = CompactionPolicy(keepNewest: 5, minimumMessages: 1)
+            configuration.compactionEverySeconds = 0
+        }) { fixture in
+            let broker = fixture.server.broker
+            let visitorToken = try await fixture.visitor("v-damaged", name: "Vera")
+            let opened = try await FiveDialectsTests.call(
+                fixture, "POST", "/v1/conversations", json: ["site_id": fixture.siteID, "visitor_id": "v-damaged"], visitor: visitorToken)
+            let native = try #require((opened.json["data"] as? [String: Any])?["id"] as? String)
+            let id = try #require(NativeID.parse(native, as: ConversationID.self))
+            let visitor = try #require(broker.conversation(id)?.visitorID)
+            for index in 1...30 { _ = try await broker.send(MessageDraft(sender: .visitor(visitor), content: "m\(index)"), to: id) }
+            let added = try #require(try await fixture.server.store.compactHistory(now: .now()))
+            // The disk damages the first block after the start checked the file.
+            let path = fixture.server.store.history.directory + "/" + HistoryFileFormat.fileName(number: added.number)
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes[HistoryFileFormat.headerSize + 20] ^= 0xff
+            try bytes.write(to: URL(fileURLWithPath: path))
+
+            let native50 = try await FiveDialectsTests.call(fixture, "GET", "/v1/messages?conversation_id=\(native)&limit=50")
+            #expect(native50.status == 503)
+            #expect((native50.json["error"] as? [String: Any])?["code"] as? String == "HISTORY_UNAVAILABLE")
+            let omni = try await FiveDialectsTests.call(fixture, "GET", "/api/v1/conversations/\(OmniID.format(id))/messages?limit=100")
+            #expect(omni.status == 503 && omni.json["code"] as? String == "HISTORY_UNAVAILABLE")
+            // The hot part and writes are untouched.
+            let newest = try await FiveDialectsTests.call(fixture, "GET", "/v1/messages?conversation_id=\(native)&limit=5")
+            #expect(newest.status == 200)
+            let written = try await FiveDialectsTests.call(
+                fixture, "POST", "/v1/messages", json: ["conversation_id": native, "type": "text", "content": "m31"], visitor: visitorToken)
+            #expect(written.status == 201 && (written.json["data"] as? [String: Any])?["seq"] as? Int == 31)
+        }
+    }
 }

@@ -3,7 +3,9 @@ import HTTPTypes
 public import Hummingbird
 import Logging
 import ParleyEngine
+import ParleyHistory
 import ParleyLog
+import ParleyModel
 
 /// The native dialect's envelope: `{"success": true, "data": …}` or
 /// `{"success": false, "error": {"code", "message"}}`.
@@ -45,6 +47,12 @@ extension APIError {
         case let error as LogError:
             logger.critical("write-ahead log failure while serving", metadata: ["parley.error": "\(error)"])
             return APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: "the server cannot store writes")
+        case is HistoryError, is ColdHistoryError:
+            // A history file damaged or gone while serving (the start checked them): the disk's
+            // fault, not the request's; newer messages and writes still work.
+            logger.critical("a history file cannot be read", metadata: ["parley.error": "\(error)"])
+            return APIError(
+                .serviceUnavailable, code: "HISTORY_UNAVAILABLE", message: "older messages of this conversation cannot be read now")
         default:
             break
         }
