@@ -93,10 +93,36 @@ public struct Analytics {
     /// The messages of a conversation that a statistic over `period` looks at: none when its
     /// newest is older than the period, else all of them, hot and cold. A history file that
     /// cannot be read leaves its messages out (the read path reports the damage).
+    ///
+    /// Read from the period's first message on, less ``lookback`` messages (a visitor turn that
+    /// began just before the period and was answered in it still counts), so a period's
+    /// statistics cost what happened in it, not the conversation's whole past.
     public func messages(of log: ConversationLog, in period: Period) -> [Message] {
         guard let newest = log.conversation.lastMessageAt ?? log.lastMessage?.createdAt, newest >= period.start else { return [] }
-        if log.coldThrough == 0 { return log.hotMessages }
-        return (try? log.allMessages(cold: cold)) ?? log.hotMessages
+        // The same window whether the messages are hot or cold: statistics do not change when
+        // compaction moves them.
+        guard let from = try? log.firstSeq(cold: cold, where: { $0.createdAt >= period.start }) else { return log.hotMessages }
+        let start = from > UInt64(Self.lookback) ? from - UInt64(Self.lookback) : 1
+        if start > log.coldThrough { return Array(log.hotMessages[Int(start - log.coldThrough - 1)...]) }
+        return (try? log.messages(in: start...log.lastSeq, cold: cold)) ?? log.hotMessages
+    }
+
+    /// Messages read before a period's first one, for response times that cross its start.
+    public static let lookback = 100
+
+    /// The first visitor turn's answer: cold history is read a chunk at a time until it is found.
+    public func firstResponseSeconds(_ log: ConversationLog) -> Int64? {
+        let all = Period(start: log.conversation.createdAt, end: Timestamp(milliseconds: .max))
+        var seen: [Message] = []
+        var next: UInt64 = 1
+        while next <= log.lastSeq {
+            let upper = min(log.lastSeq, next + 255)
+            guard let chunk = try? log.messages(in: next...upper, cold: cold) else { return nil }
+            seen += chunk
+            if let first = Self.responseTimes(in: seen, period: all, by: nil).first { return first }
+            next = upper + 1
+        }
+        return nil
     }
 
     /// The conversations an agent wrote in during the period.
@@ -143,11 +169,6 @@ public struct Analytics {
     }
 
     /// Seconds from the conversation's first visitor message to the first agent reply, if any.
-    public func firstResponseSeconds(_ log: ConversationLog) -> Int64? {
-        let all = Period(start: log.conversation.createdAt, end: Timestamp(milliseconds: .max))
-        return Self.responseTimes(in: messages(of: log, in: all), period: all, by: nil).first
-    }
-
     /// Seconds between each visitor turn's first message and the agent reply that ends it.
     static func responseTimes(in messages: [Message], period: Period, by agent: AgentID?) -> [Int64] {
         var waitingSince: Timestamp?

@@ -15,18 +15,30 @@ import FoundationNetworking
 /// the conversation's older messages from RAM into a history file; a new message continues
 /// the `seq`s.
 @Suite struct ColdHistoryWireTests {
-    @Test func everyDialectReadsColdHistoryAsBefore() async throws {
+    /// A server whose compaction (run by the test) keeps each conversation's newest five in RAM.
+    static func withServer(_ body: @Sendable (RealtimeFixture) async throws -> Void) async throws {
         try await RealtimeFixture.withServer(configure: { configuration in
             configuration.compaction = CompactionPolicy(keepNewest: 5, minimumMessages: 1)
             configuration.compactionEverySeconds = 0
-        }) { fixture in
+        }, body)
+    }
+
+    /// A visitor opens a conversation over REST: its native id, id, visitor and session token.
+    static func open(_ fixture: RealtimeFixture, visitor externalID: String) async throws
+        -> (native: String, id: ConversationID, visitor: VisitorID, token: String)
+    {
+        let token = try await fixture.visitor(externalID, name: "Vera")
+        let opened = try await FiveDialectsTests.call(
+            fixture, "POST", "/v1/conversations", json: ["site_id": fixture.siteID, "visitor_id": externalID], visitor: token)
+        let native = try #require((opened.json["data"] as? [String: Any])?["id"] as? String)
+        let id = try #require(NativeID.parse(native, as: ConversationID.self))
+        return (native, id, try #require(fixture.server.broker.conversation(id)?.visitorID), token)
+    }
+
+    @Test func everyDialectReadsColdHistoryAsBefore() async throws {
+        try await Self.withServer { fixture in
             let broker = fixture.server.broker
-            let visitorToken = try await fixture.visitor("v-cold", name: "Vera")
-            let opened = try await FiveDialectsTests.call(
-                fixture, "POST", "/v1/conversations", json: ["site_id": fixture.siteID, "visitor_id": "v-cold"], visitor: visitorToken)
-            let native = try #require((opened.json["data"] as? [String: Any])?["id"] as? String)
-            let id = try #require(NativeID.parse(native, as: ConversationID.self))
-            let visitor = try #require(broker.conversation(id)?.visitorID)
+            let (native, id, visitor, visitorToken) = try await Self.open(fixture, visitor: "v-cold")
             for index in 1...60 {
                 let sender: Sender = index % 3 == 0 ? .agent(fixture.owner.id) : .visitor(visitor)
                 _ = try await broker.send(MessageDraft(sender: sender, content: "message \(index)"), to: id)
@@ -102,17 +114,9 @@ import FoundationNetworking
     }
 
     @Test func aHistoryFileDamagedWhileServingIsA503AndNewerMessagesStillWork() async throws {
-        try await RealtimeFixture.withServer(configure: { configuration in
-            configuration.compaction = CompactionPolicy(keepNewest: 5, minimumMessages: 1)
-            configuration.compactionEverySeconds = 0
-        }) { fixture in
+        try await Self.withServer { fixture in
             let broker = fixture.server.broker
-            let visitorToken = try await fixture.visitor("v-damaged", name: "Vera")
-            let opened = try await FiveDialectsTests.call(
-                fixture, "POST", "/v1/conversations", json: ["site_id": fixture.siteID, "visitor_id": "v-damaged"], visitor: visitorToken)
-            let native = try #require((opened.json["data"] as? [String: Any])?["id"] as? String)
-            let id = try #require(NativeID.parse(native, as: ConversationID.self))
-            let visitor = try #require(broker.conversation(id)?.visitorID)
+            let (native, id, visitor, visitorToken) = try await Self.open(fixture, visitor: "v-damaged")
             for index in 1...30 { _ = try await broker.send(MessageDraft(sender: .visitor(visitor), content: "m\(index)"), to: id) }
             let added = try #require(try await fixture.server.store.compactHistory(now: .now()))
             // The disk damages the first block after the start checked the file.

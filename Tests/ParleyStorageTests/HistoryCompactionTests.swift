@@ -40,6 +40,13 @@ import Testing
             let result = try broker.messages(conversation, page: page)
             return "\(page): \(result.messages.map(\.seq)) more \(result.hasMore) \(result.messages.map(\.content))"
         }
+        // Statistics and exports read the same messages.
+        let site = try #require(broker.conversation(conversation)?.siteID)
+        let analytics = broker.store.read { Analytics(state: $0, site: site, cold: broker.store.history) }
+        let month = try #require(Analytics.Period(name: "month"))
+        let log = try #require(broker.store.read { $0.conversations[conversation] })
+        reads.append("dashboard \(analytics.dashboard(month)) agent \(analytics.performance(of: agent.id, month))")
+        reads.append("period \(analytics.messages(of: log, in: month).map(\.seq)) first reply \(analytics.firstResponseSeconds(log) ?? -1)")
         reads.append("unread agent \(broker.unreadCount(conversation, for: .agent(agent.id)) ?? -1)")
         reads.append("unread visitor \(broker.unreadCount(conversation, for: .visitor(visitor.id)) ?? -1)")
         return reads
