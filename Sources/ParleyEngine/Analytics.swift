@@ -90,13 +90,12 @@ public struct Analytics {
         return ((mean * 100).rounded() / 100, scores.count)
     }
 
-    /// The messages of a conversation that a statistic over `period` looks at: none when its
-    /// newest is older than the period, else all of them, hot and cold. A history file that
-    /// cannot be read leaves its messages out (the read path reports the damage).
-    ///
-    /// Read from the period's first message on, less ``lookback`` messages (a visitor turn that
-    /// began just before the period and was answered in it still counts), so a period's
-    /// statistics cost what happened in it, not the conversation's whole past.
+    /// The messages of a conversation that a statistic over `period` looks at, hot and cold:
+    /// none when its newest is older than the period, else those from the period's first one
+    /// on, less ``lookback`` messages (a visitor turn that began just before the period and was
+    /// answered in it still counts) — so a period's statistics cost what happened in it, not
+    /// the conversation's whole past. A history file that cannot be read leaves its messages
+    /// out (the read paths report the damage).
     public func messages(of log: ConversationLog, in period: Period) -> [Message] {
         guard let newest = log.conversation.lastMessageAt ?? log.lastMessage?.createdAt, newest >= period.start else { return [] }
         // The same window whether the messages are hot or cold: statistics do not change when
@@ -110,7 +109,8 @@ public struct Analytics {
     /// Messages read before a period's first one, for response times that cross its start.
     public static let lookback = 100
 
-    /// The first visitor turn's answer: cold history is read a chunk at a time until it is found.
+    /// Seconds from the conversation's first visitor message to the first agent reply, if any;
+    /// cold history is read 256 messages at a time until the reply is found.
     public func firstResponseSeconds(_ log: ConversationLog) -> Int64? {
         let all = Period(start: log.conversation.createdAt, end: Timestamp(milliseconds: .max))
         var seen: [Message] = []
@@ -168,7 +168,6 @@ public struct Analytics {
         }
     }
 
-    /// Seconds from the conversation's first visitor message to the first agent reply, if any.
     /// Seconds between each visitor turn's first message and the agent reply that ends it.
     static func responseTimes(in messages: [Message], period: Period, by agent: AgentID?) -> [Int64] {
         var waitingSince: Timestamp?

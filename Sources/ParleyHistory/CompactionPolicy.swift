@@ -2,9 +2,10 @@ public import ParleyModel
 
 /// What compaction moves out of RAM into a history file (issue 16), decided without I/O: of a
 /// conversation closed longer than ``closedAgeMilliseconds`` ago, every message but its newest
-/// (conversation lists show it); of any other, every message but its newest ``keepNewest``. A run moves at least ``minimumMessages`` (fewer
-/// wait for a later run: a file per handful of messages would cost more than it saves) and at
-/// most ``maximumMessages`` (one file, bounded work; the rest waits for the next run).
+/// (conversation lists show it); of any other, every message but its newest ``keepNewest``. A
+/// run moves at least ``minimumMessages`` (fewer wait for a later run: a file per handful of
+/// messages would cost more than it saves) and at most ``maximumMessages`` (one file, bounded
+/// work; the rest waits for the next run).
 public struct CompactionPolicy: Sendable, Equatable {
     public var closedAgeMilliseconds: Int64
     public var keepNewest: Int

@@ -160,11 +160,23 @@ public final class Hub: BrokerSubscriber, Service {
     /// Encoded messages with `after < seq < before`, oldest first (cold ones read from history
     /// files outside the state's lock).
     func history(_ conversation: ConversationID, after: UInt64, before: UInt64, dialect: WireDialect) throws -> [WireFrame] {
-        guard before > 0, let log = broker.store.read({ $0.conversations[conversation] }) else { return [] }
-        let upper = min(before - 1, log.lastSeq)
-        guard upper > after else { return [] }
-        let messages = try log.messages(in: (after + 1)...upper, cold: broker.store.history)
-        return broker.store.read { state in messages.map { dialect.message($0, state: state) } }
+        guard before > 0 else { return [] }
+        // The usual case, all hot, is encoded under one read; a range reaching into cold
+        // history comes out as the conversation, to be read outside the lock.
+        enum Found { case frames([WireFrame]), cold(ConversationLog, ClosedRange<UInt64>) }
+        let found: Found = broker.store.read { state in
+            guard let log = state.conversations[conversation] else { return .frames([]) }
+            let upper = min(before - 1, log.lastSeq)
+            guard upper > after else { return .frames([]) }
+            guard after + 1 > log.coldThrough else { return .cold(log, (after + 1)...upper) }
+            return .frames((after + 1...upper).compactMap { log.message(seq: $0).map { dialect.message($0, state: state) } })
+        }
+        switch found {
+        case .frames(let frames): return frames
+        case .cold(let log, let seqs):
+            let messages = try log.messages(in: seqs, cold: broker.store.history)
+            return broker.store.read { state in messages.map { dialect.message($0, state: state) } }
+        }
     }
 
     /// ``history(_:after:before:dialect:)`` for filling a session's gap. A history file that
@@ -182,12 +194,14 @@ public final class Hub: BrokerSubscriber, Service {
     }
 
     private func routeReceipt(_ conversationID: ConversationID, reader: Participant, seq: UInt64) {
-        // The message read through, looked up outside the state's lock: it is hot unless the
-        // reader caught up on old history (then one history read; unreadable, it is left out).
-        let log = broker.store.read { $0.conversations[conversationID] }
-        let message = log.flatMap { $0.message(seq: seq) ?? (try? $0.message(seq: seq, cold: broker.store.history)) ?? nil }
+        // The message read through is hot unless the reader caught up on old history: then it
+        // is read from its history file first, outside the state's lock (unreadable, left out).
+        let cold = broker.store.read { state in state.conversations[conversationID].flatMap { seq <= $0.coldThrough ? $0 : nil } }
+        let coldMessage = cold.flatMap { (try? $0.message(seq: seq, cold: broker.store.history)) ?? nil }
         broadcast(conversationID, channel: "messages", excluding: reader) { dialect, state in
-            state.conversations[conversationID].map { dialect.receipt($0, reader: reader, seq: seq, message: message, state: state) }
+            state.conversations[conversationID].map {
+                dialect.receipt($0, reader: reader, seq: seq, message: coldMessage ?? $0.message(seq: seq), state: state)
+            }
         }
     }
 

@@ -15,12 +15,7 @@ extension EventStore {
     /// cooperative pool (``OffloadedWork``): it does file I/O and compression.
     @discardableResult
     public func compactHistory(now: Timestamp) async throws -> HistoryFileAdded? {
-        let acquired = compactionInProgress.withLock { busy -> Bool in
-            if busy { return false }
-            busy = true
-            return true
-        }
-        guard acquired else { return nil }
+        guard compactionInProgress.claim() else { return nil }
         defer { compactionInProgress.withLock { $0 = false } }
         let prepared = try await OffloadedWork.run(name: "parley-compaction", lowPriority: true) { [self] in
             try writeHistoryFile(now: now)

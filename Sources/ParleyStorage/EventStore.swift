@@ -233,12 +233,7 @@ public final class EventStore: Sendable {
     /// the state at its LSN; encoding, compression and I/O happen outside the lock.
     @discardableResult
     public func takeSnapshot() throws -> SnapshotInfo? {
-        let acquired = snapshotInProgress.withLock { busy -> Bool in
-            if busy { return false }
-            busy = true
-            return true
-        }
-        guard acquired else { return nil }
+        guard snapshotInProgress.claim() else { return nil }
         defer { snapshotInProgress.withLock { $0 = false } }
         let started = ContinuousClock.now
         let copy = applier.state.withLock { $0 }

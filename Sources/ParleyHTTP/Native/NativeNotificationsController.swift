@@ -42,12 +42,16 @@ struct NativeNotificationsController {
         let limit = try NativeScope.limit(query["limit"].map(String.init), default: 20, max: 100)
         let unreadOnly = try NativeScope.flag(query["unread_only"], name: "unread_only", default: false)
         let (items, unread) = broker.notifications(for: agent, unreadOnly: unreadOnly, limit: limit)
-        // New-message previews first, outside the state's lock: the message may be in cold history.
+        // New-message previews first, read outside the state's lock (the message may be cold).
+        let wanted = items.filter { $0.kind == .newMessage && $0.messageID != nil }.compactMap(\.conversationID)
+        let logs = broker.store.read { state in
+            var logs: [ConversationID: ConversationLog] = [:]
+            for id in wanted { logs[id] = state.conversations[id] }
+            return logs
+        }
         var previews: [UInt64: String] = [:]
-        for item in items {
-            guard let conversation = item.conversationID, let message = item.messageID,
-                let log = broker.store.read({ $0.conversations[conversation] })
-            else { continue }
+        for item in items where item.kind == .newMessage {
+            guard let conversation = item.conversationID, let message = item.messageID, let log = logs[conversation] else { continue }
             previews[item.id] = try? log.message(id: message, cold: broker.store.history)?.content
         }
         let bodies: [NotificationBody] = broker.store.read { state in
