@@ -220,7 +220,7 @@ let package = Package(
         .target(
             name: "ParleyTestSupport",
             dependencies: [
-                "ParleyLog", "ParleyModel",
+                "ParleyLog", "ParleyModel", "ParleySnapshot", "ParleyHistory",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

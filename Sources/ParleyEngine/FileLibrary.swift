@@ -48,6 +48,11 @@ public final class FileLibrary: Sendable {
 
     public func file(_ id: FileID) -> StoredFile? { store.read { $0.files.files[id] } }
 
+    /// Unlinks a blob if no file names it any more (after retention or erasure deleted files).
+    public func release(_ sha256: String) {
+        if store.read({ $0.files.blobNames[sha256] == nil }) { blobs.remove(sha256) }
+    }
+
     /// Removes the blobs no file names (at start); returns how many.
     @discardableResult
     public func sweep() -> Int { blobs.sweep(keeping: Set(store.read { $0.files.blobNames.keys })) }

@@ -21,11 +21,13 @@ public enum MessagePage: Sendable, Hashable {
     }
 
     /// The page, read from RAM and, for cold messages, from history files (issue 16). Work
-    /// in `seq` space: the page is `first ..< end`.
+    /// in `seq` space: the page is `first ..< end`, never below the first message retention
+    /// or erasure left (``ConversationLog/firstReadableSeq``).
     func select(from log: ConversationLog, cold: some ColdHistory) throws -> Result {
         let last = log.lastSeq
+        let floor = log.firstReadableSeq
         func clamp(_ limit: Int) -> UInt64 { UInt64(Swift.min(Swift.max(limit, 0), 1000)) }
-        func back(from end: UInt64, _ limit: Int) -> UInt64 { end > clamp(limit) ? end - clamp(limit) : 1 }
+        func back(from end: UInt64, _ limit: Int) -> UInt64 { end > clamp(limit) ? Swift.max(end - clamp(limit), floor) : floor }
         func anchor(_ id: MessageID) throws -> Message {
             guard let message = try log.message(id: id, cold: cold) else { throw EngineError.notFound("message not found") }
             return message
@@ -37,11 +39,11 @@ public enum MessagePage: Sendable, Hashable {
         case .newest(let limit):
             end = last + 1
             first = back(from: end, limit)
-            hasMore = first > 1
+            hasMore = first > floor
         case .before(let id, let limit):
             end = try anchor(id).seq
             first = back(from: end, limit)
-            hasMore = first > 1
+            hasMore = first > floor
         case .after(let id, let limit):
             first = try anchor(id).seq + 1
             end = Swift.min(last + 1, first + clamp(limit))
@@ -51,9 +53,9 @@ public enum MessagePage: Sendable, Hashable {
             // at the first message written at or after `time`.
             end = try log.firstSeq(cold: cold) { $0.createdAt >= time }
             first = back(from: end, limit)
-            hasMore = first > 1
+            hasMore = first > floor
         case .afterSeq(let seq, let limit):
-            first = Swift.min(seq, last) + 1
+            first = Swift.max(Swift.min(seq, last) + 1, floor)
             end = Swift.min(last + 1, first + clamp(limit))
             hasMore = end <= last
         }

@@ -14,6 +14,8 @@ public final class HistoryStore: ColdHistory {
     public let directory: String
     private let fileSystem: any FileSystem
     private let files: Mutex<[UInt64: HistoryFile]>
+    /// The highest file number this store has held.
+    private let highest = Mutex<UInt64>(0)
     /// Unread counts over cold ranges, remembered: the files never change (bounded; cleared when full).
     private let counts = Mutex<[CountKey: Int]>([:])
     private static let countsKept = 65_536
@@ -69,8 +71,9 @@ public final class HistoryStore: ColdHistory {
     /// The live files' numbers.
     public var liveNumbers: Set<UInt64> { files.withLock { Set($0.keys) } }
 
-    /// The next free file number.
-    public var nextNumber: UInt64 { files.withLock { ($0.keys.max() ?? 0) + 1 } }
+    /// The next free file number (above every file opened or written since the start, so a
+    /// replaced file's number is not handed out again while its file may still be on disk).
+    public var nextNumber: UInt64 { max(files.withLock { ($0.keys.max() ?? 0) + 1 }, highest.withLock { $0 } + 1) }
 
     /// Writes a new file (not live until ``adopt(_:)``): messages by conversation id, each
     /// conversation's with consecutive `seq`s.
@@ -90,6 +93,51 @@ public final class HistoryStore: ColdHistory {
     /// reader that sees the record applied must find the file).
     public func adopt(_ file: HistoryFile) {
         files.withLock { $0[file.number] = file }
+        highest.withLock { $0 = max($0, file.number) }
+    }
+
+    /// Stops reading a file a durable `history_file_replaced` record retired; ``delete(_:)``
+    /// unlinks it once the reads that found it before have finished.
+    public func retire(_ number: UInt64) -> HistoryFile? {
+        highest.withLock { $0 = max($0, number) }
+        return files.withLock { $0.removeValue(forKey: number) }
+    }
+
+    /// Unlinks a retired file, and fsyncs the directory.
+    public func delete(_ file: HistoryFile) throws {
+        try fileSystem.removeFile(file.path)
+        try fileSystem.syncDirectory(directory)
+    }
+
+    /// A live file.
+    public func file(_ number: UInt64) -> HistoryFile? { files.withLock { $0[number] } }
+
+    /// Writes `file` again as file `number` (not live until ``adopt(_:)``), keeping of each of
+    /// its conversations only the `seq`s `keeping` gives (`nil`: none); block by block, so a
+    /// file of any size takes one block's memory. Returns `nil` when nothing is kept.
+    public func rewrite(
+        _ file: HistoryFile, as number: UInt64, keeping: (ConversationID) -> ClosedRange<UInt64>?
+    ) throws -> HistoryFile? {
+        guard files.withLock({ $0[number] == nil }) else { throw HistoryError.misuse("history file \(number) is live") }
+        let writer = try HistoryFileWriter(directory: directory, number: number, fileSystem: fileSystem)
+        var kept = 0
+        do {
+            for entry in file.entries {
+                guard let wanted = keeping(entry.conversation), wanted.overlaps(entry.seqs) else { continue }
+                for message in try file.readBlock(entry) where wanted.contains(message.seq) {
+                    try writer.append(message)
+                    kept += 1
+                }
+            }
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        guard kept > 0 else {
+            writer.abandon()
+            return nil
+        }
+        return try writer.finish()
     }
 
     /// Forgets and deletes a file whose record could not be appended (the state never named it).

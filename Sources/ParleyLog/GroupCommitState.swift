@@ -72,13 +72,15 @@ struct GroupCommitState {
     mutating func synced(through lsn: UInt64) { syncedLSN = max(syncedLSN, lsn) }
 
     /// Frames one record into the pending batch and gives it the next LSN.
-    mutating func enqueue(type: UInt8, payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
+    /// With `newSegment`, the record opens a new segment (unless the active one holds no record
+    /// yet), so that every record before it lies in older segments (retention and erasure).
+    mutating func enqueue(type: UInt8, payload: UnsafeRawBufferPointer, newSegment: Bool = false) throws(LogError) -> UInt64 {
         if let failure { throw failure }
         if isClosing { throw .closed }
         guard payload.count <= SegmentFormat.maxPayload else { throw .payloadTooLarge(payload.count) }
         let lsn = nextLSN
         let frameSize = SegmentFormat.frameSize(payloadCount: payload.count)
-        if segmentBytes > SegmentFormat.headerSize && segmentBytes + frameSize > maxSegmentBytes {
+        if segmentBytes > SegmentFormat.headerSize && (newSegment || segmentBytes + frameSize > maxSegmentBytes) {
             // Cut a new segment named by this record's LSN; its CRC chain starts at its header.
             segments.append(lsn)
             let header = SegmentFormat.header(firstLSN: lsn)

@@ -126,17 +126,21 @@ public final class RecordLog: Sendable {
     }
 
     /// Queues one record and returns its LSN. Records are framed in the order of these calls.
-    public func append(type: UInt8, payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
+    /// With `startingNewSegment`, the record is the first of a new segment (see
+    /// ``GroupCommitState``), so deleting the segments below it deletes every older record.
+    public func append(type: UInt8, payload: UnsafeRawBufferPointer, startingNewSegment: Bool = false) throws(LogError) -> UInt64 {
         precondition(type != 0, "record type 0 is reserved")
-        let lsn = try shared.withLock { state throws(LogError) in try state.enqueue(type: type, payload: payload) }
+        let lsn = try shared.withLock { state throws(LogError) in
+            try state.enqueue(type: type, payload: payload, newSegment: startingNewSegment)
+        }
         shared.signal()
         metrics.appends.increment()
         return lsn
     }
 
-    public func append(type: UInt8, payload: [UInt8]) throws(LogError) -> UInt64 {
+    public func append(type: UInt8, payload: [UInt8], startingNewSegment: Bool = false) throws(LogError) -> UInt64 {
         do {
-            return try payload.withUnsafeBytes { try append(type: type, payload: $0) }
+            return try payload.withUnsafeBytes { try append(type: type, payload: $0, startingNewSegment: startingNewSegment) }
         } catch let error as LogError {
             throw error
         } catch {

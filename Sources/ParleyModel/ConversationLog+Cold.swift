@@ -1,9 +1,9 @@
 /// Reads over a conversation's whole history, hot and cold: what callers that must not care
 /// where a message lives use (REST history, resume, analytics, exports; issue 16).
 extension ConversationLog {
-    /// The messages with `seq` in `seqs` (clamped to 1 … ``lastSeq``), in order.
+    /// The messages with `seq` in `seqs` (clamped to ``firstReadableSeq`` … ``lastSeq``), in order.
     public func messages(in seqs: ClosedRange<UInt64>, cold: some ColdHistory) throws -> [Message] {
-        let lower = max(seqs.lowerBound, 1)
+        let lower = max(seqs.lowerBound, firstReadableSeq)
         let upper = min(seqs.upperBound, lastSeq)
         guard lower <= upper else { return [] }
         var result: [Message] = []
@@ -26,7 +26,7 @@ extension ConversationLog {
         lastSeq == 0 ? [] : try messages(in: 1...lastSeq, cold: cold)
     }
 
-    /// The newest `count` messages, oldest first.
+    /// The newest `count` messages, oldest first (fewer when older ones were purged).
     public func newest(_ count: Int, cold: some ColdHistory) throws -> [Message] {
         guard count > 0, lastSeq > 0 else { return [] }
         return try messages(in: (lastSeq - min(lastSeq, UInt64(count)) + 1)...lastSeq, cold: cold)
@@ -34,7 +34,7 @@ extension ConversationLog {
 
     /// The message with this `seq`, hot or cold.
     public func message(seq: UInt64, cold: some ColdHistory) throws -> Message? {
-        guard seq >= 1, seq <= lastSeq else { return nil }
+        guard seq >= firstReadableSeq, seq <= lastSeq else { return nil }
         return try message(seq: seq) ?? messages(in: seq...seq, cold: cold).first
     }
 
@@ -47,21 +47,22 @@ extension ConversationLog {
     }
 
     /// The first `seq` whose message satisfies `predicate` (false for older messages, true for
-    /// newer ones, like an id or time bound), or ``lastSeq`` + 1 when none does. A binary
-    /// search; in the cold part the history store's (block by block).
+    /// newer ones, like an id or time bound), or ``lastSeq`` + 1 when none does; never below
+    /// ``firstReadableSeq``. A binary search; in the cold part the history store's (block by block).
     public func firstSeq(cold: some ColdHistory, where predicate: (Message) throws -> Bool) throws -> UInt64 {
         if let first = hotMessages.first, try !predicate(first) {
             return coldThrough + 1 + UInt64(try hotMessages.partitionPoint(where: predicate))
         }
         // Every hot message satisfies it: the answer is in the cold prefix, or right after it.
-        guard coldThrough > 0 else { return 1 }
-        return try cold.firstSeq(of: conversation.id, in: 1...coldThrough, where: predicate)
+        guard coldThrough > purgedThrough else { return firstReadableSeq }
+        return try cold.firstSeq(of: conversation.id, in: firstReadableSeq...coldThrough, where: predicate)
     }
 
     /// How many messages after the reader's cursor were written by someone else. A cold part
     /// that cannot be read counts as unread.
     public func unreadCount(for reader: Participant, cold: some ColdHistory) -> Int {
-        let cursor = readCursors[reader]?.seq ?? 0
+        // Purged messages are not there to read: they never count as unread.
+        let cursor = max(readCursors[reader]?.seq ?? 0, purgedThrough)
         let hotStart = Int(max(cursor, coldThrough) - coldThrough)
         var count = hotStart < hotMessages.count ? hotMessages[hotStart...].lazy.filter { $0.sender.participant != reader }.count : 0
         if cursor < coldThrough {

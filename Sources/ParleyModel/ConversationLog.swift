@@ -2,24 +2,29 @@
 ///
 /// Its messages are `seq` 1 … ``lastSeq``. The oldest of them, 1 … ``coldThrough``, may be
 /// *cold*: moved by compaction into history files on disk and read through ``ColdHistory``
-/// (`ConversationLog+Cold.swift`); the rest are *hot*, in ``hotMessages`` (issue 16).
+/// (`ConversationLog+Cold.swift`); the rest are *hot*, in ``hotMessages`` (issue 16). The
+/// oldest of the cold ones, 1 … ``purgedThrough``, may be gone for good (retention or erasure):
+/// readers start after them, and history files drop them when they are written again.
 public struct ConversationLog: Hashable, Sendable {
     public var conversation: Conversation
     /// The hot messages in `seq` order; `hotMessages[i].seq == coldThrough + i + 1` always holds.
     public var hotMessages: [Message]
     /// The newest `seq` held by history files instead of RAM (0: every message is hot).
     public var coldThrough: UInt64
+    /// The newest `seq` deleted for good (0: none); never above ``coldThrough``.
+    public var purgedThrough: UInt64
     public var readCursors: [Participant: ReadCursor]
     /// The LSN of the last log record applied to this conversation (makes replay idempotent).
     public var lastLSN: UInt64
 
     public init(
-        conversation: Conversation, hotMessages: [Message] = [], coldThrough: UInt64 = 0,
+        conversation: Conversation, hotMessages: [Message] = [], coldThrough: UInt64 = 0, purgedThrough: UInt64 = 0,
         readCursors: [Participant: ReadCursor] = [:], lastLSN: UInt64 = 0
     ) {
         self.conversation = conversation
         self.hotMessages = hotMessages
         self.coldThrough = coldThrough
+        self.purgedThrough = purgedThrough
         self.readCursors = readCursors
         self.lastLSN = lastLSN
     }
@@ -27,8 +32,11 @@ public struct ConversationLog: Hashable, Sendable {
     /// The `seq` of the newest message (0 when there is none).
     public var lastSeq: UInt64 { coldThrough + UInt64(hotMessages.count) }
 
-    /// How many messages the conversation has, hot and cold.
-    public var messageCount: Int { Int(lastSeq) }
+    /// How many messages the conversation has, hot and cold (not the purged ones).
+    public var messageCount: Int { Int(lastSeq - purgedThrough) }
+
+    /// The oldest `seq` that can still be read (``lastSeq`` + 1 when none can).
+    public var firstReadableSeq: UInt64 { purgedThrough + 1 }
 
     /// The newest message, when it is hot (compaction always leaves a conversation's newest
     /// message in RAM, so this is `nil` only for a conversation without messages).
@@ -55,6 +63,19 @@ public struct ConversationLog: Hashable, Sendable {
         hotMessages = Array(hotMessages[Int(count)...])
         coldThrough = seq
         return count
+    }
+
+    /// Deletes the messages through `seq` for good (clamped to ``lastSeq``; never undone).
+    /// Returns how many went, and how many of those were cold (the history catalog's count).
+    mutating func purge(through seq: UInt64) -> (removed: UInt64, cold: UInt64) {
+        let seq = min(seq, lastSeq)
+        guard seq > purgedThrough else { return (0, 0) }
+        let cold = min(seq, coldThrough) - purgedThrough
+        let removed = seq - purgedThrough
+        // Hot ones leave RAM as if moved to a file; nothing reads below the purged prefix.
+        if seq > coldThrough { _ = makeCold(through: seq) }
+        purgedThrough = seq
+        return (removed, cold)
     }
 }
 

@@ -21,6 +21,14 @@ public struct CustomerIdentities: Sendable {
     /// The customer `visitor` is (itself, unless merged).
     public func customer(of visitor: VisitorID) -> VisitorID { mergedInto[visitor] ?? visitor }
 
+    /// Forgets a visitor's user id and merge (erasure).
+    mutating func forget(_ visitor: VisitorID, site: SiteID) {
+        if let userID = userIDs.removeValue(forKey: visitor), customers[SiteScopedKey(site: site, key: userID)] == visitor {
+            customers[SiteScopedKey(site: site, key: userID)] = nil
+        }
+        mergedInto[visitor] = nil
+    }
+
     /// Identifies `visitor` of `site` as `userID`; returns the customer it now is.
     mutating func identify(_ visitor: VisitorID, site: SiteID, userID: String) -> VisitorID {
         let key = SiteScopedKey(site: site, key: userID)

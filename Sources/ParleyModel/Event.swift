@@ -76,6 +76,15 @@ public enum Event: Hashable, Sendable {
     case aiSettingsSaved(AISettings)
     /// A history file became live: the messages it holds leave RAM (codec v18, issue 16).
     case historyFileAdded(HistoryFileAdded)
+    /// A site's retention period was set, whole (codec v19, issue 16).
+    case retentionSet(RetentionPolicy)
+    /// A site's messages older than its period were deleted (codec v19).
+    case messagesExpired(MessagesExpired)
+    /// A visitor's personal data was erased on request: profile, messages, files (codec v19).
+    case visitorErased(VisitorID, by: AgentID?, at: Timestamp)
+    /// A live history file was written again without its purged messages; `new` is `nil`
+    /// when nothing was left (codec v19).
+    case historyFileReplaced(old: UInt64, new: UInt64?, at: Timestamp)
 
     /// The record type stored in the log frame.
     public var recordType: EventType {
@@ -119,6 +128,10 @@ public enum Event: Hashable, Sendable {
         case .knowledgeDocumentDeleted: .knowledgeDocumentDeleted
         case .aiSettingsSaved: .aiSettingsSaved
         case .historyFileAdded: .historyFileAdded
+        case .retentionSet: .retentionSet
+        case .messagesExpired: .messagesExpired
+        case .visitorErased: .visitorErased
+        case .historyFileReplaced: .historyFileReplaced
         }
     }
 }
@@ -165,6 +178,10 @@ public enum EventType: UInt8, Sendable, CaseIterable {
     case aiSettingsSaved = 38
     // 39 is the claimed effect (EventCodec+Claims.swift), a record around an event.
     case historyFileAdded = 40
+    case retentionSet = 41
+    case messagesExpired = 42
+    case visitorErased = 43
+    case historyFileReplaced = 44
 
     /// A readable name, used by `parley wal inspect`.
     public var name: String {
@@ -208,6 +225,10 @@ public enum EventType: UInt8, Sendable, CaseIterable {
         case .knowledgeDocumentDeleted: "knowledge_document_deleted"
         case .aiSettingsSaved: "ai_settings_saved"
         case .historyFileAdded: "history_file_added"
+        case .retentionSet: "retention_set"
+        case .messagesExpired: "messages_expired"
+        case .visitorErased: "visitor_erased"
+        case .historyFileReplaced: "history_file_replaced"
         }
     }
 }
@@ -250,6 +271,20 @@ extension Event {
         case .knowledgeDocumentAdded(let document): document.createdAt
         case .aiSettingsSaved(let settings): settings.updatedAt
         case .historyFileAdded(let added): added.at
+        case .retentionSet(let policy): policy.setAt
+        case .messagesExpired(let expired): expired.at
+        case .visitorErased(_, _, let at), .historyFileReplaced(_, _, let at): at
+        }
+    }
+}
+
+extension Event {
+    /// A record that deletes personal data for good (retention or erasure): the store writes it
+    /// as the first record of a new log segment.
+    public var isPurge: Bool {
+        switch self {
+        case .messagesExpired, .visitorErased: true
+        default: false
         }
     }
 }

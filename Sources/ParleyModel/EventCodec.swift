@@ -26,7 +26,7 @@ public enum EventCodec {
     /// caused it, `EventCodec+Claims.swift`); version 18 added record type 40 (a history file
     /// made live), each conversation's cold prefix in the snapshot body's conversations and the
     /// snapshot body's history section.
-    public static let currentVersion: UInt8 = 18
+    public static let currentVersion: UInt8 = 19
 
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
         var writer = BinaryWriter(capacity: 96)
@@ -170,12 +170,26 @@ public enum EventCodec {
             writer.write(settings)
         case .historyFileAdded(let added):
             writer.write(added.number)
-            writer.write(UInt64(added.moves.count))
-            for move in added.moves {
-                writer.write(move.conversation)
-                writer.write(move.through)
-            }
+            writer.write(moves: added.moves)
             writer.write(added.at)
+        case .retentionSet(let policy):
+            writer.write(policy.siteID)
+            writer.write(UInt64(policy.days))
+            writer.write(policy.setBy)
+            writer.write(policy.setAt)
+        case .messagesExpired(let expired):
+            writer.write(expired.siteID)
+            writer.write(expired.cutoff)
+            writer.write(moves: expired.purges)
+            writer.write(expired.at)
+        case .visitorErased(let visitor, let by, let at):
+            writer.write(visitor)
+            writer.write(by)
+            writer.write(at)
+        case .historyFileReplaced(let old, let new, let at):
+            writer.write(old)
+            writer.write(new ?? 0)
+            writer.write(at)
         }
         return (event.recordType.rawValue, writer.bytes)
     }
@@ -300,11 +314,26 @@ public enum EventCodec {
             event = .aiSettingsSaved(try reader.readAISettings())
         case .historyFileAdded:
             let number = try reader.readUInt64()
-            var moves: [HistoryFileAdded.ColdMove] = []
-            for _ in 0..<(try reader.readCount()) {
-                moves.append(HistoryFileAdded.ColdMove(conversation: try reader.readID(), through: try reader.readUInt64()))
-            }
-            event = .historyFileAdded(HistoryFileAdded(number: number, moves: moves, at: try reader.readTimestamp()))
+            event = .historyFileAdded(HistoryFileAdded(number: number, moves: try reader.readMoves(), at: try reader.readTimestamp()))
+        case .retentionSet:
+            let site: SiteID = try reader.readID()
+            let days = try reader.readUInt64()
+            guard days <= UInt64(RetentionPolicy.maximumDays) else { throw .malformed("retention of \(days) days") }
+            let by: AgentID? = try reader.readOptional { (r) throws(CodecError) in try r.readID() }
+            event = .retentionSet(RetentionPolicy(siteID: site, days: UInt32(days), setBy: by, setAt: try reader.readTimestamp()))
+        case .messagesExpired:
+            let site: SiteID = try reader.readID()
+            let cutoff = try reader.readTimestamp()
+            let purges = try reader.readMoves()
+            event = .messagesExpired(MessagesExpired(siteID: site, cutoff: cutoff, purges: purges, at: try reader.readTimestamp()))
+        case .visitorErased:
+            let visitor: VisitorID = try reader.readID()
+            let by: AgentID? = try reader.readOptional { (r) throws(CodecError) in try r.readID() }
+            event = .visitorErased(visitor, by: by, at: try reader.readTimestamp())
+        case .historyFileReplaced:
+            let old = try reader.readUInt64()
+            let new = try reader.readUInt64()
+            event = .historyFileReplaced(old: old, new: new == 0 ? nil : new, at: try reader.readTimestamp())
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) trailing bytes") }
         return event
@@ -313,5 +342,24 @@ public enum EventCodec {
     /// Decodes from an array (convenience for tests and tools).
     public static func decode(type: UInt8, payload: [UInt8]) throws(CodecError) -> Event {
         try decodeRecord(type: type, payload: payload).event
+    }
+}
+
+extension BinaryWriter {
+    /// A count, then (conversation, through `seq`) per entry: record types 40 and 42.
+    mutating func write(moves: [HistoryFileAdded.ColdMove]) {
+        write(UInt64(moves.count))
+        for move in moves {
+            write(move.conversation)
+            write(move.through)
+        }
+    }
+}
+
+extension BinaryReader {
+    mutating func readMoves() throws(CodecError) -> [HistoryFileAdded.ColdMove] {
+        var moves: [HistoryFileAdded.ColdMove] = []
+        for _ in 0..<(try readCount()) { moves.append(HistoryFileAdded.ColdMove(conversation: try readID(), through: try readUInt64())) }
+        return moves
     }
 }

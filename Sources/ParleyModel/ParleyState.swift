@@ -6,31 +6,31 @@
 public struct ParleyState: Sendable {
     public private(set) var sites: [SiteID: Site] = [:]
     public private(set) var agents: [AgentID: Agent] = [:]
-    public private(set) var visitors: [VisitorID: Visitor] = [:]
-    public private(set) var conversations: [ConversationID: ConversationLog] = [:]
+    public internal(set) var visitors: [VisitorID: Visitor] = [:]
+    public internal(set) var conversations: [ConversationID: ConversationLog] = [:]
     /// The LSN of the newest record applied.
     public private(set) var appliedLSN: UInt64 = 0
     public private(set) var watermarks = IDWatermarks()
-    public private(set) var messageCount = 0
+    public internal(set) var messageCount = 0
 
     /// Lower-cased username or e-mail → the agents that log in with it (one per site at most).
     public private(set) var agentsByLogin: [String: [AgentID]] = [:]
     /// Site key (`pk_…` or `sk_…`) → site.
     public private(set) var sitesByKey: [String: SiteID] = [:]
-    public private(set) var visitorsByExternalID: [SiteScopedKey: VisitorID] = [:]
+    public internal(set) var visitorsByExternalID: [SiteScopedKey: VisitorID] = [:]
     /// Each site's support conversations, in id order (group chats are not among them).
     public private(set) var conversationsBySite: [SiteID: [ConversationID]] = [:]
     /// Each site's group chats, in id order.
     public private(set) var groupChatsBySite: [SiteID: [ConversationID]] = [:]
     /// A visitor's conversation that is not closed, if any.
-    public private(set) var openConversationByVisitor: [VisitorID: ConversationID] = [:]
+    public internal(set) var openConversationByVisitor: [VisitorID: ConversationID] = [:]
     /// Refresh tokens by hash (only hashes are stored).
     public private(set) var refreshTokens: [String: RefreshToken] = [:]
     /// The refresh tokens in expiry order; expired ones are dropped as new ones are issued.
     private var refreshExpiry = ExpiryQueue()
     public private(set) var revokedTokenFamilies: Set<UInt64> = []
     /// Visitor session-token hash → visitor.
-    public private(set) var visitorSessions = VisitorSessions()
+    public internal(set) var visitorSessions = VisitorSessions()
     /// Each agent's notifications, oldest first (at most ``notificationsKept`` per agent).
     public private(set) var notifications: [AgentID: [AgentNotification]] = [:]
     public static let notificationsKept = 1000
@@ -43,19 +43,21 @@ public struct ParleyState: Sendable {
     /// Two-factor logins.
     public private(set) var twoFactor = TwoFactorState()
     /// Sites' plans and customers' ratings.
-    public private(set) var plans = AccountPlans()
+    public internal(set) var plans = AccountPlans()
     /// Customers identified by the site's user id, and merged widget sessions.
-    public private(set) var identities = CustomerIdentities()
+    public internal(set) var identities = CustomerIdentities()
     /// Webhooks and their outbox (filled here, in the same apply as the change it reports).
-    public private(set) var webhooks = WebhookOutbox()
+    public internal(set) var webhooks = WebhookOutbox()
     /// Uploaded files' metadata (their bytes are blobs in the data directory).
-    public private(set) var files = FileShelf()
+    public internal(set) var files = FileShelf()
     /// Knowledge-base documents and their passages.
     public private(set) var knowledge = KnowledgeShelf()
     /// Sites' AI settings.
     public private(set) var ai = AIShelf()
     /// The history files that hold conversations' cold messages.
-    public private(set) var history = HistoryCatalog()
+    public internal(set) var history = HistoryCatalog()
+    /// Sites' retention periods and the newest purge (issue 16; `ParleyState+Purge.swift`).
+    public internal(set) var retention = RetentionPolicies()
 
     public init() {}
 
@@ -315,6 +317,17 @@ public struct ParleyState: Sendable {
                 // In place (no copy of the conversation's history); the LSN stays the conversation's own.
                 history.moved(conversations[move.conversation]!.makeCold(through: move.through))
             }
+        case .retentionSet(var policy):
+            guard sites[policy.siteID] != nil else { throw .unknown("site", policy.siteID.rawValue, lsn: lsn) }
+            policy.lastLSN = lsn
+            return retention.set(policy)
+        case .messagesExpired(let expired):
+            return try applyExpiry(expired, lsn: lsn)
+        case .visitorErased(let visitor, _, let at):
+            return try applyErasure(of: visitor, at: at, lsn: lsn)
+        case .historyFileReplaced(let old, let new, _):
+            guard lsn > appliedLSN else { return false }
+            guard history.replace(old, with: new) else { throw .unknown("history file", old, lsn: lsn) }
         case .idempotentReplyRecorded(let reply):
             // A reply already kept (replay over a snapshot that has it) is not kept twice; the
             // answer replaces its pending key.
@@ -396,10 +409,12 @@ public struct ParleyState: Sendable {
         twoFactor: TwoFactorState = TwoFactorState(), plans: AccountPlans = AccountPlans(),
         identities: CustomerIdentities = CustomerIdentities(), webhooks: WebhookOutbox = WebhookOutbox(),
         files: FileShelf = FileShelf(), knowledge: KnowledgeShelf = KnowledgeShelf(), ai: AIShelf = AIShelf(),
-        history: HistoryCatalog = HistoryCatalog(), messageWatermark: UInt64 = 0
+        history: HistoryCatalog = HistoryCatalog(), messageWatermark: UInt64 = 0,
+        retention: RetentionPolicies = RetentionPolicies()
     ) {
         self.ai = ai
         self.history = history
+        self.retention = retention
         // Cold messages' ids are not in RAM: the watermark the snapshot kept covers them.
         watermarks.message = messageWatermark
         self.files = files

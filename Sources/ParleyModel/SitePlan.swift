@@ -101,6 +101,11 @@ public struct AccountPlans: Sendable {
         return true
     }
 
+    /// Drops a rating's comment, keeping its score (erasure: the comment is the customer's words).
+    mutating func dropComment(of conversation: ConversationID) {
+        ratings[conversation]?.comment = nil
+    }
+
     mutating func rate(_ rating: ConversationRating) -> Bool {
         if let known = ratings[rating.conversationID], known.lastLSN >= rating.lastLSN { return false }
         ratings[rating.conversationID] = rating

@@ -9,7 +9,8 @@
 /// appends the notification id watermark and every agent's notifications (by agent, oldest first).
 /// Version 4 appends the idempotent replies (oldest first). Version 18 gives each conversation
 /// its cold prefix (the newest `seq` in history files) before its hot messages, and appends the
-/// history section (snapshots/FORMAT.md has every section).
+/// history section; version 19 follows the cold prefix with the purged prefix and appends the
+/// retention section (snapshots/FORMAT.md has every section).
 public enum StateCodec {
     public static func encode(_ state: ParleyState) -> [UInt8] {
         // Sized for the hot messages: cold ones are in history files, not in the body.
@@ -36,6 +37,7 @@ public enum StateCodec {
             writer.write(log.conversation)
             writer.write(log.lastLSN)
             writer.write(log.coldThrough)  // v18
+            writer.write(log.purgedThrough)  // v19
             writer.write(UInt64(log.hotMessages.count))
             for message in log.hotMessages { writer.write(message, includingConversation: false) }
             writer.write(UInt64(log.readCursors.count))
@@ -153,6 +155,17 @@ public enum StateCodec {
         for number in state.history.liveFiles.sorted() { writer.write(number) }
         writer.write(state.history.coldMessages)
         writer.write(state.watermarks.message)
+        // v19: retention periods by site, then the newest purge's LSN.
+        let policies = state.retention.policies.values.sorted { $0.siteID < $1.siteID }
+        writer.write(UInt64(policies.count))
+        for policy in policies {
+            writer.write(policy.siteID)
+            writer.write(UInt64(policy.days))
+            writer.write(policy.setBy)
+            writer.write(policy.setAt)
+            writer.write(policy.lastLSN)
+        }
+        writer.write(state.retention.lastPurgeLSN)
         return writer.bytes
     }
 
@@ -186,6 +199,10 @@ public enum StateCodec {
             let conversation = try reader.readConversation(version: version)
             var log = ConversationLog(conversation: conversation, lastLSN: try reader.readUInt64())
             log.coldThrough = version >= 18 ? try reader.readUInt64() : 0
+            log.purgedThrough = version >= 19 ? try reader.readUInt64() : 0
+            guard log.purgedThrough <= log.coldThrough else {
+                throw .malformed("\(conversation.id) is purged through seq \(log.purgedThrough), past its cold prefix \(log.coldThrough)")
+            }
             let messageCount = try reader.readCount()
             guard log.coldThrough <= UInt64.max - UInt64(messageCount) else {
                 throw .malformed("\(conversation.id) has \(messageCount) messages after seq \(log.coldThrough)")
@@ -314,7 +331,21 @@ public enum StateCodec {
             history = HistoryCatalog(liveFiles: live, coldMessages: try reader.readUInt64())
             messageWatermark = try reader.readUInt64()
         }
-        let coldTotal = conversations.reduce(UInt64(0)) { $0 &+ $1.coldThrough }
+        var retention = RetentionPolicies()
+        if version >= 19 {
+            var policies: [RetentionPolicy] = []
+            for _ in 0..<(try reader.readCount()) {
+                let site: SiteID = try reader.readID()
+                let days = try reader.readUInt64()
+                guard days <= UInt64(RetentionPolicy.maximumDays) else { throw .malformed("retention of \(days) days") }
+                let by: AgentID? = try reader.readOptional { (r) throws(CodecError) in try r.readID() }
+                policies.append(
+                    RetentionPolicy(
+                        siteID: site, days: UInt32(days), setBy: by, setAt: try reader.readTimestamp(), lastLSN: try reader.readUInt64()))
+            }
+            retention = RetentionPolicies(policies: policies, lastPurgeLSN: try reader.readUInt64())
+        }
+        let coldTotal = conversations.reduce(UInt64(0)) { $0 &+ ($1.coldThrough - $1.purgedThrough) }
         guard coldTotal == history.coldMessages, coldTotal == 0 || !history.liveFiles.isEmpty else {
             throw .malformed("the conversations' cold prefixes hold \(coldTotal) messages, the history section says \(history.coldMessages) in \(history.liveFiles.count) files")
         }
@@ -328,7 +359,7 @@ public enum StateCodec {
                 identities: identified.compactMap { visitor, userID in sitesOfVisitors[visitor].map { (visitor, $0, userID) } },
                 merges: merges),
             webhooks: outbox, files: shelf, knowledge: knowledge, ai: AIShelf(settings: ai), history: history,
-            messageWatermark: messageWatermark)
+            messageWatermark: messageWatermark, retention: retention)
     }
 }
 

@@ -49,6 +49,14 @@ public struct VisitorSessions: Sendable {
         return true
     }
 
+    /// Ends every session of a visitor (erasure); returns how many there were.
+    @discardableResult
+    mutating func revokeAll(of visitor: VisitorID) -> Int {
+        let hashes = byVisitor.removeValue(forKey: visitor) ?? []
+        for hash in hashes { sessions[hash] = nil }
+        return hashes.count
+    }
+
     private static func isOlder(_ session: Session, _ hash: String, than other: Session, _ otherHash: String) -> Bool {
         (session.issuedAt, hash) < (other.issuedAt, otherHash)
     }

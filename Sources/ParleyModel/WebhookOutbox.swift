@@ -151,6 +151,18 @@ public struct WebhookOutbox: Sendable {
         return (true, disabled)
     }
 
+    /// Drops every delivery, pending or finished, whose subject `matches` (retention and
+    /// erasure: a delivery holds a copy of what it is about); returns how many.
+    @discardableResult
+    mutating func forget(where matches: (WebhookDelivery.Subject) -> Bool) -> Int {
+        let doomed = Set(deliveries.values.filter { matches($0.subject) }.map(\.id))
+        guard !doomed.isEmpty else { return 0 }
+        for id in doomed { deliveries[id] = nil }
+        for key in Array(pending.keys) { pending[key]?.removeAll { doomed.contains($0) } }
+        for key in Array(finished.keys) { finished[key]?.removeAll { doomed.contains($0) } }
+        return doomed.count
+    }
+
     private mutating func finish(_ delivery: WebhookDelivery) {
         pending[delivery.webhookID]?.removeAll { $0 == delivery.id }
         var list = finished[delivery.webhookID] ?? []

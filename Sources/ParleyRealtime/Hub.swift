@@ -105,6 +105,9 @@ public final class Hub: BrokerSubscriber, Service {
             case .committed(_, .conversationAssigned(let conversation, _, let at)),
                 .committed(_, .conversationClosed(let conversation, let at)):
                 routeConversationUpdate(conversation, at: at)
+            case .committed(_, .visitorErased(let visitor, _, _)):
+                // Its sessions' tokens are void now; the sockets open with them close too.
+                for session in self.index.withLock({ $0.sessions(of: visitor) }) { session.closeRevoked() }
             default:
                 break
             }

@@ -62,6 +62,9 @@ struct HubIndex {
         }
     }
 
+    /// Every session of a visitor.
+    func sessions(of visitor: VisitorID) -> [RealtimeSession] { byVisitor[visitor].map { Array($0.values) } ?? [] }
+
     /// The candidates for `channel` of a conversation: its visitor's sessions (the caller checks
     /// their subscriptions) and the site's agent sessions on that channel.
     func audience(visitor: VisitorID?, site: SiteID, channel: String) -> [RealtimeSession] {

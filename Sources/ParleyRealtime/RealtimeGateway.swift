@@ -107,7 +107,7 @@ public struct RealtimeGateway: Sendable {
 
     /// Closes the session's connection: with 4008 when its outbox overflowed (cutting the
     /// connection if even the close cannot be written), else after flushing what is queued,
-    /// with 1001 at shutdown.
+    /// with 1001 at shutdown and 4001 when the session's visitor was erased.
     static func close(
         _ session: RealtimeSession, _ reason: RealtimeSession.CloseReason, outbound: WebSocketOutboundWriter, channel: any Channel
     ) async {
@@ -119,6 +119,9 @@ public struct RealtimeGateway: Sendable {
         case .shutdown:
             await session.flushNow()
             try? await outbound.close(.goingAway, reason: "server shutting down")
+        case .revoked:
+            await session.flushNow()
+            try? await outbound.close(.unknown(4001), reason: "the visitor was erased")
         }
     }
 }

@@ -39,6 +39,8 @@ public final class RealtimeSession: Sendable {
         case overflow
         /// The server is going away: 1001, after what is queued.
         case shutdown
+        /// The identity behind it was erased (issue 16): 4001, after what is queued.
+        case revoked
     }
 
     private let closer: (@Sendable (RealtimeSession, CloseReason) -> Void)?
@@ -181,6 +183,12 @@ public final class RealtimeSession: Sendable {
     public func closeForShutdown() {
         close()
         requestClose(.shutdown)
+    }
+
+    /// The visitor behind the session was erased: it flushes and closes with 4001.
+    public func closeRevoked() {
+        close()
+        requestClose(.revoked)
     }
 
     /// Stops queueing (the connection is going away).

@@ -93,7 +93,7 @@ public struct ParleyServer: Sendable {
             store: store, configuration: configuration.webhooks, render: { [broker] in OmniWebhookPayload.render($0, broker: broker) },
             logger: logger)
         store.addObserver(dispatcher)
-        application.addServices(EventStoreService(store: store, logger: logger), hub, dispatcher)
+        application.addServices(EventStoreService(store: store, logger: logger, releaseBlob: { files.release($0) }), hub, dispatcher)
         self.hub = hub
         self.logger = logger
         self.store = store

@@ -157,8 +157,12 @@ public struct SnapshotStore: Sendable {
     }
 
     /// ``prune(keep:)`` over `all` (a ``list()`` result, newest first).
+    ///
+    /// `erasedBefore` is the LSN of the newest purge (retention or erasure; 0: none): once a
+    /// snapshot at or after it reads back whole, every snapshot older than it is deleted too,
+    /// even if fewer than `keep` remain (snapshots/FORMAT.md, "Retention and erasure").
     @discardableResult
-    public func prune(keep: Int, of all: [SnapshotInfo]) throws -> Pruned {
+    public func prune(keep: Int, of all: [SnapshotInfo], erasedBefore: UInt64 = 0) throws -> Pruned {
         let wanted = max(Self.minimumKept, keep)
         var verified: [SnapshotInfo] = []
         var damaged: [String] = []
@@ -177,19 +181,23 @@ public struct SnapshotStore: Sendable {
                 break
             }
         }
+        var doomed: [SnapshotInfo] = verified.count == wanted ? Array(all[cut...]) : []
+        let erasing = erasedBefore > 0 && verified.contains { $0.lsn >= erasedBefore }
+        if erasing { doomed += all[..<cut].filter { $0.lsn < erasedBefore } }
         var removed: [String] = []
-        if verified.count == wanted {
-            for info in all[cut...] {
-                try fileSystem.removeFile(info.path)
-                removed.append(info.path)
-            }
+        for info in doomed {
+            try fileSystem.removeFile(info.path)
+            removed.append(info.path)
         }
         for name in try fileSystem.contentsOfDirectory(directory) where name.hasSuffix(".snap.tmp") {
             try fileSystem.removeFile(joinPath(directory, name))
             removed.append(joinPath(directory, name))
         }
         if !removed.isEmpty { try fileSystem.syncDirectory(directory) }
-        return Pruned(removed: removed, oldestVerified: verified.count == wanted ? verified.last : nil, damaged: damaged)
+        let kept = verified.filter { info in !doomed.contains { $0.path == info.path } }
+        return Pruned(
+            removed: removed, oldestVerified: verified.count == wanted || erasing ? kept.last : nil,
+            damaged: damaged.filter { path in !doomed.contains { $0.path == path } })
     }
 }
 

@@ -17,6 +17,11 @@ extension EventStore {
     public func compactHistory(now: Timestamp) async throws -> HistoryFileAdded? {
         guard compactionInProgress.claim() else { return nil }
         defer { compactionInProgress.withLock { $0 = false } }
+        return try await compactClaimed(now: now)
+    }
+
+    /// ``compactHistory(now:)`` for a caller that holds `compactionInProgress`.
+    func compactClaimed(now: Timestamp) async throws -> HistoryFileAdded? {
         let prepared = try await OffloadedWork.run(name: "parley-compaction", lowPriority: true) { [self] in
             try writeHistoryFile(now: now)
         }

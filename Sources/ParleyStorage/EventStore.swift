@@ -187,7 +187,9 @@ public final class EventStore: Sendable {
     public func append(_ event: Event) throws(LogError) -> UInt64 {
         let claim = IdempotencyClaim.current?.take()
         let (type, payload) = claim.map { EventCodec.encode(event, claim: $0) } ?? EventCodec.encode(event)
-        return try log.append(type: type, payload: payload)
+        // A purge opens a segment of its own: every record before it can then be deleted
+        // with whole segments (snapshots/FORMAT.md, "Retention and erasure").
+        return try log.append(type: type, payload: payload, startingNewSegment: event.isPurge)
     }
 
     /// Returns once the event with `lsn` is durable and applied to the state.
@@ -245,7 +247,9 @@ public final class EventStore: Sendable {
         let info = try snapshots.write(copy)
         // Every snapshot kept is read back first (the new one included); the log is cut only
         // below the oldest verified one kept, and not at all while fewer are verified.
-        let pruned = try snapshots.prune(keep: configuration.snapshotsToKeep, of: try snapshots.list())
+        // After a purge, older snapshots hold what it removed: they go once this one reads back.
+        let pruned = try snapshots.prune(
+            keep: configuration.snapshotsToKeep, of: try snapshots.list(), erasedBefore: copy.retention.lastPurgeLSN)
         if let oldest = pruned.oldestVerified {
             try log.removeSegments(whollyBelow: oldest.lsn + 1)
         }

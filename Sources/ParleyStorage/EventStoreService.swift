@@ -9,16 +9,19 @@ public import ServiceLifecycle
 public struct EventStoreService: Service {
     private let store: EventStore
     private let logger: Logger
+    /// Unlinks a blob no file names any more (retention deletes files).
+    private let releaseBlob: @Sendable (String) -> Void
 
-    public init(store: EventStore, logger: Logger) {
+    public init(store: EventStore, logger: Logger, releaseBlob: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.logger = logger
+        self.releaseBlob = releaseBlob
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask { await compactOnSchedule() }
+                group.addTask { await maintainOnSchedule() }
                 await snapshotOnSchedule()
                 group.cancelAll()
             }
@@ -33,23 +36,28 @@ public struct EventStoreService: Service {
         }
     }
 
-    /// History compaction (issue 16) every `compactionEverySeconds`, on a low-priority thread;
-    /// a failed run is logged and tried again at the next interval (nothing is lost: the
-    /// messages stay in RAM and the log).
-    private func compactOnSchedule() async {
+    /// The maintenance run (issue 16: retention, compaction, history rewrite, scrub) every
+    /// `compactionEverySeconds`, on low-priority threads; a failed run is logged and tried
+    /// again at the next interval (nothing is lost: every step is decided from the state).
+    private func maintainOnSchedule() async {
         let every = store.configuration.compactionEverySeconds
         guard every > 0 else { return }
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(every))
             guard !Task.isCancelled else { return }
             do {
-                if let added = try await store.compactHistory(now: .now()) {
-                    logger.info(
-                        "history compacted",
-                        metadata: ["parley.history_file": "\(added.number)", "parley.conversations": "\(added.moves.count)"])
-                }
+                guard let report = try await store.maintain(now: .now(), releaseBlob: releaseBlob), !report.isEmpty else { continue }
+                logger.info(
+                    "maintenance run",
+                    metadata: [
+                        "parley.expired_messages": "\(report.expiredMessages)", "parley.deleted_files": "\(report.deletedFiles)",
+                        "parley.history_file": "\(report.compacted.map { "\($0.number)" } ?? "none")",
+                        "parley.conversations": "\(report.compacted?.moves.count ?? 0)",
+                        "parley.replaced_files": "\(report.replacedFiles.count)",
+                        "parley.scrub_snapshot": "\(report.scrubSnapshotLSN.map { "\($0)" } ?? "none")",
+                    ])
             } catch {
-                logger.error("history compaction failed; the messages stay in RAM", metadata: ["parley.error": "\(error)"])
+                logger.error("maintenance run failed; it is tried again at the next interval", metadata: ["parley.error": "\(error)"])
             }
         }
     }

@@ -7,8 +7,8 @@ import ParleyStorage
 /// `parley admin …`: create sites and agents on a data directory no server is using.
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Create sites and agents (on a stopped server's data directory).",
-        subcommands: [CreateSite.self, CreateAgent.self, Seed.self])
+        commandName: "admin", abstract: "Create sites and agents, erase visitors, set retention (on a stopped server's data directory).",
+        subcommands: [CreateSite.self, CreateAgent.self, Seed.self, EraseVisitor.self, SetRetention.self])
 
     static func withBroker<T>(_ dataDir: String, _ body: (Broker) async throws -> T) async throws -> T {
         let store: EventStore

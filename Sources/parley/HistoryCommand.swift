@@ -44,7 +44,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     struct Compact: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move history out of RAM now, run after run until nothing is left to move, then take a snapshot.")
+            abstract: "Move history out of RAM now, run after run until nothing is left to move, run retention and erasure's clean-up, then take a snapshot.")
         @Option(help: "The data directory.") var dataDir: String = "./data"
         @Option(help: "Keep this many newest messages of each conversation in RAM.") var keep: Int = 100
         @Option(help: "Hours after its close when a conversation keeps only its newest message in RAM.") var closedAgeHours: Int = 24
@@ -66,8 +66,20 @@ struct HistoryCommand: AsyncParsableCommand {
                 files += 1
                 FileOutput.standardError("history file \(added.number): \(added.moves.count) conversations")
             }
+            // Then the rest of a maintenance run: retention, history files rewritten without
+            // purged messages, older snapshots and log segments deleted after a purge.
+            let blobs = try BlobStore(dataDirectory: dataDir)
+            let report = try await store.maintain(now: .now()) { blob in
+                if store.read({ $0.files.blobNames[blob] == nil }) { blobs.remove(blob) }
+            }
+            if let report, !report.isEmpty {
+                FileOutput.standardError(
+                    "maintenance: \(report.expiredMessages) messages expired, \(report.replacedFiles.count) history files rewritten")
+            }
             store.close()
-            if files > 0, try store.takeSnapshot() == nil { throw CLIFailure(message: "a snapshot is already being taken") }
+            if files > 0 || report?.isEmpty == false, try store.takeSnapshot() == nil {
+                throw CLIFailure(message: "a snapshot is already being taken")
+            }
             try FileOutput.json(HistoryCommand.summary(store))
         }
     }

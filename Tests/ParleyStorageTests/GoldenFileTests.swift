@@ -117,6 +117,7 @@ import Testing
         Golden(version: 16, events: SampleData.everyEvent),
         Golden(version: 17, records: SampleData.version17Records),
         Golden(version: 18, records: SampleData.version18Records),
+        Golden(version: 19, records: SampleData.version19Records),
     ]
     /// The first `snapshotAfter` sample events are in the snapshot; all of them are in the log.
     static let snapshotAfter = 6
@@ -138,6 +139,10 @@ import Testing
                 try await IdempotencyClaim.$current.withValue(IdempotencyClaim(claim)) { try await store.commit(record.event) }
             } else {
                 try await store.commit(record.event)
+            }
+            if case .historyFileReplaced(let old, nil, _) = record.event, let retired = store.history.retire(old) {
+                // As the maintenance run does: the replaced file goes once the record is durable.
+                try store.history.delete(retired)
             }
             if index + 1 == Self.snapshotAfter { try store.takeSnapshot() }
         }

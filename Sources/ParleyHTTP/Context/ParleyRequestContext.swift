@@ -54,6 +54,15 @@ public struct ParleyRequestContext: RequestContext {
         return site
     }
 
+    /// An owner of its site (with its id), or the secret key (its owner's rights, no agent);
+    /// another agent is 403 with `reason`.
+    public func requireOwner(_ reason: String) throws -> (site: SiteID, agent: AgentID?) {
+        let site = try requireStaff()
+        guard case .agent(let agent, _, let role, _)? = principal else { return (site, nil) }
+        guard role == .owner else { throw APIError.forbidden(reason) }
+        return (site, agent)
+    }
+
     /// Any authenticated caller, or 401.
     public func requirePrincipal() throws -> Principal {
         guard let principal else { throw APIError.unauthorized("missing or invalid authorization") }

@@ -1,0 +1,89 @@
+public import ParleyModel
+public import ParleyStorage
+
+/// Retention periods and erasure on request (issue 16): what owners ask of the REST API and
+/// operators of `parley admin erase-visitor`. The state drops the data when the record applies;
+/// the store's maintenance run removes the bytes from disk (snapshots/FORMAT.md, "Retention and
+/// erasure"), and is started here at once after an erasure.
+public final class PrivacyService: Sendable {
+    private let store: EventStore
+    private let files: FileLibrary?
+
+    public init(store: EventStore, files: FileLibrary?) {
+        self.store = store
+        self.files = files
+    }
+
+    /// What an erasure removed.
+    public struct Erasure: Sendable, Equatable {
+        public var visitor: VisitorID
+        /// The visitor and the visitors merged into it.
+        public var visitors: Int
+        public var conversations: Int
+        public var messages: Int
+        public var files: Int
+        public var at: Timestamp
+        /// The LSN of the `visitor_erased` record.
+        public var lsn: UInt64
+    }
+
+    /// Erases a visitor's personal data: profile, sessions, messages, files (see
+    /// `ParleyState+Purge.swift` for exactly what). Erasing an erased visitor again is harmless.
+    @discardableResult
+    public func erase(_ visitor: VisitorID, by agent: AgentID?, runMaintenance: Bool = true) async throws -> Erasure {
+        let at = Timestamp.now()
+        guard
+            let plan = store.read({ state -> (Erasure, [String])? in
+                guard state.visitors[visitor] != nil else { return nil }
+                let people = Set([visitor] + state.identities.mergedInto.filter { $0.value == visitor }.map(\.key))
+                let site = state.visitors[visitor]!.siteID
+                let conversations = (state.conversationsBySite[site] ?? []).compactMap { state.conversations[$0] }
+                    .filter { $0.conversation.visitorID.map(people.contains) ?? false }
+                let ids = Set(conversations.map(\.conversation.id))
+                let doomed = state.files.files.values.filter { file in
+                    if let conversation = file.conversationID, ids.contains(conversation) { return true }
+                    if case .visitor(let uploader)? = file.uploadedBy { return people.contains(uploader) }
+                    return false
+                }
+                let summary = Erasure(
+                    visitor: visitor, visitors: people.count, conversations: conversations.count,
+                    messages: conversations.reduce(0) { $0 + $1.messageCount }, files: doomed.count, at: at, lsn: 0)
+                return (summary, doomed.map(\.sha256))
+            })
+        else { throw EngineError.notFound("visitor not found") }
+        var (erasure, blobs) = plan
+        erasure.lsn = try await store.commit(.visitorErased(visitor, by: agent, at: at))
+        for blob in Set(blobs) { files?.release(blob) }
+        if runMaintenance, store.configuration.compactionEverySeconds > 0 {
+            // The bytes leave the disk now rather than at the next scheduled run; a run already
+            // under way leaves it to the next one (at most one interval).
+            let (store, files) = (self.store, self.files)
+            Task.detached(priority: .background) { _ = try? await store.maintain(now: .now(), releaseBlob: { files?.release($0) }) }
+        }
+        return erasure
+    }
+
+    /// Sets a site's retention period (0 days: keep for ever); messages older than it are
+    /// deleted by the next maintenance run.
+    public func setRetention(site: SiteID, days: UInt32, by agent: AgentID?) async throws -> RetentionPolicy {
+        guard days <= RetentionPolicy.maximumDays else {
+            throw EngineError.validation("days must be between 0 and \(RetentionPolicy.maximumDays)")
+        }
+        guard store.read({ $0.sites[site] != nil }) else { throw EngineError.notFound("site not found") }
+        let policy = RetentionPolicy(siteID: site, days: days, setBy: agent, setAt: .now())
+        try await store.commit(.retentionSet(policy))
+        return retention(of: site)
+    }
+
+    /// A site's retention period (0 days when none was set).
+    public func retention(of site: SiteID) -> RetentionPolicy {
+        store.read { $0.retention.policies[site] } ?? RetentionPolicy(siteID: site, days: 0, setBy: nil, setAt: Timestamp(milliseconds: 0))
+    }
+
+    /// How long after a purge its bytes may still be on disk: one maintenance interval (`nil`
+    /// when maintenance is off: then only `parley history compact` removes them).
+    public var diskClearedWithinSeconds: Int? {
+        let every = store.configuration.compactionEverySeconds
+        return every > 0 ? every : nil
+    }
+}
