@@ -20,9 +20,25 @@ enum LogRecovery {
 
     static func recover(
         fileSystem fs: any FileSystem, directory: String, initialLSN: UInt64, logger: Logger,
-        replayFrom: UInt64, replay: (LogRecordView) throws -> Void
+        replayFrom: UInt64, coveredBelow: UInt64?, replay: (LogRecordView) throws -> Void
     ) throws -> Outcome {
-        let names = try LogReader.segmentNames(fileSystem: fs, directory: directory)
+        var names = try LogReader.segmentNames(fileSystem: fs, directory: directory)
+        // A segment whose successor starts at or below `coveredBelow` holds only records the
+        // snapshot covers: one an interrupted ``RecordLog/removeSegments(whollyBelow:)`` left
+        // behind (an unlink failed, or a power loss undid some). It may sit before a gap the
+        // deletion made, so it is finished off here rather than read.
+        var stale: [String] = []
+        if let coveredBelow {
+            for index in names.indices.dropLast() where names[index + 1].firstLSN <= coveredBelow { stale.append(names[index].name) }
+        }
+        if !stale.isEmpty {
+            for name in stale { try fs.removeFile(joinPath(directory, name)) }
+            try fs.syncDirectory(directory)
+            logger.warning(
+                "removed log segments a snapshot already covers (an interrupted deletion)",
+                metadata: ["parley.segments": "\(stale)"])
+            names = try LogReader.segmentNames(fileSystem: fs, directory: directory)
+        }
         var replayed = 0
         let report = try LogReader.scan(directory: directory, fileSystem: fs, from: replayFrom) { record in
             try replay(record)

@@ -78,10 +78,13 @@ public final class RecordLog: Sendable {
     /// Records at or after `replayFrom` are handed to `replay` in order while the segments are
     /// checked. A damaged tail of the last segment is cut off (the bytes are kept in a
     /// `.broken` file); damage anywhere else throws a ``LogError`` that names file and offset.
+    /// With `removingSegmentsBelow` (a snapshot's LSN + 1), segments holding only older records
+    /// are removed first: what an interrupted ``removeSegments(whollyBelow:)`` left.
     public static func open(
         _ configuration: Configuration,
         logger: Logger = Logger(label: "parley.log"),
         replayFrom: UInt64 = .max,
+        removingSegmentsBelow coveredBelow: UInt64? = nil,
         replay: (LogRecordView) throws -> Void = { _ in },
         onCommit: (@Sendable ([LogRecord]) -> [UInt64: String])? = nil,
         onFatalError: @escaping @Sendable (LogError) -> Void = { _ in }
@@ -91,7 +94,7 @@ public final class RecordLog: Sendable {
         try fs.createDirectoryDurably(directory)
         let recovery = try LogRecovery.recover(
             fileSystem: fs, directory: directory, initialLSN: configuration.initialLSN, logger: logger,
-            replayFrom: replayFrom, replay: replay)
+            replayFrom: replayFrom, coveredBelow: coveredBelow, replay: replay)
         let writer: SegmentWriter
         if let tail = recovery.tail {
             let file = try fs.openForAppending(joinPath(directory, SegmentFormat.fileName(firstLSN: tail.firstLSN)))
@@ -193,9 +196,16 @@ public final class RecordLog: Sendable {
         var doomed: [UInt64] = []
         for index in 0..<(segments.count - 1) where segments[index + 1] <= lsn { doomed.append(segments[index]) }
         guard !doomed.isEmpty else { return [] }
-        shared.withLock { $0.removeSegments(Set(doomed)) }
-        let names = doomed.map { SegmentFormat.fileName(firstLSN: $0) }
-        for name in names { try configuration.fileSystem.removeFile(joinPath(configuration.directory, name)) }
+        // Oldest first, and forgotten only once unlinked: a failed unlink leaves the segments
+        // from it on in place and in the list, so the next call tries them again (and a start
+        // in between finishes the job: `LogRecovery`).
+        var removed: [UInt64] = []
+        defer { shared.withLock { $0.removeSegments(Set(removed)) } }
+        for first in doomed {
+            try configuration.fileSystem.removeFile(joinPath(configuration.directory, SegmentFormat.fileName(firstLSN: first)))
+            removed.append(first)
+        }
+        let names = removed.map { SegmentFormat.fileName(firstLSN: $0) }
         try configuration.fileSystem.syncDirectory(configuration.directory)
         logger.info("removed log segments", metadata: ["parley.segments": "\(names.count)", "parley.below_lsn": "\(lsn)"])
         return names

@@ -113,7 +113,7 @@ public final class EventStore: Sendable {
             RecordLog.Configuration(
                 directory: configuration.walDirectory, fsync: configuration.fsync,
                 segmentBytes: configuration.segmentBytes, fileSystem: fs, initialLSN: snapshotLSN + 1),
-            logger: logger, replayFrom: snapshotLSN + 1,
+            logger: logger, replayFrom: snapshotLSN + 1, removingSegmentsBelow: snapshotLSN + 1,
             replay: { record in
                 let decoded = try EventCodec.decodeRecord(type: record.type, payload: record.payload)
                 do {

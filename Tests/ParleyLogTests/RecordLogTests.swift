@@ -45,6 +45,30 @@ import Testing
         #expect(records.last?.lsn == 200)
     }
 
+    /// Found by the fault sweep (issue 16): an unlink that failed halfway left old segments
+    /// before a gap; they are tried again by the next deletion, and a start removes them.
+    @Test func anInterruptedSegmentDeletionIsFinishedLater() throws {
+        let fs = try LogFixture.makeLog(count: 200, segmentBytes: 1024)
+        let names = try LogReader.segmentNames(fileSystem: fs, directory: LogFixture.directory)
+        #expect(names.count > 4)
+        // The second segment went, the first did not: a gap below LSN names[2].firstLSN.
+        try fs.removeFile(joinPath(LogFixture.directory, names[1].name))
+        let covered = names[2].firstLSN
+        // Replaying from inside the gap is refused, the files untouched …
+        #expect(throws: LogError.self) { try RecordLog.open(LogFixture.configuration(fs), replayFrom: covered - 1, removingSegmentsBelow: covered - 1) }
+        #expect(try LogReader.segmentNames(fileSystem: fs, directory: LogFixture.directory).count == names.count - 1)
+        // … from past it, the leftover is removed and the rest replays.
+        var seen: [UInt64] = []
+        let (log, report) = try RecordLog.open(LogFixture.configuration(fs), replayFrom: covered, removingSegmentsBelow: covered) {
+            seen.append($0.lsn)
+        }
+        #expect(report.firstLSN == covered && seen == Array(covered...200))
+        #expect(try LogReader.segmentNames(fileSystem: fs, directory: LogFixture.directory).map(\.name) == names.dropFirst(2).map(\.name))
+        // A deletion removes oldest first and forgets a segment only once unlinked.
+        #expect(try log.removeSegments(whollyBelow: names[4].firstLSN) == names[2...3].map(\.name))
+        log.close()
+    }
+
     @Test(arguments: [FsyncPolicy.always, .interval(milliseconds: 5), .none])
     func concurrentWritersAllBecomeDurableWithUniqueLSNs(policy: FsyncPolicy) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-log-\(UUID())").path

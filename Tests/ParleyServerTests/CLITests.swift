@@ -236,4 +236,30 @@ import Testing
         let copied = try Self.json(try ParleyBinary.run(["history", "info", "--data-dir", backup]).stdout)
         #expect(copied["cold_messages"] as? Int == 250 && copied["live_files"] as? [Int] == [1])
     }
+
+    @Test func eraseVisitorAndSetRetentionThroughTheBinary() throws {
+        let data = ParleyBinary.temporaryDirectory("erase")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "100", "--quiet"]).status == 0)
+        #expect(try ParleyBinary.run(["snapshot", "create", "--data-dir", data]).status == 0)
+        #expect(try ParleyBinary.run(["history", "compact", "--data-dir", data, "--keep", "2"]).status == 0)
+        // Visitor 1 is "seed-1-0", named "Visitor 0": in the log, a snapshot and a history file.
+        #expect(!DataDirectoryScan.rawHits("seed-1-0", in: data).isEmpty)
+        let erased = try ParleyBinary.run(["admin", "erase-visitor", "--data-dir", data, "--visitor-id", "visitor_1"])
+        #expect(erased.status == 0, "\(erased.stderr)")
+        let summary = try Self.json(erased.stdout)
+        #expect(summary["conversations"] as? Int == 1 && summary["messages"] as? Int == 10 && summary["history_files_rewritten"] as? Int == 1)
+        #expect(DataDirectoryScan.rawHits("seed-1-0", in: data) == [])
+        #expect(DataDirectoryScan.rawHits("Visitor 0", in: data) == [])
+        #expect(try DataDirectoryScan.decodedHits("Visitor 0", in: data) == [])
+        #expect(!DataDirectoryScan.rawHits("Visitor 1", in: data).isEmpty)
+        #expect(try ParleyBinary.run(["admin", "erase-visitor", "--data-dir", data, "--visitor-id", "visitor_99"]).status == 1)
+        #expect(try ParleyBinary.run(["admin", "erase-visitor", "--data-dir", data, "--visitor-id", "nobody"]).status == 2)
+
+        let retention = try ParleyBinary.run(["admin", "set-retention", "--data-dir", data, "--site-id", "site_1", "--days", "30"])
+        #expect(retention.status == 0, "\(retention.stderr)")
+        #expect(try Self.json(retention.stdout)["days"] as? Int == 30)
+        #expect(try ParleyBinary.run(["admin", "set-retention", "--data-dir", data, "--site-id", "site_1", "--days", "-1"]).status == 2)
+        #expect(try ParleyBinary.run(["wal", "inspect", "--data-dir", data]).stdout.contains("retention_set"))
+    }
 }

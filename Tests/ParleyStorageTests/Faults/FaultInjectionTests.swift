@@ -196,6 +196,19 @@ import Testing
             let clientIDs = messages.compactMap(\.clientMessageID)
             if Set(clientIDs).count != clientIDs.count { Issue.record("\(context): a client message id stored twice") }
         }
+        // An erasure (and the history rewrite after it) leaves the old state or the new one:
+        // every message of the conversation, or none; never an unreadable history file.
+        if let (visitor, conversation) = promises.erasable {
+            let messages = try store.read { $0.conversations[conversation] }?.allMessages(cold: store.history) ?? []
+            let erased = store.read { $0.visitors[visitor]?.name.isEmpty ?? false }
+            if promises.erased, !erased || !messages.isEmpty {
+                Issue.record("\(context): the acknowledged erasure is undone (\(messages.count) messages)")
+            }
+            if !erased, !promises.erasableMessages.allSatisfy(messages.contains) {
+                Issue.record("\(context): the conversation lost messages without an erasure")
+            }
+            if erased, !messages.isEmpty { Issue.record("\(context): an erased conversation still has \(messages.count) messages") }
+        }
         for (name, bytes) in promises.blobs {
             let path = joinPath(joinPath(joinPath(FaultWorkload.dataDirectory, "blobs"), String(name.prefix(2))), name)
             if (try? fs.readFile(path)) != bytes { Issue.record("\(context): acknowledged blob \(name.prefix(12)) lost or changed") }

@@ -8,7 +8,9 @@ import ParleyTestSupport
 /// a visitor and two conversations, messages (every sixth a retry of the one before; every
 /// fourth sent as a request with an `Idempotency-Key`, whose claim rides with the message and
 /// whose answer is logged after it), a blob, two snapshots with their pruning and log cuts, and
-/// two history compactions (files written, then named by a record; issue 16). Every step runs one after the other, so
+/// two history compactions (files written, then named by a record; issue 16), and near the end
+/// the erasure of a second visitor with the maintenance run that rewrites the history files and
+/// deletes older snapshots and segments (issue 16). Every step runs one after the other, so
 /// the same run makes the same I/O operations in the same order; an armed fault changes only
 /// what happens from its operation on. Failures are caught and the run goes on (later steps
 /// then fail fast, or succeed where the server also would go on, e.g. after a failed snapshot).
@@ -23,6 +25,11 @@ struct FaultWorkload {
         var attempted: [(MessageDraft, ConversationID)] = []
         /// The client message id sent under each `Idempotency-Key` scope.
         var claimed: [String: String] = [:]
+        /// The second visitor's conversation and its acknowledged messages; whether its erasure
+        /// was acknowledged.
+        var erasable: (visitor: VisitorID, conversation: ConversationID)?
+        var erasableMessages: [Message] = []
+        var erased = false
     }
 
     var messages: Int
@@ -43,6 +50,17 @@ struct FaultWorkload {
             return promises
         }
         promises.conversations = conversations
+        if let (second, _) = try? await broker.directory.registerVisitor(site: visitor.siteID, externalID: "v_2", name: "Erin"),
+            let conversation = try? await broker.openConversation(site: visitor.siteID, visitor: second.id)
+        {
+            promises.erasable = (second.id, conversation.id)
+            for index in 0..<6 {
+                let draft = MessageDraft(sender: .visitor(second.id), content: "erasable \(index)", clientMessageID: "e-\(index)")
+                if let receipt = try? await broker.send(draft, to: conversation.id) { promises.erasableMessages.append(receipt.message) }
+            }
+        } else {
+            promises.failures += 1
+        }
         for index in 0..<messages {
             let original = index % 6 == 5 ? index - 1 : index
             let draft = MessageDraft(
@@ -73,6 +91,15 @@ struct FaultWorkload {
             }
             if index == messages * 5 / 12 || index == messages * 5 / 6 {
                 do { try await store.compactHistory(now: Timestamp(milliseconds: 0)) } catch { promises.failures += 1 }
+            }
+            if index == messages * 11 / 12, let (second, _) = promises.erasable {
+                do {
+                    try await PrivacyService(store: store, files: nil).erase(second, by: nil, runMaintenance: false)
+                    promises.erased = true
+                    _ = try await store.maintain(now: Timestamp(milliseconds: 0))
+                } catch {
+                    promises.failures += 1
+                }
             }
             if index == messages / 2, let blobs {
                 let bytes = (0..<700).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
