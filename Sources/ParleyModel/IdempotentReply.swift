@@ -2,7 +2,8 @@
 /// that a retry with the same key and body gets it again (CONTRACT §4). Logged (codec
 /// version 4), so a retry after a restart still creates nothing.
 public struct IdempotentReply: Hashable, Sendable {
-    /// Who asked, where, and with which key: `<principal> <path> <key>`.
+    /// Who asked, where, and with which key: `<principal> <path> <key>` (a visitor's principal
+    /// is `visitor:<id>`; erasure forgets a visitor's replies by it).
     public var scope: String
     /// SHA-256 (hex) of the canonical request body.
     public var requestHash: String
@@ -73,6 +74,12 @@ public struct IdempotencyLedger: Sendable {
             order.removeFirst(orderStart)
             orderStart = 0
         }
+    }
+
+    /// Forgets the kept replies whose scope matches (erasure: a visitor's answers hold what it
+    /// wrote); the order entries left behind are skipped when they age out.
+    mutating func forget(where matches: (String) -> Bool) {
+        for scope in Array(replies.keys) where matches(scope) { replies[scope] = nil }
     }
 
     /// The kept reply of `scope`, unless it is older than the lifetime at `now`.

@@ -32,7 +32,8 @@ extension ParleyState {
     }
 
     /// Erases a visitor and every visitor merged into it: profile, sessions, user id, the
-    /// messages of their conversations, their files, and webhook deliveries about them.
+    /// messages of their conversations, their files, webhook deliveries about them, and the
+    /// answers kept for their own requests with an `Idempotency-Key`.
     mutating func applyErasure(of id: VisitorID, at: Timestamp, lsn: UInt64) throws(StateError) -> Bool {
         guard let visitor = visitors[id] else { throw .unknown("visitor", id.rawValue, lsn: lsn) }
         if visitor.lastLSN >= lsn { return false }
@@ -77,6 +78,9 @@ extension ParleyState {
             case .ping: false
             }
         }
+        // The answers kept for the visitors' own requests with an `Idempotency-Key` hold what they wrote.
+        let scopes = erased.map { "visitor:\($0.rawValue) " }
+        idempotency.forget { scope in scopes.contains { scope.hasPrefix($0) } }
         retention.purged(at: lsn)
         return true
     }

@@ -35,7 +35,7 @@ public struct ParleyState: Sendable {
     public private(set) var notifications: [AgentID: [AgentNotification]] = [:]
     public static let notificationsKept = 1000
     /// Answers kept for `Idempotency-Key` retries.
-    public private(set) var idempotency = IdempotencyLedger()
+    public internal(set) var idempotency = IdempotencyLedger()
     /// Site-level settings (widget channels).
     public private(set) var settings = SiteSettings()
     /// Team invites.

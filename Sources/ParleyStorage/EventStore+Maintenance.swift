@@ -97,9 +97,9 @@ extension EventStore {
             var count: UInt64 = 0
             let ids = ((copy.conversationsBySite[policy.siteID] ?? []) + (copy.groupChatsBySite[policy.siteID] ?? [])).sorted()
             for id in ids {
-                guard let log = copy.conversations[id], log.lastSeq > log.purgedThrough, log.conversation.createdAt < cutoff else {
-                    continue
-                }
+                guard let log = copy.conversations[id], log.lastSeq > log.purgedThrough, log.conversation.createdAt < cutoff,
+                    try oldestReadable(log) < cutoff
+                else { continue }
                 let through: UInt64 =
                     if let newest = log.lastMessage, newest.createdAt < cutoff {
                         log.lastSeq
@@ -118,6 +118,18 @@ extension EventStore {
                     files: files.sorted { $0.id < $1.id }, count: count))
         }
         return plans.filter { !$0.purges.isEmpty || !$0.files.isEmpty }
+    }
+
+    /// When the oldest message that can still be read was written: the first hot one, or the
+    /// first cold one, remembered per conversation until its purged prefix moves (so a run over
+    /// a site's conversations reads a history block only where something changed).
+    private func oldestReadable(_ log: ConversationLog) throws -> Timestamp {
+        guard log.coldThrough > log.purgedThrough else { return log.hotMessages.first?.createdAt ?? Timestamp(milliseconds: .max) }
+        let id = log.conversation.id
+        if let known = oldestCold.withLock({ $0[id] }), known.purgedThrough == log.purgedThrough { return known.createdAt }
+        let createdAt = try log.message(seq: log.firstReadableSeq, cold: history)?.createdAt ?? Timestamp(milliseconds: .max)
+        oldestCold.withLock { $0[id] = OldestCold(purgedThrough: log.purgedThrough, createdAt: createdAt) }
+        return createdAt
     }
 
     /// Writes every live history file that holds a purged message (or a conversation the state

@@ -44,6 +44,14 @@ public final class EventStore: Sendable {
     private let lock: DataDirectoryLock?
     private let snapshotInProgress = Mutex(false)
     let compactionInProgress = Mutex(false)
+    /// Per conversation with readable cold messages, when the oldest was written (retention's
+    /// planning; see `EventStore+Maintenance.swift`).
+    let oldestCold = Mutex<[ConversationID: OldestCold]>([:])
+
+    struct OldestCold {
+        var purgedThrough: UInt64
+        var createdAt: Timestamp
+    }
     private let logger: Logger
     private let snapshotTimer = Metrics.Timer(label: "parley_snapshot_seconds")
     private let snapshotBytes = Gauge(label: "parley_snapshot_bytes")

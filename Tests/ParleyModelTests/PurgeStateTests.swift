@@ -41,6 +41,11 @@ import Testing
         try apply(.visitorSessionIssued(merged.id, tokenHash: "hash-b", at: t0))
         try apply(.visitorSessionIssued(other.id, tokenHash: "hash-c", at: t0))
         try apply(.conversationRated(SampleData.conversation.id, score: 5, comment: "John was happy", at: t0))
+        for scope in ["visitor:1 /v1/messages k1", "visitor:3 /v1/messages k2", "visitor:12 /v1/messages k3"] {
+            try apply(
+                .idempotentReplyRecorded(
+                    IdempotentReply(scope: scope, requestHash: "h", status: 201, contentType: nil, body: "{}", recordedAt: t0)))
+        }
         for (id, uploader, conversation) in [
             (UInt64(1), SampleData.visitor.id, SampleData.conversation.id), (2, other.id, otherConversation.id),
         ] {
@@ -125,6 +130,7 @@ import Testing
         #expect(state.plans.ratings[SampleData.conversation.id]?.comment == nil)
         #expect(state.plans.ratings[SampleData.conversation.id]?.score == 5)
         #expect(state.files.files.keys.sorted() == [FileID(2)])
+        #expect(state.idempotency.replies.keys.sorted() == ["visitor:12 /v1/messages k3", "visitor:3 /v1/messages k2"])
         #expect(state.history.coldMessages == 0 && state.messageCount == 2)
         // The other visitor is untouched.
         #expect(state.visitors[Self.other.id]?.name == "Olga" && state.visitors[Self.other.id]?.externalID == "someone-else")

@@ -64,6 +64,7 @@ import FoundationNetworking
                 try await Task.sleep(for: .milliseconds(50))
             }
             let took = ContinuousClock.now - started
+            print("erasure: the marker's bytes left every file of the data directory \(took) after the request")
             #expect(DataDirectoryScan.rawHits(marker, in: directory) == [])
             #expect(try DataDirectoryScan.decodedHits(marker, in: directory) == [])
             #expect(took < .seconds(Self.interval) + .seconds(5), "bytes left the disk after \(took)")
