@@ -32,25 +32,9 @@ public final class PrivacyService: Sendable {
     @discardableResult
     public func erase(_ visitor: VisitorID, by agent: AgentID?, runMaintenance: Bool = true) async throws -> Erasure {
         let at = Timestamp.now()
-        guard
-            let plan = store.read({ state -> (Erasure, [String])? in
-                guard state.visitors[visitor] != nil else { return nil }
-                let people = Set([visitor] + state.identities.mergedInto.filter { $0.value == visitor }.map(\.key))
-                let site = state.visitors[visitor]!.siteID
-                let conversations = (state.conversationsBySite[site] ?? []).compactMap { state.conversations[$0] }
-                    .filter { $0.conversation.visitorID.map(people.contains) ?? false }
-                let ids = Set(conversations.map(\.conversation.id))
-                let doomed = state.files.files.values.filter { file in
-                    if let conversation = file.conversationID, ids.contains(conversation) { return true }
-                    if case .visitor(let uploader)? = file.uploadedBy { return people.contains(uploader) }
-                    return false
-                }
-                let summary = Erasure(
-                    visitor: visitor, visitors: people.count, conversations: conversations.count,
-                    messages: conversations.reduce(0) { $0 + $1.messageCount }, files: doomed.count, at: at, lsn: 0)
-                return (summary, doomed.map(\.sha256))
-            })
-        else { throw EngineError.notFound("visitor not found") }
+        guard let plan = store.read({ state in Self.plan(visitor, in: state, at: at) }) else {
+            throw EngineError.notFound("visitor not found")
+        }
         var (erasure, blobs) = plan
         erasure.lsn = try await store.commit(.visitorErased(visitor, by: agent, at: at))
         for blob in Set(blobs) { files?.release(blob) }
@@ -61,6 +45,33 @@ public final class PrivacyService: Sendable {
             Task.detached(priority: .background) { _ = try? await store.maintain(now: .now(), releaseBlob: { files?.release($0) }) }
         }
         return erasure
+    }
+
+    /// What erasing `visitor` will remove (for the answer) and the blobs its files use.
+    // Plain loops over copied-out ids: swiftc 6.3.1's SIL ownership verifier crashed (release
+    // builds) on the same reads written as chained closures over the borrowed state.
+    private static func plan(_ visitor: VisitorID, in state: borrowing ParleyState, at: Timestamp) -> (Erasure, [String])? {
+        guard let site = state.visitors[visitor]?.siteID else { return nil }
+        var people: Set<VisitorID> = [visitor]
+        for (merged, customer) in state.identities.mergedInto where customer == visitor { people.insert(merged) }
+        var conversations: Set<ConversationID> = []
+        var messages = 0
+        for id in state.conversationsBySite[site] ?? [] {
+            guard let log = state.conversations[id], let party = log.conversation.visitorID, people.contains(party) else { continue }
+            conversations.insert(id)
+            messages += log.messageCount
+        }
+        var blobs: [String] = []
+        for file in state.files.files.values {
+            var doomed = false
+            if let conversation = file.conversationID, conversations.contains(conversation) { doomed = true }
+            if case .visitor(let uploader)? = file.uploadedBy, people.contains(uploader) { doomed = true }
+            if doomed { blobs.append(file.sha256) }
+        }
+        let erasure = Erasure(
+            visitor: visitor, visitors: people.count, conversations: conversations.count, messages: messages, files: blobs.count,
+            at: at, lsn: 0)
+        return (erasure, blobs)
     }
 
     /// Sets a site's retention period (0 days: keep for ever); messages older than it are

@@ -14,6 +14,11 @@ final class CommitApplier: Sendable {
     private let conversationsGauge = Gauge(label: "parley_conversations")
     private let messagesGauge = Gauge(label: "parley_messages")
     private let rejectedRecords = Counter(label: "parley_rejected_records_total")
+    /// How long applying one committed batch held the state's lock (readers and the next
+    /// batch wait meanwhile).
+    private let applyTimer = Timer(label: "parley_state_apply_seconds")
+    /// A batch that holds the lock longer than this is logged with its record types.
+    static let slowApply: Duration = .milliseconds(10)
 
     init(logger: Logger) {
         self.state = Mutex(ParleyState())
@@ -48,6 +53,7 @@ final class CommitApplier: Sendable {
                 logger.error("committed record does not decode", metadata: ["parley.lsn": "\(record.lsn)", "parley.error": "\(error)"])
             }
         }
+        let started = ContinuousClock.now
         let counts: (Int, Int) = state.withLock { state in
             for (lsn, record) in decoded {
                 do {
@@ -60,6 +66,14 @@ final class CommitApplier: Sendable {
                 }
             }
             return (state.conversations.count, state.messageCount)
+        }
+        let held = ContinuousClock.now - started
+        applyTimer.recordNanoseconds(held.components.seconds * 1_000_000_000 + held.components.attoseconds / 1_000_000_000)
+        if held > Self.slowApply {
+            let types = Set(decoded.map { $0.1.event.recordType.name }).sorted()
+            logger.warning(
+                "applying a commit batch held the state's lock",
+                metadata: ["parley.duration": "\(held)", "parley.records": "\(decoded.count)", "parley.types": "\(types)"])
         }
         conversationsGauge.record(counts.0)
         messagesGauge.record(counts.1)
