@@ -114,7 +114,7 @@ public struct Analytics {
     public func firstResponseSeconds(_ log: ConversationLog) -> Int64? {
         let all = Period(start: log.conversation.createdAt, end: Timestamp(milliseconds: .max))
         var seen: [Message] = []
-        var next: UInt64 = 1
+        var next = log.firstReadableSeq
         while next <= log.lastSeq {
             let upper = min(log.lastSeq, next + 255)
             guard let chunk = try? log.messages(in: next...upper, cold: cold) else { return nil }

@@ -6,11 +6,13 @@ public import ParleyStorage
 /// the store's maintenance run removes the bytes from disk (snapshots/FORMAT.md, "Retention and
 /// erasure"), and is started here at once after an erasure.
 public final class PrivacyService: Sendable {
+    private let broker: Broker
     private let store: EventStore
     private let files: FileLibrary?
 
-    public init(store: EventStore, files: FileLibrary?) {
-        self.store = store
+    public init(broker: Broker, files: FileLibrary?) {
+        self.broker = broker
+        store = broker.store
         self.files = files
     }
 
@@ -35,7 +37,10 @@ public final class PrivacyService: Sendable {
         guard let plan = store.read({ state in Self.plan(visitor, in: state, at: at) }) else {
             throw EngineError.notFound("visitor not found")
         }
-        var (erasure, blobs) = plan
+        var (erasure, blobs, open) = plan
+        // Open conversations are closed through their actors first, so that a live actor
+        // refuses new messages from now on as it does after any close.
+        for conversation in open { try? await broker.close(conversation, at: at) }
         erasure.lsn = try await store.commit(.visitorErased(visitor, by: agent, at: at))
         for blob in Set(blobs) { files?.release(blob) }
         if runMaintenance, store.configuration.compactionEverySeconds > 0 {
@@ -47,19 +52,24 @@ public final class PrivacyService: Sendable {
         return erasure
     }
 
-    /// What erasing `visitor` will remove (for the answer) and the blobs its files use.
+    /// What erasing `visitor` will remove (for the answer), the blobs its files use, and its
+    /// conversations that are still open.
     // Plain loops over copied-out ids: swiftc 6.3.1's SIL ownership verifier crashed (release
     // builds) on the same reads written as chained closures over the borrowed state.
-    private static func plan(_ visitor: VisitorID, in state: borrowing ParleyState, at: Timestamp) -> (Erasure, [String])? {
+    private static func plan(
+        _ visitor: VisitorID, in state: borrowing ParleyState, at: Timestamp
+    ) -> (Erasure, [String], [ConversationID])? {
         guard let site = state.visitors[visitor]?.siteID else { return nil }
         var people: Set<VisitorID> = [visitor]
         for (merged, customer) in state.identities.mergedInto where customer == visitor { people.insert(merged) }
         var conversations: Set<ConversationID> = []
+        var open: [ConversationID] = []
         var messages = 0
         for id in state.conversationsBySite[site] ?? [] {
             guard let log = state.conversations[id], let party = log.conversation.visitorID, people.contains(party) else { continue }
             conversations.insert(id)
             messages += log.messageCount
+            if log.conversation.closedAt == nil { open.append(id) }
         }
         var blobs: [String] = []
         for file in state.files.files.values {
@@ -71,7 +81,7 @@ public final class PrivacyService: Sendable {
         let erasure = Erasure(
             visitor: visitor, visitors: people.count, conversations: conversations.count, messages: messages, files: blobs.count,
             at: at, lsn: 0)
-        return (erasure, blobs)
+        return (erasure, blobs, open)
     }
 
     /// Sets a site's retention period (0 days: keep for ever); messages older than it are

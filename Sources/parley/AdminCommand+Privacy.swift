@@ -66,7 +66,7 @@ extension AdminCommand {
     ) async throws -> T {
         try await withBroker(dataDir) { broker in
             let files = FileLibrary(store: broker.store, blobs: try BlobStore(dataDirectory: dataDir))
-            return try await body(broker.store, PrivacyService(store: broker.store, files: files), { files.release($0) })
+            return try await body(broker.store, PrivacyService(broker: broker, files: files), { files.release($0) })
         }
     }
 

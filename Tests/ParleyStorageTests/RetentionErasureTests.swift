@@ -27,9 +27,9 @@ import Testing
             configuration.usesLockFile = false
             let store = try EventStore.open(configuration)
             let files = FileLibrary(store: store, blobs: try BlobStore(dataDirectory: directory))
+            let broker = Broker(store: store, passwords: PasswordHasher(cost: 4))
             return Disk(
-                directory: directory, store: store, broker: Broker(store: store, passwords: PasswordHasher(cost: 4)), files: files,
-                privacy: PrivacyService(store: store, files: files))
+                directory: directory, store: store, broker: broker, files: files, privacy: PrivacyService(broker: broker, files: files))
         }
 
         func maintain(now: Timestamp = .now()) async throws -> MaintenanceReport {
@@ -89,6 +89,10 @@ import Testing
         #expect(shell.name.isEmpty && shell.email == nil && shell.externalID.isEmpty && shell.metadataJSON == nil)
         #expect(disk.files.file(file.id) == nil)
         #expect(disk.broker.conversation(goneConversation)?.closedAt != nil)
+        // The conversation's live actor refuses new messages, as after any close.
+        await #expect(throws: EngineError.self) {
+            try await disk.broker.send(MessageDraft(sender: .agent(agent.id), content: "still there?"), to: goneConversation)
+        }
 
         let report = try await disk.maintain()
         #expect(report.replacedFiles.count == 1 && report.scrubSnapshotLSN != nil)

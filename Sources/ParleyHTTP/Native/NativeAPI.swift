@@ -36,7 +36,7 @@ public struct NativeAPI: Sendable {
         NativeNotificationsController(broker: broker).register(on: group)
         NativeFilesController(broker: broker, files: files, authentication: layers.authentication).register(on: group)
         NativeAnalysisController(ai: ai).register(on: group)
-        NativePrivacyController(broker: broker, privacy: PrivacyService(store: broker.store, files: files)).register(on: group)
+        NativePrivacyController(broker: broker, privacy: PrivacyService(broker: broker, files: files)).register(on: group)
         try OpenAPIDocument.native().register(on: group)
     }
 }

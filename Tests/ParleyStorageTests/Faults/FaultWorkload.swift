@@ -94,7 +94,7 @@ struct FaultWorkload {
             }
             if index == messages * 11 / 12, let (second, _) = promises.erasable {
                 do {
-                    try await PrivacyService(store: store, files: nil).erase(second, by: nil, runMaintenance: false)
+                    try await PrivacyService(broker: broker, files: nil).erase(second, by: nil, runMaintenance: false)
                     promises.erased = true
                     _ = try await store.maintain(now: Timestamp(milliseconds: 0))
                 } catch {
