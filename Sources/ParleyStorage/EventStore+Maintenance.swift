@@ -41,11 +41,14 @@ extension EventStore {
         var report = MaintenanceReport()
         try await expire(now: now, into: &report, releaseBlob: releaseBlob)
         report.compacted = try await compactClaimed(now: now)
-        let retired = try await rewritePurgedHistory(now: now, into: &report)
+        var retired: [HistoryFile] = []
+        // Unlinked even when a later step fails (they are no longer live); the reads that found
+        // a retired file before it was retired have long finished by then (the run wrote at
+        // least one record since and waited for it). A crash first leaves orphans the next
+        // start removes.
+        defer { for file in retired { try? history.delete(file) } }
+        try await rewritePurgedHistory(now: now, into: &report, retiring: &retired)
         report.scrubSnapshotLSN = try await scrubSnapshotsAndLog()
-        // The reads that found a retired file before it was retired have long finished (the
-        // run since then wrote at least one record and waited for it).
-        for file in retired { try history.delete(file) }
         return report
     }
 
@@ -117,7 +120,7 @@ extension EventStore {
                     expired: MessagesExpired(siteID: policy.siteID, cutoff: cutoff, purges: purges, at: now),
                     files: files.sorted { $0.id < $1.id }, count: count))
         }
-        return plans.filter { !$0.purges.isEmpty || !$0.files.isEmpty }
+        return plans
     }
 
     /// When the oldest message that can still be read was written: the first hot one, or the
@@ -133,10 +136,11 @@ extension EventStore {
     }
 
     /// Writes every live history file that holds a purged message (or a conversation the state
-    /// no longer has) again without it, one `history_file_replaced` record each; returns the
-    /// retired files, to unlink once no read can still be using them.
-    private func rewritePurgedHistory(now: Timestamp, into report: inout MaintenanceReport) async throws -> [HistoryFile] {
-        var retired: [HistoryFile] = []
+    /// no longer has) again without it, one `history_file_replaced` record each; adds the
+    /// retired files to `retired`, to unlink once no read can still be using them.
+    private func rewritePurgedHistory(
+        now: Timestamp, into report: inout MaintenanceReport, retiring retired: inout [HistoryFile]
+    ) async throws {
         for number in history.liveNumbers.sorted() {
             guard let file = history.file(number) else { continue }
             let keeping = read { state in
@@ -165,7 +169,6 @@ extension EventStore {
             if let old = history.retire(number) { retired.append(old) }
             report.replacedFiles.append(.init(old: number, new: replacement?.number))
         }
-        return retired
     }
 
     /// Takes a snapshot when one older than the newest purge is still kept (or none at or after
