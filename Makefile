@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 BUILD_FLAGS ?=
 
-.PHONY: run test build release bench crash fuzz deps deps-test clean-data
+.PHONY: run demo test screenshots build release bench crash fuzz deps deps-test clean-data
 
 # What a fresh machine lacks is installed by tools/deps.sh (Debian packages through apt, as root
 # or with sudo; for the tests, the Python tools into a virtual environment under the build
@@ -15,7 +15,8 @@ VENV ?= .build/venv
 SCHEMATHESIS_VERSION ?= 4.32.5
 OPENAPI_CLIENT_VERSION ?= 0.29.1
 WEBSOCKETS_VERSION ?= 15.0.1
-export VENV SCHEMATHESIS_VERSION OPENAPI_CLIENT_VERSION WEBSOCKETS_VERSION
+PLAYWRIGHT_VERSION ?= 1.65.2
+export VENV SCHEMATHESIS_VERSION OPENAPI_CLIENT_VERSION WEBSOCKETS_VERSION PLAYWRIGHT_VERSION
 
 deps:
 	@tools/deps.sh build
@@ -33,9 +34,16 @@ release: deps
 run: release
 	$(SWIFT) run -c release parley serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
+# The demo: a site, an agent and a shop page that embeds the widget (made once in DEMO_DIR);
+# prints the two URLs to open.
+DEMO_DIR ?= ./data-demo
+demo: release
+	$(SWIFT) run -c release parley serve --demo --host $(HOST) --port $(PORT) --data-dir $(DEMO_DIR)
+
 # The install recipes under stand-ins (tools/deps-check.sh), then unit, end-to-end and API
 # tests: schemathesis against the served OpenAPI document, a client generated from it driving a
-# whole conversation, the load harness at a tiny size, 20 kill -9 cycles (tools/crash-loop).
+# whole conversation, the load harness at a tiny size, 20 kill -9 cycles (tools/crash-loop), the
+# widget and the agent console in headless Chromium (tools/browser-check).
 test: deps-test
 	tools/deps-check.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
@@ -43,7 +51,13 @@ test: deps-test
 	tools/openapi-client-check.sh
 	tools/load-smoke.sh
 	$(VENV)/bin/python tools/crash-loop --cycles 20
+	$(VENV)/bin/python tools/browser-check
 	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS)
+
+# The screenshots in docs/images/ and the README, taken by the browser test.
+screenshots: deps-test
+	$(SWIFT) build --product parley $(BUILD_FLAGS)
+	$(VENV)/bin/python tools/browser-check --screenshots docs/images
 
 # Micro benchmarks (ordo-one benchmark, a separate package under Benchmarks/), then the five
 # load scenarios (tools/bench-load.sh), whose table is written into docs/PERFORMANCE.md.

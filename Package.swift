@@ -25,6 +25,7 @@ let package = Package(
         // For the fuzz targets (Fuzz/), which drive the frame and body decoders.
         .library(name: "ParleyRealtime", targets: ["ParleyRealtime"]),
         .library(name: "ParleyHTTP", targets: ["ParleyHTTP"]),
+        .library(name: "ParleyWeb", targets: ["ParleyWeb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
@@ -177,10 +178,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The web clients (issue 17): widget, agent console and demo page, embedded in the binary.
+        .target(
+            name: "ParleyWeb",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [
+                .embedInCode("Assets/widget.js"), .embedInCode("Assets/console.html"), .embedInCode("Assets/console.js"),
+                .embedInCode("Assets/console.css"), .embedInCode("Assets/demo.html"), .embedInCode("Assets/demo.css"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyModel", "ParleyStorage", "ParleyHistory", "ParleyEngine", "ParleyHTTP", "ParleyRealtime", "ParleyWebhooks", "ParleyKnowledge", "ParleyAI",
+                "ParleyWeb", "ParleyModel", "ParleyStorage", "ParleyHistory", "ParleyEngine", "ParleyHTTP", "ParleyRealtime", "ParleyWebhooks", "ParleyKnowledge", "ParleyAI",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -123,7 +123,7 @@ else:
             fail(f"not Debian package names: {bad}")
         if set(packages) != missing:
             fail(f"installed {sorted(packages)} but missing were {sorted(missing)}")
-        for need in ["liblz4-dev", "libvips-dev", "pkg-config", "libstemmer-dev", "libxml2-dev", "zlib1g-dev", "poppler-utils"] + (["iproute2", "python3-venv"] if target == "deps-test" else []):
+        for need in ["liblz4-dev", "libvips-dev", "pkg-config", "libstemmer-dev", "libxml2-dev", "zlib1g-dev", "poppler-utils"] + (["iproute2", "python3-venv", "chromium"] if target == "deps-test" else []):
             if need not in packages:
                 fail(f"{need} is not installed by make {target}")
         # Where this machine's apt knows its packages, each name must be one of them.
@@ -142,8 +142,8 @@ else:
         else:
             requirements = [w for w in pips[0][1:] if not w.startswith("-")]
             unpinned = [r for r in requirements if not re.fullmatch(r"[A-Za-z0-9._-]+==[0-9][A-Za-z0-9.]*", r)]
-            if unpinned or not {r.split("==")[0] for r in requirements} >= {"schemathesis", "openapi-python-client", "websockets"}:
-                fail(f"pip must install schemathesis, openapi-python-client and websockets, pinned: {requirements}")
+            if unpinned or not {r.split("==")[0] for r in requirements} >= {"schemathesis", "openapi-python-client", "websockets", "playwright"}:
+                fail(f"pip must install schemathesis, openapi-python-client, websockets and playwright, pinned: {requirements}")
     elif by("venv-pip") or by("python3"):
         fail(f"make deps touched Python: {calls}")
 

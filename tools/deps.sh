@@ -5,7 +5,8 @@
 # the build folder), never into the system interpreter. Prints what it installs; silent when
 # nothing is missing. tools/deps-check.sh runs it with stand-ins that report everything missing.
 #
-# Environment: VENV (default .build/venv), SCHEMATHESIS_VERSION, OPENAPI_CLIENT_VERSION, WEBSOCKETS_VERSION;
+# Environment: VENV (default .build/venv), SCHEMATHESIS_VERSION, OPENAPI_CLIENT_VERSION, WEBSOCKETS_VERSION,
+# PLAYWRIGHT_VERSION (Playwright for Python drives Debian's chromium; it downloads no browser);
 # DEPS_EXTRA_PACKAGES, more Debian packages for the same apt run (.ci/run adds make there).
 set -eu
 
@@ -21,8 +22,9 @@ packages="liblz4-dev libvips-dev lz4 pkg-config curl libstemmer-dev libxml2-dev 
 case "$1" in
   build) ;;
   # iproute2: `ss`, which the load smoke test reads the server's sockets with; python3 and
-  # python3-venv: the virtual environment of the Python test tools.
-  test) packages="$packages iproute2 python3" ;;
+  # python3-venv: the virtual environment of the Python test tools; chromium: the headless
+  # browser the web clients are tested in (tools/browser-check, through Playwright).
+  test) packages="$packages iproute2 python3 chromium" ;;
   *) usage ;;
 esac
 packages="$packages ${DEPS_EXTRA_PACKAGES:-}"
@@ -55,7 +57,7 @@ fi
 [ "$1" = test ] || exit 0
 
 venv=${VENV:-.build/venv}
-requirements="schemathesis==${SCHEMATHESIS_VERSION:-4.32.5} openapi-python-client==${OPENAPI_CLIENT_VERSION:-0.29.1} websockets==${WEBSOCKETS_VERSION:-15.0.1}"
+requirements="schemathesis==${SCHEMATHESIS_VERSION:-4.32.5} openapi-python-client==${OPENAPI_CLIENT_VERSION:-0.29.1} websockets==${WEBSOCKETS_VERSION:-15.0.1} playwright==${PLAYWRIGHT_VERSION:-1.65.2}"
 if [ ! -x "$venv/bin/pip" ]; then
   echo "creating the Python test environment in $venv"
   python3 -m venv "$venv"

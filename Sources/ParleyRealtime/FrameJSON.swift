@@ -51,6 +51,17 @@ public struct FrameJSON: ~Copyable {
         buffer.writeStaticString("[]")
     }
 
+    /// `"key":["…", …]`.
+    public mutating func array(_ key: StaticString, _ values: [String]) {
+        self.key(key)
+        buffer.writeInteger(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            writeString(value)
+        }
+        buffer.writeInteger(UInt8(ascii: "]"))
+    }
+
     /// `"key":{…}` with the members `body` writes.
     public mutating func object(_ key: StaticString, _ body: (inout FrameJSON) -> Void) {
         self.key(key)

@@ -246,14 +246,24 @@ public final class Hub: BrokerSubscriber, Service {
         }
     }
 
-    /// Omni's `conversation.updated` (the native protocol has no such event).
+    /// Omni's `conversation.updated` and native's `conversation_updated` (support conversations
+    /// only: a group chat's changes are neither dialect's frames).
     private func routeConversationUpdate(_ conversationID: ConversationID, at: Timestamp) {
-        // Omni has support conversations only: a group chat's changes are not its frames.
         guard let conversation = broker.conversation(conversationID), conversation.group == nil else { return }
-        let sessions = audience(conversation, channel: "conversations").filter { $0.dialect == .omni }
+        let sessions = audience(conversation, channel: "conversations")
         guard !sessions.isEmpty else { return }
-        let frame = OmniFrames.conversationUpdated(conversation, at: at)
-        for session in sessions { session.send(frame) }
+        var omni: WireFrame?
+        var native: WireFrame?
+        for session in sessions {
+            switch session.dialect {
+            case .omni:
+                if omni == nil { omni = OmniFrames.conversationUpdated(conversation, at: at) }
+                if let omni { session.send(omni) }
+            case .native:
+                if native == nil { native = broker.store.read { NativeFrames.conversationUpdated(conversation, at: at, state: $0) } }
+                if let native { session.send(native) }
+            }
+        }
     }
 
     /// Visitors are announced to their site's agents; agents to their site's visitors. The

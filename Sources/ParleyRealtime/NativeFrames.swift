@@ -9,6 +9,8 @@ public enum NativeFrames {
         var seq: UInt64
         var content: String
         var type: String
+        /// The attached file (`file_N`) of a `file` or `image` message.
+        var file_id: String?
         var sender: NativeWire.UserRef
         var client_message_id: String?
         var created_at: String
@@ -27,6 +29,7 @@ public enum NativeFrames {
             from: NativeWire.from(message.sender), conversation_id: NativeID.format(message.conversationID),
             message: MessageBody(
                 id: NativeID.format(message.id), seq: message.seq, content: message.content, type: message.contentType.name,
+                file_id: message.fileID.map { NativeID.format(Identifier<FileKind>($0)) },
                 sender: NativeWire.sender(message.sender, state: state), client_message_id: message.clientMessageID,
                 created_at: message.createdAt.rfc3339))
     }
@@ -43,6 +46,7 @@ public enum NativeFrames {
                 json.field("seq", body.seq)
                 json.field("content", body.content)
                 json.field("type", body.type)
+                json.field("file_id", body.file_id)
                 json.object("sender") { json in
                     json.field("id", body.sender.id)
                     json.field("username", body.sender.username)
@@ -160,6 +164,29 @@ public enum NativeFrames {
                 conversation_id: NativeID.format(conversation.conversation.id),
                 reader: ConversationSide(reader) == .visitor ? "visitor" : "support", reader_id: readerID, seq: seq,
                 message_id: message.map { NativeID.format($0.id) }))
+    }
+
+    struct ConversationUpdated: Encodable {
+        var type = "conversation_updated"
+        var conversation_id: String
+        /// `active` or `closed`, as native REST shows it.
+        var status: String
+        /// `pending`, `open` or `closed` (CONTRACT §7's one status model).
+        var state: String
+        @ExplicitNull var visitor_id: String?
+        @ExplicitNull var assigned_agent_id: String?
+        var updated_at: String
+    }
+
+    /// `conversation_updated`, to the site's agents (and the conversation's visitor): opened,
+    /// assigned or closed — the native counterpart of omni's `conversation.updated`.
+    public static func conversationUpdated(_ conversation: Conversation, at: Timestamp, state: borrowing ParleyState) -> WireFrame {
+        FrameEncoder.encode(
+            ConversationUpdated(
+                conversation_id: NativeID.format(conversation.id), status: conversation.status == .closed ? "closed" : "active",
+                state: conversation.status.rawValue,
+                visitor_id: conversation.visitorID.map { NativeWire.visitorID($0, state: state) },
+                assigned_agent_id: conversation.assignedAgentID.map { NativeID.format($0) }, updated_at: at.rfc3339))
     }
 
     struct Resumed: Encodable {

@@ -36,8 +36,9 @@ public enum OmniFrames {
             type: "message.new",
             data: MessageData(
                 id: OmniID.format(message.id), conversation_id: OmniID.format(message.conversationID), seq: message.seq,
-                sender_type: type, sender_id: id, content: message.content, client_message_id: message.clientMessageID,
-                created_at: message.createdAt.rfc3339))
+                sender_type: type, sender_id: id, content: message.content,
+                attachments: message.fileID.map { [OmniID.format(Identifier<FileKind>($0))] } ?? [],
+                client_message_id: message.clientMessageID, created_at: message.createdAt.rfc3339))
     }
 
     public static func message(_ message: Message) -> WireFrame {
@@ -52,7 +53,7 @@ public enum OmniFrames {
                 json.field("sender_type", data.sender_type)
                 json.field("sender_id", data.sender_id)
                 json.field("content", data.content)
-                json.emptyArray("attachments")
+                json.array("attachments", data.attachments)
                 json.field("client_message_id", data.client_message_id)
                 json.field("created_at", data.created_at)
             }

@@ -15,6 +15,7 @@ import ParleyAI
 import ParleyKnowledge
 import ParleyLog
 import ParleyWebhooks
+import ParleyWeb
 public import ParleyStorage
 public import Prometheus
 
@@ -31,6 +32,8 @@ public struct ParleyServer: Sendable {
     public let broker: Broker
     public let hub: Hub
     public let application: Application<RouterResponder<ParleyRequestContext>>
+    /// The demo site, when serving with `--demo`.
+    public let demo: DemoSite?
     /// The event loops this server made (``ServerConfiguration/eventLoops``), shut down after `run`.
     let ownEventLoops: MultiThreadedEventLoopGroup?
     let logger: Logger
@@ -71,6 +74,9 @@ public struct ParleyServer: Sendable {
         try OperatorsAPI(broker: broker, layers: layers).register(on: router)
         try ChatsAPI(broker: broker, tokens: tokens, layers: layers).register(on: router)
         try GatewayAPI(broker: broker, layers: layers).register(on: router)
+        // The web clients: widget, agent console, and with --demo the demo site and its page.
+        let demo = configuration.demo ? try await DemoSite.prepare(broker: broker, knowledge: knowledge) : nil
+        WebClients<ParleyRequestContext>(demo: demo?.page).register(on: router)
         // WebSocket upgrades (/ws, /api/v1/ws) go to the realtime gateway; the hub fans out.
         let ownEventLoops = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         let eventLoops: any EventLoopGroup = ownEventLoops ?? MultiThreadedEventLoopGroup.singleton
@@ -95,6 +101,7 @@ public struct ParleyServer: Sendable {
         store.addObserver(dispatcher)
         application.addServices(EventStoreService(store: store, logger: logger, releaseBlob: { files.release($0) }), hub, dispatcher)
         self.hub = hub
+        self.demo = demo
         self.logger = logger
         self.store = store
         self.broker = broker

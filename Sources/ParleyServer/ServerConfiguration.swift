@@ -38,6 +38,8 @@ public struct ServerConfiguration: Sendable {
     /// Event-loop threads serving the sockets; nil: SwiftNIO's shared group (one per core of
     /// the machine). `parley serve` sizes it to the cores the process may run on.
     public var eventLoops: Int?
+    /// `--demo`: make (once) and serve the demo site, agent and shop page (``DemoSite``).
+    public var demo = false
 
     public init() {}
 

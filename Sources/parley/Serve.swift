@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Logging
 import Metrics
@@ -96,6 +97,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a hosted AI provider may take to answer (PARLEY_AI_TIMEOUT_SECONDS).")
     var aiTimeoutSeconds: Int = environment("AI_TIMEOUT_SECONDS").flatMap(Int.init) ?? 30
 
+    @Flag(help: "Make (once) and serve a demo site: an agent, a knowledge base and a shop page that embeds the widget; prints the URLs to open (PARLEY_DEMO=1).")
+    var demo = environment("DEMO") == "1"
+
     @Option(help: "trace | debug | info | notice | warning | error | critical (PARLEY_LOG_LEVEL).")
     var logLevel: String = environment("LOG_LEVEL") ?? "info"
 
@@ -160,6 +164,7 @@ struct Serve: AsyncParsableCommand {
         configuration.realtime.presenceGrace = .seconds(presenceGraceSeconds)
         configuration.realtime.replayLimit = UInt64(resumeLimit)
         configuration.eventLoops = eventLoops
+        configuration.demo = demo
         configuration.webhooks.addressPolicy.allowPrivate = allowPrivateWebhooks
         configuration.webhooks.requestTimeout = .seconds(webhookTimeoutSeconds)
         configuration.webhooks.connectTimeout = .seconds(min(5, webhookTimeoutSeconds))
@@ -189,6 +194,17 @@ struct Serve: AsyncParsableCommand {
                 "parley.applied_lsn": "\(server.store.appliedLSN)", "parley.event_loops": "\(eventLoops)",
                 "parley.open_files_limit": "\(openFiles.map(String.init) ?? "unknown")",
             ])
+        if let site = server.demo {
+            let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            // Written at once (a pipe would buffer a print), so a script can wait for it.
+            FileHandle.standardOutput.write(Data(
+                """
+                Parley demo \(site.created ? "created" : "ready") (\(NativeID.format(site.siteID))):
+                  visitor page:  \(base)/demo
+                  agent console: \(base)/console  (username \(DemoSite.username), password \(DemoSite.password))
+
+                """.utf8))
+        }
         try await server.run()
     }
 }

@@ -161,6 +161,11 @@ struct WidgetController {
         @ExplicitNull var conversation_id: String?
         var limit: Int
         var has_more: Bool
+        /// The conversation's status (`pending`, `open`, `closed`): a widget offers the rating
+        /// of a closed one after a reload too. Null with no conversation.
+        @ExplicitNull var status: String?
+        /// The newest `seq` the site's team has read (0: nothing yet): the widget's read marks.
+        var team_read_seq: UInt64
     }
 
     /// The customer's open conversation (else its latest): the newest `limit` (50, at most 100)
@@ -175,12 +180,23 @@ struct WidgetController {
                 ?? (state.conversationsBySite[site.id] ?? []).last { state.conversations[$0]?.conversation.visitorID == visitor.id }
         }
         guard let conversation else {
-            return OmniList(data: [], meta: HistoryMeta(conversation_id: nil, limit: page.limit, has_more: false))
+            return OmniList(
+                data: [], meta: HistoryMeta(conversation_id: nil, limit: page.limit, has_more: false, status: nil, team_read_seq: 0))
         }
         let result = try broker.messages(conversation, page: page.page)
+        let (status, teamRead) = broker.store.read { state -> (String?, UInt64) in
+            guard let log = state.conversations[conversation] else { return (nil, 0) }
+            var newest: UInt64 = 0
+            for (reader, cursor) in log.readCursors {
+                if case .agent = reader { newest = max(newest, cursor.seq) }
+            }
+            return (log.conversation.status.rawValue, newest)
+        }
         return OmniList(
             data: result.messages.map(OmniWire.message),
-            meta: HistoryMeta(conversation_id: OmniID.format(conversation), limit: page.limit, has_more: result.hasMore))
+            meta: HistoryMeta(
+                conversation_id: OmniID.format(conversation), limit: page.limit, has_more: result.hasMore, status: status,
+                team_read_seq: teamRead))
     }
 
     struct RatingRequest: Decodable {
