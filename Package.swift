@@ -293,7 +293,7 @@ let package = Package(
             name: "ParleyRealtimeTests",
             dependencies: [
                 "ParleyRealtime", "ParleyServer", "ParleyHTTP", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyTestSupport",
-                "ParleyWebhooks", "ParleyHistory",
+                "ParleyWebhooks", "ParleyHistory", "ParleyWeb",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -29,6 +29,14 @@ import Testing
                         createdAt: .now()))
             }
         }
+        // Attachments: the file's id on native, the file's UUID in omni's `attachments`.
+        for (index, type) in [ContentType.file, .image].enumerated() {
+            result.append(
+                Message(
+                    id: MessageID(UInt64(900 + index)), conversationID: ConversationID(9), seq: UInt64(900 + index),
+                    sender: .visitor(VisitorID(3)), content: "receipt.png", contentType: type, fileID: UInt64(40 + index),
+                    createdAt: .now()))
+        }
         return result
     }
 
@@ -46,6 +54,13 @@ import Testing
                 #expect(fastJSON == (try json(Array(buffer: reference.payload))))
                 // The header in front of the text is the one WireFrame(text:) would write.
                 #expect(Array(buffer: fast.bytes) == Array(buffer: WireFrame(text: Array(buffer: fast.payload)).bytes))
+            }
+            if let file = message.fileID {
+                let native = try json(Array(buffer: NativeFrames.message(message, state: state).payload))
+                #expect((native["message"] as? NSDictionary)?["file_id"] as? String == "file_\(file)")
+                let omni = try json(Array(buffer: OmniFrames.message(message).payload))
+                let attachments = (omni["data"] as? NSDictionary)?["attachments"] as? [String]
+                #expect(attachments == [OmniID.format(Identifier<FileKind>(file))])
             }
         }
     }
