@@ -188,6 +188,7 @@
     launcher.setAttribute("aria-expanded", String(open));
     launcher.setAttribute("aria-label", open ? "Hide chat" : "Open chat");
     if (open) {
+      refreshPresence();
       unseen = 0;
       updateBadge();
       input.focus();
@@ -277,6 +278,7 @@
       persisted.pending = persisted.pending.filter((p) => p.client_message_id !== message.client_message_id);
       persist();
     }
+    if (message.sender_type === "agent") showOnline(true);
     if (message.sender_type !== "customer") {
       if (panel.hidden) { unseen += 1; updateBadge(); } else markRead();
       typingLine.textContent = "";
@@ -350,6 +352,7 @@
         break;
       case "typing.start":
         if (data.sender_type !== "customer") {
+          if (data.sender_type === "agent") showOnline(true);
           typingLine.textContent = (data.name || "Support") + " is typing…";
           clearTimeout(agentTypingTimer);
           agentTypingTimer = setTimeout(() => { typingLine.textContent = ""; }, 8000);
@@ -464,6 +467,23 @@
     }
   });
 
+  // ---- whether the team is there: the omni protocol has no agent presence frames for
+  // customers, so the line follows init's agents_online (asked again when the panel opens, at
+  // most once a minute) and what the socket shows (an agent writing or typing is online).
+  let presenceCheckedAt = 0;
+  function showOnline(online) {
+    if (!session) return;
+    presence.textContent = online ? "We're online" : session.channel.offline_message;
+  }
+  async function refreshPresence() {
+    if (!session || Date.now() - presenceCheckedAt < 60000) return;
+    presenceCheckedAt = Date.now();
+    try {
+      const answer = await call("POST", "/widget/v1/init", { api_key: apiKey, session_id: persisted.sessionId });
+      showOnline(answer.data.agents_online > 0);
+    } catch (error) { /* the next open asks again */ }
+  }
+
   // ---- start (and start again after a drop): init keeps the same customer for this browser
   async function start() {
     try {
@@ -473,7 +493,8 @@
       persist();
       host.style.setProperty("--accent", /^#[0-9a-fA-F]{6}$/.test(session.channel.primary_color) ? session.channel.primary_color : "#2563eb");
       title.textContent = session.channel.name || "Chat";
-      presence.textContent = session.agents_online > 0 ? "We're online" : session.channel.offline_message;
+      showOnline(session.agents_online > 0);
+      presenceCheckedAt = Date.now();
       if (!conversationId || messages.size === 0) await loadHistory();
       else render();
       connect();
