@@ -23,6 +23,7 @@
   let agents = [];
   let typingTimer = null;
   let typingSent = false;
+  let typingSentAt = 0;
   let typingClear = null;
 
   function el(tag, attributes = {}, ...children) {
@@ -237,7 +238,12 @@
   });
   $("reply").addEventListener("input", () => {
     if (!socketOpen || !selected) return;
-    if (!typingSent) { socket.send(JSON.stringify({ type: "typing_start", conversation_id: selected })); typingSent = true; }
+    // Again every 4 s while the agent types: the server ends typing after 6 s of quiet.
+    if (!typingSent || Date.now() - typingSentAt > 4000) {
+      socket.send(JSON.stringify({ type: "typing_start", conversation_id: selected }));
+      typingSent = true;
+      typingSentAt = Date.now();
+    }
     clearTimeout(typingTimer);
     typingTimer = setTimeout(stopTyping, 3000);
   });

@@ -49,6 +49,7 @@
   let reconnectDelay = 500;
   let typingTimer = null;
   let typingSent = false;
+  let typingSentAt = 0;
   let agentTypingTimer = null;
   const messages = new Map();   // id → message (omni shape)
   const bySeq = () => Array.from(messages.values()).sort((a, b) => a.seq - b.seq);
@@ -409,9 +410,12 @@
   });
   input.addEventListener("input", () => {
     if (!socketReady) return;
-    if (!typingSent && conversationId) {
+    // Announced when typing starts and again every 4 s while it goes on: the server ends a
+    // typing indicator after 6 s without a typing frame.
+    if (conversationId && (!typingSent || Date.now() - typingSentAt > 4000)) {
       socket.send(JSON.stringify({ type: "typing", conversation_id: conversationId }));
       typingSent = true;
+      typingSentAt = Date.now();
     }
     clearTimeout(typingTimer);
     typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
