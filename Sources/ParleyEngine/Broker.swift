@@ -59,6 +59,14 @@ public final class Broker: Sendable {
     func withActor<T: Sendable>(
         _ id: ConversationID, _ body: (ConversationActor) async throws -> T
     ) async throws -> T {
+        let actor = try leaseActor(id)
+        defer { releaseActor(id) }
+        return try await body(actor)
+    }
+
+    /// Leases `id`'s actor for a call; ``releaseActor(_:)`` must follow once the call's work
+    /// is durable and applied.
+    private func leaseActor(_ id: ConversationID) throws -> ConversationActor {
         // Made under the table's lock: an actor is never made from a state older than the
         // last one's finished work (ActorLeases).
         let actor = actors.withLock { table in
@@ -70,8 +78,11 @@ public final class Broker: Sendable {
             }
         }
         guard let actor else { throw EngineError.notFound("conversation not found") }
-        defer { actors.withLock { $0.release(id, now: .now) } }
-        return try await body(actor)
+        return actor
+    }
+
+    private func releaseActor(_ id: ConversationID) {
+        actors.withLock { $0.release(id, now: .now) }
     }
 
     /// How many conversation actors are alive (the rest are made again when needed).
@@ -112,6 +123,42 @@ public final class Broker: Sendable {
     public func send(
         _ draft: MessageDraft, to conversation: ConversationID, prepared: (@Sendable (Message) -> Void)? = nil
     ) async throws -> SendReceipt {
+        try validate(draft)
+        return try await withActor(conversation) { try await $0.send(draft, prepared: prepared) }
+    }
+
+    /// Sends a message without waiting for it (a pipelining session, issue 18): returns once it
+    /// is in the log, in the order of these calls; `whenSent` is called once, when it is durable
+    /// (with its receipt) or could not be (with the error). Throws, and never calls `whenSent`,
+    /// when the message is refused before it is logged. `whenSent` usually runs on the log's
+    /// flusher thread: it must be quick and never block.
+    public func append(
+        _ draft: MessageDraft, to conversation: ConversationID, prepared: (@Sendable (Message) -> Void)? = nil,
+        whenSent: @escaping @Sendable (Result<SendReceipt, any Error>) -> Void
+    ) async throws {
+        try validate(draft)
+        let actor = try leaseActor(conversation)
+        let appended: AppendedMessage
+        do {
+            appended = try await actor.append(draft, prepared: prepared)
+        } catch {
+            releaseActor(conversation)
+            throw error
+        }
+        // The lease is held until the message is applied: an actor made again meanwhile would
+        // start from a state without it.
+        let store = self.store
+        store.whenDurable(appended.lsn) { [weak self] failure in
+            self?.releaseActor(conversation)
+            if let failure { return whenSent(.failure(failure)) }
+            guard appended.receiptMayRead else {
+                return whenSent(Result { try appended.receipt(for: draft, in: conversation, store: store) })
+            }
+            Task { whenSent(Result { try appended.receipt(for: draft, in: conversation, store: store) }) }
+        }
+    }
+
+    private func validate(_ draft: MessageDraft) throws {
         guard draft.content.utf8.count <= limits.maxMessageBytes else {
             throw EngineError(.payloadTooLarge, "message text is longer than \(limits.maxMessageBytes) bytes")
         }
@@ -122,7 +169,6 @@ public final class Broker: Sendable {
             try Validate.text(clientID, field: "client_message_id", max: limits.maxClientMessageIDBytes)
         }
         try Validate.metadata(draft.metadataJSON, max: limits.maxMetadataBytes)
-        return try await withActor(conversation) { try await $0.send(draft, prepared: prepared) }
     }
 
     public func markRead(_ conversation: ConversationID, reader: Participant, through seq: UInt64) async throws -> UInt64 {

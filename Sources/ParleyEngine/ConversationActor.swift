@@ -55,18 +55,17 @@ public actor ConversationActor {
     /// the message before it enters the log (so before any subscriber can), unless the draft
     /// repeats an earlier client message id.
     public func send(_ draft: MessageDraft, prepared: (@Sendable (Message) -> Void)? = nil) async throws -> SendReceipt {
+        let appended = try append(draft, prepared: prepared)
+        try await store.waitUntilDurable(appended.lsn)
+        return try appended.receipt(for: draft, in: id, store: store)
+    }
+
+    /// Gives the message its `seq` and appends it to the log, without waiting for it to be
+    /// durable: the caller waits for `lsn` (then ``AppendedMessage/receipt(for:in:store:)``).
+    /// Messages appended one after another enter the log in that order.
+    public func append(_ draft: MessageDraft, prepared: (@Sendable (Message) -> Void)? = nil) throws -> AppendedMessage {
         if let clientID = draft.clientMessageID, let earlier = recent[clientID] {
-            // Durable first: until then the state may not hold the message yet.
-            try await store.waitUntilDurable(earlier.lsn)
-            let id = self.id
-            // Compaction may have moved it to a history file meanwhile.
-            guard let log = store.read({ $0.conversations[id] }), let message = try log.message(seq: earlier.seq, cold: store.history) else {
-                throw EngineError.notFound("message not found")
-            }
-            guard message.content == draft.content, message.sender == draft.sender else {
-                throw EngineError.conflict("client_message_id \(clientID) was already used for another message")
-            }
-            return SendReceipt(message: message, lsn: earlier.lsn, duplicate: true)
+            return .repeated(seq: earlier.seq, lsn: earlier.lsn)
         }
         guard !isClosed else { throw EngineError.conflict("conversation is closed") }
         let message = Message(
@@ -80,8 +79,7 @@ public actor ConversationActor {
         if let typist = draft.sender.participant, typing.stop(typist) {
             announce([.typing(id, typist, isTyping: false)])
         }
-        try await store.waitUntilDurable(lsn)
-        return SendReceipt(message: message, lsn: lsn, duplicate: false)
+        return .new(message, lsn: lsn)
     }
 
     /// Moves `reader`'s cursor forward to `seq` (clamped to the newest message). Returns the

@@ -52,9 +52,7 @@ enum Flusher {
                 if let batch {
                     let refused = onCommit?(batch.records) ?? [:]
                     let ready = shared.withLock { $0.complete(through: batch.lastLSN, rejecting: refused) }
-                    for (waiter, error) in ready {
-                        if let error { waiter.continuation.resume(throwing: error) } else { waiter.continuation.resume() }
-                    }
+                    for (waiter, error) in ready { waiter.resume(error) }
                 }
                 if closing && batch == nil {
                     try shared.writer.close()
@@ -67,7 +65,7 @@ enum Flusher {
                 let failure = isSync ? LogError.syncFailed("\(error)") : LogError.failed("\(error)")
                 logger.critical("log write failed; no further writes are accepted", metadata: ["parley.error": "\(error)"])
                 let waiters = shared.withLock { $0.fail(failure) }
-                for waiter in waiters { waiter.continuation.resume(throwing: failure) }
+                for waiter in waiters { waiter.resume(failure) }
                 onFatalError(failure)
                 return
             }

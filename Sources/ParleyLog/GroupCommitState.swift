@@ -19,8 +19,24 @@ struct GroupCommitState {
     }
 
     struct Waiter {
+        /// How a waiter learns its record's outcome: a suspended task, or a callback run on the
+        /// flusher's thread (it must be quick and must not block).
+        enum Resumption {
+            case continuation(CheckedContinuation<Void, any Error>)
+            case callback(@Sendable (LogError?) -> Void)
+        }
+
         var lsn: UInt64
-        var continuation: CheckedContinuation<Void, any Error>
+        var resumption: Resumption
+
+        func resume(_ error: LogError?) {
+            switch resumption {
+            case .continuation(let continuation):
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+            case .callback(let callback):
+                callback(error)
+            }
+        }
     }
 
     let maxSegmentBytes: Int

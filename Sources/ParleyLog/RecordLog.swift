@@ -154,12 +154,21 @@ public final class RecordLog: Sendable {
     /// Returns once the record with `lsn` (and every one before it) is durable under the policy.
     public func waitUntilDurable(_ lsn: UInt64) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let (queued, failure) = shared.withLock { state in
-                (state.addWaiter(.init(lsn: lsn, continuation: continuation)), state.outcome(of: lsn))
-            }
-            guard !queued else { return }
-            if let failure { continuation.resume(throwing: failure) } else { continuation.resume() }
+            addWaiter(.init(lsn: lsn, resumption: .continuation(continuation)))
         }
+    }
+
+    /// Calls `outcome` once the record with `lsn` (and every one before it) is durable under the
+    /// policy, with `nil`, or with the error that stopped it: at once when it already is, else
+    /// on the flusher's thread after the batch's commit handler, in the order of these calls for
+    /// records of one batch. No task waits meanwhile; `outcome` must be quick and never block.
+    public func whenDurable(_ lsn: UInt64, _ outcome: @escaping @Sendable (LogError?) -> Void) {
+        addWaiter(.init(lsn: lsn, resumption: .callback(outcome)))
+    }
+
+    private func addWaiter(_ waiter: GroupCommitState.Waiter) {
+        let (queued, failure) = shared.withLock { state in (state.addWaiter(waiter), state.outcome(of: waiter.lsn)) }
+        if !queued { waiter.resume(failure) }
     }
 
     /// Appends and waits: the record is durable when this returns.

@@ -17,12 +17,16 @@ public struct RealtimeConfiguration: Sendable {
     public var resumeWindow: Duration
     /// How long an omni connection may take to send its `auth` frame (then 4001).
     public var authTimeout: Duration
+    /// Messages a session may have sent and not yet had acknowledged (durable) before it reads
+    /// its next frame: the pipelining window (issue 18).
+    public var maxUnacknowledged: Int
 
     public init(
         outboxBytes: Int = 1 << 20, maxFrameBytes: Int = 64 << 10, presenceGrace: Duration = .seconds(10),
         pingInterval: Duration = .seconds(30), replayLimit: UInt64 = 1000, typingPerMinute: Int = 120,
-        resumeWindow: Duration = .seconds(1), authTimeout: Duration = .seconds(10)
+        resumeWindow: Duration = .seconds(1), authTimeout: Duration = .seconds(10), maxUnacknowledged: Int = 256
     ) {
+        self.maxUnacknowledged = maxUnacknowledged
         self.resumeWindow = resumeWindow
         self.authTimeout = authTimeout
         self.outboxBytes = outboxBytes

@@ -91,7 +91,7 @@ public struct RealtimeGateway: Sendable {
             while let message = try await messages.next() {
                 switch message {
                 case .text(let text): await commands.handle(text)
-                case .binary: session.send(session.dialect.error("BAD_FRAME", "binary frames are not accepted"))
+                case .binary: session.respond(session.dialect.error("BAD_FRAME", "binary frames are not accepted"))
                 }
             }
         } catch {

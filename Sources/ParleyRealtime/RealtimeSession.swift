@@ -17,9 +17,10 @@ public final class RealtimeSession: Sendable {
         var positions: ConversationPositions
         /// The closer was called (it is called once).
         var closeRequested = false
-        /// This session's message in flight (a session sends one at a time), and whether the
-        /// hub already queued its ack in front of the session's copy of it.
-        var pendingAck: (id: MessageID, sent: Bool)?
+        /// Answers to the client's frames in their order: acks wait for durability there.
+        var responses = ResponseQueue()
+        /// Callers of ``answered()``, resumed when `responses` empties.
+        var answeredWaiters: [CheckedContinuation<Void, Never>] = []
         var framesWritten = 0
         var writes = 0
         /// Until the client's first frame (or a short timeout), live messages are held, so that
@@ -70,6 +71,7 @@ public final class RealtimeSession: Sendable {
         _ conversation: ConversationID, _ messages: [PreparedMessage],
         history: (_ after: UInt64, _ before: UInt64) -> [WireFrame]
     ) {
+        var waiters: [CheckedContinuation<Void, Never>] = []
         let result: Outbox.Enqueued = state.withLock { state in
             var result = Outbox.Enqueued.queued(wake: false)
             for message in messages {
@@ -78,15 +80,18 @@ public final class RealtimeSession: Sendable {
                     state.held.append((conversation, message.seq, frame))
                     continue
                 }
-                if let pending = state.pendingAck, pending.id == message.message.id, !pending.sent {
-                    state.pendingAck?.sent = true
-                    result = result.then(state.outbox.enqueue(dialect.ack(message.message)))
+                // The sender's own copy: its ack goes right in front of it when its turn has come.
+                if !state.responses.isEmpty {
+                    let ready = state.responses.settleCopy(of: message.message.id) { dialect.ack(message.message) }
+                    if !ready.isEmpty { result = result.then(state.outbox.enqueue(contentsOf: ready)) }
+                    if state.responses.isEmpty { waiters += state.answeredWaiters.take() }
                 }
                 result = result.then(Self.offer(&state, conversation, seq: message.seq, frame: frame, history: history))
                 guard case .queued = result else { break }
             }
             return result
         }
+        for waiter in waiters { waiter.resume() }
         react(to: result)
     }
 
@@ -101,24 +106,51 @@ public final class RealtimeSession: Sendable {
         }
     }
 
-    /// The session is sending message `id`: if the hub routes it here before the sender has
-    /// acknowledged it, the hub queues the ack right in front of it.
-    func expectAck(for id: MessageID) {
-        state.withLock { $0.pendingAck = (id, false) }
+    /// A place for the answer to a client's message, in frame order: the ack, written once the
+    /// message is durable (``settle(_:with:)``, or the hub right in front of the session's copy
+    /// of it once ``attach(_:to:)`` named it), after the answers to every earlier frame.
+    func reserveAnswer() -> ResponseQueue.Ticket {
+        state.withLock { $0.responses.reserve() }
     }
 
-    /// Whether the sender must still send the ack of `id` (the hub did not).
-    func claimAck(for id: MessageID) -> Bool {
-        state.withLock { state in
-            guard let pending = state.pendingAck, pending.id == id else { return true }
-            state.pendingAck = nil
-            return !pending.sent
+    /// The reserved answer acknowledges message `id`.
+    func attach(_ id: MessageID, to ticket: ResponseQueue.Ticket) {
+        state.withLock { $0.responses.attach(id, to: ticket) }
+    }
+
+    /// The reserved answer is known: the ack, or the error that stopped the message.
+    func settle(_ ticket: ResponseQueue.Ticket, with frame: WireFrame) {
+        answer { $0.settle(ticket, with: frame) }
+    }
+
+    /// The answer to a client frame: written after the answers to the frames before it.
+    func respond(_ frame: WireFrame) {
+        answer { $0.answer(frame) }
+    }
+
+    /// Returns once every frame so far is answered (what is queued may still be unwritten).
+    func answered() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state in
+                if state.responses.isEmpty { return true }
+                state.answeredWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
         }
     }
 
-    /// The send failed: nothing to acknowledge.
-    func forgetAck() {
-        state.withLock { $0.pendingAck = nil }
+    /// How many answers wait for a message to become durable (or behind one that does).
+    var unanswered: Int { state.withLock { $0.responses.count } }
+
+    private func answer(_ step: (inout ResponseQueue) -> [WireFrame]) {
+        let (result, waiters): (Outbox.Enqueued, [CheckedContinuation<Void, Never>]) = state.withLock { state in
+            let ready = step(&state.responses)
+            let result = ready.isEmpty ? Outbox.Enqueued.queued(wake: false) : state.outbox.enqueue(contentsOf: ready)
+            return (result, state.responses.isEmpty ? state.answeredWaiters.take() : [])
+        }
+        for waiter in waiters { waiter.resume() }
+        react(to: result)
     }
 
     /// Stops holding live messages: offers the held ones in order (after a resume's replay).
@@ -221,5 +253,13 @@ public final class RealtimeSession: Sendable {
         case .closed:
             break
         }
+    }
+}
+
+extension Array {
+    /// The elements, leaving the array empty.
+    fileprivate mutating func take() -> [Element] {
+        defer { self = [] }
+        return self
     }
 }

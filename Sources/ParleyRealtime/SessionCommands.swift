@@ -6,9 +6,10 @@ import ParleyModel
 import ParleyStorage
 import Synchronization
 
-/// Carries out one session's client frames, one at a time in arrival order: messages (acked
-/// once durable), typing (rate-limited), read cursors, `get_state`, `resume`, omni `subscribe`.
-/// A bad frame gets an `error` frame; the session stays open.
+/// Carries out one session's client frames in arrival order: messages (appended at once and
+/// acked once durable, without waiting for that before the next frame: issue 18), typing
+/// (rate-limited), read cursors, `get_state`, `resume`, omni `subscribe`. Answers go out in the
+/// order of the frames. A bad frame gets an `error` frame; the session stays open.
 final class SessionCommands: Sendable {
     let session: RealtimeSession
     let hub: Hub
@@ -32,7 +33,7 @@ final class SessionCommands: Sendable {
         // The first frame ends the hold on live messages (a resume releases them itself).
         defer { hub.release(session) }
         guard let frame = ClientFrame.decode(text) else {
-            session.send(error("VALIDATION_ERROR", "a frame is a JSON object with a string \"type\""))
+            session.respond(error("VALIDATION_ERROR", "a frame is a JSON object with a string \"type\""))
             return
         }
         do {
@@ -40,23 +41,34 @@ final class SessionCommands: Sendable {
             case "message": try await send(frame)
             case "typing_start", "typing": try await typing(frame, isTyping: true)
             case "typing_stop": try await typing(frame, isTyping: false)
-            case "read": try await read(frame)
-            case "get_state": session.send(StateFrame.encode(for: session, hub: hub))
-            case "init": try await initialize(frame)
-            case "resume": try resume(frame)
-            case "subscribe":
-                let channels = (frame.channels ?? []).filter { ["conversations", "messages"].contains($0) }
-                hub.subscribe(session, to: channels)
-                session.send(FrameEncoder.encode(Subscribed(channels: channels)))
-            case "ping": session.send(NativeFrames.pong)
-            default: session.send(error("UNKNOWN_TYPE", "unknown frame type \"\(frame.type)\""))
+            case "ping": session.respond(NativeFrames.pong)
+            default:
+                // These read what the session's earlier messages changed: they wait until those
+                // are durable and applied.
+                await session.answered()
+                switch frame.type {
+                case "read": try await read(frame)
+                case "get_state": session.respond(StateFrame.encode(for: session, hub: hub))
+                case "init": try await initialize(frame)
+                case "resume": try resume(frame)
+                case "subscribe":
+                    let channels = (frame.channels ?? []).filter { ["conversations", "messages"].contains($0) }
+                    hub.subscribe(session, to: channels)
+                    session.respond(FrameEncoder.encode(Subscribed(channels: channels)))
+                default: session.respond(error("UNKNOWN_TYPE", "unknown frame type \"\(frame.type)\""))
+                }
             }
-        } catch let error as EngineError {
-            session.send(self.error(error.code.rawValue, error.message))
-        } catch let error as FrameError {
-            session.send(self.error(error.code, error.message))
         } catch {
-            session.send(self.error("SERVER_ERROR", "the frame could not be carried out"))
+            session.respond(errorFrame(error))
+        }
+    }
+
+    /// The `error` frame that tells the client why its frame failed.
+    private func errorFrame(_ error: any Error) -> WireFrame {
+        switch error {
+        case let error as EngineError: self.error(error.code.rawValue, error.message)
+        case let error as FrameError: self.error(error.code, error.message)
+        default: self.error("SERVER_ERROR", "the frame could not be carried out")
         }
     }
 
@@ -92,25 +104,33 @@ final class SessionCommands: Sendable {
         return try await broker.openConversation(site: site, visitor: visitor).id
     }
 
+    /// Appends the message and returns: its ack (or error) is written once it is durable, in
+    /// frame order, so one fsync covers every message that arrived meanwhile. Past
+    /// ``RealtimeConfiguration/maxUnacknowledged`` unanswered frames, the next waits.
     private func send(_ frame: ClientFrame) async throws {
         guard let text = frame.text else { throw FrameError.validation("content is required") }
+        if session.unanswered >= configuration.maxUnacknowledged { await session.answered() }
         let conversation = try await conversation(frame, openIfMissing: true)
         let sender: Sender = switch session.identity {
         case .agent(let id, _): .agent(id)
         case .visitor(let id, _): .visitor(id)
         }
-        // The hub writes the ack itself, with this session's copy of the message, when that
-        // copy goes out first: one socket write instead of two.
-        let receipt: SendReceipt
+        let ticket = session.reserveAnswer()
         do {
-            receipt = try await broker.send(
-                MessageDraft(sender: sender, content: text, clientMessageID: frame.client_message_id), to: conversation
-            ) { [session] message in session.expectAck(for: message.id) }
+            // The hub writes the ack itself, with this session's copy of the message, when that
+            // copy goes out first: one socket write instead of two.
+            try await broker.append(
+                MessageDraft(sender: sender, content: text, clientMessageID: frame.client_message_id), to: conversation,
+                prepared: { [session] message in session.attach(message.id, to: ticket) }
+            ) { [session, self] result in
+                switch result {
+                case .success(let receipt): session.settle(ticket, with: session.dialect.ack(receipt.message))
+                case .failure(let error): session.settle(ticket, with: self.errorFrame(error))
+                }
+            }
         } catch {
-            session.forgetAck()
-            throw error
+            session.settle(ticket, with: errorFrame(error))
         }
-        if session.claimAck(for: receipt.message.id) { session.send(session.dialect.ack(receipt.message)) }
     }
 
     /// `init {name}` (seed 004 §12): a visitor's `name`, when given, becomes its name (durably,
@@ -119,7 +139,7 @@ final class SessionCommands: Sendable {
         if let name = frame.name, case .visitor(let visitor, _) = session.identity {
             try await broker.directory.renameVisitor(visitor, to: name)
         }
-        session.send(StateFrame.encode(for: session, hub: hub))
+        session.respond(StateFrame.encode(for: session, hub: hub))
     }
 
     private func typing(_ frame: ClientFrame, isTyping: Bool) async throws {

@@ -205,6 +205,12 @@ public final class EventStore: Sendable {
         try await log.waitUntilDurable(lsn)
     }
 
+    /// Calls `outcome` once the event with `lsn` is durable and applied to the state (`nil`), or
+    /// could not be (the error), on the log's flusher thread: it must be quick and never block.
+    public func whenDurable(_ lsn: UInt64, _ outcome: @escaping @Sendable (LogError?) -> Void) {
+        log.whenDurable(lsn, outcome)
+    }
+
     /// Appends and waits.
     @discardableResult
     public func commit(_ event: Event) async throws -> UInt64 {

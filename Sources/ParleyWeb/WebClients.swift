@@ -15,18 +15,32 @@ public struct WebClients<Context: RequestContext>: Sendable {
     }
 
     public func register(on router: Router<Context>) {
-        router.get("widget.js") { request, _ in Self.serve(.widget, headers: SecurityHeaders.widgetScript, request) }
-        router.get("console") { request, _ in Self.serve(.consolePage, headers: SecurityHeaders.page, request) }
-        router.get("console/console.js") { request, _ in Self.serve(.consoleScript, headers: SecurityHeaders.asset, request) }
-        router.get("console/console.css") { request, _ in Self.serve(.consoleStyle, headers: SecurityHeaders.asset, request) }
+        Self.getAndHead("widget.js", on: router) { Self.serve(.widget, headers: SecurityHeaders.widgetScript, $0) }
+        Self.getAndHead("console", on: router) { Self.serve(.consolePage, headers: SecurityHeaders.page, $0) }
+        Self.getAndHead("console/console.js", on: router) { Self.serve(.consoleScript, headers: SecurityHeaders.asset, $0) }
+        Self.getAndHead("console/console.css", on: router) { Self.serve(.consoleStyle, headers: SecurityHeaders.asset, $0) }
         guard let demo else { return }
-        router.get("demo") { request, _ in
+        Self.getAndHead("demo", on: router) { request in
             var headers = SecurityHeaders.page
             headers[.contentType] = WebAsset.demoPage.contentType
             let origin = "http://" + (request.head.authority ?? "127.0.0.1")
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: demo.render(origin: origin))))
         }
-        router.get("demo/demo.css") { request, _ in Self.serve(.demoStyle, headers: SecurityHeaders.asset, request) }
+        Self.getAndHead("demo/demo.css", on: router) { Self.serve(.demoStyle, headers: SecurityHeaders.asset, $0) }
+    }
+
+    /// Registers `answer` for GET and for HEAD (RFC 9110 §9.3.2: the same status and headers,
+    /// `Content-Length` included, without the body), so link checkers and caches that probe
+    /// with HEAD see the page rather than a 404.
+    static func getAndHead(_ path: RouterPath, on router: Router<Context>, _ answer: @escaping @Sendable (Request) -> Response) {
+        router.get(path) { request, _ in answer(request) }
+        router.head(path) { request, _ in
+            var response = answer(request)
+            let length = response.body.contentLength
+            response.body = ResponseBody()
+            if let length { response.headers[.contentLength] = String(length) }
+            return response
+        }
     }
 
     static func serve(_ asset: WebAsset, headers: HTTPFields, _ request: Request) -> Response {

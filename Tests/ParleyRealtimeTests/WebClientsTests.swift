@@ -13,8 +13,9 @@ import FoundationNetworking
 /// `conversation_updated` for the console's live queue, the widget history's `status` and
 /// `team_read_seq` for its rating form and read marks after a reload.
 @Suite struct WebClientsTests {
-    static func get(_ port: Int, _ path: String, headers: [String: String] = [:]) async throws -> (HTTPURLResponse, String) {
+    static func get(_ port: Int, _ path: String, method: String = "GET", headers: [String: String] = [:]) async throws -> (HTTPURLResponse, String) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let session = URLSession(configuration: .ephemeral)
         defer { session.finishTasksAndInvalidate() }
@@ -39,6 +40,12 @@ import FoundationNetworking
             #expect(empty.isEmpty)
             let (changed, _) = try await Self.get(fixture.port, "/widget.js", headers: ["If-None-Match": "\"other\""])
             #expect(changed.statusCode == 200)
+            // HEAD answers what GET would, without the body.
+            let (head, nothing) = try await Self.get(fixture.port, "/widget.js", method: "HEAD")
+            #expect(head.statusCode == 200)
+            #expect(nothing.isEmpty)
+            #expect(head.value(forHTTPHeaderField: "Content-Length") == String(WebAsset.widget.text.utf8.count))
+            #expect(head.value(forHTTPHeaderField: "ETag") == etag)
 
             let (console, page) = try await Self.get(fixture.port, "/console")
             #expect(console.statusCode == 200)

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 
 /// `durable`: P publishers, each in its own conversation, each waiting for its ack before the
-/// next message. Reports ack latency and how many messages each fsync carried.
+/// next message (or, with `--pipeline N`, keeping N messages unacknowledged). Reports ack
+/// latency (send to ack) and how many messages each fsync carried.
 struct Durable: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "P concurrent publishers, each waiting for its ack.")
 
@@ -14,9 +15,13 @@ struct Durable: AsyncParsableCommand {
     @Option(help: "Message size in bytes.")
     var size: Int = 200
 
+    @Option(help: "Messages each publisher keeps sent and not yet acknowledged (1: wait for each ack).")
+    var pipeline: Int = 1
+
     func validate() throws {
         guard publishers >= 1 else { throw ValidationError("--publishers must be at least 1") }
         guard size >= 1 else { throw ValidationError("--size must be at least 1") }
+        guard (1...1024).contains(pipeline) else { throw ValidationError("--pipeline must be 1 to 1024") }
     }
 
     func run() async throws {
@@ -33,6 +38,7 @@ struct Durable: AsyncParsableCommand {
         let deadline = started + .seconds(common.duration)
         let progress = common.progress { "[durable] acked \(recorder.samples)" }
         let size = self.size
+        let pipeline = self.pipeline
         // Each publisher's connection, if the server closed it (other than normally) on the way.
         let closed = await withTaskGroup(of: [UInt16].self, returning: [UInt16].self) { group in
             for visitor in visitors {
@@ -44,12 +50,24 @@ struct Durable: AsyncParsableCommand {
                         if FrameScan.isType("ack", text) { ackStream.yield() }
                     }
                     var iterator = acks.makeAsyncIterator()
-                    while ContinuousClock.now < deadline {
+                    // Send times of the messages in flight, oldest first (acks come in order).
+                    var inFlight: [UInt64] = []
+                    var oldest = 0
+                    func publish() {
                         let sent = WallClock.nanoseconds()
+                        inFlight.append(sent)
                         connection.send(
                             #"{"type":"message","conversation_id":"\#(visitor.conversationID)","content":"\#(FrameScan.content(size: size, now: sent))"}"#)
-                        guard await iterator.next() != nil else { break }
-                        recorder.sample(microseconds: (WallClock.nanoseconds() - sent) / 1000)
+                    }
+                    for _ in 0..<pipeline { publish() }
+                    while oldest < inFlight.count, await iterator.next() != nil {
+                        recorder.sample(microseconds: (WallClock.nanoseconds() - inFlight[oldest]) / 1000)
+                        oldest += 1
+                        if oldest >= 4096 {
+                            inFlight.removeFirst(oldest)
+                            oldest = 0
+                        }
+                        if ContinuousClock.now < deadline { publish() }
                     }
                     let closed = LoadConnection.abnormalCloses([connection])
                     await connection.close()
@@ -65,7 +83,7 @@ struct Durable: AsyncParsableCommand {
         let fsyncs = await setup.counter("parley_log_fsyncs_total") - fsyncsBefore
         let count = recorder.samples
         Report(
-            scenario: "durable", parameters: ["publishers": "\(publishers)", "size": "\(size)"],
+            scenario: "durable", parameters: ["publishers": "\(publishers)", "size": "\(size)", "pipeline": "\(pipeline)"],
             seconds: elapsed.inSeconds, published: count, delivered: count, latency: recorder.latency, server: before, after,
             messagesPerFsync: fsyncs > 0 ? appends / fsyncs : nil, closed: closed
         ).print(json: common.json)
