@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 BUILD_FLAGS ?=
 
-.PHONY: run demo test screenshots build release bench crash fuzz deps deps-test clean-data
+.PHONY: run demo test screenshots build release bench bench-peers crash fuzz deps deps-test deps-bench-peers clean-data
 
 # What a fresh machine lacks is installed by tools/deps.sh (Debian packages through apt, as root
 # or with sudo; for the tests, the Python tools into a virtual environment under the build
@@ -16,13 +16,17 @@ SCHEMATHESIS_VERSION ?= 4.32.5
 OPENAPI_CLIENT_VERSION ?= 0.29.1
 WEBSOCKETS_VERSION ?= 15.0.1
 PLAYWRIGHT_VERSION ?= 1.65.2
-export VENV SCHEMATHESIS_VERSION OPENAPI_CLIENT_VERSION WEBSOCKETS_VERSION PLAYWRIGHT_VERSION
+MATPLOTLIB_VERSION ?= 3.10.7
+export VENV SCHEMATHESIS_VERSION OPENAPI_CLIENT_VERSION WEBSOCKETS_VERSION PLAYWRIGHT_VERSION MATPLOTLIB_VERSION
 
 deps:
 	@tools/deps.sh build
 
 deps-test:
 	@tools/deps.sh test
+
+deps-bench-peers:
+	@tools/deps.sh bench-peers
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -66,6 +70,12 @@ bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target SnapshotBenchmarks --format markdown --no-progress
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target HistoryBenchmarks --format markdown --no-progress
 	tools/bench-load.sh
+
+# Parley beside the peers (Debian's redis-server, nats-server and nginx + nchan, installed when
+# missing) in one run with the same pinning (tools/bench-peers.sh says which benchmarks): the
+# table with Parley's ratio to each peer goes into docs/PERFORMANCE.md, the plots into docs/images/.
+bench-peers: deps-bench-peers
+	tools/bench-peers.sh
 
 # The long reliability runs (docs/RELIABILITY.md): fault injection at every I/O operation of
 # a longer workload, with every recovery step crashed too, and 1,000 kill -9 cycles against

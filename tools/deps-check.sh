@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The install recipes can no longer break unseen: runs `make deps` and `make deps-test` with
+# The install recipes can no longer break unseen: runs `make deps`, `make deps-test` and
+# `make deps-bench-peers` with
 # stand-ins first on PATH for dpkg (every package missing), id (root, or a user), sudo (as the
 # real one: VAR=value words, then the command, with SUDO_UID set), apt-get, python3 (no ensurepip;
 # `-m venv` makes a stand-in environment) and the system pip. Each stand-in records how it was
@@ -64,7 +65,7 @@ chmod +x "$bin"/*
 failures=0
 run() {  # run NAME UID PRESENT TARGET
   local name=$1 uid=$2 present=$3 target=$4
-  local log="$work/$name.log" venv="$work/venv-${name%%-*}"
+  local log="$work/$name.log" venv="$work/venv-${name%%-*}${target#deps}"
   : >"$log"
   local status=0
   DEPS_LOG=$log DEPS_UID=$uid DEPS_PRESENT=$present PATH="$bin:$PATH" \
@@ -100,7 +101,7 @@ if present:
     if apt or by("venv-pip") or any(a[:1] == ["-m"] for a in by("python3")):
         fail(f"everything is present, yet something was installed: {calls}")
 else:
-    missing = set(queried) | ({"python3-venv"} if target == "deps-test" else set())
+    missing = set(queried) | ({"python3-venv"} if target != "deps" else set())
     commands = [args[2:] for args in apt]
     verbs = [next((w for w in c if not w.startswith("-")), None) for c in commands]
     if verbs != ["update", "install"]:
@@ -123,7 +124,9 @@ else:
             fail(f"not Debian package names: {bad}")
         if set(packages) != missing:
             fail(f"installed {sorted(packages)} but missing were {sorted(missing)}")
-        for need in ["liblz4-dev", "libvips-dev", "pkg-config", "libstemmer-dev", "libxml2-dev", "zlib1g-dev", "poppler-utils"] + (["iproute2", "python3-venv", "chromium"] if target == "deps-test" else []):
+        extra = {"deps": [], "deps-test": ["iproute2", "python3-venv", "chromium"],
+                 "deps-bench-peers": ["redis-server", "redis-tools", "nats-server", "nginx", "libnginx-mod-nchan", "util-linux", "python3-venv"]}[target]
+        for need in ["liblz4-dev", "libvips-dev", "pkg-config", "libstemmer-dev", "libxml2-dev", "zlib1g-dev", "poppler-utils"] + extra:
             if need not in packages:
                 fail(f"{need} is not installed by make {target}")
         # Where this machine's apt knows its packages, each name must be one of them.
@@ -133,7 +136,7 @@ else:
             for p in packages:
                 if not known([p]):
                     fail(f"apt knows no package {p}")
-    if target == "deps-test":
+    if target != "deps":
         if ["-m", "venv", venv] not in by("python3"):
             fail(f"no virtual environment made at {venv}: {by('python3')}")
         pips = by("venv-pip")
@@ -142,8 +145,9 @@ else:
         else:
             requirements = [w for w in pips[0][1:] if not w.startswith("-")]
             unpinned = [r for r in requirements if not re.fullmatch(r"[A-Za-z0-9._-]+==[0-9][A-Za-z0-9.]*", r)]
-            if unpinned or not {r.split("==")[0] for r in requirements} >= {"schemathesis", "openapi-python-client", "websockets", "playwright"}:
-                fail(f"pip must install schemathesis, openapi-python-client, websockets and playwright, pinned: {requirements}")
+            wanted = {"schemathesis", "openapi-python-client", "websockets", "playwright"} if target == "deps-test" else {"matplotlib"}
+            if unpinned or not {r.split("==")[0] for r in requirements} >= wanted:
+                fail(f"pip must install {sorted(wanted)}, pinned: {requirements}")
     elif by("venv-pip") or by("python3"):
         fail(f"make deps touched Python: {calls}")
 
@@ -160,6 +164,8 @@ run root-deps 0 0 deps
 run root-deps-test 0 0 deps-test
 run user-deps 1000 0 deps
 run user-deps-test 1000 0 deps-test
+run root-deps-bench-peers 0 0 deps-bench-peers
+run user-deps-bench-peers 1000 0 deps-bench-peers
 # The environment made above is kept: nothing is missing now, so nothing is installed.
 run user-present 1000 1 deps-test
 exit $((failures > 0))

@@ -10,7 +10,7 @@
 # DEPS_EXTRA_PACKAGES, more Debian packages for the same apt run (.ci/run adds make there).
 set -eu
 
-usage() { echo "usage: $0 build|test" >&2; exit 2; }
+usage() { echo "usage: $0 build|test|bench-peers" >&2; exit 2; }
 [ $# -eq 1 ] || usage
 
 # liblz4-dev: the CLZ4 system-library target; lz4: the CLI the tests check snapshot payloads
@@ -25,6 +25,10 @@ case "$1" in
   # python3-venv: the virtual environment of the Python test tools; chromium: the headless
   # browser the web clients are tested in (tools/browser-check, through Playwright).
   test) packages="$packages iproute2 python3 chromium" ;;
+  # The peers `make bench-peers` measures Parley against (redis-server and redis-benchmark,
+  # nats-server, nginx with the nchan module), taskset (util-linux) for the pinning, and the
+  # Python of the plotting environment.
+  bench-peers) packages="$packages redis-server redis-tools nats-server nginx libnginx-mod-nchan util-linux python3" ;;
   *) usage ;;
 esac
 packages="$packages ${DEPS_EXTRA_PACKAGES:-}"
@@ -34,7 +38,7 @@ for package in $packages; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 # A Python that cannot make a virtual environment with pip (Debian's without python3-venv).
-if [ "$1" = test ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+if [ "$1" != build ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   missing="$missing python3-venv"
 fi
 
@@ -54,18 +58,26 @@ if [ -n "$missing" ]; then
   $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 fi
 
-[ "$1" = test ] || exit 0
+[ "$1" != build ] || exit 0
 
 venv=${VENV:-.build/venv}
-requirements="schemathesis==${SCHEMATHESIS_VERSION:-4.32.5} openapi-python-client==${OPENAPI_CLIENT_VERSION:-0.29.1} websockets==${WEBSOCKETS_VERSION:-15.0.1} playwright==${PLAYWRIGHT_VERSION:-1.65.2}"
+if [ "$1" = bench-peers ]; then
+  # matplotlib draws the plots (tools/bench-plot.py), in the same environment as the test tools,
+  # under a stamp of its own.
+  requirements="matplotlib==${MATPLOTLIB_VERSION:-3.10.7}"
+  stamp="$venv/plots.stamp"
+else
+  requirements="schemathesis==${SCHEMATHESIS_VERSION:-4.32.5} openapi-python-client==${OPENAPI_CLIENT_VERSION:-0.29.1} websockets==${WEBSOCKETS_VERSION:-15.0.1} playwright==${PLAYWRIGHT_VERSION:-1.65.2}"
+  stamp="$venv/requirements.stamp"
+fi
 if [ ! -x "$venv/bin/pip" ]; then
   echo "creating the Python test environment in $venv"
   python3 -m venv "$venv"
 fi
 # The stamp names what was installed; a changed pin installs again.
-if [ "$(cat "$venv/requirements.stamp" 2>/dev/null)" != "$requirements" ]; then
+if [ "$(cat "$stamp" 2>/dev/null)" != "$requirements" ]; then
   echo "installing into $venv: $requirements"
   # shellcheck disable=SC2086
   "$venv/bin/pip" install -q $requirements
-  echo "$requirements" >"$venv/requirements.stamp"
+  echo "$requirements" >"$stamp"
 fi

@@ -37,6 +37,11 @@ final class LatencyRecorder: Sendable {
         var p99: UInt64
         var p999: UInt64
         var max: UInt64
+        /// The distribution as (percentile, µs) points, for percentile plots (tools/bench-plot.py).
+        var curve: [[Double]]
+
+        /// The percentiles the curve is drawn through: halving the distance to 100 each step.
+        static let curvePercentiles: [Double] = [0, 25, 50, 75, 87.5, 93.75, 96.875, 98.4375, 99.21875, 99.609375, 99.8046875, 99.90234375, 99.951171875, 99.9755859375, 100]
     }
 
     var latency: Summary {
@@ -44,7 +49,8 @@ final class LatencyRecorder: Sendable {
             let h = state.latency
             return Summary(
                 count: h.totalCount, p50: h.valueAtPercentile(50), p90: h.valueAtPercentile(90), p99: h.valueAtPercentile(99),
-                p999: h.valueAtPercentile(99.9), max: h.max)
+                p999: h.valueAtPercentile(99.9), max: h.max,
+                curve: h.totalCount == 0 ? [] : Summary.curvePercentiles.map { [$0, Double($0 == 100 ? h.max : h.valueAtPercentile($0))] })
         }
     }
 

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""The table of `make bench-peers` (tools/bench-peers.sh): reads the run directory's results,
+prints each figure with Parley's ratio to the peer, writes `summary.json` (for
+tools/bench-plot.py) and the table between the `bench-peers` markers of docs/PERFORMANCE.md.
+
+    tools/bench-peers-report.py RUN_DIR docs/PERFORMANCE.md
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import sys
+
+
+def redis_benchmark(text_path, numbers_path):
+    """redis-benchmark's own report: throughput, its latency summary and percentile distribution."""
+    text = open(text_path).read()
+    numbers = json.load(open(numbers_path))
+    rate = float(re.search(r"throughput summary: ([0-9.]+) requests per second", text).group(1))
+    summary = re.search(r"avg\s+min\s+p50\s+p95\s+p99\s+max\s*\n\s*([0-9.\s]+)\n", text).group(1).split()
+    avg, low, p50, p95, p99, high = (float(v) * 1000 for v in summary)  # µs
+    curve = []
+    distribution = text.split("Latency by percentile distribution:")[1].split("\n\n")[0]
+    for line in distribution.strip().splitlines():
+        match = re.match(r"([0-9.]+)% <= ([0-9.]+) milliseconds", line.strip())
+        if match:
+            curve.append([float(match.group(1)), float(match.group(2)) * 1000])
+    completed = int(re.search(r"(\d+) requests completed", text).group(1))
+    return {
+        "name": "redis-server", "rate": rate, "p50": p50, "p99": p99, "max": high, "curve": curve,
+        "cpu": numbers["cpu"], "per_cpu_second": completed / max(numbers["cpu"], 0.001),
+    }
+
+
+def parley(path):
+    r = json.load(open(path))
+    latency = r["latencyMicroseconds"]
+    return {
+        "name": "Parley", "rate": r["deliveredPerSecond"], "p50": latency["p50"], "p99": latency["p99"],
+        "max": latency["max"], "curve": latency.get("curve", []), "cpu": r.get("serverCPUSeconds") or 0,
+        "per_cpu_second": r.get("deliveredPerServerCPUSecond") or 0, "per_fsync": r.get("messagesPerFsync"),
+        "losses": r["losses"], "duplicates": r["duplicates"],
+    }
+
+
+def main():
+    run, doc = sys.argv[1], sys.argv[2]
+    commands = dict(line.rstrip("\n").split("\t", 1) for line in open(os.path.join(run, "commands")))
+    redis = redis_benchmark(os.path.join(run, "redis-durable.txt"), os.path.join(run, "redis-durable.json"))
+    ours = parley(os.path.join(run, "parley-durable.json"))
+    pipelined = parley(os.path.join(run, "parley-pipelined.json"))
+    ms = lambda us: f"{us / 1000:.2f}"
+    rows = [
+        ("durable, 256 publishers each waiting for its ack: acks/s", f"{redis['rate']:,.0f}", f"{ours['rate']:,.0f}",
+         f"{ours['rate'] / redis['rate']:.2f}×", "≥ 1.0×"),
+        ("durable: p50 / p99 ack latency, ms", f"{ms(redis['p50'])} / {ms(redis['p99'])}", f"{ms(ours['p50'])} / {ms(ours['p99'])}",
+         f"p99 {ours['p99'] / redis['p99']:.2f}×", "p99 ≤ 1.0×"),
+        ("durable: acks per server CPU-second", f"{redis['per_cpu_second']:,.0f}", f"{ours['per_cpu_second']:,.0f}",
+         f"{ours['per_cpu_second'] / redis['per_cpu_second']:.2f}×", ""),
+        ("durable: messages per fsync", "—", f"{ours['per_fsync'] or 0:.1f}", "", "≥ 50"),
+        ("one publisher pipelining 32: acks/s, messages per fsync", "—",
+         f"{pipelined['rate']:,.0f}, {pipelined['per_fsync'] or 0:.1f} per fsync", "", ""),
+    ]
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    lines = [
+        "<!-- bench-peers:start (written by tools/bench-peers.sh; do not edit by hand) -->",
+        f"Written by `make bench-peers` on {datetime.date.today().isoformat()}: {os.cpu_count()} cores ({cpu}), "
+        f"{platform.system()} {platform.release()}; every server pinned to core 0, every client to core 1, "
+        "fsync on every acknowledged write, release builds.",
+        "",
+        "| benchmark | peer | Parley | Parley ÷ peer | target |",
+        "| --- | --- | --- | --- | --- |",
+        *[f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows],
+        "",
+        "Commands: peer `redis-server --appendonly yes --appendfsync always` (Debian's 7.0), "
+        f"`redis-benchmark -c 256 -t set -d 110 -n …`; Parley `parley-load {commands['parley-durable']}` and "
+        f"`parley-load {commands['parley-pipelined']}`. Losses / duplicates: "
+        f"{ours['losses']} / {ours['duplicates']} and {pipelined['losses']} / {pipelined['duplicates']}.",
+        "",
+        "![Ack latency percentiles](images/bench-durable-latency.png) ![Throughput](images/bench-throughput.png)",
+        "<!-- bench-peers:end -->",
+    ]
+    table = "\n".join(lines)
+    text = open(doc).read()
+    start, end = "<!-- bench-peers:start", "<!-- bench-peers:end -->"
+    if start in text:
+        a = text.index(start)
+        b = text.index(end) + len(end)
+        text = text[:a] + table + text[b:]
+    else:
+        text = text.rstrip("\n") + "\n\n## Against the peers (`make bench-peers`)\n\n" + table + "\n"
+    open(doc, "w").write(text)
+    json.dump({"durable": {"peer": redis, "parley": ours}, "pipelined": pipelined}, open(os.path.join(run, "summary.json"), "w"), indent=1)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

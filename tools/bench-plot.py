@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Plots of `make bench-peers` (run in the test virtual environment, which has matplotlib):
+latency percentile curves of Parley and each peer from the HdrHistogram data, and throughput
+bars, as PNG files people can read at a glance.
+
+    .build/venv/bin/python tools/bench-plot.py RUN_DIR/summary.json docs/images
+"""
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter  # noqa: E402
+
+COLOURS = {"Parley": "#1f6feb", "redis-server": "#d1242f", "nats-server": "#2da44e", "nginx + nchan": "#8250df"}
+
+
+def nines(percentile):
+    """Where a percentile sits on the axis: 90 → 1, 99 → 2, 99.9 → 3 (100 is drawn at 5)."""
+    import math
+    return 5.0 if percentile >= 100 else -math.log10(1 - percentile / 100)
+
+
+def latency_plot(title, series, path):
+    figure, axes = plt.subplots(figsize=(7, 4), dpi=110)
+    for entry in series:
+        points = [(nines(p), v / 1000) for p, v in entry["curve"] if p < 100 or True]
+        if not points:
+            continue
+        axes.plot([x for x, _ in points], [y for _, y in points], marker="o", markersize=3,
+                  label=entry["name"], color=COLOURS.get(entry["name"]))
+    ticks = [0, nines(50), 1, 2, 3, 4, 5]
+    labels = ["0", "50", "90", "99", "99.9", "99.99", "max"]
+    axes.xaxis.set_major_locator(FixedLocator(ticks))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: labels[ticks.index(x)] if x in ticks else ""))
+    axes.set_xlabel("percentile")
+    axes.set_ylabel("latency, ms")
+    axes.set_yscale("log")
+    axes.set_title(title)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def throughput_plot(bars, path):
+    figure, axes = plt.subplots(figsize=(7, 3.2), dpi=110)
+    names = [f"{b['benchmark']}\n{b['name']}" for b in bars]
+    values = [b["value"] for b in bars]
+    drawn = axes.barh(names, values, color=[COLOURS.get(b["name"], "#888") for b in bars])
+    axes.bar_label(drawn, labels=[f"{v:,.0f}" for v in values], padding=3, fontsize=8)
+    axes.invert_yaxis()
+    axes.set_xlabel("per second")
+    axes.set_xlim(0, max(values) * 1.25)
+    axes.set_title("Throughput, same run, same pinning")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def main():
+    summary = json.load(open(sys.argv[1]))
+    images = sys.argv[2]
+    durable = summary["durable"]
+    latency_plot("Ack latency, 256 publishers, fsync on every write",
+                 [durable["peer"], durable["parley"]], os.path.join(images, "bench-durable-latency.png"))
+    bars = [
+        {"benchmark": "durable acks", "name": durable["peer"]["name"], "value": durable["peer"]["rate"]},
+        {"benchmark": "durable acks", "name": "Parley", "value": durable["parley"]["rate"]},
+    ]
+    throughput_plot(bars, os.path.join(images, "bench-throughput.png"))
+    print(f"bench-plot: wrote {images}/bench-durable-latency.png and {images}/bench-throughput.png")
+
+
+if __name__ == "__main__":
+    main()
