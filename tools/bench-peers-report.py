@@ -3,8 +3,9 @@
 prints each figure with Parley's ratio to the peer, writes `summary.json` (for
 tools/bench-plot.py) and the table between the `bench-peers` markers of docs/PERFORMANCE.md.
 
-    tools/bench-peers-report.py RUN_DIR docs/PERFORMANCE.md
+    tools/bench-peers-report.py RUN_DIR docs/PERFORMANCE.md RUNS
 """
+import statistics
 import datetime
 import json
 import os
@@ -40,17 +41,33 @@ def parley(path):
         "name": "Parley", "rate": r["deliveredPerSecond"], "p50": latency["p50"], "p99": latency["p99"],
         "max": latency["max"], "curve": latency.get("curve", []), "cpu": r.get("serverCPUSeconds") or 0,
         "per_cpu_second": r.get("deliveredPerServerCPUSecond") or 0, "per_fsync": r.get("messagesPerFsync"),
-        "losses": r["losses"], "duplicates": r["duplicates"],
+        "losses": r["losses"], "duplicates": r["duplicates"], "rss_per_connection": r.get("rssBytesPerConnection"),
+        "closed": r.get("sessionsClosedByServer", 0),
     }
 
 
+def room(run, prefix, name, runs):
+    """The room runs of one server: every run's figures, and the median run's latency curve."""
+    results = [parley(os.path.join(run, f"{prefix}-room-{i}.json")) for i in range(1, runs + 1)]
+    ordered = sorted(results, key=lambda r: r["per_cpu_second"])
+    median = ordered[len(ordered) // 2]
+    return {"name": name, "runs": [r["per_cpu_second"] for r in results], "median": median["per_cpu_second"],
+            "rate": median["rate"], "p50": median["p50"], "p99": median["p99"], "curve": median["curve"],
+            "losses": sum(r["losses"] for r in results), "duplicates": sum(r["duplicates"] for r in results),
+            "closed": sum(r["closed"] for r in results)}
+
+
 def main():
-    run, doc = sys.argv[1], sys.argv[2]
+    run, doc, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     commands = dict(line.rstrip("\n").split("\t", 1) for line in open(os.path.join(run, "commands")))
     redis = redis_benchmark(os.path.join(run, "redis-durable.txt"), os.path.join(run, "redis-durable.json"))
     ours = parley(os.path.join(run, "parley-durable.json"))
     pipelined = parley(os.path.join(run, "parley-pipelined.json"))
+    rooms = {"nats": room(run, "nats", "nats-server", runs), "nchan": room(run, "nchan", "nginx + nchan", runs),
+             "parley": room(run, "parley", "Parley", runs)}
+    idle = {key: parley(os.path.join(run, f"{key}-idle.json"))["rss_per_connection"] or 0 for key in ["nats", "nchan", "parley"]}
     ms = lambda us: f"{us / 1000:.2f}"
+    millions = lambda r: f"{r['median'] / 1e6:.2f} M (runs: {', '.join(f'{v / 1e6:.2f}' for v in r['runs'])})"
     rows = [
         ("durable, 256 publishers each waiting for its ack: acks/s", f"{redis['rate']:,.0f}", f"{ours['rate']:,.0f}",
          f"{ours['rate'] / redis['rate']:.2f}×", "≥ 1.0×"),
@@ -61,7 +78,22 @@ def main():
         ("durable: messages per fsync", "—", f"{ours['per_fsync'] or 0:.1f}", "", "≥ 50"),
         ("one publisher pipelining 32: acks/s, messages per fsync", "—",
          f"{pipelined['rate']:,.0f}, {pipelined['per_fsync'] or 0:.1f} per fsync", "", ""),
+        ("room, 1,000 subscribers: delivered per server CPU-second, vs nats-server", millions(rooms["nats"]),
+         millions(rooms["parley"]), f"{rooms['parley']['median'] / rooms['nats']['median']:.2f}×", "≥ 0.5× (batching on)"),
+        ("room: vs nginx + nchan", millions(rooms["nchan"]), millions(rooms["parley"]),
+         f"{rooms['parley']['median'] / rooms['nchan']['median']:.2f}×", "≥ 3× (batching off)"),
+        ("room: p50 / p99 publish → deliver, ms (median run), nats / nchan / Parley",
+         f"{ms(rooms['nats']['p50'])} / {ms(rooms['nats']['p99'])}; {ms(rooms['nchan']['p50'])} / {ms(rooms['nchan']['p99'])}",
+         f"{ms(rooms['parley']['p50'])} / {ms(rooms['parley']['p99'])}", "", ""),
+        ("room: delivered per second (what the one-threaded harness received), median run, nats / nchan / Parley",
+         f"{rooms['nats']['rate']:,.0f}; {rooms['nchan']['rate']:,.0f}", f"{rooms['parley']['rate']:,.0f}", "", ""),
+        (f"idle, RSS per connection at {{idle_count}}: vs nats-server", f"{idle['nats']:,.0f} B", f"{idle['parley']:,.0f} B",
+         f"{idle['parley'] / max(idle['nats'], 1):.2f}×", "≤ 8 KB"),
+        ("idle: vs nginx + nchan", f"{idle['nchan']:,.0f} B", f"{idle['parley']:,.0f} B",
+         f"{idle['parley'] / max(idle['nchan'], 1):.2f}×", ""),
     ]
+    idle_count = commands["parley-idle"].split("--connections ")[1].split()[0]
+    rows = [(a.replace("{idle_count}", f"{int(idle_count):,}"), b, c, d, e) for a, b, c, d, e in rows]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     lines = [
         "<!-- bench-peers:start (written by tools/bench-peers.sh; do not edit by hand) -->",
@@ -75,10 +107,16 @@ def main():
         "",
         "Commands: peer `redis-server --appendonly yes --appendfsync always` (Debian's 7.0), "
         f"`redis-benchmark -c 256 -t set -d 110 -n …`; Parley `parley-load {commands['parley-durable']}` and "
-        f"`parley-load {commands['parley-pipelined']}`. Losses / duplicates: "
-        f"{ours['losses']} / {ours['duplicates']} and {pipelined['losses']} / {pipelined['duplicates']}.",
+        f"`parley-load {commands['parley-pipelined']}`; room `parley-load {commands['nats-room-1']}` "
+        f"(`--peer nchan` for nchan) beside `parley-load {commands['parley-room-1']}`; idle `parley-load {commands['parley-idle']}` "
+        "(`--peer nats|nchan` for the peers). nats-server and nginx + nchan are Debian's (2.9, 1.22 + nchan 1.3.6), one "
+        "worker for nginx, CPU and RSS read from `/proc` of the process that serves. Losses / duplicates: durable "
+        f"{ours['losses']} / {ours['duplicates']}, pipelined {pipelined['losses']} / {pipelined['duplicates']}, room "
+        + ", ".join(f"{r['name']} {r['losses']} / {r['duplicates']}" for r in rooms.values())
+        + "; sessions closed by a server: " + ", ".join(f"{r['name']} {r['closed']}" for r in rooms.values()) + ".",
         "",
-        "![Ack latency percentiles](images/bench-durable-latency.png) ![Throughput](images/bench-throughput.png)",
+        "![Ack latency percentiles](images/bench-durable-latency.png) ![Room latency percentiles](images/bench-room-latency.png)",
+        "![Throughput](images/bench-throughput.png)",
         "<!-- bench-peers:end -->",
     ]
     table = "\n".join(lines)
@@ -91,7 +129,7 @@ def main():
     else:
         text = text.rstrip("\n") + "\n\n## Against the peers (`make bench-peers`)\n\n" + table + "\n"
     open(doc, "w").write(text)
-    json.dump({"durable": {"peer": redis, "parley": ours}, "pipelined": pipelined}, open(os.path.join(run, "summary.json"), "w"), indent=1)
+    json.dump({"durable": {"peer": redis, "parley": ours}, "pipelined": pipelined, "room": rooms, "idle": idle}, open(os.path.join(run, "summary.json"), "w"), indent=1)
     print(table)
 
 

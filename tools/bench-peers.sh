@@ -10,6 +10,12 @@
 #             beside parley-load durable --publishers 256 --size 110; acks per second, latency
 #             percentiles, server CPU; and Parley's one pipelining publisher (--pipeline 32),
 #             messages per fsync
+#   room      one channel, 1,000 WebSocket subscribers, one publisher at full rate (a window of
+#             64 unacknowledged): nats-server 2.9 over its WebSocket listener (parley-load speaks
+#             the NATS text protocol: peer-room --peer nats), nginx + nchan (WebSocket subscribers
+#             and publisher: peer-room --peer nchan) and parley-load room; delivered messages per
+#             server CPU-second, $BENCH_RUNS runs each (median reported, all listed)
+#   idle      5,000 idle WebSocket subscribers held by each server: RSS growth per connection
 #
 # Bounded: each run has a fixed count or duration and a time limit; the whole set takes about
 # two minutes. Peers are Debian's packages (tools/deps.sh bench-peers installs what is missing).
@@ -21,6 +27,9 @@ parley=.build/release/parley
 load=.build/release/parley-load
 venv=${VENV:-.build/venv}
 seconds=${BENCH_SECONDS:-10}
+runs=${BENCH_RUNS:-3}
+subscribers=${BENCH_SUBSCRIBERS:-1000}
+idle=${BENCH_IDLE:-5000}
 redis_requests=${BENCH_REDIS_REQUESTS:-600000}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 out=$(mktemp -d)
@@ -69,8 +78,62 @@ parley_run() {  # name, then the parley-load scenario's arguments
 }
 parley_run parley-durable durable --publishers 256 --size 110 --duration "$seconds"
 parley_run parley-pipelined durable --publishers 1 --pipeline 32 --size 110 --duration "$seconds"
+for run in $(seq 1 "$runs"); do
+  parley_run "parley-room-$run" room --subscribers "$subscribers" --rate max --duration "$seconds"
+done
+parley_run parley-idle idle --connections "$idle" --duration 5
 
-python3 tools/bench-peers-report.py "$out" docs/PERFORMANCE.md
+# ---- the peers of the room and idle runs, each started fresh for each run
+peer_run() {  # name, peer (nats|nchan), then the parley-load scenario's arguments
+  local name=$1 peer=$2; shift 2
+  local port server measured
+  port=$(free_port)
+  mkdir -p "$out/$name"
+  if [ "$peer" = nats ]; then
+    printf 'listen: 127.0.0.1:%s\nwebsocket { listen: "127.0.0.1:%s", no_tls: true, compression: false }\nmax_payload: 1MB\n' \
+      "$(free_port)" "$port" > "$out/$name/nats.conf"
+    (pin 0 nats-server -c "$out/$name/nats.conf" > "$out/$name/nats.log" 2>&1) &
+    server=$!; measured=$server
+  else
+    # One worker (the server's one core), WebSocket subscribers on /sub and publisher on /pub.
+    cat > "$out/$name/nginx.conf" <<NGINX
+load_module /usr/lib/nginx/modules/ngx_nchan_module.so;
+worker_processes 1;
+worker_rlimit_nofile 20000;
+daemon off;
+pid $out/$name/nginx.pid;
+error_log $out/$name/error.log warn;
+events { worker_connections 19000; }
+http {
+  access_log off;
+  client_body_temp_path $out/$name/body;
+  server {
+    listen 127.0.0.1:$port;
+    location = /sub { nchan_subscriber websocket; nchan_channel_id room; }
+    location = /pub { nchan_publisher websocket; nchan_channel_id room; nchan_message_buffer_length 1000; }
+  }
+}
+NGINX
+    (pin 0 nginx -c "$out/$name/nginx.conf" -p "$out/$name") &
+    server=$!
+    measured=""
+    for _ in $(seq 1 100); do measured=$(pgrep -P "$server" | head -1) && [ -n "$measured" ] && break; sleep 0.1; done
+  fi
+  pids+=("$server")
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  echo "bench-peers: $name: parley-load $*" >&2
+  (pin 1 "$load" "$@" --url "http://127.0.0.1:$port" --server-pid "$measured" --json --quiet --time-limit 120) > "$out/$name.json"
+  printf '%s\t%s\n' "$name" "$*" >> "$out/commands"
+  stop "$server"
+}
+for run in $(seq 1 "$runs"); do
+  peer_run "nats-room-$run" nats peer-room --peer nats --subscribers "$subscribers" --duration "$seconds"
+  peer_run "nchan-room-$run" nchan peer-room --peer nchan --subscribers "$subscribers" --duration "$seconds"
+done
+peer_run nats-idle nats idle --peer nats --connections "$idle" --duration 5
+peer_run nchan-idle nchan idle --peer nchan --connections "$idle" --duration 5
+
+python3 tools/bench-peers-report.py "$out" docs/PERFORMANCE.md "$runs"
 if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
   "$venv/bin/python" tools/bench-plot.py "$out/summary.json" docs/images
 else

@@ -48,14 +48,15 @@ def latency_plot(title, series, path):
 
 
 def throughput_plot(bars, path):
-    figure, axes = plt.subplots(figsize=(7, 3.2), dpi=110)
+    figure, axes = plt.subplots(figsize=(8, 4), dpi=110)
     names = [f"{b['benchmark']}\n{b['name']}" for b in bars]
     values = [b["value"] for b in bars]
     drawn = axes.barh(names, values, color=[COLOURS.get(b["name"], "#888") for b in bars])
     axes.bar_label(drawn, labels=[f"{v:,.0f}" for v in values], padding=3, fontsize=8)
     axes.invert_yaxis()
-    axes.set_xlabel("per second")
-    axes.set_xlim(0, max(values) * 1.25)
+    axes.set_xscale("log")
+    axes.set_xlabel("per second (durable acks) / per server CPU-second (room deliveries), log scale")
+    axes.set_xlim(min(values) / 2, max(values) * 4)
     axes.set_title("Throughput, same run, same pinning")
     figure.tight_layout()
     figure.savefig(path)
@@ -68,12 +69,16 @@ def main():
     durable = summary["durable"]
     latency_plot("Ack latency, 256 publishers, fsync on every write",
                  [durable["peer"], durable["parley"]], os.path.join(images, "bench-durable-latency.png"))
+    rooms = summary["room"]
+    latency_plot("Publish → deliver latency, one room, 1,000 subscribers (median run)",
+                 [rooms["nats"], rooms["nchan"], rooms["parley"]], os.path.join(images, "bench-room-latency.png"))
     bars = [
-        {"benchmark": "durable acks", "name": durable["peer"]["name"], "value": durable["peer"]["rate"]},
-        {"benchmark": "durable acks", "name": "Parley", "value": durable["parley"]["rate"]},
-    ]
+        {"benchmark": "durable acks/s", "name": durable["peer"]["name"], "value": durable["peer"]["rate"]},
+        {"benchmark": "durable acks/s", "name": "Parley", "value": durable["parley"]["rate"]},
+    ] + [{"benchmark": "room, delivered per CPU-s", "name": rooms[key]["name"], "value": rooms[key]["median"]}
+         for key in ["nats", "nchan", "parley"]]
     throughput_plot(bars, os.path.join(images, "bench-throughput.png"))
-    print(f"bench-plot: wrote {images}/bench-durable-latency.png and {images}/bench-throughput.png")
+    print(f"bench-plot: wrote bench-durable-latency.png, bench-room-latency.png and bench-throughput.png in {images}")
 
 
 if __name__ == "__main__":

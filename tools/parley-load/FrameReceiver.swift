@@ -3,7 +3,7 @@ import NIOHTTP1
 import NIOWebSocket
 import Synchronization
 
-/// The WebSocket end of a harness connection, on its event loop: text frames go to `onText`,
+/// The WebSocket end of a harness connection, on its event loop: data frames go to `onText`,
 /// pings are answered, a close from the server is remembered and answered.
 final class FrameReceiver: ChannelInboundHandler, Sendable {
     typealias InboundIn = WebSocketFrame
@@ -53,7 +53,7 @@ final class FrameReceiver: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
-        case .text:
+        case .text, .binary:  // binary: nats-server's WebSocket frames (`peer-room`)
             onText(frame.unmaskedData)
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)

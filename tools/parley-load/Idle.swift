@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 /// `idle`: N connections held open (the server pings them) for T seconds; reports the server's
-/// memory per connection.
+/// memory per connection. With `--peer nats|nchan`, the connections are subscribers of that
+/// peer instead (`make bench-peers`; see `peer-room`).
 struct Idle: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "N idle connections held for T seconds; server memory per connection.")
 
@@ -15,6 +16,9 @@ struct Idle: AsyncParsableCommand {
     @Option(help: "Connections being set up at once, at most.")
     var handshakes: Int = 200
 
+    @Option(help: "Hold subscribers of a peer instead of Parley sessions: nats or nchan.")
+    var peer: PeerRoom.Peer?
+
     func validate() throws {
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard handshakes >= 1 else { throw ValidationError("--handshakes must be at least 1") }
@@ -22,8 +26,13 @@ struct Idle: AsyncParsableCommand {
 
     func run() async throws {
         try common.begin(connections: connections)
-        let setup = LoadSetup(base: common.base)
-        let account = try await setup.signUp()
+        let url: String
+        switch peer {
+        case nil: url = common.agentURL(try await LoadSetup(base: common.base).signUp())
+        case .nats: url = common.webSocketBase + "/"
+        case .nchan: url = common.webSocketBase + "/sub"
+        }
+        let peer = self.peer
         let before = common.serverSample()
         let ready = Mutex(0)
         // Answered or ended, each connection counted once: a run whose connections fail ends.
@@ -43,17 +52,29 @@ struct Idle: AsyncParsableCommand {
                     return !done
                 }
             }
-            let connection = LoadConnection.open(
-                url: common.agentURL(account),
-                onEnd: { if settle() { settled.withLock { $0 += 1 } } }
-            ) { text in
-                if FrameScan.isType("pong", text), settle() {
+            let answered: @Sendable () -> Void = {
+                if settle() {
                     ready.withLock { $0 += 1 }
                     settled.withLock { $0 += 1 }
                     recorder.sample(microseconds: (WallClock.nanoseconds() - sent) / 1000)
                 }
             }
-            connection.send(#"{"type":"ping"}"#)
+            let stream = NatsConnectionStream()
+            let connection = LoadConnection.open(
+                url: url, onOpen: peer == .nchan ? answered : nil,
+                onEnd: { if settle() { settled.withLock { $0 += 1 } } }
+            ) { text in
+                switch peer {
+                case nil: if FrameScan.isType("pong", text) { answered() }
+                case .nats: stream.feed(text) { if case .pong = $0 { answered() } }
+                case .nchan: break
+                }
+            }
+            switch peer {
+            case nil: connection.send(#"{"type":"ping"}"#)
+            case .nats: connection.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB idle \(index)\r\nPING\r\n")
+            case .nchan: break
+            }
             open.append(connection)
         }
         let progress = common.progress {
@@ -68,7 +89,7 @@ struct Idle: AsyncParsableCommand {
         for connection in open { await connection.close() }
         let growth = before.flatMap { b in after.map { $0.rssBytes - b.rssBytes } }
         var report = Report(
-            scenario: "idle", parameters: ["connections": "\(connections)"], seconds: held.inSeconds, published: 0,
+            scenario: "idle", parameters: ["connections": "\(connections)", "peer": peer?.rawValue ?? "parley"], seconds: held.inSeconds, published: 0,
             delivered: 0, latency: recorder.latency, server: before, after, deliveriesPerServerCPU: false, closed: closed)
         report.rssBytesPerConnection = growth.map { Double($0) / Double(connections) }
         report.print(json: common.json)

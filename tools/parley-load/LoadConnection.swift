@@ -6,8 +6,8 @@ import NIOWebSocket
 import Synchronization
 
 /// One WebSocket connection of the harness, straight on SwiftNIO: the HTTP upgrade is NIO's
-/// `NIOWebSocketClientUpgrader`, and every text frame the server sends is handed to `onText` as
-/// the bytes NIO read (no `String`, no task hop), on the connection's event loop. `send` writes
+/// `NIOWebSocketClientUpgrader`, and every text (or binary) frame the server sends is handed to
+/// `onText` as the bytes NIO read (no `String`, no task hop), on the connection's event loop. `send` writes
 /// text frames (masked, as a client must) in order. Remembers the close code if the server
 /// closed the connection (4008: the harness read too slowly).
 ///
@@ -31,7 +31,8 @@ final class LoadConnection: Sendable {
     /// `onEnd` is called once when the connection ends: it could not be made, the upgrade was
     /// refused, or either side closed it.
     static func open(
-        url: String, onEnd: (@Sendable () -> Void)? = nil, onText: @escaping @Sendable (ByteBuffer) -> Void
+        url: String, onOpen: (@Sendable () -> Void)? = nil, onEnd: (@Sendable () -> Void)? = nil,
+        onText: @escaping @Sendable (ByteBuffer) -> Void
     ) -> LoadConnection {
         let (toSend, outgoing) = AsyncStream.makeStream(of: String.self)
         let receiver = FrameReceiver(onText: onText)
@@ -48,6 +49,7 @@ final class LoadConnection: Sendable {
                 channel.close(promise: nil)
                 return
             }
+            onOpen?()
             for await text in toSend {
                 let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: text))
                 channel.writeAndFlush(frame, promise: nil)

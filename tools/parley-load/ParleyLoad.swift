@@ -22,7 +22,7 @@ struct ParleyLoad: AsyncParsableCommand {
         commandName: "parley-load",
         abstract: "Load scenarios against a Parley server on loopback.",
         discussion: "Start the server with --rate-limits off. Every run stops by itself (--time-limit).",
-        subcommands: [Room.self, Support.self, Durable.self, Idle.self, Churn.self])
+        subcommands: [Room.self, Support.self, Durable.self, Idle.self, Churn.self, PeerRoom.self])
 }
 
 /// Options every scenario takes.
