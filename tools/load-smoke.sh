@@ -19,6 +19,7 @@ run() {  # name, then the scenario's arguments
 run room room --subscribers 20 --rate 50 --duration 1
 run support support --conversations 20 --rate 50 --duration 1
 run durable durable --publishers 8 --duration 1
+run pipelined durable --publishers 2 --pipeline 16 --duration 1
 run churn churn --rate 20 --duration 1
 
 port=${base##*:}
@@ -36,7 +37,7 @@ python3 - "$out" "$peers" <<'PY'
 import json, os, sys
 out, peers = sys.argv[1], int(sys.argv[2])
 failures = []
-for name in ["room", "support", "durable", "churn", "idle"]:
+for name in ["room", "support", "durable", "pipelined", "churn", "idle"]:
     r = json.load(open(os.path.join(out, name + ".json")))
     for key in ["losses", "duplicates", "sessionsClosedByServer"]:
         if r.get(key):

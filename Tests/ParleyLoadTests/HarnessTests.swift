@@ -20,6 +20,29 @@ import Testing
         #expect(FrameScan.find(Array("abc".utf8), in: ByteBuffer(string: "ab")) == nil)
     }
 
+    /// nats-server coalesces several protocol messages in one WebSocket frame and may split one
+    /// across frames: every payload and PONG comes out once, whole, in order.
+    @Test func theNatsStreamFindsMessagesAcrossFrameBoundaries() {
+        let wire = "INFO {\"server_id\":\"x\"}\r\n+OK\r\nPONG\r\nMSG room 1 5\r\nhello\r\nPING\r\nMSG room 1 13\r\n\"seq\":7;t=9;x\r\nMSG room 1 r.1 0\r\n\r\nPONG\r\n"
+        let bytes = Array(wire.utf8)
+        for cut in [1, 2, 3, 7, 13, 40, bytes.count] {
+            var stream = NatsStream()
+            var events: [String] = []
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + cut)
+                stream.feed(ByteBuffer(bytes: bytes[offset..<end])) { event in
+                    switch event {
+                    case .message(let payload): events.append("msg " + String(buffer: payload))
+                    case .pong: events.append("pong")
+                    }
+                }
+                offset = end
+            }
+            #expect(events == ["pong", "msg hello", "msg \"seq\":7;t=9;x", "msg ", "pong"], "frames of \(cut) bytes")
+        }
+    }
+
     @Test func connectionsSpreadOverLoopbackSourceAddresses() {
         let block = ConnectionSpread.defaultPerAddress
         #expect(ConnectionSpread.sourceAddress(forConnection: 0) == nil)
