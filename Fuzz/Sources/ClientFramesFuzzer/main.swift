@@ -12,10 +12,14 @@ public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt { f
 /// (`ClientFrame.decode`), then every id it names parsed in the native and the omni form
 /// (conversation ids, message ids, `resume` positions). Nothing may trap; an id that parses
 /// formats back to the same text in its dialect (omni UUIDs are read in either case, CONTRACT
-/// §2, and written in lower case).
+/// §2, and written in lower case). The fast scanner answers exactly what `JSONDecoder` does
+/// whenever it answers at all.
 func fuzz(_ input: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data = input else { return 0 }
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    if case .frame(let fast) = ClientFrameScanner.scan(text) {
+        precondition(fast == ClientFrame.decodeWithFoundation(text), "the scanner and JSONDecoder disagree on \(text.debugDescription)")
+    }
     guard let frame = ClientFrame.decode(text) else { return 0 }
     _ = frame.text
     for dialect in [WireDialect.native, .omni] {
