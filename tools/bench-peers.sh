@@ -13,8 +13,9 @@
 #   room      one channel, 1,000 WebSocket subscribers, one publisher at full rate (a window of
 #             64 unacknowledged): nats-server 2.9 over its WebSocket listener (parley-load speaks
 #             the NATS text protocol: peer-room --peer nats), nginx + nchan (WebSocket subscribers
-#             and publisher: peer-room --peer nchan) and parley-load room; delivered messages per
-#             server CPU-second, $BENCH_RUNS runs each (median reported, all listed)
+#             and publisher: peer-room --peer nchan) and parley-load room, without and with
+#             batching (--batch: several events per frame, as nats-server writes them); delivered
+#             messages per server CPU-second, $BENCH_RUNS runs each (median reported, all listed)
 #   idle      5,000 idle WebSocket subscribers held by each server: RSS growth per connection
 #
 # Bounded: each run has a fixed count or duration and a time limit; the whole set takes about
@@ -80,6 +81,7 @@ parley_run parley-durable durable --publishers 256 --size 110 --duration "$secon
 parley_run parley-pipelined durable --publishers 1 --pipeline 32 --size 110 --duration "$seconds"
 for run in $(seq 1 "$runs"); do
   parley_run "parley-room-$run" room --subscribers "$subscribers" --rate max --duration "$seconds"
+  parley_run "parley-batch-room-$run" room --subscribers "$subscribers" --rate max --duration "$seconds" --batch
 done
 parley_run parley-idle idle --connections "$idle" --duration 5
 

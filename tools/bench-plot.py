@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter  # noqa: E402
 
-COLOURS = {"Parley": "#1f6feb", "redis-server": "#d1242f", "nats-server": "#2da44e", "nginx + nchan": "#8250df"}
+COLOURS = {"Parley": "#1f6feb", "Parley, batching": "#0a3069", "redis-server": "#d1242f", "nats-server": "#2da44e", "nginx + nchan": "#8250df"}
 
 
 def nines(percentile):
@@ -71,12 +71,12 @@ def main():
                  [durable["peer"], durable["parley"]], os.path.join(images, "bench-durable-latency.png"))
     rooms = summary["room"]
     latency_plot("Publish → deliver latency, one room, 1,000 subscribers (median run)",
-                 [rooms["nats"], rooms["nchan"], rooms["parley"]], os.path.join(images, "bench-room-latency.png"))
+                 [rooms["nats"], rooms["nchan"], rooms["parley"], rooms["batch"]], os.path.join(images, "bench-room-latency.png"))
     bars = [
         {"benchmark": "durable acks/s", "name": durable["peer"]["name"], "value": durable["peer"]["rate"]},
         {"benchmark": "durable acks/s", "name": "Parley", "value": durable["parley"]["rate"]},
     ] + [{"benchmark": "room, delivered per CPU-s", "name": rooms[key]["name"], "value": rooms[key]["median"]}
-         for key in ["nats", "nchan", "parley"]]
+         for key in ["nats", "nchan", "parley", "batch"]]
     throughput_plot(bars, os.path.join(images, "bench-throughput.png"))
     print(f"bench-plot: wrote bench-durable-latency.png, bench-room-latency.png and bench-throughput.png in {images}")
 

@@ -38,7 +38,7 @@ public final class Hub: BrokerSubscriber, Service {
     /// Opens a session for `identity` that writes through `outlet` and is closed by `closer`;
     /// announces the identity when it just came online.
     func open(
-        _ identity: SessionIdentity, dialect: WireDialect, outlet: SessionOutlet.Handle?,
+        _ identity: SessionIdentity, dialect: WireDialect, outlet: SessionOutlet.Handle?, batchesFrames: Bool = false,
         closer: (@Sendable (RealtimeSession, RealtimeSession.CloseReason) -> Void)? = nil
     ) -> RealtimeSession {
         // The presence board is told under the index lock (the board's lock nests inside it,
@@ -46,7 +46,7 @@ public final class Hub: BrokerSubscriber, Service {
         let (session, joined) = index.withLock { index in
             let session = RealtimeSession(
                 id: index.allocateID(), identity: identity, dialect: dialect, outboxLimit: configuration.outboxBytes,
-                replayLimit: configuration.replayLimit, outlet: outlet, closer: closer)
+                replayLimit: configuration.replayLimit, outlet: outlet, batchesFrames: batchesFrames, closer: closer)
             index.insert(session)
             return (session, broker.presence.connect(identity.participant, site: identity.site))
         }

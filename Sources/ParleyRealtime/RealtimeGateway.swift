@@ -75,7 +75,9 @@ public struct RealtimeGateway: Sendable {
             identity = who
         }
         let channel = context.requestContext.channel
-        let session = hub.open(identity, dialect: dialect, outlet: outlet) { session, reason in
+        // `batch=1` (or `true`): several events per frame, newline-delimited (docs/api/realtime.md).
+        let batches = ["1", "true"].contains(context.request.uri.queryParameters["batch"].map(String.init) ?? "")
+        let session = hub.open(identity, dialect: dialect, outlet: outlet, batchesFrames: batches) { session, reason in
             // Rare (an overflow, a shutdown): a task only then, none per connection meanwhile.
             Task { await Self.close(session, reason, outbound: outbound, channel: channel) }
         }

@@ -11,6 +11,10 @@ public final class RealtimeSession: Sendable {
     public let id: UInt64
     public let identity: SessionIdentity
     public let dialect: WireDialect
+    /// The client asked for several events per WebSocket frame, newline-delimited (`batch=1`).
+    public let batchesFrames: Bool
+    /// The largest frame a batching session is sent (a single larger event still goes whole).
+    static let maxBatchBytes = 64 << 10
 
     struct State: Sendable {
         var outbox: Outbox
@@ -48,9 +52,11 @@ public final class RealtimeSession: Sendable {
 
     init(
         id: UInt64, identity: SessionIdentity, dialect: WireDialect, outboxLimit: Int, replayLimit: UInt64,
-        outlet: SessionOutlet.Handle?, closer: (@Sendable (RealtimeSession, CloseReason) -> Void)? = nil
+        outlet: SessionOutlet.Handle?, batchesFrames: Bool = false,
+        closer: (@Sendable (RealtimeSession, CloseReason) -> Void)? = nil
     ) {
         self.id = id
+        self.batchesFrames = batchesFrames
         self.identity = identity
         self.dialect = dialect
         self.outlet = outlet
@@ -193,9 +199,10 @@ public final class RealtimeSession: Sendable {
         react(to: result)
     }
 
-    /// The frames queued since the last flush, in order, for one socket write.
+    /// The frames queued since the last flush, in order, for one socket write (joined into as
+    /// few frames as fit for a batching session).
     func takeFrames() -> [WireFrame] {
-        state.withLock { state in
+        let frames: [WireFrame] = state.withLock { state in
             let frames = state.outbox.drain()
             if !frames.isEmpty {
                 state.framesWritten += frames.count
@@ -203,6 +210,7 @@ public final class RealtimeSession: Sendable {
             }
             return frames
         }
+        return batchesFrames ? WireFrame.joined(frames, maxPayload: Self.maxBatchBytes) : frames
     }
 
     /// Writes what is still queued and returns once the channel has it (before a close).

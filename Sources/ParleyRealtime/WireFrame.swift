@@ -66,4 +66,36 @@ public struct WireFrame: Sendable {
         default: 10
         }
     }
+
+    /// Batching (a session that asked for it, issue 18): `frames`' texts joined with newlines into
+    /// as few frames as fit `maxPayload` bytes each (a text longer than that stays a frame of its
+    /// own). One frame in, the same frame out, uncopied.
+    public static func joined(_ frames: [WireFrame], maxPayload: Int) -> [WireFrame] {
+        guard frames.count > 1 else { return frames }
+        var joined: [WireFrame] = []
+        var start = 0
+        while start < frames.count {
+            var end = start + 1
+            var length = frames[start].payloadCount
+            while end < frames.count, length + 1 + frames[end].payloadCount <= maxPayload {
+                length += 1 + frames[end].payloadCount
+                end += 1
+            }
+            if end - start == 1 {
+                joined.append(frames[start])
+            } else {
+                joined.append(
+                    build(capacity: length) { buffer in
+                        for index in start..<end {
+                            if index > start { buffer.writeInteger(UInt8(ascii: "\n")) }
+                            buffer.writeImmutableBuffer(frames[index].payload)
+                        }
+                    })
+            }
+            start = end
+        }
+        return joined
+    }
+
+    private var payloadCount: Int { bytes.readableBytes - headerLength }
 }

@@ -53,3 +53,47 @@ import Testing
         }
     }
 }
+
+/// A client that asks for it (`batch=1`) gets several events per WebSocket frame,
+/// newline-delimited, in order; others get one event per frame (issue 18).
+@Suite struct FrameBatchingTests {
+    @Test func aBatchingAgentGetsEveryMessageOnceInOrderInFewerFrames() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let batching = try await RealtimeFixture.ready(
+                TestSocket.connect(port: fixture.port, path: "/ws?site_id=\(fixture.siteID)&role=support&token=\(fixture.agentToken)&batch=1"))
+            let plain = try await fixture.agentSocket()
+            let token = try await fixture.visitor("v-1")
+            let visitor = try await fixture.visitorSocket("v-1", token: token)
+            let count = 200
+            // A burst, pipelined: the hub routes runs of messages, so frames fill.
+            for n in 1...count { await visitor.send(["type": "message", "content": "m\(n)"]) }
+            for (socket, batches) in [(batching, true), (plain, false)] {
+                var seqs: [Int] = []
+                var frames = 0
+                var fullest = 0
+                while seqs.count < count, let text = await socket.nextText() {
+                    let lines = text.split(separator: "\n")
+                    frames += 1
+                    fullest = max(fullest, lines.count)
+                    for line in lines {
+                        let object = try #require(Frame(text: String(line)).object, "each line is one JSON event: \(line)")
+                        if object["type"] as? String == "message", let message = object["message"] as? [String: Any],
+                            let seq = message["seq"] as? Int
+                        {
+                            seqs.append(seq)
+                        }
+                    }
+                }
+                #expect(seqs == Array(1...count), "batching \(batches)")
+                if batches {
+                    #expect(fullest > 1, "\(frames) frames for \(count) messages")
+                } else {
+                    #expect(fullest == 1)
+                }
+            }
+            await batching.close()
+            await plain.close()
+            await visitor.close()
+        }
+    }
+}

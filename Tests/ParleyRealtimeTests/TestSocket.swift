@@ -70,6 +70,16 @@ actor TestSocket {
         }
     }
 
+    /// The next frame's text as it came (a batching session's frames hold several lines).
+    func nextText(timeout: Duration = .seconds(5)) async -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if !frames.isEmpty { return frames.removeFirst() }
+            if ended || ContinuousClock.now >= deadline { return nil }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// The next frame of `type`, skipping others.
     func next(_ type: String, timeout: Duration = .seconds(5)) async -> Frame? {
         let deadline = ContinuousClock.now + timeout

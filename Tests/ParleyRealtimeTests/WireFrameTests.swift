@@ -21,6 +21,20 @@ import Testing
         _ = try channel.finish()
     }
 
+    /// A batching session's frames: texts joined with newlines, as few frames as fit the limit,
+    /// a text over the limit on its own, one frame unchanged.
+    @Test func framesJoinWithNewlinesUpToTheLimit() {
+        let texts = ["{\"a\":1}", "{\"b\":2}", String(repeating: "x", count: 30), "{\"c\":3}", "{\"d\":4}"]
+        let frames = texts.map { WireFrame(text: Array($0.utf8)) }
+        let joined = WireFrame.joined(frames, maxPayload: 20)
+        #expect(joined.map { String(buffer: $0.payload) } == ["{\"a\":1}\n{\"b\":2}", texts[2], "{\"c\":3}\n{\"d\":4}"])
+        #expect(WireFrame.joined(frames, maxPayload: 1 << 16).map { String(buffer: $0.payload) } == [texts.joined(separator: "\n")])
+        let one = WireFrame.joined([frames[0]], maxPayload: 4)
+        #expect(one.count == 1 && one[0].bytes == frames[0].bytes)
+        // Every joined frame is a well-formed frame of its own length.
+        for frame in joined { #expect(frame.count == frame.payload.readableBytes + 2) }
+    }
+
     @Test func aFrameCountsItsHeader() {
         #expect(WireFrame(text: [UInt8](repeating: 0x20, count: 125)).count == 127)
         #expect(WireFrame(text: [UInt8](repeating: 0x20, count: 126)).count == 130)

@@ -54,6 +54,27 @@ enum FrameScan {
         }
     }
 
+    /// Each newline-delimited event of a frame (a batching session's frames hold several; a
+    /// plain frame is one). Returns how many.
+    @discardableResult
+    static func events(_ frame: ByteBuffer, _ each: (ByteBuffer) -> Void) -> Int {
+        var count = 0
+        var start = frame.readerIndex
+        frame.withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let rest = bytes.count - offset
+                let hit = memchr(base + offset, 0x0A, rest).map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
+                each(frame.getSlice(at: start, length: hit - offset)!)
+                count += 1
+                start += hit - offset + 1
+                offset = hit + 1
+            }
+        }
+        return count
+    }
+
     /// A message body of about `size` bytes carrying the send stamp.
     static func content(size: Int, now: UInt64 = WallClock.nanoseconds()) -> String {
         let stamp = "t=\(now);"

@@ -21,6 +21,8 @@ struct Report: Encodable, Sendable {
     var closeCodes: [UInt16]
     /// `idle`: server RSS growth divided by the connections held.
     var rssBytesPerConnection: Double? = nil
+    /// `room`: delivered messages per WebSocket frame the subscribers received (1 unless batching).
+    var messagesPerFrame: Double? = nil
 
     /// The rates, the server's share (from `/proc` samples taken before and after the measured
     /// stretch) and the close codes are derived here, the same way for every scenario.
@@ -77,6 +79,7 @@ struct Report: Encodable, Sendable {
             rows.append(("server RSS per connection", String(format: "%.0f bytes", perConnection)))
         }
         if let perFsync = messagesPerFsync { rows.append(("messages per fsync", String(format: "%.1f", perFsync))) }
+        if let perFrame = messagesPerFrame { rows.append(("messages per frame", String(format: "%.2f", perFrame))) }
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { Swift.print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
     }

@@ -21,6 +21,9 @@ struct Room: AsyncParsableCommand {
     @Option(help: "Message size in bytes.")
     var size: Int = 200
 
+    @Flag(help: "Subscribers ask for several events per WebSocket frame (batch=1).")
+    var batch = false
+
     func validate() throws {
         guard subscribers >= 1 else { throw ValidationError("--subscribers must be at least 1") }
         guard rate == "max" || (Double(rate) ?? 0) > 0 else { throw ValidationError("--rate is a positive number or max") }
@@ -36,16 +39,20 @@ struct Room: AsyncParsableCommand {
         let recorder = LatencyRecorder()
         let readiness = Readiness()
         var connections: [LoadConnection] = []
+        let frames = Atomic<Int>(0)
         for index in 0..<subscribers {
             let connection = LoadConnection.open(
-                url: common.agentURL(account), onEnd: readiness.ended
-            ) { text in
-                if FrameScan.isType("message", text) {
-                    if let seq = FrameScan.seq(text), let stamp = FrameScan.stamp(text) {
-                        recorder.delivered(subscriber: index, seq: seq, sentAt: stamp)
+                url: common.agentURL(account) + (batch ? "&batch=1" : ""), onEnd: readiness.ended
+            ) { frame in
+                frames.add(1, ordering: .relaxed)
+                FrameScan.events(frame) { text in
+                    if FrameScan.isType("message", text) {
+                        if let seq = FrameScan.seq(text), let stamp = FrameScan.stamp(text) {
+                            recorder.delivered(subscriber: index, seq: seq, sentAt: stamp)
+                        }
+                    } else if FrameScan.isType("pong", text) {
+                        readiness.answered()
                     }
-                } else if FrameScan.isType("pong", text) {
-                    readiness.answered()
                 }
             }
             connection.send(#"{"type":"ping"}"#)
@@ -64,6 +71,7 @@ struct Room: AsyncParsableCommand {
             }
         }
         let before = common.serverSample()
+        let framesBefore = frames.load(ordering: .relaxed)
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
         let progress = common.progress {
@@ -103,18 +111,20 @@ struct Room: AsyncParsableCommand {
         try await Drain.wait(sent: sent, acknowledged: ackedCount) { recorder.delivered >= ackedCount() * subscribers }
         let expected = acked.withLock { $0 }
         let after = common.serverSample()
+        let framesReceived = frames.load(ordering: .relaxed) - framesBefore
         progress.cancel()
         // Sessions the server closed while we ran (4008: a subscriber read too slowly).
         let closed = LoadConnection.abnormalCloses(connections)
         await publisher.close()
         for connection in connections { await connection.close() }
 
-        Report(
+        var report = Report(
             scenario: "room",
-            parameters: ["subscribers": "\(subscribers)", "rate": rate, "size": "\(size)"],
+            parameters: ["subscribers": "\(subscribers)", "rate": rate, "size": "\(size)", "batch": "\(batch)"],
             seconds: publishedFor.inSeconds, published: expected.count, delivered: recorder.delivered,
             losses: recorder.losses(expected: expected, subscribers: subscribers), duplicates: recorder.duplicates,
-            latency: recorder.latency, server: before, after, closed: closed
-        ).print(json: common.json)
+            latency: recorder.latency, server: before, after, closed: closed)
+        report.messagesPerFrame = framesReceived > 0 ? Double(recorder.delivered) / Double(framesReceived) : nil
+        report.print(json: common.json)
     }
 }
