@@ -52,6 +52,11 @@ public struct RealtimeGateway: Sendable {
             return  // the connection is already gone
         }
         var messages = inbound.messages(maxSize: configuration.maxFrameBytes).makeAsyncIterator()
+        // `batch=1` (or `true`): several events per frame, newline-delimited (docs/api/realtime.md).
+        guard let batches = Self.batching(context.request.uri.queryParameters["batch"].map(String.init)) else {
+            try? await outbound.close(.policyViolation, reason: "batch must be 1, true, 0 or false")
+            return
+        }
         let identity: SessionIdentity
         let dialect: WireDialect
         if context.request.uri.queryParameters["role"] != nil {
@@ -75,8 +80,6 @@ public struct RealtimeGateway: Sendable {
             identity = who
         }
         let channel = context.requestContext.channel
-        // `batch=1` (or `true`): several events per frame, newline-delimited (docs/api/realtime.md).
-        let batches = ["1", "true"].contains(context.request.uri.queryParameters["batch"].map(String.init) ?? "")
         let session = hub.open(identity, dialect: dialect, outlet: outlet, batchesFrames: batches) { session, reason in
             // Rare (an overflow, a shutdown): a task only then, none per connection meanwhile.
             Task { await Self.close(session, reason, outbound: outbound, channel: channel) }
@@ -105,6 +108,16 @@ public struct RealtimeGateway: Sendable {
         hub.close(session)
         await commands.stopTyping()
         if let failure { throw failure }
+    }
+
+    /// The `batch` query parameter: absent, `0` or `false` is off, `1` or `true` on; anything else
+    /// is refused (nil).
+    static func batching(_ value: String?) -> Bool? {
+        switch value {
+        case nil, "0", "false": false
+        case "1", "true": true
+        default: nil
+        }
     }
 
     /// Closes the session's connection: with 4008 when its outbox overflowed (cutting the

@@ -216,7 +216,8 @@ public final class RealtimeSession: Sendable {
     /// Writes what is still queued and returns once the channel has it (before a close).
     func flushNow() async { await outlet?.flushNow(self) }
 
-    /// Frames written to the socket, and in how many writes (one per flush).
+    /// Frames queued for the socket (events: a batching session's are joined into fewer WebSocket
+    /// frames when written), and in how many writes (one per flush).
     public var writeStatistics: (frames: Int, writes: Int) { state.withLock { ($0.framesWritten, $0.writes) } }
 
     /// The server is going away: the session flushes and closes with 1001.

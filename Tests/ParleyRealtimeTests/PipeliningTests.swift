@@ -57,6 +57,18 @@ import Testing
 /// A client that asks for it (`batch=1`) gets several events per WebSocket frame,
 /// newline-delimited, in order; others get one event per frame (issue 18).
 @Suite struct FrameBatchingTests {
+    @Test func aBatchValueThatIsNotOnOrOffIsRefused() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let socket = try await TestSocket.connect(
+                port: fixture.port, path: "/ws?site_id=\(fixture.siteID)&role=support&token=\(fixture.agentToken)&batch=maybe")
+            #expect(await socket.closeCode() == 1008)
+            #expect(await socket.reason() == "batch must be 1, true, 0 or false")
+            let off = try await RealtimeFixture.ready(
+                TestSocket.connect(port: fixture.port, path: "/ws?site_id=\(fixture.siteID)&role=support&token=\(fixture.agentToken)&batch=0"))
+            await off.close()
+        }
+    }
+
     @Test func aBatchingAgentGetsEveryMessageOnceInOrderInFewerFrames() async throws {
         try await RealtimeFixture.withServer { fixture in
             let batching = try await RealtimeFixture.ready(

@@ -59,14 +59,14 @@ struct Idle: AsyncParsableCommand {
                     recorder.sample(microseconds: (WallClock.nanoseconds() - sent) / 1000)
                 }
             }
-            let stream = NatsConnectionStream()
+            let stream = peer == .nats ? NatsConnectionStream() : nil
             let connection = LoadConnection.open(
                 url: url, onOpen: peer == .nchan ? answered : nil,
                 onEnd: { if settle() { settled.withLock { $0 += 1 } } }
             ) { text in
                 switch peer {
                 case nil: if FrameScan.isType("pong", text) { answered() }
-                case .nats: stream.feed(text) { if case .pong = $0 { answered() } }
+                case .nats: stream?.feed(text) { if case .pong = $0 { answered() } }
                 case .nchan: break
                 }
             }
