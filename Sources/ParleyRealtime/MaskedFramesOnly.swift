@@ -3,7 +3,7 @@ import NIOWebSocket
 
 /// Sits right behind the frame decoder of each server connection. RFC 6455 §5.1: every client
 /// → server frame must be masked, and a server must close the connection on an unmasked one.
-/// WSCore does not check; this answers with 1002 and drops the frame.
+/// NIO's decoder does not check; this answers with 1002 and drops the frame.
 final class MaskedFramesOnly: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = WebSocketFrame

@@ -1,9 +1,5 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
-import NIOCore
-import NIOWebSocket
 import ParleyEngine
 import ParleyHTTP
 import ParleyStorage
@@ -18,7 +14,7 @@ extension RealtimeGateway {
     /// visitor's session token (whose `visitor_id` must match). A browser's `Origin` must be one
     /// the site's widget channel allows (any while it lists none; CONTRACT §7) or the server
     /// itself (a same-origin page) for visitor sessions.
-    func authenticateNative(_ request: Request) async -> Result<SessionIdentity, Refusal> {
+    func authenticateNative(_ request: UpgradeRequest) async -> Result<SessionIdentity, Refusal> {
         let query = request.uri.queryParameters
         guard let siteText = query["site_id"].map(String.init), let siteID = NativeID.parse(siteText, as: SiteID.self),
             let site = broker.site(siteID)
@@ -43,8 +39,8 @@ extension RealtimeGateway {
             // Only browsers make cross-site requests, and they send an http(s) origin; other
             // clients (which could send anything) are not checked.
             let channel = broker.store.read { $0.widgetChannel(of: site) }
-            if let origin = request.headers[.origin], Self.isBrowserOrigin(origin), !channel.allows(origin: origin),
-                !Self.origin(origin, isSameAs: request.head.authority ?? request.headers[.host])
+            if let origin = request.origin, Self.isBrowserOrigin(origin), !channel.allows(origin: origin),
+                !Self.origin(origin, isSameAs: request.host)
             {
                 return .failure(Refusal(reason: "origin \(origin) is not allowed by the site's widget channel"))
             }
@@ -54,25 +50,16 @@ extension RealtimeGateway {
         }
     }
 
-    /// The first frame must be `{"type": "auth", "token": "Bearer …"}` (an
-    /// agent's access token, or a visitor's session token); else close 4001.
-    func authenticateOmni(
-        _ messages: inout WebSocketInboundMessageStream.AsyncIterator, _ outbound: WebSocketOutboundWriter
-    ) async -> SessionIdentity? {
-        var identity: SessionIdentity?
-        if case .text(let text)? = try? await messages.next(),
-            let frame = ClientFrame.decode(text), frame.type == "auth",
-            let presented = frame.token
-        {
-            let token = presented.lowercased().hasPrefix("bearer ") ? String(presented.dropFirst(7)) : presented
-            if case .agent(let agent, let site, _, _) = await authentication.agent(accessToken: token) {
-                identity = .agent(agent, site: site)
-            } else if let visitor = broker.accounts.visitor(forSession: token) {
-                identity = .visitor(visitor.id, site: visitor.siteID)
-            }
+    /// The first frame must be `{"type": "auth", "token": "Bearer …"}` (an agent's access
+    /// token, or a visitor's session token); nil when it is not (the caller closes with 4001).
+    func authenticateOmni(_ text: String) async -> SessionIdentity? {
+        guard let frame = ClientFrame.decode(text), frame.type == "auth", let presented = frame.token else { return nil }
+        let token = presented.lowercased().hasPrefix("bearer ") ? String(presented.dropFirst(7)) : presented
+        if case .agent(let agent, let site, _, _) = await authentication.agent(accessToken: token) {
+            return .agent(agent, site: site)
         }
-        if identity == nil { try? await outbound.close(.unknown(4001), reason: "authenticate first: {\"type\":\"auth\"}") }
-        return identity
+        if let visitor = broker.accounts.visitor(forSession: token) { return .visitor(visitor.id, site: visitor.siteID) }
+        return nil
     }
 }
 
@@ -87,9 +74,4 @@ extension RealtimeGateway {
         guard let host, let range = origin.range(of: "://") else { return false }
         return origin[range.upperBound...].lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "/")) == host.lowercased()
     }
-}
-
-extension HTTPField.Name {
-    static let origin = HTTPField.Name("Origin")!
-    static let host = HTTPField.Name("Host")!
 }

@@ -213,8 +213,9 @@ public final class RealtimeSession: Sendable {
         return batchesFrames ? WireFrame.joined(frames, maxPayload: Self.maxBatchBytes) : frames
     }
 
-    /// Writes what is still queued and returns once the channel has it (before a close).
-    func flushNow() async { await outlet?.flushNow(self) }
+    /// Writes what is still queued, now, whatever the channel's writability (before a close).
+    /// Call on the connection's event loop.
+    func flushQueued() { outlet?.handler.value.flush(from: self, force: true) }
 
     /// Frames queued for the socket (events: a batching session's are joined into fewer WebSocket
     /// frames when written), and in how many writes (one per flush).

@@ -2,7 +2,8 @@ public import ServiceLifecycle
 
 /// Closes every WebSocket session with 1001 when graceful shutdown begins, before the HTTP
 /// server stops (place it after the application in the `ServiceGroup`: shutdown runs in
-/// reverse order). Without it, WSCore would close the sessions with 1000 on its own.
+/// reverse order). Connections still authenticating are closed (1001) when the HTTP server
+/// quiesces (``WebSocketConnectionHandler``).
 public struct RealtimeShutdown: Service {
     let hub: Hub
     let timeout: Duration

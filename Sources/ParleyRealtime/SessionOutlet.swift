@@ -3,8 +3,9 @@ import NIOWebSocket
 
 /// A session's path to its socket: a channel handler placed right in front of NIO's
 /// `WebSocketFrameEncoder` (on the socket side), so it writes prepared ``WireFrame`` bytes
-/// straight to the socket, past the per-frame encoder. WSCore's own frames (pings, pongs,
-/// close) still go through the encoder; all writes happen on the channel's event loop, in order.
+/// straight to the socket, past the per-frame encoder. ``WebSocketConnectionHandler``'s own
+/// frames (pings, pongs, close) still go through the encoder; all writes happen on the
+/// channel's event loop, in order.
 ///
 /// ``flush(from:)`` writes everything the session queued in one turn with one flush: one
 /// gathered socket write however many frames piled up. While the channel is over its
@@ -51,21 +52,10 @@ final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
 
         /// Asks for a flush of `session` in the event loop's next batch of flushes.
         func schedule(_ session: RealtimeSession) { queue.schedule(session, handler) }
-
-        /// Writes what is left, now (regardless of writability), and returns once the channel has it.
-        func flushNow(_ session: RealtimeSession) async {
-            try? await handler.eventLoop.submit { handler.value.flush(from: session, force: true) }.get()
-        }
     }
 
     /// Installs the outlet in front of the frame encoder and ``MaskedFramesOnly`` behind the
-    /// frame decoder, in one event-loop turn; nil when the channel is already gone.
-    static func install(on channel: any Channel, queues: LoopFlushQueues) async -> Handle? {
-        let queue = queues.queue(for: channel.eventLoop)
-        return try? await channel.eventLoop.submit { try install(on: channel, queue: queue) }.get()
-    }
-
-    /// The same, on the channel's event loop.
+    /// frame decoder (on the channel's event loop).
     static func install(on channel: any Channel, queue: LoopFlushQueue) throws -> Handle {
         let pipeline = channel.pipeline.syncOperations
         let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)

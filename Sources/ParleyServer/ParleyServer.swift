@@ -2,7 +2,6 @@
 import Glibc
 #endif
 public import Hummingbird
-import HummingbirdWebSocket
 import NIOCore
 import NIOPosix
 public import ParleyRealtime
@@ -84,12 +83,9 @@ public struct ParleyServer: Sendable {
         let hub = Hub(broker: broker, configuration: configuration.realtime, fanOut: eventLoops.next(), logger: logger)
         broker.subscribe(AnalysisPublisher(ai: ai, hub: hub))
         let gateway = RealtimeGateway(hub: hub, authentication: AuthenticationMiddleware(broker: broker, tokens: tokens), logger: logger)
-        let webSocketRouter = Router(context: RealtimeRequestContext.self)
-        gateway.register(on: webSocketRouter)
         var application = Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: webSocketRouter, configuration: .init(ws: gateway.serverConfiguration)),
+            server: gateway.server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyRealtime
+import ParleyServer
 import Testing
 
 /// Clients that break the WebSocket protocol get the right close code (or, for a bad payload,
@@ -51,6 +52,24 @@ import Testing
             socket.sendFrame(opcode: 0x9, Array("interleaved ping".utf8))  // control frames may interleave
             socket.sendFrame(opcode: 0x0, Array(#""ping"}"#.utf8), fin: true)
             #expect(await socket.nextText()?.contains("pong") == true)
+            socket.close()
+        }
+    }
+
+    /// A client's close is answered with its code and its session leaves the hub.
+    @Test func aClientsCloseIsAnsweredAndTheSessionLeaves() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let socket = try await RawWebSocket.connect(port: fixture.port, path: agentPath(fixture))
+            socket.sendFrame(opcode: 0x1, Array(#"{"type":"ping"}"#.utf8))
+            #expect(await socket.readText()?.contains("pong") == true)
+            #expect(fixture.server.hub.sessionCount == 1)
+            socket.sendFrame(opcode: 0x8, [0x0F, 0xA1] + Array("done".utf8))  // 4001
+            #expect(await socket.closeCode() == 4001)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while fixture.server.hub.sessionCount > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(fixture.server.hub.sessionCount == 0)
             socket.close()
         }
     }
