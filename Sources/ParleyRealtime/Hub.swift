@@ -2,6 +2,7 @@ public import Logging
 public import NIOCore
 public import ParleyEngine
 public import ParleyModel
+import CoreMetrics
 import ParleyStorage
 public import ServiceLifecycle
 import Synchronization
@@ -51,17 +52,20 @@ public final class Hub: BrokerSubscriber, Service {
             return (session, broker.presence.connect(identity.participant, site: identity.site))
         }
         if joined { announcePresence(identity, joined: true) }
+        RealtimeMetrics.shared.sessionOpened(session)
         return session
     }
 
     /// Removes a closed session; its identity leaves after the grace period if it was the last.
     public func close(_ session: RealtimeSession) {
         session.close()
-        index.withLock { index in
-            guard index.remove(session) else { return }
+        let removed = index.withLock { index in
+            guard index.remove(session) else { return false }
             broker.presence.disconnect(
                 session.identity.participant, at: .now(), leavesAt: .now + configuration.presenceGrace)
+            return true
         }
+        if removed { RealtimeMetrics.shared.sessionClosed(session) }
     }
 
     public var sessionCount: Int { index.withLock { $0.sessions.count } }
@@ -151,6 +155,11 @@ public final class Hub: BrokerSubscriber, Service {
                 history(conversation.id, after: after, before: before, for: session)
             }
             if session.identity.side == .visitor { reachedVisitor = true } else { reachedStaff = true }
+        }
+        let metrics = RealtimeMetrics.shared
+        metrics.deliveries.increment(by: sessions.count * messages.count)
+        if let first = messages.first {
+            metrics.fanOutDelay.recordMilliseconds(max(0, Timestamp.now().milliseconds - first.createdAt.milliseconds))
         }
         // A side that a session of it was sent the run has what the other side wrote in it.
         for (side, reached) in [(ConversationSide.visitor, reachedVisitor), (.staff, reachedStaff)] where reached {
@@ -344,6 +353,11 @@ public final class Hub: BrokerSubscriber, Service {
 
     /// Every open session, for shutdown.
     public var openSessions: [RealtimeSession] { index.withLock { Array($0.sessions.values) } }
+
+    /// Sets the gauges that are sampled rather than kept (when `/metrics` is scraped).
+    public func sampleMetrics() {
+        RealtimeMetrics.shared.outboxBytes.record(openSessions.reduce(0) { $0 + $1.queuedBytes })
+    }
 
     /// Closes every session with 1001 and waits (at most `timeout`) until they are gone.
     public func closeAllForShutdown(timeout: Duration) async {

@@ -85,6 +85,10 @@ final class RealtimeConnection: Sendable {
 
     /// Queues `input`; true when the handler should stop reading (``highWater`` waiting).
     func receive(_ input: Input) -> Bool {
+        switch input {
+        case .text, .binary: RealtimeMetrics.shared.frameReceived(dialect)
+        case .authenticate, .ended: break
+        }
         let (start, pause) = state.withLock { state in
             state.inputs.append(input)
             defer { state.working = true }

@@ -146,6 +146,9 @@ public final class RealtimeSession: Sendable {
         }
     }
 
+    /// Bytes queued in the outbox, not yet written.
+    var queuedBytes: Int { state.withLock { $0.outbox.bytes } }
+
     /// How many answers wait for a message to become durable (or behind one that does).
     var unanswered: Int { state.withLock { $0.responses.count } }
 

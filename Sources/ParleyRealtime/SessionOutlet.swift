@@ -43,6 +43,7 @@ final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
         guard !frames.isEmpty else { return }
         for frame in frames { context.write(wrapOutboundOut(frame.bytes), promise: nil) }
         context.flush()
+        RealtimeMetrics.shared.framesSent(frames.count, session.dialect)
     }
 
     /// Where a session's frames go: its outlet, flushed through its event loop's queue.

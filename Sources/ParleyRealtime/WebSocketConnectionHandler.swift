@@ -1,3 +1,4 @@
+import CoreMetrics
 import NIOCore
 import NIOWebSocket
 
@@ -27,6 +28,8 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     /// Reading is paused (too many messages waiting); `readRequested` remembers a read asked meanwhile.
     private var readPaused = false
     private var readRequested = false
+    /// The close code the connection ends with (sent by the server or answered), for metrics.
+    private var closeCode: UInt16?
 
     init(connection: RealtimeConnection, maxMessageBytes: Int, pingInterval: TimeAmount, closeTimeout: TimeAmount) {
         self.connection = connection
@@ -48,6 +51,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        RealtimeMetrics.connectionClosed(code: closeCode)
         state.markClosed()
         stopTimers()
         connection?.ended()
@@ -91,6 +95,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // NIO's `WebSocketProtocolErrorHandler` has answered a decoder error (1009, 1002) and
         // closes the channel; anything else (a reset connection) ends it here.
+        if let error = error as? NIOWebSocketError, closeCode == nil { closeCode = error == .invalidFrameLength ? 1009 : 1002 }
         state.markClosed()
         if !(error is NIOWebSocketError) { context.close(promise: nil) }
     }
@@ -119,6 +124,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     /// connection, or `closeTimeout` does.
     func close(code: WebSocketErrorCode, reason: String?) {
         guard let context, state.beginClose() else { return }
+        closeCode = UInt16(webSocketErrorCode: code)
         context.writeAndFlush(wrapOutboundOut(Self.closeFrame(code, reason: reason, allocator: context.channel.allocator)), promise: nil)
         dropAfter(closeTimeout)
     }
@@ -134,6 +140,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     private func closeAndDrop(_ context: ChannelHandlerContext, _ code: WebSocketErrorCode, reason: String?) {
+        closeCode = UInt16(webSocketErrorCode: code)
         let frame = Self.closeFrame(code, reason: reason, allocator: context.channel.allocator)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
@@ -195,6 +202,7 @@ struct ConnectionControl: Sendable {
         handler.eventLoop.execute {
             switch reason {
             case .overflow:
+                RealtimeMetrics.shared.overflows.increment()
                 handler.value.close(code: .unknown(4008), reason: "outbox overflow: resume to catch up")
                 handler.value.dropAfter(.seconds(2))
             case .shutdown:

@@ -30,6 +30,8 @@ public struct ParleyServer: Sendable {
     public let store: EventStore
     public let broker: Broker
     public let hub: Hub
+    /// `/ready`'s answer: draining from the start of graceful shutdown.
+    public let readiness: Readiness
     public let application: Application<RouterResponder<ParleyRequestContext>>
     /// The demo site, when serving with `--demo`.
     public let demo: DemoSite?
@@ -51,10 +53,13 @@ public struct ParleyServer: Sendable {
             dataDirectory: configuration.dataDirectory, configured: configuration.jwtSecret)
         let tokens = await TokenService(secret: secret, lifetime: .seconds(configuration.accessTokenSeconds))
         let router = Router(context: ParleyRequestContext.self)
-        router.add(middleware: LogRequestsMiddleware(.debug))
+        // Outermost: it sees the status the error envelope gives every failure.
+        router.add(middleware: RequestMetricsMiddleware())
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: RequestLogMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware<ParleyRequestContext>.native())
-        HealthController(store: store).register(on: router)
-        MetricsController(registry: registry).register(on: router)
+        let readiness = Readiness()
+        HealthController(store: store, readiness: readiness).register(on: router)
         // One set of shared layers: budgets, idempotency keys and login throttling span dialects.
         let layers = SharedLayers(broker: broker, tokens: tokens, limits: configuration.rateLimits)
         // File bytes: content-addressed blobs beside the log; blobs no file names are swept.
@@ -82,6 +87,7 @@ public struct ParleyServer: Sendable {
         // The fan-out runs on one of the server's event loops: no thread hop to the sessions there.
         let hub = Hub(broker: broker, configuration: configuration.realtime, fanOut: eventLoops.next(), logger: logger)
         broker.subscribe(AnalysisPublisher(ai: ai, hub: hub))
+        MetricsController(registry: registry) { ServerGauges.sample(hub: hub, broker: broker, store: store) }.register(on: router)
         let gateway = RealtimeGateway(hub: hub, authentication: AuthenticationMiddleware(broker: broker, tokens: tokens), logger: logger)
         var application = Application(
             router: router,
@@ -97,6 +103,7 @@ public struct ParleyServer: Sendable {
         store.addObserver(dispatcher)
         application.addServices(EventStoreService(store: store, logger: logger, releaseBlob: { files.release($0) }), hub, dispatcher)
         self.hub = hub
+        self.readiness = readiness
         self.demo = demo
         self.logger = logger
         self.store = store
@@ -106,11 +113,12 @@ public struct ParleyServer: Sendable {
 
     /// Serves until SIGTERM or SIGINT, then drains (see the type's summary) and returns.
     public func run() async throws {
-        // Shutdown runs in reverse: WebSocket sessions are closed with 1001 first, then the HTTP
-        // server stops, then the store flushes and snapshots.
+        // Shutdown runs in reverse: `/ready` answers 503 first, then WebSocket sessions are closed
+        // with 1001, then the HTTP server stops, then the store flushes and snapshots.
         let group = ServiceGroup(
             configuration: .init(
-                services: [application, RealtimeShutdown(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint],
+                services: [application, RealtimeShutdown(hub: hub), DrainSignal(readiness: readiness)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }

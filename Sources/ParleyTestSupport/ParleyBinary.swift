@@ -39,13 +39,15 @@ public enum ParleyBinary {
     }
 
     /// Starts `parley` and leaves it running.
-    public static func start(_ arguments: [String], stdout: Pipe? = nil, environment: [String: String] = [:]) throws -> Process {
+    public static func start(
+        _ arguments: [String], stdout: Pipe? = nil, stderr: FileHandle? = nil, environment: [String: String] = [:]
+    ) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = stdout ?? FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = stderr ?? FileHandle.nullDevice
         try process.run()
         return process
     }

@@ -103,6 +103,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace | debug | info | notice | warning | error | critical (PARLEY_LOG_LEVEL).")
     var logLevel: String = environment("LOG_LEVEL") ?? "info"
 
+    @Option(help: "text | json: one JSON object a line, for log shippers (PARLEY_LOG_FORMAT).")
+    var logFormat: String = environment("LOG_FORMAT") ?? "text"
+
     func validate() throws {
         guard FsyncPolicy(parsing: fsync) != nil else {
             throw ValidationError("--fsync must be always, none, interval or interval:<milliseconds>")
@@ -118,6 +121,7 @@ struct Serve: AsyncParsableCommand {
         guard (1...1_000_000).contains(historyMinMessages) else { throw ValidationError("--history-min-messages must be 1 to 1000000") }
         guard compactionEverySeconds >= 0 else { throw ValidationError("--compaction-every-seconds must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
         guard ["on", "off"].contains(rateLimits) else { throw ValidationError("--rate-limits must be on or off") }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31") }
         guard accessTokenSeconds >= 60 else { throw ValidationError("--access-token-seconds must be at least 60") }

@@ -1,3 +1,4 @@
+import Metrics
 import ParleyEngine
 import ParleyModel
 import ParleyStorage
@@ -20,6 +21,7 @@ struct LoginGate: Sendable {
         }
         let account = login.lowercased()
         if limits.enabled, let wait = throttle.withLock({ $0.check(account: account, address: address, now: .now) }) {
+            Counter(label: "parley_rate_limited_total", dimensions: [("route_class", "login")]).increment()
             throw APIError.rateLimited(retryAfter: wait)
         }
         // bcrypt takes ~0.25 s at cost 12: on a thread of its own, not the cooperative pool.
@@ -28,13 +30,17 @@ struct LoginGate: Sendable {
             accounts.authenticate(login: login, password: password, site: site)
         }
         guard let agent else {
+            Counter(label: "parley_login_failures_total").increment()
             throttle.withLock { $0.failed(account: account, address: address, now: .now) }
             throw APIError.unauthorized("Invalid username or password", code: "INVALID_CREDENTIALS")
         }
         do {
             try await broker.twoFactor.check(agent.id, code: totpCode)
         } catch let error as EngineError where error.code == .totpRequired {
-            if totpCode?.isEmpty == false { throttle.withLock { $0.failed(account: account, address: address, now: .now) } }
+            if totpCode?.isEmpty == false {
+                Counter(label: "parley_login_failures_total").increment()
+                throttle.withLock { $0.failed(account: account, address: address, now: .now) }
+            }
             throw APIError(error)
         }
         throttle.withLock { $0.succeeded(account: account) }

@@ -1,4 +1,5 @@
 public import Hummingbird
+import Metrics
 import Synchronization
 
 /// Applies ``RateLimits`` per principal and route class: 429 `RATE_LIMITED` with `Retry-After`.
@@ -19,6 +20,7 @@ public struct RateLimitMiddleware: RouterMiddleware {
         let routeClass = RateLimits.routeClass(path: request.uri.path, isWrite: request.method != .get)
         let key = "\(routeClass.rawValue) \(context.principal?.identity ?? "address:\(context.clientAddress)")"
         if let wait = buckets.withLock({ $0.take(key, perMinute: limits.perMinute(routeClass), now: .now) }) {
+            Counter(label: "parley_rate_limited_total", dimensions: [("route_class", routeClass.rawValue)]).increment()
             throw APIError.rateLimited(retryAfter: wait)
         }
         return try await next(request, context)
