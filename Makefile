@@ -48,7 +48,8 @@ demo: release
 # tests: schemathesis against the served OpenAPI document, a client generated from it driving a
 # whole conversation, the load harness at a tiny size, 20 kill -9 cycles (tools/crash-loop), the
 # widget and the agent console in headless Chromium (tools/browser-check), the alert rules and the
-# dashboard against a real Prometheus scraping a real server (tools/ops-check).
+# dashboard against a real Prometheus scraping a real server (tools/ops-check), TLS with a reload,
+# nginx in front and the systemd unit (tools/deploy-check).
 test: deps-test
 	tools/deps-check.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
@@ -58,6 +59,7 @@ test: deps-test
 	$(VENV)/bin/python tools/crash-loop --cycles 20
 	$(VENV)/bin/python tools/browser-check
 	$(VENV)/bin/python tools/ops-check
+	$(VENV)/bin/python tools/deploy-check
 	$(SWIFT) test --skip-build --parallel $(BUILD_FLAGS)
 
 # The screenshots in docs/images/ and the README, taken by the browser test.

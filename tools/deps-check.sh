@@ -124,7 +124,7 @@ else:
             fail(f"not Debian package names: {bad}")
         if set(packages) != missing:
             fail(f"installed {sorted(packages)} but missing were {sorted(missing)}")
-        extra = {"deps": [], "deps-test": ["iproute2", "python3-venv", "chromium", "prometheus"],
+        extra = {"deps": [], "deps-test": ["iproute2", "python3-venv", "chromium", "prometheus", "nginx", "openssl"],
                  "deps-bench-peers": ["redis-server", "redis-tools", "nats-server", "nginx", "libnginx-mod-nchan", "util-linux", "python3-venv"]}[target]
         for need in ["liblz4-dev", "libvips-dev", "pkg-config", "libstemmer-dev", "libxml2-dev", "zlib1g-dev", "poppler-utils"] + extra:
             if need not in packages:

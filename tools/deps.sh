@@ -24,8 +24,9 @@ case "$1" in
   # iproute2: `ss`, which the load smoke test reads the server's sockets with; python3 and
   # python3-venv: the virtual environment of the Python test tools; chromium: the headless
   # browser the web clients are tested in (tools/browser-check, through Playwright);
-  # prometheus: promtool and the Prometheus server tools/ops-check checks docs/ops/ against.
-  test) packages="$packages iproute2 python3 chromium prometheus" ;;
+  # prometheus: promtool and the Prometheus server tools/ops-check checks docs/ops/ against;
+  # nginx and openssl: tools/deploy-check runs deploy/nginx/parley.conf with a certificate it makes.
+  test) packages="$packages iproute2 python3 chromium prometheus nginx openssl" ;;
   # The peers `make bench-peers` measures Parley against (redis-server and redis-benchmark,
   # nats-server, nginx with the nchan module), taskset (util-linux) for the pinning, and the
   # Python of the plotting environment.

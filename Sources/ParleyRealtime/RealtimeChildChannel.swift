@@ -31,9 +31,12 @@ public struct RealtimeChildChannel: ServerChildChannel, HTTPChannelHandler {
 
     public let responder: HTTPChannelHandler.Responder
     let gateway: RealtimeGateway
+    /// Behind TLS (the request URIs' scheme is https).
+    let secure: Bool
 
-    init(gateway: RealtimeGateway, responder: @escaping HTTPChannelHandler.Responder) {
+    public init(gateway: RealtimeGateway, secure: Bool = false, responder: @escaping HTTPChannelHandler.Responder) {
         self.gateway = gateway
+        self.secure = secure
         self.responder = Self.refusingLateUpgrades(responder)
     }
 
@@ -64,7 +67,7 @@ public struct RealtimeChildChannel: ServerChildChannel, HTTPChannelHandler {
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations
-                        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
                         try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))

@@ -30,6 +30,11 @@ public struct RealtimeGateway: Sendable {
         HTTPServerBuilder { responder in RealtimeChildChannel(gateway: self, responder: responder) }
     }
 
+    /// The same child channel wrapped by `wrap` (TLS in front of it).
+    public func server(wrappedIn wrap: @escaping @Sendable (RealtimeChildChannel) throws -> any ServerChildChannel) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in try wrap(RealtimeChildChannel(gateway: self, secure: true, responder: responder)) }
+    }
+
     /// Puts a freshly upgraded connection's handlers in place (on its event loop): the session
     /// outlet and the masking check around NIO's frame codec, and the connection handler last.
     func installConnection(on channel: any Channel, request: UpgradeRequest) throws {

@@ -89,9 +89,12 @@ public struct ParleyServer: Sendable {
         broker.subscribe(AnalysisPublisher(ai: ai, hub: hub))
         MetricsController(registry: registry) { ServerGauges.sample(hub: hub, broker: broker, store: store) }.register(on: router)
         let gateway = RealtimeGateway(hub: hub, authentication: AuthenticationMiddleware(broker: broker, tokens: tokens), logger: logger)
+        let certificates = try configuration.tls.map { try TLSCertificates(certificatePath: $0.certificate, keyPath: $0.key) }
         var application = Application(
             router: router,
-            server: gateway.server,
+            server: certificates.map { certificates in
+                gateway.server { ReloadableTLSChannel(base: $0, certificates: certificates) }
+            } ?? gateway.server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
@@ -102,6 +105,7 @@ public struct ParleyServer: Sendable {
             logger: logger)
         store.addObserver(dispatcher)
         application.addServices(EventStoreService(store: store, logger: logger, releaseBlob: { files.release($0) }), hub, dispatcher)
+        if let certificates { application.addServices(CertificateReloader(certificates: certificates, logger: logger)) }
         self.hub = hub
         self.readiness = readiness
         self.demo = demo

@@ -40,6 +40,8 @@ public struct ServerConfiguration: Sendable {
     public var eventLoops: Int?
     /// `--demo`: make (once) and serve the demo site, agent and shop page (``DemoSite``).
     public var demo = false
+    /// PEM certificate chain and private key: serve HTTPS and `wss://` (reloaded on SIGHUP).
+    public var tls: (certificate: String, key: String)?
 
     public init() {}
 

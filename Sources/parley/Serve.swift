@@ -106,6 +106,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "text | json: one JSON object a line, for log shippers (PARLEY_LOG_FORMAT).")
     var logFormat: String = environment("LOG_FORMAT") ?? "text"
 
+    @Option(help: "PEM certificate chain: serve HTTPS and wss:// (with --tls-key; SIGHUP reloads both) (PARLEY_TLS_CERT).")
+    var tlsCert: String? = environment("TLS_CERT")
+
+    @Option(help: "PEM private key of --tls-cert (PARLEY_TLS_KEY).")
+    var tlsKey: String? = environment("TLS_KEY")
+
     func validate() throws {
         guard FsyncPolicy(parsing: fsync) != nil else {
             throw ValidationError("--fsync must be always, none, interval or interval:<milliseconds>")
@@ -122,6 +128,7 @@ struct Serve: AsyncParsableCommand {
         guard compactionEverySeconds >= 0 else { throw ValidationError("--compaction-every-seconds must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard ["on", "off"].contains(rateLimits) else { throw ValidationError("--rate-limits must be on or off") }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31") }
         guard accessTokenSeconds >= 60 else { throw ValidationError("--access-token-seconds must be at least 60") }
@@ -151,6 +158,7 @@ struct Serve: AsyncParsableCommand {
         configuration.dataDirectory = dataDir
         configuration.fsync = FsyncPolicy(parsing: fsync) ?? .always
         configuration.segmentBytes = segmentBytes
+        if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
         configuration.snapshotEveryRecords = snapshotEveryRecords
         configuration.snapshotEverySeconds = snapshotEverySeconds
         configuration.snapshotsToKeep = snapshotsKeep
@@ -194,12 +202,12 @@ struct Serve: AsyncParsableCommand {
         logger.info(
             "parley serving",
             metadata: [
-                "parley.address": "\(host):\(port)", "parley.data_dir": "\(dataDir)", "parley.fsync": "\(configuration.fsync)",
+                "parley.address": "\(host):\(port)", "parley.tls": "\(tlsCert != nil)", "parley.data_dir": "\(dataDir)", "parley.fsync": "\(configuration.fsync)",
                 "parley.applied_lsn": "\(server.store.appliedLSN)", "parley.event_loops": "\(eventLoops)",
                 "parley.open_files_limit": "\(openFiles.map(String.init) ?? "unknown")",
             ])
         if let site = server.demo {
-            let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            let base = "\(tlsCert == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
             // Written at once (a pipe would buffer a print), so a script can wait for it.
             FileHandle.standardOutput.write(Data(
                 """
