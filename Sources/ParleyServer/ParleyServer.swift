@@ -105,7 +105,7 @@ public struct ParleyServer: Sendable {
             logger: logger)
         store.addObserver(dispatcher)
         application.addServices(EventStoreService(store: store, logger: logger, releaseBlob: { files.release($0) }), hub, dispatcher)
-        if let certificates { application.addServices(CertificateReloader(certificates: certificates, logger: logger)) }
+        application.addServices(CertificateReloader(certificates: certificates, logger: logger))
         self.hub = hub
         self.readiness = readiness
         self.demo = demo
