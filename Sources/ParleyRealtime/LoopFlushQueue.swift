@@ -32,7 +32,14 @@ final class LoopFlushQueue: Sendable {
             defer { pending.entries.removeAll(keepingCapacity: true) }
             return pending.entries
         }
-        for (session, outlet) in entries { outlet.value.flush(from: session) }
+        var native = 0
+        var omni = 0
+        for (session, outlet) in entries {
+            let written = outlet.value.flush(from: session)
+            if session.dialect == .native { native += written } else { omni += written }
+        }
+        RealtimeMetrics.shared.framesSent(native, .native)
+        RealtimeMetrics.shared.framesSent(omni, .omni)
     }
 }
 

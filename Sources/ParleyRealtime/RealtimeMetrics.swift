@@ -68,7 +68,9 @@ struct RealtimeMetrics: Sendable {
 
     func frameReceived(_ dialect: WireDialect) { received[dialect]?.increment() }
 
-    func framesSent(_ count: Int, _ dialect: WireDialect) { sent[dialect]?.increment(by: count) }
+    func framesSent(_ count: Int, _ dialect: WireDialect) {
+        if count > 0 { sent[dialect]?.increment(by: count) }
+    }
 
     /// A WebSocket connection ended: the close code it ended with (sent or answered), or
     /// `none` when it ended without a close frame.

@@ -218,7 +218,7 @@ public final class RealtimeSession: Sendable {
 
     /// Writes what is still queued, now, whatever the channel's writability (before a close).
     /// Call on the connection's event loop.
-    func flushQueued() { outlet?.handler.value.flush(from: self, force: true) }
+    func flushQueued() { RealtimeMetrics.shared.framesSent(outlet?.handler.value.flush(from: self, force: true) ?? 0, dialect) }
 
     /// Frames queued for the socket (events: a batching session's are joined into fewer WebSocket
     /// frames when written), and in how many writes (one per flush).

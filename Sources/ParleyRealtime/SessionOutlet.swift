@@ -30,20 +30,22 @@ final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, let session { flush(from: session) }
+        if context.channel.isWritable, let session { RealtimeMetrics.shared.framesSent(flush(from: session), session.dialect) }
         context.fireChannelWritabilityChanged()
     }
 
     /// Writes what `session` queued, unless the channel is over its watermark (then it resumes
-    /// on writability); `force` writes regardless (the last flush before a close).
-    func flush(from session: RealtimeSession, force: Bool = false) {
+    /// on writability); `force` writes regardless (the last flush before a close). Returns the
+    /// WebSocket frames written (the caller counts them for metrics, once per batch).
+    @discardableResult
+    func flush(from session: RealtimeSession, force: Bool = false) -> Int {
         self.session = session
-        guard let context, force || context.channel.isWritable else { return }
+        guard let context, force || context.channel.isWritable else { return 0 }
         let frames = session.takeFrames()
-        guard !frames.isEmpty else { return }
+        guard !frames.isEmpty else { return 0 }
         for frame in frames { context.write(wrapOutboundOut(frame.bytes), promise: nil) }
         context.flush()
-        RealtimeMetrics.shared.framesSent(frames.count, session.dialect)
+        return frames.count
     }
 
     /// Where a session's frames go: its outlet, flushed through its event loop's queue.

@@ -28,18 +28,11 @@ enum ParleyMain {
             var command = try Parley.parseAsRoot()
             // Logs go to standard error; standard output carries the commands' JSON.
             let level: Logger.Level = (command as? Serve).flatMap { Logger.Level(rawValue: $0.logLevel) } ?? .warning
-            if (command as? Serve)?.logFormat == "json" {
-                LoggingSystem.bootstrap { label in
-                    var handler = JSONLogHandler(label: label)
-                    handler.logLevel = level
-                    return handler
-                }
-            } else {
-                LoggingSystem.bootstrap { label in
-                    var handler = StreamLogHandler.standardError(label: label)
-                    handler.logLevel = level
-                    return handler
-                }
+            let json = (command as? Serve)?.logFormat == "json"
+            LoggingSystem.bootstrap { label in
+                var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
             }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
