@@ -148,7 +148,7 @@ let package = Package(
             ],
             resources: [
                 .copy("OpenAPI/native.yaml"), .copy("OpenAPI/omni.yaml"), .copy("OpenAPI/operators.yaml"),
-                .copy("OpenAPI/chats.yaml"), .copy("OpenAPI/gateway.yaml"),
+                .copy("OpenAPI/chats.yaml"), .copy("OpenAPI/gateway.yaml"), .copy("OpenAPI/admin.yaml"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -221,6 +221,11 @@ let package = Package(
                 "ParleyRealtime", "ParleyWebhooks", "ParleyAI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

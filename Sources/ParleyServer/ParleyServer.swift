@@ -13,6 +13,7 @@ public import ParleyEngine
 import ParleyAI
 import ParleyKnowledge
 import ParleyLog
+import ParleyModel
 import ParleyWebhooks
 import ParleyWeb
 public import ParleyStorage
@@ -88,6 +89,14 @@ public struct ParleyServer: Sendable {
         let hub = Hub(broker: broker, configuration: configuration.realtime, fanOut: eventLoops.next(), logger: logger)
         broker.subscribe(AnalysisPublisher(ai: ai, hub: hub))
         MetricsController(registry: registry) { ServerGauges.sample(hub: hub, broker: broker, store: store) }.register(on: router)
+        // `parley admin` on a running server: the token in the data directory, or a site's sk_ key.
+        let adminToken = try AdminToken.loadOrCreate(dataDirectory: configuration.dataDirectory)
+        try AdminAPI(
+            broker: broker, files: files, token: adminToken, layers: layers,
+            runtime: .init(
+                dataDirectory: configuration.dataDirectory, startedAt: .now(), sessions: { hub.sessionCount },
+                draining: { readiness.isDraining })
+        ).register(on: router)
         let gateway = RealtimeGateway(hub: hub, authentication: AuthenticationMiddleware(broker: broker, tokens: tokens), logger: logger)
         let certificates = try configuration.tls.map { try TLSCertificates(certificatePath: $0.certificate, keyPath: $0.key) }
         var application = Application(

@@ -117,12 +117,21 @@ public final class EventStore: Sendable {
         }
         let applier = CommitApplier(logger: logger)
         var replayError: (any Error)?
+        // A long replay says how far it is, every few seconds, in the log (a short one says nothing).
+        var position = LogScanProgress(directory: configuration.walDirectory, fileSystem: fs)
+        var meter = ProgressMeter(totalBytes: position.totalBytes, interval: configuration.replayProgressInterval)
+        var replayed = 0
         let (log, logReport) = try RecordLog.open(
             RecordLog.Configuration(
                 directory: configuration.walDirectory, fsync: configuration.fsync,
                 segmentBytes: configuration.segmentBytes, fileSystem: fs, initialLSN: snapshotLSN + 1),
             logger: logger, replayFrom: snapshotLSN + 1, removingSegmentsBelow: snapshotLSN + 1,
             replay: { record in
+                replayed += 1
+                let bytes = position.bytesDone(through: record)
+                if replayed & 1023 == 0, let reading = meter.update(records: replayed, bytes: bytes) {
+                    logger.info("\(reading.line("replaying the log"))")
+                }
                 let decoded = try EventCodec.decodeRecord(type: record.type, payload: record.payload)
                 do {
                     _ = try state.apply(decoded, lsn: record.lsn)

@@ -33,11 +33,12 @@ public enum SnapshotRestore {
     ///   - walDirectory: the log to replay after the snapshot (`nil`: the snapshot alone).
     ///   - historyDirectory: where the history files the restored state names are copied from
     ///     (issue 16); each is copied whole and fsynced before the snapshot is written.
-    ///   - progress: called now and then with the records replayed so far and the LSN reached.
+    ///   - progress: called every few records with the records replayed so far, and the log's
+    ///     bytes read so far and in all (for a ``ProgressMeter``).
     public static func restore(
         snapshotPath: String, walDirectory: String?, historyDirectory: String? = nil, into dataDirectory: String,
         target: Target = Target(),
-        fileSystem fs: any FileSystem = PosixFileSystem(), progress: (Int, UInt64) -> Void = { _, _ in }
+        fileSystem fs: any FileSystem = PosixFileSystem(), progress: (_ records: Int, _ bytes: Int, _ totalBytes: Int) -> Void = { _, _, _ in }
     ) throws -> Report {
         if fs.fileExists(dataDirectory), !(try fs.contentsOfDirectory(dataDirectory)).isEmpty {
             throw StorageError.invalidArgument("\(dataDirectory) is not empty; restore needs a new data directory")
@@ -60,6 +61,7 @@ public enum SnapshotRestore {
             }
             struct Reached: Error {}
             var reached = false
+            var position = LogScanProgress(directory: walDirectory, fileSystem: fs)
             do {
                 let report = try LogReader.scan(directory: walDirectory, fileSystem: fs, from: header.lsn + 1) { record in
                     if let lsn = target.lsn, record.lsn > lsn { throw Reached() }
@@ -72,7 +74,8 @@ public enum SnapshotRestore {
                         throw StorageError.missingRecords("the record at LSN \(record.lsn) does not apply: \(error)")
                     }
                     replayed += 1
-                    if replayed % 50_000 == 0 { progress(replayed, record.lsn) }
+                    let bytes = position.bytesDone(through: record)
+                    if replayed % 256 == 0 { progress(replayed, bytes, position.totalBytes) }
                 }
                 logProblem = report.problem.map { "\($0)" }
             } catch is Reached {
@@ -87,7 +90,6 @@ public enum SnapshotRestore {
                 }
             }
         }
-        progress(replayed, state.appliedLSN)
         let configuration = StorageConfiguration(dataDirectory: dataDirectory, fileSystem: fs, usesLockFile: false)
         try fs.createDirectoryDurably(dataDirectory)
         // The history files first: the snapshot written next names them.

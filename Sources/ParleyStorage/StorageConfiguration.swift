@@ -19,6 +19,8 @@ public struct StorageConfiguration: Sendable {
     /// What history compaction moves from RAM to history files, and how often it looks.
     public var compaction: CompactionPolicy
     public var compactionEverySeconds: Int
+    /// How often a long start-up replay logs how far it is (a shorter replay logs nothing).
+    public var replayProgressInterval: Duration = .seconds(2)
 
     public init(
         dataDirectory: String, fsync: FsyncPolicy = .always, segmentBytes: Int = 64 << 20,

@@ -1,5 +1,7 @@
 import ArgumentParser
 import ParleyEngine
+import NIOHTTP1
+import ParleyHTTP
 import ParleyModel
 import ParleyStorage
 
@@ -15,7 +17,7 @@ extension AdminCommand {
                 once, so that no log segment, snapshot, history file or blob in the data directory still holds \
                 them when the command returns. Prints a JSON summary.
                 """)
-        @Option(help: "The data directory.") var dataDir: String = "./data"
+        @OptionGroup var target: AdminTarget
         @Option(help: "The visitor, e.g. visitor_3.") var visitorId: String
 
         func validate() throws {
@@ -24,13 +26,19 @@ extension AdminCommand {
 
         func run() async throws {
             guard let visitor = NativeID.parse(visitorId, as: VisitorID.self) else { return }
-            let summary = try await AdminCommand.withPrivacy(dataDir) { store, privacy, release in
-                let erasure = try await privacy.erase(visitor, by: nil, runMaintenance: false)
-                let report = try await store.maintain(now: .now(), releaseBlob: release)
-                return ErasureJSON(
-                    visitor_id: NativeID.format(visitor), erased_at: erasure.at.rfc3339, visitors: erasure.visitors,
-                    conversations: erasure.conversations, messages: erasure.messages, files: erasure.files,
-                    history_files_rewritten: report?.replacedFiles.count ?? 0, snapshot_lsn: report?.scrubSnapshotLSN)
+            let summary: AdminWire.Erasure
+            switch try target.resolve() {
+            case .offline(let dataDir):
+                summary = try await AdminCommand.withPrivacy(dataDir) { store, privacy, release in
+                    let erasure = try await privacy.erase(visitor, by: nil, runMaintenance: false)
+                    let report = try await store.maintain(now: .now(), releaseBlob: release)
+                    return AdminWire.Erasure(
+                        visitor: visitor, erasedAt: erasure.at, visitors: erasure.visitors, conversations: erasure.conversations,
+                        messages: erasure.messages, files: erasure.files, historyFilesRewritten: report?.replacedFiles.count ?? 0,
+                        snapshotLSN: report?.scrubSnapshotLSN)
+                }
+            case .online(let client):
+                summary = try await client.call(.DELETE, "/visitors/\(visitorId)")
             }
             try FileOutput.json(summary)
         }
@@ -40,7 +48,7 @@ extension AdminCommand {
     struct SetRetention: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set how many days a site keeps its messages (0: for ever); older ones are deleted by the next maintenance run.")
-        @Option(help: "The data directory.") var dataDir: String = "./data"
+        @OptionGroup var target: AdminTarget
         @Option(help: "The site, e.g. site_1.") var siteId: String
         @Option(help: "Days to keep messages (0 keeps them for ever).") var days: Int
 
@@ -53,10 +61,17 @@ extension AdminCommand {
 
         func run() async throws {
             guard let site = NativeID.parse(siteId, as: SiteID.self) else { return }
-            let policy = try await AdminCommand.withPrivacy(dataDir) { _, privacy, _ in
-                try await privacy.setRetention(site: site, days: UInt32(days), by: nil)
+            let retention: AdminWire.Retention
+            switch try target.resolve() {
+            case .offline(let dataDir):
+                retention = AdminWire.Retention(
+                    try await AdminCommand.withPrivacy(dataDir) { _, privacy, _ in
+                        try await privacy.setRetention(site: site, days: UInt32(days), by: nil)
+                    })
+            case .online(let client):
+                retention = try await client.call(.PUT, "/sites/\(siteId)/retention", body: AdminWire.SetRetention(days: days))
             }
-            try FileOutput.json(RetentionJSON(site_id: NativeID.format(policy.siteID), days: policy.days, updated_at: policy.setAt.rfc3339))
+            try FileOutput.json(retention)
         }
     }
 
@@ -68,22 +83,5 @@ extension AdminCommand {
             let files = FileLibrary(store: broker.store, blobs: try BlobStore(dataDirectory: dataDir))
             return try await body(broker.store, PrivacyService(broker: broker, files: files), { files.release($0) })
         }
-    }
-
-    struct ErasureJSON: Encodable {
-        var visitor_id: String
-        var erased_at: String
-        var visitors: Int
-        var conversations: Int
-        var messages: Int
-        var files: Int
-        var history_files_rewritten: Int
-        var snapshot_lsn: UInt64?
-    }
-
-    struct RetentionJSON: Encodable {
-        var site_id: String
-        var days: UInt32
-        var updated_at: String
     }
 }

@@ -1,19 +1,29 @@
 import ArgumentParser
+import Foundation
 import ParleyEngine
+import NIOHTTP1
+import ParleyHTTP
 import ParleyLog
 import ParleyModel
 import ParleyStorage
 
-/// `parley admin …`: create sites and agents on a data directory no server is using.
+/// `parley admin …`: sites, agents, erasure, retention and demo traffic, on a running server
+/// (through its admin API) or on a data directory no server holds ([`AdminTarget`]).
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Create sites and agents, erase visitors, set retention (on a stopped server's data directory).",
-        subcommands: [CreateSite.self, CreateAgent.self, Seed.self, EraseVisitor.self, SetRetention.self])
+        commandName: "admin",
+        abstract: "Create sites and agents, erase visitors, set retention, seed demo traffic; on a running server or a stopped data directory.",
+        discussion: """
+            With a server holding --data-dir, the command goes through its admin API (/admin/v1), authenticated by \
+            <data dir>/admin-token (mode 0600, made by the server); --server and --token (the admin token or a site's \
+            sk_ key) name another one. Without a server, the command opens the data directory itself.
+            """,
+        subcommands: [Status.self, CreateSite.self, CreateAgent.self, Seed.self, EraseVisitor.self, SetRetention.self])
 
-    static func withBroker<T>(_ dataDir: String, _ body: (Broker) async throws -> T) async throws -> T {
+    static func withBroker<T>(_ dataDir: String, fsync: FsyncPolicy = .always, _ body: (Broker) async throws -> T) async throws -> T {
         let store: EventStore
         do {
-            store = try EventStore.open(StorageConfiguration(dataDirectory: dataDir))
+            store = try EventStore.open(StorageConfiguration(dataDirectory: dataDir, fsync: fsync))
         } catch {
             throw CLIFailure(message: "\(error)")
         }
@@ -25,26 +35,40 @@ struct AdminCommand: AsyncParsableCommand {
         }
     }
 
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a running server's status as JSON (needs the admin token).")
+        @OptionGroup var target: AdminTarget
+
+        func run() async throws {
+            guard case .online(let client) = try target.resolve() else {
+                throw CLIFailure(message: "no server holds \(target.dataDir); give --server to ask one elsewhere")
+            }
+            let status: AdminWire.Status = try await client.call(.GET, "/status")
+            try FileOutput.json(status)
+        }
+    }
+
     struct CreateSite: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a site; prints its id and keys as JSON.")
-        @Option(help: "The data directory.") var dataDir: String = "./data"
+        @OptionGroup var target: AdminTarget
         @Option(help: "The site's name.") var name: String
         @Option(help: "The website origin, e.g. https://shop.example.") var domain: String = ""
 
         func run() async throws {
-            let site = try await AdminCommand.withBroker(dataDir) { broker in
-                try await broker.directory.createSite(name: name, domain: domain)
+            let site: AdminWire.Site
+            switch try target.resolve() {
+            case .offline(let dataDir):
+                site = AdminWire.Site(try await AdminCommand.withBroker(dataDir) { try await $0.directory.createSite(name: name, domain: domain) })
+            case .online(let client):
+                site = try await client.call(.POST, "/sites", body: AdminWire.CreateSite(name: name, domain: domain))
             }
-            try FileOutput.json(
-                SiteJSON(
-                    site_id: NativeID.format(site.id), name: site.name, domain: site.domain, public_key: site.publicKey,
-                    secret_key: site.secretKey, created_at: site.createdAt.rfc3339))
+            try FileOutput.json(site)
         }
     }
 
     struct CreateAgent: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an agent of a site; prints its id as JSON.")
-        @Option(help: "The data directory.") var dataDir: String = "./data"
+        @OptionGroup var target: AdminTarget
         @Option(help: "The site, e.g. site_1.") var siteId: String
         @Option(help: "Login name.") var username: String
         @Option(help: "E-mail (also accepted as login).") var email: String
@@ -60,104 +84,74 @@ struct AdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let site = NativeID.parse(siteId, as: SiteID.self), let role = AgentRole(name: role) else { return }
-            let agent = try await AdminCommand.withBroker(dataDir) { broker in
-                try await broker.directory.createAgent(
-                    site: site, username: username, email: email, password: password, role: role, displayName: name,
-                    isBot: bot)
+            let agent: AdminWire.Agent
+            switch try target.resolve() {
+            case .offline(let dataDir):
+                agent = AdminWire.Agent(
+                    try await AdminCommand.withBroker(dataDir) { broker in
+                        try await broker.directory.createAgent(
+                            site: site, username: username, email: email, password: password, role: role, displayName: name, isBot: bot)
+                    })
+            case .online(let client):
+                agent = try await client.call(
+                    .POST, "/sites/\(siteId)/agents",
+                    body: AdminWire.CreateAgent(username: username, email: email, password: password, role: role.name, name: name, bot: bot))
             }
-            try FileOutput.json(
-                AgentJSON(
-                    agent_id: NativeID.format(agent.id), site_id: NativeID.format(agent.siteID), username: agent.username,
-                    email: agent.email, name: agent.displayName, role: agent.role.name, bot: agent.isBot,
-                    created_at: agent.createdAt.rfc3339))
+            try FileOutput.json(agent)
         }
     }
 
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Fill a data directory with demo traffic: a site, visitors, conversations and messages.",
-            discussion: "Prints one JSON line per acknowledged message (conversation, seq, message id). Used by the kill -9 durability test and the restart benchmark.")
-        @Option(help: "The data directory.") var dataDir: String = "./data"
+            abstract: "Fill a data directory or a running server with demo traffic: a site, visitors, conversations and messages.",
+            discussion: "Prints one JSON line per acknowledged message (conversation, seq, message id), and progress on a terminal. Used by the kill -9 durability test and the restart benchmark.")
+        @OptionGroup var target: AdminTarget
         @Option(help: "Conversations to open.") var conversations: Int = 10
         @Option(help: "Messages to send in all.") var messages: Int = 1000
         @Option(help: "Concurrent senders.") var concurrency: Int = 16
         @Option(help: "Message size in bytes.") var size: Int = 200
-        @Option(help: "always | interval[:ms] | none") var fsync: String = "always"
+        @Option(help: "always | interval[:ms] | none (a stopped data directory only; a running server keeps its own).") var fsync: String?
         @Flag(help: "Print nothing per message.") var quiet = false
 
+        var plan: DemoSeeder.Plan { DemoSeeder.Plan(conversations: conversations, messages: messages, concurrency: concurrency, size: size) }
+
         func validate() throws {
-            guard conversations > 0, messages >= 0, concurrency > 0, size > 0, size <= 16 * 1024 else {
-                throw ValidationError("counts must be positive and --size at most 16384")
-            }
-            guard FsyncPolicy(parsing: fsync) != nil else { throw ValidationError("bad --fsync") }
+            if let problem = plan.problem { throw ValidationError(problem) }
+            if let fsync, FsyncPolicy(parsing: fsync) == nil { throw ValidationError("bad --fsync") }
         }
 
         func run() async throws {
-            let store = try EventStore.open(
-                StorageConfiguration(dataDirectory: dataDir, fsync: FsyncPolicy(parsing: fsync) ?? .always))
-            defer { store.close() }
-            let broker = Broker(store: store)
-            let site = try await broker.directory.createSite(name: "Seed \(Timestamp.now().rfc3339)", domain: "")
-            var ids: [ConversationID] = []
-            for index in 0..<conversations {
-                let (visitor, _) = try await broker.directory.registerVisitor(
-                    site: site.id, externalID: "seed-\(site.id.rawValue)-\(index)", name: "Visitor \(index)")
-                ids.append(try await broker.openConversation(site: site.id, visitor: visitor.id).id)
-            }
-            let conversationIDs = ids
-            let text = String(repeating: "x", count: size)
-            let total = messages
             let quiet = quiet
-            let workers = concurrency
+            let progress = TerminalProgress("seed", unit: "messages", totalRecords: messages)
             let started = ContinuousClock.now
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<workers {
-                    group.addTask {
-                        var index = worker
-                        while index < total {
-                            let conversation = conversationIDs[index % conversationIDs.count]
-                            let receipt = try await broker.send(
-                                MessageDraft(sender: .system, content: text, clientMessageID: "seed-\(index)"), to: conversation)
-                            if !quiet {
-                                try FileOutput.jsonLine(
-                                    SeedAck(
-                                        conversation_id: NativeID.format(conversation), seq: receipt.message.seq,
-                                        message_id: NativeID.format(receipt.message.id)))
-                            }
-                            index += workers
-                        }
+            let site: String
+            switch try target.resolve() {
+            case .offline(let dataDir):
+                let made = try await AdminCommand.withBroker(dataDir, fsync: fsync.flatMap(FsyncPolicy.init(parsing:)) ?? .always) { broker in
+                    try await DemoSeeder(broker: broker).run(plan) { ack in
+                        if !quiet { try FileOutput.jsonLine(ack) }
+                        progress.advance()
                     }
                 }
-                try await group.waitForAll()
+                site = NativeID.format(made)
+            case .online(let client):
+                if fsync != nil { FileOutput.standardError("parley: --fsync is ignored: the running server keeps its own policy") }
+                var outcome: AdminWire.SeedDone?
+                try await client.stream("/seed", body: plan) { line in
+                    if line.hasPrefix(#"{"done""#) || line.contains(#""done":true"#) {
+                        outcome = try JSONDecoder().decode(AdminWire.SeedDone.self, from: Data(line.utf8))
+                        return
+                    }
+                    if !quiet { FileOutput.line(line) }
+                    progress.advance()
+                }
+                progress.finish()
+                guard let outcome else { throw CLIFailure(message: "the server stopped answering before the seeding ended") }
+                if let error = outcome.error { throw CLIFailure(message: "\(error.code): \(error.message)") }
+                site = outcome.site_id ?? "?"
             }
-            let elapsed = ContinuousClock.now - started
-            FileOutput.standardError("seeded \(total) messages in \(conversations) conversations in \(elapsed)")
+            progress.finish()
+            FileOutput.standardError("seeded \(messages) messages in \(conversations) conversations of \(site) in \(ContinuousClock.now - started)")
         }
-    }
-
-    struct SeedAck: Encodable {
-        var conversation_id: String
-        var seq: UInt64
-        var message_id: String
-    }
-
-    struct SiteJSON: Encodable {
-        var site_id: String
-        var name: String
-        var domain: String
-        var public_key: String
-        var secret_key: String
-        var created_at: String
-    }
-
-    struct AgentJSON: Encodable {
-        var agent_id: String
-        var site_id: String
-        var username: String
-        var email: String
-        var name: String
-        var role: String
-        var bot: Bool
-        var created_at: String
     }
 }

@@ -13,6 +13,11 @@ enum FileOutput {
         FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
     }
 
+    /// Prints one line as it is.
+    static func line(_ text: some StringProtocol) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     /// Prints one compact JSON line (for streams such as `wal inspect`).
     static func jsonLine(_ value: some Encodable) throws {
         let encoder = JSONEncoder()

@@ -217,6 +217,16 @@ struct Serve: AsyncParsableCommand {
 
                 """.utf8))
         }
+        // Where `parley admin` finds this server (removed again at a clean stop).
+        let address = ServerAddressFile(
+            url: ServerAddressFile.localURL(host: host, port: port, tls: tlsCert != nil), pid: getpid(),
+            tls_certificate: tlsCert.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+        do {
+            try address.write(dataDirectory: dataDir)
+        } catch {
+            logger.warning("cannot write server.json; parley admin needs --server", metadata: ["parley.error": "\(error)"])
+        }
+        defer { ServerAddressFile.remove(dataDirectory: dataDir) }
         try await server.run()
     }
 }

@@ -95,15 +95,19 @@ struct SnapshotCommand: AsyncParsableCommand {
             let defaultWAL = snapshotDirectory.deletingLastPathComponent().appendingPathComponent("wal").path
             let wal = noReplay ? nil : (walDir ?? (FileManager.default.fileExists(atPath: defaultWAL) ? defaultWAL : nil))
             let started = ContinuousClock.now
+            var progress: TerminalProgress?
             do {
                 let report = try SnapshotRestore.restore(
                     snapshotPath: file, walDirectory: wal,
                     historyDirectory: historyDir ?? snapshotDirectory.deletingLastPathComponent().appendingPathComponent("history").path,
                     into: dataDir,
                     target: .init(lsn: toLsn, time: toTime.flatMap { Timestamp(rfc3339: $0) }),
-                    progress: { records, lsn in
-                        FileOutput.standardError("restore: \(records) records replayed, at LSN \(lsn), \(ContinuousClock.now - started)")
+                    progress: { records, bytes, total in
+                        if progress == nil { progress = TerminalProgress("restore: replaying the log", totalBytes: total) }
+                        progress?.update(records: records, bytes: bytes)
                     })
+                progress?.finish()
+                FileOutput.standardError("restore: \(report.replayedRecords) records replayed, at LSN \(report.restoredLSN), \(ContinuousClock.now - started)")
                 // File bytes: every blob is copied; the restored server sweeps those its files do not name.
                 let blobs = blobsDir ?? snapshotDirectory.deletingLastPathComponent().appendingPathComponent("blobs").path
                 let copied = try Self.copyBlobs(from: blobs, into: URL(fileURLWithPath: dataDir).appendingPathComponent("blobs").path)

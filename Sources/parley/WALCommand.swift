@@ -103,7 +103,13 @@ struct WALCommand: AsyncParsableCommand {
         func run() async throws {
             let directory = StorageConfiguration(dataDirectory: dataDir).walDirectory
             var undecodable: (UInt64, String)?
+            var position = LogScanProgress(directory: directory)
+            let progress = TerminalProgress("verify", totalBytes: position.totalBytes)
+            var visited = 0
+            defer { progress.finish() }
             let report = try LogReader.scan(directory: directory) { record in
+                visited += 1
+                progress.update(records: visited, bytes: position.bytesDone(through: record))
                 if undecodable == nil {
                     do {
                         _ = try EventCodec.decode(type: record.type, payload: record.payload)

@@ -19,6 +19,7 @@ import Testing
         ("/api/v1/conversations", .omni),
         ("/widget/v1/init", .omni),
         ("/api/shared/v1/chats", .chats),
+        ("/admin/v1/status", .admin),
         ("/health", .other),
         ("/widget.js", .other),
     ])

@@ -78,6 +78,12 @@ import FoundationNetworking
         #expect(missing == 401)
 
         // A native agent session: a frame each way, then a client close with 1000.
+        // The admin API's token, in a header.
+        let adminToken = try String(contentsOfFile: data + "/admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        var admin = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/admin/v1/status")!)
+        admin.setValue("Bearer \(adminToken)", forHTTPHeaderField: "Authorization")
+        let (_, adminResponse) = try await URLSession.shared.data(for: admin)
+        #expect((adminResponse as? HTTPURLResponse)?.statusCode == 200)
         let socket = try await RawWebSocket.connect(port: port, path: "/ws?site_id=site_1&role=support&token=\(token)")
         socket.sendFrame(opcode: 0x1, Array(#"{"type":"ping"}"#.utf8))
         #expect(await socket.readText()?.contains("pong") == true)
@@ -117,6 +123,42 @@ import FoundationNetworking
         }
         let started = try #require(Self.value(samples, "process_start_time_seconds"))
         #expect(abs(started - Date().timeIntervalSince1970) < 120)
+    }
+
+    /// Every dialect's error body quotes the request's id (the `X-Request-Id` the client sent
+    /// or the one the server made), where that dialect keeps details.
+    @Test func errorBodiesCarryTheRequestID() async throws {
+        let (data, port, server) = try Self.startServer("error-ids")
+        defer {
+            server.terminate()
+            try? FileManager.default.removeItem(atPath: data)
+        }
+        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        let cases: [(path: String, method: String, keys: [String])] = [
+            ("/v1/conversations", "GET", ["error", "details", "request_id"]),
+            ("/api/v1/conversations", "GET", ["request_id"]),
+            ("/api/shared/v1/chats", "GET", ["request_id"]),
+            ("/v1/clients/1", "GET", ["error", "details", "request_id"]),
+            (
+                "/v1/projects/00000001-0000-4000-8000-000000000001/livechat/conversations/"
+                    + "00000004-0000-4000-8000-000000000001/messages/operator", "POST", ["error", "details", "requestId"]
+            ),
+        ]
+        for (index, item) in cases.enumerated() {
+            for sent in ["err-\(index)", nil] {
+                var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(item.path)")!)
+                request.httpMethod = item.method
+                if let sent { request.setValue(sent, forHTTPHeaderField: "X-Request-Id") }
+                let (body, response) = try await URLSession.shared.data(for: request)
+                let http = try #require(response as? HTTPURLResponse)
+                #expect(http.statusCode == 401, "\(item.path)")
+                let header = try #require(http.value(forHTTPHeaderField: "X-Request-Id"))
+                if let sent { #expect(header == sent) }
+                var node: Any? = try JSONSerialization.jsonObject(with: body)
+                for key in item.keys { node = (node as? [String: Any])?[key] }
+                #expect(node as? String == header, "\(item.path): \(String(decoding: body, as: UTF8.self))")
+            }
+        }
     }
 
     @Test func readinessTurnsDrainingAtSIGTERM() async throws {
@@ -178,6 +220,12 @@ import FoundationNetworking
         keyed.setValue("trace-me-42", forHTTPHeaderField: "X-Request-Id")
         let (_, keyedResponse) = try await URLSession.shared.data(for: keyed)
         #expect((keyedResponse as? HTTPURLResponse)?.value(forHTTPHeaderField: "X-Request-Id") == "trace-me-42")
+        // The admin API's token, in a header.
+        let adminToken = try String(contentsOfFile: data + "/admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        var admin = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/admin/v1/status")!)
+        admin.setValue("Bearer \(adminToken)", forHTTPHeaderField: "Authorization")
+        let (_, adminResponse) = try await URLSession.shared.data(for: admin)
+        #expect((adminResponse as? HTTPURLResponse)?.statusCode == 200)
         let socket = try await RawWebSocket.connect(port: port, path: "/ws?site_id=site_1&role=support&token=\(token)")
         socket.sendFrame(opcode: 0x1, Array(#"{"type":"ping"}"#.utf8))
         #expect(await socket.readText()?.contains("pong") == true)
@@ -194,7 +242,7 @@ import FoundationNetworking
             #expect(object?["time"] is String && object?["level"] is String && object?["label"] is String && object?["message"] is String, "\(line)")
         }
         #expect(text.contains(#""parley.request_id":"trace-me-42""#))
-        for secret in ["correct horse", "wrong horse battery", token, secretKey] {
+        for secret in ["correct horse", "wrong horse battery", token, secretKey, adminToken] {
             #expect(!text.contains(secret), "a secret is in the log: \(secret.prefix(6))…")
         }
     }

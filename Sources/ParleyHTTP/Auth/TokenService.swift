@@ -95,18 +95,7 @@ public struct TokenService: Sendable {
         var secret = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in secret.indices { secret[index] = generator.next() }
-        let disk = PosixFileSystem()
-        try disk.createDirectoryDurably(dataDirectory)
-        // Written, fsynced, then its directory fsynced: a power loss must not forget the key
-        // that signed every token already handed out.
-        guard FileManager.default.createFile(atPath: path, contents: Data(secret), attributes: [.posixPermissions: 0o600]),
-            let handle = FileHandle(forWritingAtPath: path)
-        else {
-            throw CocoaError(.fileWriteUnknown)
-        }
-        try handle.synchronize()
-        try handle.close()
-        try disk.syncDirectory(dataDirectory)
+        try SecretFile.create(Data(secret), at: path, in: dataDirectory)
         return secret
     }
 }

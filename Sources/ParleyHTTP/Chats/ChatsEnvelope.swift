@@ -31,8 +31,11 @@ struct ChatsFailure: ResponseEncodable {
     }
 
     var errors: [Item]
+    /// The request's `X-Request-Id`, to quote to support.
+    var request_id: String?
 
-    init(_ failure: APIError) {
+    init(_ failure: APIError, requestID: String? = nil) {
         errors = [Item(key: failure.field ?? "base", value: failure.value, message: failure.message, code: failure.code)]
+        request_id = requestID
     }
 }

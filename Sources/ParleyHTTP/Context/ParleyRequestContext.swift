@@ -8,12 +8,15 @@ public struct ParleyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// `nil` for anonymous requests.
     public var principal: Principal?
+    /// The admin API's caller (``AdminAuthentication``); `nil` elsewhere.
+    public var adminScope: AdminScope?
     /// The client's IP address ("unknown" when the transport has none, as in router tests).
     public let clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         principal = nil
+        adminScope = nil
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 

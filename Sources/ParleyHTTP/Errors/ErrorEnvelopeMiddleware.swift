@@ -30,34 +30,39 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
 }
 
 extension ErrorEnvelopeMiddleware {
-    /// `{"success": false, "error": {"code", "message"}}` (seed 004).
+    /// `{"success": false, "error": {"code", "message", "details": {"request_id"}}}` (seed 004).
     public static func native() -> Self {
         Self { failure, request, context in
-            try NativeFailure(error: .init(code: failure.code, message: failure.message)).response(from: request, context: context)
+            try NativeFailure(error: .init(failure, requestID: context.requestID)).response(from: request, context: context)
         }
     }
 
-    /// `{"detail", "code"}`, validation failures 422 (seed 003).
+    /// `{"detail", "code", "request_id"}`, validation failures 422 (seed 003).
     public static func omni() -> Self {
         Self(status: { $0.code == "VALIDATION_ERROR" ? .unprocessableContent : $0.status }) { failure, request, context in
-            try OmniFailure(detail: failure.message, code: failure.code).response(from: request, context: context)
+            try OmniFailure(detail: failure.message, code: failure.code, request_id: context.requestID)
+                .response(from: request, context: context)
         }
     }
 
-    /// `{"error": {"code", "message"}}` (seed 000 shows none; docs/api/operators.md).
+    /// `{"error": {"code", "message", "details": {"request_id"}}}` (seed 000 shows none; docs/api/operators.md).
     public static func operators() -> Self {
         Self { failure, request, context in
-            try OperatorsFailure(error: .init(code: failure.code, message: failure.message)).response(from: request, context: context)
+            try OperatorsFailure(error: .init(failure, requestID: context.requestID)).response(from: request, context: context)
         }
     }
 
-    /// `{"errors": [{"key", "value", "message", "code"}]}` (Pachca's shape; seed 002).
+    /// `{"errors": [{"key", "value", "message", "code"}], "request_id"}` (Pachca's shape; seed 002).
     public static func chats() -> Self {
-        Self { failure, request, context in try ChatsFailure(failure).response(from: request, context: context) }
+        Self { failure, request, context in
+            try ChatsFailure(failure, requestID: context.requestID).response(from: request, context: context)
+        }
     }
 
-    /// `ResponseWrapper` with a `CdpErrorResponse` (seed 001; docs/api/gateway.md).
+    /// `ResponseWrapper` with a `CdpErrorResponse`, the request id in `details.requestId` (seed 001; docs/api/gateway.md).
     public static func gateway() -> Self {
-        Self { failure, request, context in try GatewayFailure(failure, path: request.uri.path).response(from: request, context: context) }
+        Self { failure, request, context in
+            try GatewayFailure(failure, path: request.uri.path, requestID: context.requestID).response(from: request, context: context)
+        }
     }
 }

@@ -34,8 +34,9 @@ struct GatewayFailure: ResponseEncodable, Sendable {
     @ExplicitNull var data: String?
     var error: CdpError
 
-    init(_ failure: APIError, path: String) {
+    init(_ failure: APIError, path: String, requestID: String? = nil) {
         var details: [String: String] = [:]
+        if let requestID { details["requestId"] = requestID }
         if let value = failure.value { details["rejectedValue"] = value }
         if let seconds = failure.retryAfterSeconds { details["retryAfterSeconds"] = String(seconds) }
         error = CdpError(

@@ -18,13 +18,30 @@ struct NativeSuccess<Payload: Encodable & Sendable>: ResponseEncodable {
 
 /// The native error body.
 struct NativeFailure: ResponseEncodable {
-    struct Detail: Codable, Sendable {
-        var code: String
-        var message: String
+    var success = false
+    var error: ErrorDetail
+}
+
+/// `{"code", "message", "details": {"request_id"}}`: the error object of the native and
+/// operators dialects. `details` is left out when the request has no id (never through the server).
+struct ErrorDetail: Codable, Sendable {
+    struct Details: Codable, Sendable {
+        var request_id: String
     }
 
-    var success = false
-    var error: Detail
+    var code: String
+    var message: String
+    var details: Details?
+
+    init(code: String, message: String, requestID: String? = nil) {
+        self.code = code
+        self.message = message
+        self.details = requestID.map { Details(request_id: $0) }
+    }
+
+    init(_ failure: APIError, requestID: String?) {
+        self.init(code: failure.code, message: failure.message, requestID: requestID)
+    }
 }
 
 extension APIError {

@@ -1,7 +1,8 @@
-/// Which of the five API documents a request path belongs to (CONTRACT §1's mounts), for
-/// metrics and logs; `other` for health, metrics, the web clients and unknown paths.
+/// Which of the five API documents a request path belongs to (CONTRACT §1's mounts), or the
+/// admin API (`/admin/v1`), for metrics and logs; `other` for health, metrics, the web clients
+/// and unknown paths.
 public enum HTTPDialect: String, Sendable, CaseIterable {
-    case native, omni, chats, operators, gateway, other
+    case native, omni, chats, operators, gateway, admin, other
 
     public init(path: String) {
         if path.hasPrefix("/api/shared/v1/") || path == "/api/shared/v1" {
@@ -14,6 +15,8 @@ public enum HTTPDialect: String, Sendable, CaseIterable {
             self = .operators
         } else if path.hasPrefix("/v1/") {
             self = .native
+        } else if path.hasPrefix("/admin/v1/") {
+            self = .admin
         } else {
             self = .other
         }

@@ -30,6 +30,13 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+extension RequestContext {
+    /// The id ``RequestIDMiddleware`` gave this request, for error bodies' details.
+    var requestID: String? {
+        if case .string(let id) = logger[metadataKey: "parley.request_id"] { id } else { nil }
+    }
+}
+
 extension HTTPField.Name {
     static let requestID = HTTPField.Name("X-Request-Id")!
 }

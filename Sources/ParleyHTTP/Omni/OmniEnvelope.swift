@@ -25,4 +25,6 @@ struct OmniList<Item: Encodable & Sendable, Meta: Encodable & Sendable>: Respons
 struct OmniFailure: ResponseEncodable {
     var detail: String
     var code: String
+    /// The request's `X-Request-Id`, to quote to support.
+    var request_id: String?
 }
