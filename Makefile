@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 BUILD_FLAGS ?=
 
-.PHONY: run demo test screenshots build release bench bench-peers crash fuzz deps deps-test deps-bench-peers clean-data
+.PHONY: run demo test screenshots build release bench bench-peers crash fuzz deps deps-test deps-bench-peers deps-docker docker-check clean-data
 
 # What a fresh machine lacks is installed by tools/deps.sh (Debian packages through apt, as root
 # or with sudo; for the tests, the Python tools into a virtual environment under the build
@@ -27,6 +27,9 @@ deps-test:
 
 deps-bench-peers:
 	@tools/deps.sh bench-peers
+
+deps-docker:
+	@tools/deps.sh docker
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -80,6 +83,12 @@ bench: deps
 # table with Parley's ratio to each peer goes into docs/PERFORMANCE.md, the plots into docs/images/.
 bench-peers: deps-bench-peers
 	tools/bench-peers.sh
+
+# deploy/Dockerfile built with Debian's podman and run (tools/docker-check): non-root, health
+# check, admin inside the container, SIGTERM drain, data kept in the volume. Not in `make test`:
+# the image's release build takes 10-15 minutes.
+docker-check: deps-docker
+	tools/docker-check
 
 # The long reliability runs (docs/RELIABILITY.md): fault injection at every I/O operation of
 # a longer workload, with every recovery step crashed too, and 1,000 kill -9 cycles against

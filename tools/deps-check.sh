@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The install recipes can no longer break unseen: runs `make deps`, `make deps-test` and
-# `make deps-bench-peers` with
+# `make deps-bench-peers` and `make deps-docker` with
 # stand-ins first on PATH for dpkg (every package missing), id (root, or a user), sudo (as the
 # real one: VAR=value words, then the command, with SUDO_UID set), apt-get, python3 (no ensurepip;
 # `-m venv` makes a stand-in environment) and the system pip. Each stand-in records how it was
@@ -101,7 +101,7 @@ if present:
     if apt or by("venv-pip") or any(a[:1] == ["-m"] for a in by("python3")):
         fail(f"everything is present, yet something was installed: {calls}")
 else:
-    missing = set(queried) | ({"python3-venv"} if target != "deps" else set())
+    missing = set(queried) | ({"python3-venv"} if target not in ("deps", "deps-docker") else set())
     commands = [args[2:] for args in apt]
     verbs = [next((w for w in c if not w.startswith("-")), None) for c in commands]
     if verbs != ["update", "install"]:
@@ -125,7 +125,8 @@ else:
         if set(packages) != missing:
             fail(f"installed {sorted(packages)} but missing were {sorted(missing)}")
         extra = {"deps": [], "deps-test": ["iproute2", "python3-venv", "chromium", "prometheus", "nginx", "openssl"],
-                 "deps-bench-peers": ["redis-server", "redis-tools", "nats-server", "nginx", "libnginx-mod-nchan", "util-linux", "python3-venv"]}[target]
+                 "deps-bench-peers": ["redis-server", "redis-tools", "nats-server", "nginx", "libnginx-mod-nchan", "util-linux", "python3-venv"],
+                 "deps-docker": ["podman", "runc", "debootstrap"]}[target]
         for need in ["liblz4-dev", "libvips-dev", "pkg-config", "libstemmer-dev", "libxml2-dev", "zlib1g-dev", "poppler-utils"] + extra:
             if need not in packages:
                 fail(f"{need} is not installed by make {target}")
@@ -136,7 +137,7 @@ else:
             for p in packages:
                 if not known([p]):
                     fail(f"apt knows no package {p}")
-    if target != "deps":
+    if target not in ("deps", "deps-docker"):
         if ["-m", "venv", venv] not in by("python3"):
             fail(f"no virtual environment made at {venv}: {by('python3')}")
         pips = by("venv-pip")
@@ -149,7 +150,7 @@ else:
             if unpinned or not {r.split("==")[0] for r in requirements} >= wanted:
                 fail(f"pip must install {sorted(wanted)}, pinned: {requirements}")
     elif by("venv-pip") or by("python3"):
-        fail(f"make deps touched Python: {calls}")
+        fail(f"make {target} touched Python: {calls}")
 
 if problems:
     print(f"deps-check {name}: FAIL")
@@ -166,6 +167,8 @@ run user-deps 1000 0 deps
 run user-deps-test 1000 0 deps-test
 run root-deps-bench-peers 0 0 deps-bench-peers
 run user-deps-bench-peers 1000 0 deps-bench-peers
+run root-deps-docker 0 0 deps-docker
+run user-deps-docker 1000 0 deps-docker
 # The environment made above is kept: nothing is missing now, so nothing is installed.
 run user-present 1000 1 deps-test
 exit $((failures > 0))

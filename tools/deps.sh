@@ -10,7 +10,7 @@
 # DEPS_EXTRA_PACKAGES, more Debian packages for the same apt run (.ci/run adds make there).
 set -eu
 
-usage() { echo "usage: $0 build|test|bench-peers" >&2; exit 2; }
+usage() { echo "usage: $0 build|test|bench-peers|docker" >&2; exit 2; }
 [ $# -eq 1 ] || usage
 
 # liblz4-dev: the CLZ4 system-library target; lz4: the CLI the tests check snapshot payloads
@@ -31,6 +31,9 @@ case "$1" in
   # nats-server, nginx with the nchan module), taskset (util-linux) for the pinning, and the
   # Python of the plotting environment.
   bench-peers) packages="$packages redis-server redis-tools nats-server nginx libnginx-mod-nchan util-linux python3" ;;
+  # `make docker-check` (tools/docker-check): Debian's podman with runc (crun refuses hybrid
+  # cgroups) and debootstrap, which makes the Debian 12 base image where no registry is reachable.
+  docker) packages="$packages podman runc debootstrap" ;;
   *) usage ;;
 esac
 packages="$packages ${DEPS_EXTRA_PACKAGES:-}"
@@ -40,7 +43,7 @@ for package in $packages; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 # A Python that cannot make a virtual environment with pip (Debian's without python3-venv).
-if [ "$1" != build ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+if [ "$1" != build ] && [ "$1" != docker ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   missing="$missing python3-venv"
 fi
 
@@ -60,7 +63,7 @@ if [ -n "$missing" ]; then
   $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 fi
 
-[ "$1" != build ] || exit 0
+case "$1" in build | docker) exit 0 ;; esac
 
 venv=${VENV:-.build/venv}
 if [ "$1" = bench-peers ]; then

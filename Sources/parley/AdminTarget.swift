@@ -8,7 +8,7 @@ import ParleyStorage
 /// (through its admin API, found by its `server.json`), a server named by `--server`, or the
 /// data directory itself when no server holds it.
 struct AdminTarget: ParsableArguments {
-    @Option(help: "The data directory.") var dataDir: String = "./data"
+    @Option(help: "The data directory (PARLEY_DATA_DIR).") var dataDir: String = environment("DATA_DIR") ?? "./data"
 
     @Option(help: "A running server's base URL, e.g. http://127.0.0.1:8080 (PARLEY_SERVER). Default: the server that holds --data-dir, if one does.")
     var server: String? = environment("SERVER")
