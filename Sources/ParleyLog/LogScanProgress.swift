@@ -7,10 +7,14 @@ public struct LogScanProgress: Sendable {
     private var lastOffset = -1
     private var lastEnd = 0
 
-    public init(directory: String, fileSystem: any FileSystem = PosixFileSystem()) {
+    /// `from`: the first LSN the scan visits; segments wholly before it (kept, but not read)
+    /// are not counted.
+    public init(directory: String, from: UInt64 = 0, fileSystem: any FileSystem = PosixFileSystem()) {
         let names = (try? LogReader.segmentNames(fileSystem: fileSystem, directory: directory)) ?? []
-        totalBytes = names.reduce(0) { sum, segment in
-            sum + ((try? fileSystem.readPrefix(joinPath(directory, segment.name), count: 0).fileSize) ?? 0)
+        totalBytes = names.indices.reduce(0) { sum, index in
+            let passedOver = index + 1 < names.count && names[index + 1].firstLSN <= from
+            guard !passedOver else { return sum }
+            return sum + ((try? fileSystem.readPrefix(joinPath(directory, names[index].name), count: 0).fileSize) ?? 0)
         }
     }
 

@@ -118,7 +118,7 @@ public final class EventStore: Sendable {
         let applier = CommitApplier(logger: logger)
         var replayError: (any Error)?
         // A long replay says how far it is, every few seconds, in the log (a short one says nothing).
-        var position = LogScanProgress(directory: configuration.walDirectory, fileSystem: fs)
+        var position = LogScanProgress(directory: configuration.walDirectory, from: snapshotLSN + 1, fileSystem: fs)
         var meter = ProgressMeter(totalBytes: position.totalBytes, interval: configuration.replayProgressInterval)
         var replayed = 0
         let (log, logReport) = try RecordLog.open(

@@ -61,7 +61,7 @@ public enum SnapshotRestore {
             }
             struct Reached: Error {}
             var reached = false
-            var position = LogScanProgress(directory: walDirectory, fileSystem: fs)
+            var position = LogScanProgress(directory: walDirectory, from: header.lsn + 1, fileSystem: fs)
             do {
                 let report = try LogReader.scan(directory: walDirectory, fileSystem: fs, from: header.lsn + 1) { record in
                     if let lsn = target.lsn, record.lsn > lsn { throw Reached() }

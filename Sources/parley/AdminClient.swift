@@ -83,10 +83,10 @@ struct AdminClient {
             var pending = ""
             for try await chunk in response.body {
                 pending += String(buffer: chunk)
-                while let newline = pending.firstIndex(of: "\n") {
-                    try line(pending[..<newline])
-                    pending = String(pending[pending.index(after: newline)...])
-                }
+                // Whole lines now; the unfinished last one waits for the next chunk.
+                var lines = pending.split(separator: "\n", omittingEmptySubsequences: false)
+                pending = String(lines.removeLast())
+                for complete in lines { try line(complete) }
             }
             if !pending.isEmpty { try line(pending[...]) }
         }

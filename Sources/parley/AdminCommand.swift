@@ -138,14 +138,13 @@ struct AdminCommand: AsyncParsableCommand {
                 if fsync != nil { FileOutput.standardError("parley: --fsync is ignored: the running server keeps its own policy") }
                 var outcome: AdminWire.SeedDone?
                 try await client.stream("/seed", body: plan) { line in
-                    if line.hasPrefix(#"{"done""#) || line.contains(#""done":true"#) {
+                    if line.contains(#""done":true"#) {
                         outcome = try JSONDecoder().decode(AdminWire.SeedDone.self, from: Data(line.utf8))
                         return
                     }
                     if !quiet { FileOutput.line(line) }
                     progress.advance()
                 }
-                progress.finish()
                 guard let outcome else { throw CLIFailure(message: "the server stopped answering before the seeding ended") }
                 if let error = outcome.error { throw CLIFailure(message: "\(error.code): \(error.message)") }
                 site = outcome.site_id ?? "?"

@@ -2,10 +2,10 @@ public import Hummingbird
 import HTTPTypes
 public import ParleyModel
 
-/// Who may use the admin API: the operator (the data directory's ``AdminToken``: every site,
-/// and making sites) or a site's secret key `sk_…` (that site only).
+/// Who may use the admin API: the operator (`allSites`: the data directory's ``AdminToken``,
+/// every site and making sites) or a site's secret key `sk_…` (that site only).
 public enum AdminScope: Sendable, Equatable {
-    case operator_
+    case allSites
     case site(SiteID)
 
     /// `site` if the caller may act on it, else 404 (another tenant's ids are never confirmed).
@@ -29,19 +29,15 @@ struct AdminAuthentication: RouterMiddleware {
         var context = context
         let parts = authorization.split(separator: " ", maxSplits: 1)
         if parts.count == 2, parts[0].lowercased() == "bearer", token.matches(String(parts[1])) {
-            context.adminScope = .operator_
+            context.adminScope = .allSites
         } else {
             // A site's secret key, through the dialects' own check; JWTs and public keys are refused.
-            guard parts.count == 2, parts[1].hasPrefix("sk_") else {
+            guard parts.count == 2, parts[1].hasPrefix("sk_"),
+                case .secretKey(let site) = try await authentication.principal(bearer: authorization)
+            else {
                 throw APIError.unauthorized("the admin API takes the admin token or a site's sk_ key")
             }
-            try await authentication.handle(request, context: context) { _, authenticated in
-                context = authenticated
-                return Response(status: .ok)
-            }
-            guard case .secretKey(let site)? = context.principal else {
-                throw APIError.unauthorized("the admin API takes the admin token or a site's sk_ key")
-            }
+            context.principal = .secretKey(site: site)
             context.adminScope = .site(site)
         }
         return try await next(request, context)

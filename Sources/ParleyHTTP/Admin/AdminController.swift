@@ -5,6 +5,7 @@ import ParleyEngine
 import ParleyModel
 import ParleySnapshot
 import ParleyStorage
+import Synchronization
 
 /// The admin routes (docs/api/admin.md). Each does what the same `parley admin` subcommand does
 /// on a stopped data directory, and answers with the same JSON.
@@ -30,7 +31,7 @@ struct AdminController {
 
     /// Routes that make or see more than one site are the operator's.
     static func requireOperator(_ context: ParleyRequestContext, _ what: String) throws {
-        guard try scope(context) == .operator_ else { throw APIError.forbidden("\(what) needs the admin token, not a site key") }
+        guard try scope(context) == .allSites else { throw APIError.forbidden("\(what) needs the admin token, not a site key") }
     }
 
     static func site(_ context: ParleyRequestContext) throws -> SiteID {
@@ -122,10 +123,15 @@ struct AdminController {
         if let problem = plan.problem { throw APIError.validation(problem) }
         let seeder = DemoSeeder(broker: broker)
         let (lines, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        // Lines made but not yet written: a client that reads slowly (or not at all) holds the
+        // seeding back instead of filling the server's memory.
+        let backlog = Backlog()
         let work = Task {
             let done: AdminWire.SeedDone
             do {
                 let site = try await seeder.run(plan) { ack in
+                    while backlog.lines.load(ordering: .relaxed) >= Backlog.limit { try await Task.sleep(for: .milliseconds(1)) }
+                    backlog.lines.add(1, ordering: .relaxed)
                     // Ids are plain ASCII: no escaping to do.
                     continuation.yield(
                         ByteBuffer(
@@ -139,12 +145,26 @@ struct AdminController {
             }
             var last = ByteBuffer(bytes: (try? JSONEncoder().encode(done)) ?? Data(#"{"done":true}"#.utf8))
             last.writeString("\n")
+            backlog.lines.add(1, ordering: .relaxed)
             continuation.yield(last)
             continuation.finish()
         }
         // A client that leaves stops the seeding.
         continuation.onTermination = { _ in work.cancel() }
         return Response(
-            status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody(asyncSequence: lines))
+            status: .ok, headers: [.contentType: "application/x-ndjson"],
+            body: ResponseBody { writer in
+                for await line in lines {
+                    try await writer.write(line)
+                    backlog.lines.subtract(1, ordering: .relaxed)
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// The seed stream's lines in flight (made, not yet written to the socket).
+    final class Backlog: Sendable {
+        static let limit = 4096
+        let lines = Atomic<Int>(0)
     }
 }

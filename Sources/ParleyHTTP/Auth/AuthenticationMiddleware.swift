@@ -32,7 +32,8 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    private func principal(bearer authorization: String) async throws -> Principal {
+    /// The caller an `Authorization` header names (also the admin API's check of `sk_` keys).
+    func principal(bearer authorization: String) async throws -> Principal {
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
             throw APIError.unauthorized("authorization must be 'Bearer <token>'")
