@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "ParleyRealtime", targets: ["ParleyRealtime"]),
         .library(name: "ParleyHTTP", targets: ["ParleyHTTP"]),
         .library(name: "ParleyWeb", targets: ["ParleyWeb"]),
+        // For the fuzz target of the Redis reply reader.
+        .library(name: "ParleyRedis", targets: ["ParleyRedis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
@@ -67,6 +69,25 @@ let package = Package(
         .systemLibrary(
             name: "CStemmer",
             providers: [.apt(["libstemmer-dev"])]
+        ),
+        // Redis's C client: its reply reader and command formatter (docs/SCALING.md).
+        // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning
+        // on every build (a no-op on 64-bit Linux); the headers are under /usr/include/hiredis.
+        .systemLibrary(
+            name: "CHiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        // Several nodes on Redis (issue 20): connections on SwiftNIO around hiredis's parser.
+        .target(
+            name: "ParleyRedis",
+            dependencies: [
+                "CHiredis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
         ),
         .systemLibrary(
             name: "CLibXML2",
@@ -264,6 +285,11 @@ let package = Package(
             dependencies: [
                 "ParleyAI", "ParleyKnowledge", "ParleyEngine", "ParleyModel", "ParleyStorage", "ParleyLog", "ParleyTestSupport",
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ParleyRedisTests",
+            dependencies: ["ParleyRedis", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ParleyModelTests", dependencies: ["ParleyModel", "ParleyTestSupport"], swiftSettings: swiftSettings),

@@ -5,7 +5,7 @@
 //
 // Each target's main hands one test function to libFuzzer (LLVMFuzzerRunDriver) over code the server runs on bytes it did not
 // write itself or must survive damage in: log records, segment files, snapshot files, history files, the
-// WebSocket client frames of both dialects, and the REST request bodies. A crash, a sanitizer
+// WebSocket client frames of both dialects, the REST request bodies, and Redis's replies. A crash, a sanitizer
 // report, or a broken property (`preconditionFailure` in the target) is a finding.
 import PackageDescription
 
@@ -52,6 +52,10 @@ let package = Package(
             dependencies: [
                 "FuzzSupport", .product(name: "ParleyRealtime", package: "parley"), .product(name: "ParleyModel", package: "parley"),
             ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "RedisReplyFuzzer",
+            dependencies: ["FuzzSupport", .product(name: "ParleyRedis", package: "parley"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "RequestBodiesFuzzer",

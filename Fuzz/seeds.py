@@ -108,4 +108,14 @@ bodies = {
 }
 for selector, body in bodies.items():
     put("RequestBodiesFuzzer", bytes([selector]) + json.dumps(body).encode())
+# Redis replies as the cluster reads them (the first byte picks where the rest is split).
+redis_replies = [
+    b"+OK\r\n", b"-NOSCRIPT No matching script.\r\n", b":42\r\n", b"$5\r\nhello\r\n", b"$-1\r\n", b"*-1\r\n",
+    b"*2\r\n:7\r\n$3\r\nabc\r\n",
+    b"*3\r\n$7\r\nmessage\r\n$16\r\nparley:ephemeral\r\n$4\r\n\x00\x01\r\n\r\n",
+    b"*1\r\n*2\r\n$10\r\nparley:log\r\n*1\r\n*2\r\n$3\r\n0-7\r\n*4\r\n$1\r\nt\r\n$1\r\n\x03\r\n$1\r\np\r\n$2\r\nhi\r\n",
+    b"*1\r\n" * 9 + b":1\r\n", b"*2147483647\r\n", b"$9999999999\r\n",
+]
+for reply in redis_replies:
+    put("RedisReplyFuzzer", bytes([len(reply) // 2]) + reply)
 print("seed corpora:", {d: len(os.listdir(os.path.join(corpus, d))) for d in sorted(os.listdir(corpus))})

@@ -17,16 +17,18 @@ usage() { echo "usage: $0 build|test|bench-peers|docker" >&2; exit 2; }
 # against; libvips-dev: the CVips system-library target (image thumbnails); pkg-config: how
 # SwiftPM finds liblz4 and libvips; curl: the API test scripts. The knowledge base: libstemmer-dev
 # (CStemmer, Snowball stemming), libxml2-dev (CLibXML2, the HTML and DOCX XML parser), zlib1g-dev
-# (ZIPFoundation opens DOCX files), poppler-utils (pdftotext, run for PDF uploads).
-packages="liblz4-dev libvips-dev lz4 pkg-config curl libstemmer-dev libxml2-dev zlib1g-dev poppler-utils"
+# (ZIPFoundation opens DOCX files), poppler-utils (pdftotext, run for PDF uploads). Several
+# nodes on Redis: libhiredis-dev (CHiredis, Redis's reply reader and command formatter).
+packages="liblz4-dev libvips-dev lz4 pkg-config curl libstemmer-dev libxml2-dev zlib1g-dev poppler-utils libhiredis-dev"
 case "$1" in
   build) ;;
   # iproute2: `ss`, which the load smoke test reads the server's sockets with; python3 and
   # python3-venv: the virtual environment of the Python test tools; chromium: the headless
   # browser the web clients are tested in (tools/browser-check, through Playwright);
   # prometheus: promtool and the Prometheus server tools/ops-check checks docs/ops/ against;
-  # nginx and openssl: tools/deploy-check runs deploy/nginx/parley.conf with a certificate it makes.
-  test) packages="$packages iproute2 python3 chromium prometheus nginx openssl" ;;
+  # nginx and openssl: tools/deploy-check runs deploy/nginx/parley.conf with a certificate it makes;
+  # redis-server: the Redis client's tests (Tests/ParleyRedisTests) start one.
+  test) packages="$packages iproute2 python3 chromium prometheus nginx openssl redis-server" ;;
   # The peers `make bench-peers` measures Parley against (redis-server and redis-benchmark,
   # nats-server, nginx with the nchan module), taskset (util-linux) for the pinning, and the
   # Python of the plotting environment.

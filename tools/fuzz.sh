@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-EventCodecFuzzer SegmentScannerFuzzer SnapshotLoaderFuzzer HistoryFileFuzzer ClientFramesFuzzer RequestBodiesFuzzer}
+targets=${FUZZ_TARGETS:-EventCodecFuzzer SegmentScannerFuzzer SnapshotLoaderFuzzer HistoryFileFuzzer ClientFramesFuzzer RequestBodiesFuzzer RedisReplyFuzzer}
 scratch=.build-fuzz
 config=${FUZZ_CONFIG:-debug}
 case "$config" in debug | release) ;; *) echo "fuzz: FUZZ_CONFIG is debug or release, not $config" >&2; exit 2 ;; esac
