@@ -1,0 +1,137 @@
+public import NIOCore
+
+/// The cluster's write-ahead log in Redis (docs/SCALING.md): one stream whose entry ids are
+/// `0-<LSN>`, appended only through the `append` script, which decides in one atomic step what
+/// must be decided once for the whole cluster: the LSN, a message's `seq` and id, a repeated
+/// client message id, a closed conversation.
+///
+/// ```swift
+/// let log = RedisLog(client: client)
+/// let outcome = try await log.append(RedisLogRecord(type: 3, payload: bytes, conversation: 12, kind: .message(clientMessageID: "c-1")))
+/// let entries = try await log.entries(after: 0, count: 1000)
+/// ```
+public final class RedisLog: Sendable {
+    public let client: RedisClient
+    public let keys: Keys
+    /// How long a client message id is remembered for deduplication.
+    public let dedupeWindow: Duration
+
+    /// The keys of one cluster (a prefix, `parley` by default, keeps clusters apart in one Redis).
+    public struct Keys: Sendable, Equatable {
+        public let prefix: String
+        public var lsn: String { prefix + ":lsn" }
+        public var log: String { prefix + ":log" }
+        public var seq: String { prefix + ":seq" }
+        public var closed: String { prefix + ":closed" }
+        public var messageIDs: String { prefix + ":ids:message" }
+        public func dedupe(conversation: UInt64, clientMessageID: String) -> String {
+            "\(prefix):cmid:\(conversation):\(clientMessageID)"
+        }
+
+        public init(prefix: String = "parley") { self.prefix = prefix }
+    }
+
+    public init(client: RedisClient, keys: Keys = Keys(), dedupeWindow: Duration = .seconds(86_400)) {
+        self.client = client
+        self.keys = keys
+        self.dedupeWindow = dedupeWindow
+    }
+
+    /// The `append` script. KEYS: the LSN counter, the stream, the `seq` hash, the closed hash, the
+    /// message id counter, the dedupe key (any name when there is no client message id).
+    /// ARGV: type, payload, conversation, kind (`p` plain, `m` message, `M` message with a client
+    /// id, `c` closes), dedupe window in seconds. Numbers are formatted with `%d`: Lua 5.1 would
+    /// write a number over 14 digits as `1.2e+14`.
+    static let appendScript = RedisScript(
+        """
+        local kind = ARGV[4]
+        local conversation = ARGV[3]
+        local seq, id = 0, 0
+        if kind == 'm' or kind == 'M' then
+          if redis.call('HEXISTS', KEYS[4], conversation) == 1 then
+            return redis.error_reply('CLOSED conversation is closed')
+          end
+          if kind == 'M' then
+            local earlier = redis.call('GET', KEYS[6])
+            if earlier then
+              local s, l = string.match(earlier, '^(%d+):(%d+)$')
+              return {'repeated', tonumber(s), tonumber(l)}
+            end
+          end
+        end
+        local lsn = redis.call('INCR', KEYS[1])
+        local lsnText = string.format('%d', lsn)
+        if kind == 'm' or kind == 'M' then
+          seq = redis.call('HINCRBY', KEYS[3], conversation, 1)
+          id = redis.call('INCR', KEYS[5])
+          if kind == 'M' then
+            redis.call('SET', KEYS[6], string.format('%d:%d', seq, lsn), 'EX', ARGV[5])
+          end
+        elseif kind == 'c' then
+          redis.call('HSET', KEYS[4], conversation, lsnText)
+        end
+        redis.call('XADD', KEYS[2], '0-' .. lsnText, 't', ARGV[1], 'p', ARGV[2], 's', string.format('%d', seq), 'i', string.format('%d', id))
+        return {'appended', lsn, seq, id}
+        """)
+
+    /// Appends `record`; returns once Redis answered (durable on Redis's disk under
+    /// `appendfsync always`). A message to a closed conversation throws ``RedisLogError/closed``.
+    public func append(_ record: RedisLogRecord) async throws -> RedisAppendOutcome {
+        let conversation = record.conversation ?? 0
+        let (kind, dedupeKey): (String, String) =
+            switch record.kind {
+            case .plain: ("p", keys.lsn)
+            case .closesConversation: ("c", keys.lsn)
+            case .message(nil): ("m", keys.lsn)
+            case .message(let clientID?): ("M", keys.dedupe(conversation: conversation, clientMessageID: clientID))
+            }
+        let reply: RedisValue
+        do {
+            reply = try await client.evalSHA(
+                Self.appendScript, keys: [.text(keys.lsn), .text(keys.log), .text(keys.seq), .text(keys.closed), .text(keys.messageIDs), .text(dedupeKey)],
+                arguments: [
+                    .integer(Int64(record.type)), .bytes(record.payload), .integer(Int64(conversation)), .text(kind),
+                    .integer(max(1, dedupeWindow.components.seconds)),
+                ])
+        } catch let error as RedisError where error.replyCode == "CLOSED" {
+            throw RedisLogError.closed
+        }
+        guard let parts = reply.array, parts.count == 4 || parts.count == 3, let tag = parts[0].string else {
+            throw RedisError.protocolError("the append script answered \(reply)")
+        }
+        let numbers = parts.dropFirst().compactMap { $0.int.flatMap { UInt64(exactly: $0) } }
+        switch (tag, numbers.count) {
+        case ("appended", 3): return .appended(lsn: numbers[0], fill: RedisLogFill(seq: numbers[1], messageID: numbers[2]))
+        case ("repeated", 2): return .repeated(seq: numbers[0], lsn: numbers[1])
+        default: throw RedisError.protocolError("the append script answered \(reply)")
+        }
+    }
+
+    /// Up to `count` entries after `lsn`, in LSN order (`XRANGE`), with no wait.
+    public func entries(after lsn: UInt64, count: Int) async throws -> [RedisLogEntry] {
+        let reply = try await client.send("XRANGE", .text(keys.log), .text("(0-\(lsn)"), "+", "COUNT", .integer(Int64(count)))
+        return try (reply.array ?? []).map { try RedisLogEntry($0) }
+    }
+
+    /// The LSN of the newest entry ever appended (0 before the first), whether or not trimmed.
+    public func lastLSN() async throws -> UInt64 {
+        try await client.send("GET", .text(keys.lsn)).int.flatMap { UInt64(exactly: $0) } ?? 0
+    }
+
+    /// The LSN of the oldest entry the stream still holds (`nil` when it holds none).
+    public func firstLSN() async throws -> UInt64? {
+        let reply = try await client.send("XRANGE", .text(keys.log), "-", "+", "COUNT", "1")
+        return try reply.array?.first.map { try RedisLogEntry($0).lsn }
+    }
+
+    /// Removes every entry below `lsn` (`XTRIM MINID`); returns how many went.
+    @discardableResult
+    public func trim(below lsn: UInt64) async throws -> Int {
+        Int(try await client.send("XTRIM", .text(keys.log), "MINID", .text("0-\(lsn)")).int ?? 0)
+    }
+}
+
+public enum RedisLogError: Error, Sendable, Equatable {
+    /// A message to a conversation that is closed.
+    case closed
+}

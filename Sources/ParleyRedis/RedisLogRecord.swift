@@ -1,0 +1,90 @@
+public import NIOCore
+
+/// A record a node hands the cluster log (docs/SCALING.md): the bytes the local write-ahead log
+/// would hold (record type and payload, as `EventCodec` writes them), and what the `append`
+/// script must decide for it.
+public struct RedisLogRecord: Sendable {
+    public var type: UInt8
+    /// The payload, with zeros where the script fills in (a message's `seq` and id).
+    public var payload: ByteBuffer
+    /// The conversation the record belongs to, when it does.
+    public var conversation: UInt64?
+    public var kind: Kind
+
+    public enum Kind: Sendable, Equatable {
+        /// Nothing to decide: the record is appended as it is.
+        case plain
+        /// A message: refused when the conversation is closed; a client message id seen within
+        /// the dedupe window answers the earlier message; else it gets the conversation's next
+        /// `seq` and the next message id.
+        case message(clientMessageID: String?)
+        /// Closes the conversation: later messages to it are refused.
+        case closesConversation
+    }
+
+    public init(type: UInt8, payload: ByteBuffer, conversation: UInt64? = nil, kind: Kind = .plain) {
+        precondition(kind == .plain || conversation != nil, "a message or a close names its conversation")
+        self.type = type
+        self.payload = payload
+        self.conversation = conversation
+        self.kind = kind
+    }
+}
+
+/// What the script filled in for a record: its `seq` and message id (0 when it is not a message).
+public struct RedisLogFill: Sendable, Hashable {
+    public var seq: UInt64
+    public var messageID: UInt64
+
+    public init(seq: UInt64 = 0, messageID: UInt64 = 0) {
+        self.seq = seq
+        self.messageID = messageID
+    }
+}
+
+/// One record as the stream holds it: its LSN (the stream id `0-<LSN>`), type, payload and fill.
+public struct RedisLogEntry: Sendable, Hashable {
+    public var lsn: UInt64
+    public var type: UInt8
+    public var payload: ByteBuffer
+    public var fill: RedisLogFill
+
+    public init(lsn: UInt64, type: UInt8, payload: ByteBuffer, fill: RedisLogFill) {
+        self.lsn = lsn
+        self.type = type
+        self.payload = payload
+        self.fill = fill
+    }
+
+    /// Reads one `XRANGE`/`XREAD` entry: `[id, [field, value, …]]`.
+    init(_ value: RedisValue) throws(RedisError) {
+        guard let parts = value.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array, fields.count % 2 == 0 else {
+            throw .protocolError("a log entry is not [id, [field, value …]]")
+        }
+        guard id.hasPrefix("0-"), let lsn = UInt64(id.dropFirst(2)), lsn > 0 else {
+            throw .protocolError("a log entry's id \(id) is not 0-<LSN>")
+        }
+        var type: UInt8?
+        var payload: ByteBuffer?
+        var fill = RedisLogFill()
+        for index in stride(from: 0, to: fields.count, by: 2) {
+            switch fields[index].string {
+            case "t": type = fields[index + 1].string.flatMap { UInt8($0) }
+            case "p": payload = fields[index + 1].bytes
+            case "s": fill.seq = fields[index + 1].string.flatMap { UInt64($0) } ?? 0
+            case "i": fill.messageID = fields[index + 1].string.flatMap { UInt64($0) } ?? 0
+            default: break
+            }
+        }
+        guard let type, let payload else { throw .protocolError("the log entry \(id) lacks its type or payload") }
+        self.init(lsn: lsn, type: type, payload: payload, fill: fill)
+    }
+}
+
+/// The script's answer to an append.
+public enum RedisAppendOutcome: Sendable, Hashable {
+    /// In the stream at `lsn` (durable once Redis answered, with `appendfsync always`).
+    case appended(lsn: UInt64, fill: RedisLogFill)
+    /// The client message id was used before, for the message `seq` at `lsn`; nothing appended.
+    case repeated(seq: UInt64, lsn: UInt64)
+}
