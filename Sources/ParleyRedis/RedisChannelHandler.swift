@@ -1,4 +1,5 @@
 public import NIOCore
+import Synchronization
 
 /// A command on its way to Redis and the promise its reply completes.
 public struct RedisRequest: Sendable {
@@ -32,6 +33,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     }
 
     private let reader: RedisReplyReader
+    private let liveness: RedisConnectionLiveness
     private let timeout: TimeAmount
     private let push: (@Sendable (RedisValue) -> Void)?
     private var pending = CircularBuffer<Pending>()
@@ -39,8 +41,9 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     private var ended: RedisError?
     private var timer: Scheduled<Void>?
 
-    init(timeout: TimeAmount, maxReplyBytes: Int, push: (@Sendable (RedisValue) -> Void)? = nil) {
+    init(timeout: TimeAmount, maxReplyBytes: Int, liveness: RedisConnectionLiveness, push: (@Sendable (RedisValue) -> Void)? = nil) {
         self.reader = RedisReplyReader(maxReplyBytes: maxReplyBytes)
+        self.liveness = liveness
         self.timeout = timeout
         self.push = push
     }
@@ -117,8 +120,20 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     private func fail(with error: RedisError) {
         if ended == nil { ended = error }
+        liveness.end()
         timer?.cancel()
         timer = nil
         while let request = pending.popFirst() { request.promise.fail(error) }
     }
+}
+
+/// Whether a connection has ended, readable from any thread: a connection ends in its handler (a
+/// timeout, a protocol error) before its channel has finished closing, and no command may be
+/// sent to it meanwhile.
+final class RedisConnectionLiveness: Sendable {
+    private let ended = Atomic(false)
+
+    var hasEnded: Bool { ended.load(ordering: .acquiring) }
+
+    func end() { ended.store(true, ordering: .releasing) }
 }

@@ -12,9 +12,11 @@ public import NIOPosix
 /// ```
 public final class RedisConnection: Sendable {
     let channel: any Channel
+    private let liveness: RedisConnectionLiveness
 
-    private init(channel: any Channel) {
+    private init(channel: any Channel, liveness: RedisConnectionLiveness) {
         self.channel = channel
+        self.liveness = liveness
     }
 
     /// Connects, then authenticates and selects the database the configuration names.
@@ -25,6 +27,7 @@ public final class RedisConnection: Sendable {
     ) async throws -> RedisConnection {
         let timeout = TimeAmount.nanoseconds(Int64(configuration.commandTimeout.nanoseconds))
         let maxReplyBytes = configuration.maxReplyBytes
+        let liveness = RedisConnectionLiveness()
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -33,14 +36,14 @@ public final class RedisConnection: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            RedisChannelHandler(timeout: timeout, maxReplyBytes: maxReplyBytes, push: push))
+                            RedisChannelHandler(timeout: timeout, maxReplyBytes: maxReplyBytes, liveness: liveness, push: push))
                     }
                 }
                 .connect(host: configuration.host, port: configuration.port).get()
         } catch {
             throw RedisError.connectionClosed("could not connect to \(configuration.host):\(configuration.port): \(error)")
         }
-        let connection = RedisConnection(channel: channel)
+        let connection = RedisConnection(channel: channel, liveness: liveness)
         do {
             if let password = configuration.password { _ = try await connection.send(RedisCommand("AUTH", .text(password))) }
             if configuration.database != 0 { _ = try await connection.send(RedisCommand("SELECT", .integer(Int64(configuration.database)))) }
@@ -51,8 +54,8 @@ public final class RedisConnection: Sendable {
         return connection
     }
 
-    /// Whether the connection is still open.
-    public var isActive: Bool { channel.isActive }
+    /// Whether the connection is still open (and has not failed: one that timed out is closing).
+    public var isActive: Bool { channel.isActive && !liveness.hasEnded }
 
     /// Sends one command; returns its reply. An error reply is thrown as ``RedisError/reply(_:)``.
     @discardableResult
@@ -95,5 +98,10 @@ public final class RedisConnection: Sendable {
 extension Duration {
     var nanoseconds: Int64 {
         components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+
+    /// Whole milliseconds, at least 1 (what Redis's timeouts take; 0 would mean "forever").
+    var redisMilliseconds: Int64 {
+        max(1, components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -32,9 +32,8 @@ public final class RedisLogTail: Sendable {
     /// when nothing came). Throws ``RedisLogGap`` when the stream no longer holds the next entry.
     public func read() async throws -> [RedisLogEntry] {
         let after = applied
-        let milliseconds = max(1, block.components.seconds * 1000 + block.components.attoseconds / 1_000_000_000_000_000)
         let reply = try await client.send(
-            "XREAD", "COUNT", .integer(Int64(batch)), "BLOCK", .integer(milliseconds), "STREAMS", .text(keys.log), .text("0-\(after)"))
+            "XREAD", "COUNT", .integer(Int64(batch)), "BLOCK", .integer(block.redisMilliseconds), "STREAMS", .text(keys.log), .text("0-\(after)"))
         // [[stream, [entry …]]], or null when the block time passed.
         guard let streams = reply.array, let stream = streams.first?.array, stream.count == 2, let items = stream[1].array else {
             guard reply.isNull else { throw RedisError.protocolError("XREAD answered \(reply)") }

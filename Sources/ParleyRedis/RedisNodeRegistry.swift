@@ -37,7 +37,7 @@ public final class RedisNodeRegistry: Sendable {
     /// The nodes that reported within the lifetime, with their applied LSNs; the others are
     /// removed.
     public func liveNodes() async throws -> [String: UInt64] {
-        let oldest = try await serverMilliseconds() - Int64(lifetime.components.seconds * 1000)
+        let oldest = try await serverMilliseconds() - lifetime.redisMilliseconds
         let stale = try await client.send("ZRANGEBYSCORE", .text(reports), "-inf", .text("(\(oldest)"))
         for node in stale.array?.compactMap(\.string) ?? [] { try await forget(node: node) }
         let live = try await client.send("ZRANGEBYSCORE", .text(reports), .integer(oldest), "+inf").array?.compactMap(\.string) ?? []

@@ -29,8 +29,7 @@ public final class RedisSharedSnapshot: Sendable {
     /// Stores `snapshot` (covering the log through `lsn`) unless another node holds the lock or a
     /// newer one is already stored; returns whether it was stored.
     public func store(_ snapshot: ByteBuffer, lsn: UInt64, by node: String) async throws -> Bool {
-        let milliseconds = lockLifetime.components.seconds * 1000 + lockLifetime.components.attoseconds / 1_000_000_000_000_000
-        let locked = try await client.send("SET", .text(lockKey), .text(node), "NX", "PX", .integer(max(1, milliseconds)))
+        let locked = try await client.send("SET", .text(lockKey), .text(node), "NX", "PX", .integer(lockLifetime.redisMilliseconds))
         guard locked == .simple("OK") else { return false }
         let stored = try await client.evalSHA(
             Self.storeScript, keys: [.text(bytesKey), .text(lsnKey), .text(lockKey)], arguments: [.bytes(snapshot), .integer(Int64(lsn)), .text(node)])

@@ -9,13 +9,16 @@ final class RedisServerProcess: @unchecked Sendable {
     // (isRunning, waitUntilExit, processIdentifier).
     let port: Int
     let directory: URL
+    /// More `redis-server` options (`--replicaof …`).
+    let arguments: [String]
     private var process: Process
 
-    init() throws {
+    init(arguments: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try Self.freePort()
-        process = try Self.launch(port: port, directory: directory)
+        self.arguments = arguments
+        process = try Self.launch(port: port, directory: directory, arguments: arguments)
         try waitUntilReady()
     }
 
@@ -26,13 +29,13 @@ final class RedisServerProcess: @unchecked Sendable {
         return configuration
     }
 
-    private static func launch(port: Int, directory: URL) throws -> Process {
+    private static func launch(port: Int, directory: URL, arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
         process.arguments = [
             "--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory.path, "--appendonly", "yes", "--appendfsync", "always",
             "--save", "", "--daemonize", "no", "--loglevel", "warning",
-        ]
+        ] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -47,7 +50,7 @@ final class RedisServerProcess: @unchecked Sendable {
 
     /// Starts it again on the same port and directory (its AOF replays).
     func restart() throws {
-        process = try Self.launch(port: port, directory: directory)
+        process = try Self.launch(port: port, directory: directory, arguments: arguments)
         try waitUntilReady()
     }
 
