@@ -24,6 +24,7 @@ public final class RedisLog: Sendable {
         public var seq: String { prefix + ":seq" }
         public var closed: String { prefix + ":closed" }
         public var messageIDs: String { prefix + ":ids:message" }
+        public var conversationIDs: String { prefix + ":ids:conversation" }
         public func dedupe(conversation: UInt64, clientMessageID: String) -> String {
             "\(prefix):cmid:\(conversation):\(clientMessageID)"
         }
@@ -38,9 +39,9 @@ public final class RedisLog: Sendable {
     }
 
     /// The `append` script. KEYS: the LSN counter, the stream, the `seq` hash, the closed hash, the
-    /// message id counter, the dedupe key (any name when there is no client message id).
-    /// ARGV: type, payload, conversation, kind (`p` plain, `m` message, `M` message with a client
-    /// id, `c` closes), dedupe window in seconds. Numbers are formatted with `%d`: Lua 5.1 would
+    /// message id counter, the dedupe key (any name when there is no client message id), the
+    /// conversation id counter. ARGV: type, payload, conversation, kind (`p` plain, `m` message,
+    /// `M` message with a client id, `c` closes, `o` opens), dedupe window in seconds. Numbers are formatted with `%d`: Lua 5.1 would
     /// write a number over 14 digits as `1.2e+14`.
     static let appendScript = RedisScript(
         """
@@ -69,6 +70,8 @@ public final class RedisLog: Sendable {
           end
         elseif kind == 'c' then
           redis.call('HSET', KEYS[4], conversation, lsnText)
+        elseif kind == 'o' then
+          id = redis.call('INCR', KEYS[7])
         end
         redis.call('XADD', KEYS[2], '0-' .. lsnText, 't', ARGV[1], 'p', ARGV[2], 's', string.format('%d', seq), 'i', string.format('%d', id))
         return {'appended', lsn, seq, id}
@@ -82,13 +85,17 @@ public final class RedisLog: Sendable {
             switch record.kind {
             case .plain: ("p", keys.lsn)
             case .closesConversation: ("c", keys.lsn)
+            case .opensConversation: ("o", keys.lsn)
             case .message(nil): ("m", keys.lsn)
             case .message(let clientID?): ("M", keys.dedupe(conversation: conversation, clientMessageID: clientID))
             }
         let reply: RedisValue
         do {
             reply = try await client.evalSHA(
-                Self.appendScript, keys: [.text(keys.lsn), .text(keys.log), .text(keys.seq), .text(keys.closed), .text(keys.messageIDs), .text(dedupeKey)],
+                Self.appendScript, keys: [
+                    .text(keys.lsn), .text(keys.log), .text(keys.seq), .text(keys.closed), .text(keys.messageIDs), .text(dedupeKey),
+                    .text(keys.conversationIDs),
+                ],
                 arguments: [
                     .integer(Int64(record.type)), .bytes(record.payload), .integer(Int64(conversation)), .text(kind),
                     .integer(max(1, dedupeWindow.components.seconds)),
@@ -101,7 +108,7 @@ public final class RedisLog: Sendable {
         }
         let numbers = parts.dropFirst().compactMap { $0.int.flatMap { UInt64(exactly: $0) } }
         switch (tag, numbers.count) {
-        case ("appended", 3): return .appended(lsn: numbers[0], fill: RedisLogFill(seq: numbers[1], messageID: numbers[2]))
+        case ("appended", 3): return .appended(lsn: numbers[0], fill: RedisLogFill(seq: numbers[1], id: numbers[2]))
         case ("repeated", 2): return .repeated(seq: numbers[0], lsn: numbers[1])
         default: throw RedisError.protocolError("the append script answered \(reply)")
         }

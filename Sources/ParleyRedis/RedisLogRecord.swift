@@ -20,10 +20,14 @@ public struct RedisLogRecord: Sendable {
         case message(clientMessageID: String?)
         /// Closes the conversation: later messages to it are refused.
         case closesConversation
+        /// Opens a conversation: it gets the next conversation id (the fill's `id`), so
+        /// conversations are numbered in log order across the cluster, as on one node.
+        case opensConversation
     }
 
     public init(type: UInt8, payload: ByteBuffer, conversation: UInt64? = nil, kind: Kind = .plain) {
-        precondition(kind == .plain || conversation != nil, "a message or a close names its conversation")
+        precondition(
+            kind == .plain || kind == .opensConversation || conversation != nil, "a message or a close names its conversation")
         self.type = type
         self.payload = payload
         self.conversation = conversation
@@ -31,14 +35,16 @@ public struct RedisLogRecord: Sendable {
     }
 }
 
-/// What the script filled in for a record: its `seq` and message id (0 when it is not a message).
+/// What the script filled in for a record: a message's `seq` and id, or an opened
+/// conversation's id (0 where nothing was filled in).
 public struct RedisLogFill: Sendable, Hashable {
     public var seq: UInt64
-    public var messageID: UInt64
+    /// The message id of a message, the conversation id of an opening.
+    public var id: UInt64
 
-    public init(seq: UInt64 = 0, messageID: UInt64 = 0) {
+    public init(seq: UInt64 = 0, id: UInt64 = 0) {
         self.seq = seq
-        self.messageID = messageID
+        self.id = id
     }
 }
 
@@ -72,7 +78,7 @@ public struct RedisLogEntry: Sendable, Hashable {
             case "t": type = fields[index + 1].string.flatMap { UInt8($0) }
             case "p": payload = fields[index + 1].bytes
             case "s": fill.seq = fields[index + 1].string.flatMap { UInt64($0) } ?? 0
-            case "i": fill.messageID = fields[index + 1].string.flatMap { UInt64($0) } ?? 0
+            case "i": fill.id = fields[index + 1].string.flatMap { UInt64($0) } ?? 0
             default: break
             }
         }

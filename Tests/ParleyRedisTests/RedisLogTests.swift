@@ -70,7 +70,7 @@ import Testing
             let writer = String(buffer: entry.payload)
             let number = Int(writer.split(separator: "-")[1])!
             seqs[UInt64(number % 4 + 1), default: []].append(entry.fill.seq)
-            ids.append(entry.fill.messageID)
+            ids.append(entry.fill.id)
         }
         for (_, list) in seqs { #expect(list == (1...UInt64(list.count)).map { $0 }) }
         #expect(ids == (1...UInt64(3 * perWriter)).map { $0 })
@@ -88,10 +88,10 @@ import Testing
         let log = RedisLog(client: RedisClient(configuration: server.configuration))
         defer { Task { await log.client.shutdown() } }
         let first = try await log.append(record("hi", conversation: 7, clientID: "c-1"))
-        #expect(first == .appended(lsn: 1, fill: RedisLogFill(seq: 1, messageID: 1)))
+        #expect(first == .appended(lsn: 1, fill: RedisLogFill(seq: 1, id: 1)))
         #expect(try await log.append(record("hi", conversation: 7, clientID: "c-1")) == .repeated(seq: 1, lsn: 1))
         // The same id in another conversation is another message.
-        #expect(try await log.append(record("hi", conversation: 8, clientID: "c-1")) == .appended(lsn: 2, fill: RedisLogFill(seq: 1, messageID: 2)))
+        #expect(try await log.append(record("hi", conversation: 8, clientID: "c-1")) == .appended(lsn: 2, fill: RedisLogFill(seq: 1, id: 2)))
         #expect(try await log.lastLSN() == 2)
         let ttl = try await log.client.send("TTL", .text(log.keys.dedupe(conversation: 7, clientMessageID: "c-1"))).int ?? 0
         #expect(ttl > 86_000 && ttl <= 86_400)
@@ -106,8 +106,12 @@ import Testing
         _ = try await log.append(RedisLogRecord(type: 12, payload: ByteBuffer(string: "close"), conversation: 3, kind: .closesConversation))
         await #expect(throws: RedisLogError.closed) { try await log.append(self.record("b", conversation: 3)) }
         #expect(try await log.lastLSN() == 2)
+        // An opening gets the next conversation id, in log order.
+        let opened = try await log.append(RedisLogRecord(type: 6, payload: ByteBuffer(string: "open"), kind: .opensConversation))
+        #expect(opened == .appended(lsn: 3, fill: RedisLogFill(seq: 0, id: 1)))
+        #expect(try await log.entries(after: 2, count: 1).first?.fill == RedisLogFill(seq: 0, id: 1))
         // Other conversations go on.
-        #expect(try await log.append(record("c", conversation: 4)) == .appended(lsn: 3, fill: RedisLogFill(seq: 1, messageID: 2)))
+        #expect(try await log.append(record("c", conversation: 4)) == .appended(lsn: 4, fill: RedisLogFill(seq: 1, id: 2)))
     }
 
     @Test func lsnsPastFourteenDigitsKeepEveryDigit() async throws {
@@ -116,7 +120,7 @@ import Testing
         let log = RedisLog(client: RedisClient(configuration: server.configuration))
         defer { Task { await log.client.shutdown() } }
         try await log.client.send("SET", .text(log.keys.lsn), "123456789012345")
-        #expect(try await log.append(record("x", conversation: 1)) == .appended(lsn: 123_456_789_012_346, fill: RedisLogFill(seq: 1, messageID: 1)))
+        #expect(try await log.append(record("x", conversation: 1)) == .appended(lsn: 123_456_789_012_346, fill: RedisLogFill(seq: 1, id: 1)))
         #expect(try await log.entries(after: 123_456_789_012_345, count: 10).map(\.lsn) == [123_456_789_012_346])
     }
 
