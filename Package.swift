@@ -136,7 +136,8 @@ let package = Package(
         .target(
             name: "ParleyStorage",
             dependencies: [
-                "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyHistory", "CVips",
+                "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyHistory", "CVips", "ParleyRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -267,7 +268,7 @@ let package = Package(
         .target(
             name: "ParleyTestSupport",
             dependencies: [
-                "ParleyLog", "ParleyModel", "ParleySnapshot", "ParleyHistory",
+                "ParleyLog", "ParleyModel", "ParleySnapshot", "ParleyHistory", "ParleyRedis",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -289,7 +290,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ParleyRedisTests",
-            dependencies: ["ParleyRedis", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["ParleyRedis", "ParleyTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ParleyModelTests", dependencies: ["ParleyModel", "ParleyTestSupport"], swiftSettings: swiftSettings),
@@ -302,6 +303,7 @@ let package = Package(
             name: "ParleyStorageTests",
             dependencies: [
                 "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyHistory", "ParleyEngine", "ParleyTestSupport",
+                "ParleyRedis", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

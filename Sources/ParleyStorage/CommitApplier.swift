@@ -39,8 +39,6 @@ final class CommitApplier: Sendable {
     /// writers get an error instead of an acknowledgement (issue 15, defect 6).
     func apply(_ records: [LogRecord]) -> [UInt64: String] {
         var refused: [UInt64: String] = [:]
-        var committed: [CommittedEvent] = []
-        committed.reserveCapacity(records.count)
         var decoded: [(UInt64, DecodedRecord)] = []
         decoded.reserveCapacity(records.count)
         for record in records {
@@ -53,6 +51,17 @@ final class CommitApplier: Sendable {
                 logger.error("committed record does not decode", metadata: ["parley.lsn": "\(record.lsn)", "parley.error": "\(error)"])
             }
         }
+        if refused.isEmpty { return apply(decoded: decoded) }
+        return refused.merging(apply(decoded: decoded)) { first, _ in first }
+    }
+
+    /// Applies records decoded already (a cluster node's stream entries, their fill applied:
+    /// docs/SCALING.md), in LSN order, then tells the observers. Returns the records the state
+    /// refused, with why.
+    func apply(decoded: [(UInt64, DecodedRecord)]) -> [UInt64: String] {
+        var refused: [UInt64: String] = [:]
+        var committed: [CommittedEvent] = []
+        committed.reserveCapacity(decoded.count)
         let started = ContinuousClock.now
         let counts: (Int, Int) = state.withLock { state in
             for (lsn, record) in decoded {

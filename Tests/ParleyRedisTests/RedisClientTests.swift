@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import ParleyRedis
+import ParleyTestSupport
 import Synchronization
 import Testing
 

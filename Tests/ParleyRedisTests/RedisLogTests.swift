@@ -1,5 +1,6 @@
 import NIOCore
 import ParleyRedis
+import ParleyTestSupport
 import Testing
 
 @Suite struct RedisLogCursorTests {

@@ -1,5 +1,6 @@
 import NIOCore
 import ParleyRedis
+import ParleyTestSupport
 import Testing
 
 /// hiredis's reader and formatter through the Swift seam, without a socket.

@@ -1,19 +1,19 @@
-import Foundation
-import ParleyRedis
+public import Foundation
+public import ParleyRedis
 
 /// A real `redis-server` (Debian's, installed by `make test`'s recipe) on a free loopback port
 /// with its data in a temporary directory: AOF on, `appendfsync always`, as a cluster runs it.
-final class RedisServerProcess: @unchecked Sendable {
+public final class RedisServerProcess: @unchecked Sendable {
     // @unchecked: `process` is replaced only by `restart()`, which a test calls from its one task
     // between kill() and further use; Process itself is thread-safe for the calls made here
     // (isRunning, waitUntilExit, processIdentifier).
-    let port: Int
-    let directory: URL
+    public let port: Int
+    public let directory: URL
     /// More `redis-server` options (`--replicaof …`).
     let arguments: [String]
     private var process: Process
 
-    init(arguments: [String] = []) throws {
+    public init(arguments: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try Self.freePort()
@@ -22,7 +22,7 @@ final class RedisServerProcess: @unchecked Sendable {
         try waitUntilReady()
     }
 
-    var configuration: RedisConfiguration {
+    public var configuration: RedisConfiguration {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: port)
         configuration.commandTimeout = .seconds(5)
         configuration.reconnectWindow = .seconds(10)
@@ -43,20 +43,20 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// SIGKILL, as a crashed machine would stop it.
-    func kill() {
+    public func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
     /// Starts it again on the same port and directory (its AOF replays).
-    func restart() throws {
+    public func restart() throws {
         process = try Self.launch(port: port, directory: directory, arguments: arguments)
         try waitUntilReady()
     }
 
     /// SIGKILL too: a child spawned from a test thread inherits that thread's signal mask, in
     /// which SIGTERM is blocked, and the directory goes anyway.
-    func stop() {
+    public func stop() {
         if process.isRunning {
             Foundation.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
