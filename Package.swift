@@ -223,7 +223,7 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyWeb", "ParleyModel", "ParleyStorage", "ParleySnapshot", "ParleyHistory", "ParleyEngine", "ParleyHTTP", "ParleyRealtime", "ParleyWebhooks", "ParleyKnowledge", "ParleyAI",
+                "ParleyWeb", "ParleyModel", "ParleyStorage", "ParleySnapshot", "ParleyHistory", "ParleyEngine", "ParleyHTTP", "ParleyRealtime", "ParleyWebhooks", "ParleyKnowledge", "ParleyAI", "ParleyRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -240,7 +240,7 @@ let package = Package(
             name: "parley",
             dependencies: [
                 "ParleyServer", "ParleyStorage", "ParleyHistory", "ParleySnapshot", "ParleyLog", "ParleyModel", "ParleyEngine", "ParleyHTTP",
-                "ParleyRealtime", "ParleyWebhooks", "ParleyAI",
+                "ParleyRealtime", "ParleyWebhooks", "ParleyAI", "ParleyRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -316,7 +316,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ParleyEngineTests", dependencies: ["ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleyTestSupport", "ParleyRedis", "ParleySnapshot"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ParleyHTTPTests",
             dependencies: [
@@ -353,7 +355,7 @@ let package = Package(
         .testTarget(
             name: "ParleyServerTests",
             dependencies: [
-                "ParleyServer", "ParleyTestSupport", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot",
+                "ParleyServer", "ParleyTestSupport", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyLog", "ParleySnapshot", "ParleyRedis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -44,7 +44,7 @@ public actor AccountService {
 
     /// Starts a new family for `agent` and returns its first refresh token.
     public func issueRefreshToken(for agent: AgentID) async throws -> IssuedRefreshToken {
-        try await issue(for: agent, family: ids.nextTokenFamily())
+        try await issue(for: agent, family: try await ids.nextTokenFamily())
     }
 
     private func issue(for agent: AgentID, family: UInt64) async throws -> IssuedRefreshToken {

@@ -38,7 +38,7 @@ public final class Broker: Sendable {
         self.limits = limits
         self.logger = logger
         actors = Mutex(ActorLeases(idleTimeout: limits.actorIdleTimeout))
-        ids = IDAllocator(after: store.read { $0.watermarks })
+        ids = IDAllocator(after: store.read { $0.watermarks }, cluster: store.clusterIDs)
         directory = Directory(store: store, ids: ids, limits: limits, passwords: passwords)
         accounts = AccountService(store: store, ids: ids)
         twoFactor = TwoFactorService(store: store)
@@ -109,13 +109,19 @@ public final class Broker: Sendable {
     /// Hands out the next conversation id and appends the opening under one lock, so
     /// conversations enter the log, and the state, in id order: a list paged by id never
     /// passes over one that is still being written. Returns once the opening is durable.
+    /// On a cluster node the `append` script numbers the opening (in the same order, for the
+    /// same reason) and the conversation is read back from the state under that id.
     func open(_ make: (ConversationID) -> Conversation) async throws -> Conversation {
-        let (conversation, lsn) = try openings.withLock { _ in
+        let (conversation, ticket) = try openings.withLock { _ in
             let conversation = make(ids.nextConversation())
             return (conversation, try store.append(.conversationOpened(conversation)))
         }
-        try await store.waitUntilDurable(lsn)
-        return conversation
+        let position = try await store.waitUntilCommitted(ticket)
+        guard store.isClustered else { return conversation }
+        guard let opened = store.read({ $0.conversations[ConversationID(position.id)]?.conversation }) else {
+            throw EngineError.notFound("conversation not found")
+        }
+        return opened
     }
 
     /// Sends a message after checking its size; returns once it is durable. `prepared` sees the
@@ -148,13 +154,17 @@ public final class Broker: Sendable {
         // The lease is held until the message is applied: an actor made again meanwhile would
         // start from a state without it.
         let store = self.store
-        store.whenDurable(appended.lsn) { [weak self] failure in
+        store.whenCommitted(appended.lsn) { [weak self] committed in
             self?.releaseActor(conversation)
-            if let failure { return whenSent(.failure(failure)) }
-            guard appended.receiptMayRead else {
-                return whenSent(Result { try appended.receipt(for: draft, in: conversation, store: store) })
+            let position: CommitPosition
+            switch committed {
+            case .success(let landed): position = landed
+            case .failure(let error): return whenSent(.failure(EngineError.cluster(error) ?? error))
             }
-            Task { whenSent(Result { try appended.receipt(for: draft, in: conversation, store: store) }) }
+            guard appended.receiptMayRead(at: position) else {
+                return whenSent(Result { try appended.receipt(for: draft, in: conversation, store: store, at: position) })
+            }
+            Task { whenSent(Result { try appended.receipt(for: draft, in: conversation, store: store, at: position) }) }
         }
     }
 

@@ -56,14 +56,33 @@ public actor ConversationActor {
     /// repeats an earlier client message id.
     public func send(_ draft: MessageDraft, prepared: (@Sendable (Message) -> Void)? = nil) async throws -> SendReceipt {
         let appended = try append(draft, prepared: prepared)
-        try await store.waitUntilDurable(appended.lsn)
-        return try appended.receipt(for: draft, in: id, store: store)
+        let position: CommitPosition
+        do {
+            position = try await store.waitUntilCommitted(appended.lsn)
+        } catch {
+            throw EngineError.cluster(error) ?? error
+        }
+        return try appended.receipt(for: draft, in: id, store: store, at: position)
     }
 
     /// Gives the message its `seq` and appends it to the log, without waiting for it to be
-    /// durable: the caller waits for `lsn` (then ``AppendedMessage/receipt(for:in:store:)``).
+    /// durable: the caller waits for `lsn` (then ``AppendedMessage/receipt(for:in:store:at:)``).
     /// Messages appended one after another enter the log in that order.
+    ///
+    /// On a cluster node the `append` script gives `seq` and id, tells a repeated client message
+    /// id and refuses a closed conversation (any node may have written to it): the actor only
+    /// keeps this node's messages of the conversation in arrival order, and `prepared` is not
+    /// called (the message has no id yet).
     public func append(_ draft: MessageDraft, prepared: (@Sendable (Message) -> Void)? = nil) throws -> AppendedMessage {
+        if store.isClustered {
+            let message = Message(
+                id: MessageID(0), conversationID: id, seq: 0, sender: draft.sender, content: draft.content,
+                contentType: draft.contentType, fileID: draft.fileID, clientMessageID: draft.clientMessageID,
+                createdAt: .now(), metadataJSON: draft.metadataJSON)
+            let ticket = try store.append(.messageAppended(message))
+            if let typist = draft.sender.participant, typing.stop(typist) { announce([.typing(id, typist, isTyping: false)]) }
+            return .sent(ticket: ticket)
+        }
         if let clientID = draft.clientMessageID, let earlier = recent[clientID] {
             return .repeated(seq: earlier.seq, lsn: earlier.lsn)
         }
@@ -85,7 +104,9 @@ public actor ConversationActor {
     /// Moves `reader`'s cursor forward to `seq` (clamped to the newest message). Returns the
     /// cursor's `seq` afterwards; a cursor never moves back.
     public func markRead(_ reader: Participant, through seq: UInt64) async throws -> UInt64 {
-        let target = min(seq, lastSeq)
+        // On a cluster node other nodes add messages too: the state knows the newest applied.
+        let newest = store.isClustered ? store.read { $0.conversations[id]?.lastSeq ?? 0 } : lastSeq
+        let target = min(seq, newest)
         let current = store.read { $0.conversations[id]?.readCursors[reader]?.seq ?? 0 }
         guard target > current else { return current }
         try await store.commit(.readCursorMoved(id, reader, seq: target, at: .now()))
@@ -94,15 +115,26 @@ public actor ConversationActor {
 
     /// Assigns the conversation to `agent` (`nil` unassigns).
     public func assign(to agent: AgentID?) async throws {
-        guard !isClosed else { throw EngineError.conflict("conversation is closed") }
+        guard !closed else { throw EngineError.conflict("conversation is closed") }
         try await store.commit(.conversationAssigned(id, agent, at: .now()))
     }
 
     /// Closes the conversation (at `time`, now by default); closing a closed one changes nothing.
     public func close(at time: Timestamp? = nil) async throws {
-        guard !isClosed else { return }
+        guard !closed else { return }
         isClosed = true
-        try await store.commit(.conversationClosed(id, at: time ?? .now()))
+        do {
+            try await store.commit(.conversationClosed(id, at: time ?? .now()))
+        } catch let error as ClusterWriteError {
+            // Another node closed it first: closing a closed conversation changes nothing.
+            guard case .refused = error, store.read({ $0.conversations[id]?.conversation.closedAt != nil }) else { throw error }
+        }
+    }
+
+    /// Whether the conversation is closed: on a cluster node another node may have closed it,
+    /// so the state is asked.
+    private var closed: Bool {
+        isClosed || (store.isClustered && store.read { $0.conversations[id]?.conversation.closedAt != nil })
     }
 
     /// A typing start or stop from `participant`; announces only real changes.

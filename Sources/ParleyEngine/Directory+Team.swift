@@ -54,7 +54,7 @@ extension Directory {
         defer { reservedLogins.subtract([login, claim]) }
         let displayName = name ?? (invite.name.isEmpty ? invite.email : invite.name)
         let agent = Agent(
-            id: ids.nextAgent(), siteID: invite.siteID, username: invite.email, email: invite.email,
+            id: try await ids.nextAgent(), siteID: invite.siteID, username: invite.email, email: invite.email,
             displayName: displayName, role: invite.role, passwordHash: try passwords.hash(password), createdAt: .now(),
             departments: invite.departments)
         try await store.commit(.inviteAccepted(tokenHash: hash, agent: agent))

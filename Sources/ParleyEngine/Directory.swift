@@ -27,7 +27,7 @@ public actor Directory {
         try Validate.text(name, field: "name", max: limits.maxNameBytes)
         try Validate.text(domain, field: "domain", max: 2048, allowEmpty: true)
         let site = Site(
-            id: ids.nextSite(), name: name, domain: domain, publicKey: SecretGenerator.token(prefix: "pk_"),
+            id: try await ids.nextSite(), name: name, domain: domain, publicKey: SecretGenerator.token(prefix: "pk_"),
             secretKey: SecretGenerator.token(prefix: "sk_"), widget: widget, createdAt: .now())
         try await store.commit(.siteCreated(site))
         return site
@@ -57,7 +57,7 @@ public actor Directory {
         defer { reservedLogins.subtract(logins) }
         let hash = try passwords.hash(password)
         let agent = Agent(
-            id: ids.nextAgent(), siteID: site, username: username, email: email,
+            id: try await ids.nextAgent(), siteID: site, username: username, email: email,
             displayName: displayName ?? username, role: role, passwordHash: hash, isBot: isBot, createdAt: .now())
         try await store.commit(.agentCreated(agent))
         return agent
@@ -103,7 +103,7 @@ public actor Directory {
         }
         let now = Timestamp.now()
         let visitor = Visitor(
-            id: ids.nextVisitor(), siteID: site, externalID: externalID, name: name, email: email,
+            id: try await ids.nextVisitor(), siteID: site, externalID: externalID, name: name, email: email,
             metadataJSON: metadataJSON, firstSeenAt: now, lastSeenAt: now)
         let lsn = try store.append(.visitorRegistered(visitor))
         pendingVisitors[key] = (visitor.id, lsn)

@@ -25,7 +25,8 @@ public final class FileLibrary: Sendable {
         conversation: ConversationID?
     ) async throws -> StoredFile {
         defer { blobs.settled(sha256) }
-        let id = FileID(nextID.withLock { value in
+        // On a cluster node the id comes from a block reserved in Redis (ClusterIDBlocks).
+        let id = FileID(try await store.clusterIDs?.next("file") ?? nextID.withLock { value in
             value += 1
             return value
         })

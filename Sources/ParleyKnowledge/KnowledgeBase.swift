@@ -45,11 +45,13 @@ public final class KnowledgeBase: Sendable {
         let passages = PassageSplitter.split(text)
         let analyzer = TermAnalyzer()
         let terms = passages.map { analyzer.terms($0) }
+        // On a cluster node the id comes from a block reserved in Redis (ClusterIDBlocks).
+        let id = try await store.clusterIDs?.next("knowledge-document") ?? nextID.withLock { value in
+            value += 1
+            return value
+        }
         let document = KnowledgeDocument(
-            id: KnowledgeDocumentID(nextID.withLock { value in
-                value += 1
-                return value
-            }), siteID: site, title: title, category: category, fileName: fileName, format: format.rawValue, size: UInt64(bytes.count),
+            id: KnowledgeDocumentID(id), siteID: site, title: title, category: category, fileName: fileName, format: format.rawValue, size: UInt64(bytes.count),
             passages: passages, uploadedBy: agent, createdAt: .now())
         _ = try await store.commit(.knowledgeDocumentAdded(document))
         indexes.withLock { indexes in

@@ -68,6 +68,7 @@ final class SessionCommands: Sendable {
         switch error {
         case let error as EngineError: self.error(error.code.rawValue, error.message)
         case let error as FrameError: self.error(error.code, error.message)
+        case let error as ClusterWriteError: errorFrame(EngineError.cluster(error) ?? .conflict("\(error)"))
         default: self.error("SERVER_ERROR", "the frame could not be carried out")
         }
     }

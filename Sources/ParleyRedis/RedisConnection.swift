@@ -101,7 +101,7 @@ extension Duration {
     }
 
     /// Whole milliseconds, at least 1 (what Redis's timeouts take; 0 would mean "forever").
-    var redisMilliseconds: Int64 {
+    public var redisMilliseconds: Int64 {
         max(1, components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
 }

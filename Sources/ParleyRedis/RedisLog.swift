@@ -80,6 +80,27 @@ public final class RedisLog: Sendable {
     /// Appends `record`; returns once Redis answered (durable on Redis's disk under
     /// `appendfsync always`). A message to a closed conversation throws ``RedisLogError/closed``.
     public func append(_ record: RedisLogRecord) async throws -> RedisAppendOutcome {
+        let command = appendCommand(record)
+        do {
+            return try Self.outcome(of: try await client.evalSHA(Self.appendScript, keys: command.keys, arguments: command.arguments))
+        } catch let error as RedisError where error.replyCode == "CLOSED" {
+            throw RedisLogError.closed
+        }
+    }
+
+    /// The `EVALSHA` of `record`, for a pipeline of appends (a node's ``ClusterLog`` sends its
+    /// queued records in one write, after a `SCRIPT LOAD` of ``appendScript``).
+    public func appendCall(_ record: RedisLogRecord) -> RedisCommand {
+        let command = appendCommand(record)
+        return RedisCommand(
+            ["EVALSHA", .text(Self.appendScript.sha1), .integer(Int64(command.keys.count))] + command.keys + command.arguments)
+    }
+
+    /// `SCRIPT LOAD` of the append script: sent first in each pipeline, so a Redis that restarted
+    /// (and lost its script cache) runs the pipeline's calls in order, none answered `NOSCRIPT`.
+    public var loadAppendScript: RedisCommand { RedisCommand(["SCRIPT", "LOAD", .text(Self.appendScript.source)]) }
+
+    private func appendCommand(_ record: RedisLogRecord) -> (keys: [RedisArgument], arguments: [RedisArgument]) {
         let conversation = record.conversation ?? 0
         let (kind, dedupeKey): (String, String) =
             switch record.kind {
@@ -89,19 +110,24 @@ public final class RedisLog: Sendable {
             case .message(nil): ("m", keys.lsn)
             case .message(let clientID?): ("M", keys.dedupe(conversation: conversation, clientMessageID: clientID))
             }
-        let reply: RedisValue
-        do {
-            reply = try await client.evalSHA(
-                Self.appendScript, keys: [
-                    .text(keys.lsn), .text(keys.log), .text(keys.seq), .text(keys.closed), .text(keys.messageIDs), .text(dedupeKey),
-                    .text(keys.conversationIDs),
-                ],
-                arguments: [
-                    .integer(Int64(record.type)), .bytes(record.payload), .integer(Int64(conversation)), .text(kind),
-                    .integer(max(1, dedupeWindow.components.seconds)),
-                ])
-        } catch let error as RedisError where error.replyCode == "CLOSED" {
-            throw RedisLogError.closed
+        return (
+            [
+                .text(keys.lsn), .text(keys.log), .text(keys.seq), .text(keys.closed), .text(keys.messageIDs), .text(dedupeKey),
+                .text(keys.conversationIDs),
+            ],
+            [
+                .integer(Int64(record.type)), .bytes(record.payload), .integer(Int64(conversation)), .text(kind),
+                .integer(max(1, dedupeWindow.components.seconds)),
+            ]
+        )
+    }
+
+    /// Reads the script's reply (in a pipeline, an error reply is a value): a closed conversation
+    /// is ``RedisLogError/closed``, any other error reply ``RedisError/reply(_:)``.
+    public static func outcome(of reply: RedisValue) throws -> RedisAppendOutcome {
+        if case .error(let message) = reply {
+            if message.hasPrefix("CLOSED") { throw RedisLogError.closed }
+            throw RedisError.reply(message)
         }
         guard let parts = reply.array, parts.count == 4 || parts.count == 3, let tag = parts[0].string else {
             throw RedisError.protocolError("the append script answered \(reply)")

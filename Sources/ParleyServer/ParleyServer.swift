@@ -4,6 +4,7 @@ import Glibc
 public import Hummingbird
 import NIOCore
 import NIOPosix
+import ParleyRedis
 public import ParleyRealtime
 public import ParleyHTTP
 import ServiceLifecycle
@@ -41,17 +42,32 @@ public struct ParleyServer: Sendable {
     let logger: Logger
 
     public init(configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
-        let store = try EventStore.open(configuration.storage, logger: logger) { error in
-            // Nothing may be acknowledged after a failed fsync: stop the process (EX_IOERR).
-            logger.critical("stopping: the write-ahead log failed", metadata: ["parley.error": "\(error)"])
-            exit(74)
+        let store: EventStore
+        if let cluster = configuration.cluster {
+            store = try await EventStore.openCluster(configuration.storage, cluster: cluster, logger: logger) { why in
+                // A gap in the stream or an entry this node cannot read: its state could part from
+                // the other nodes'. Stop (EX_IOERR); a restart catches up from the snapshot.
+                logger.critical("stopping: this node cannot follow the cluster log", metadata: ["parley.error": "\(why)"])
+                exit(74)
+            }
+        } else {
+            store = try EventStore.open(configuration.storage, logger: logger) { error in
+                // Nothing may be acknowledged after a failed fsync: stop the process (EX_IOERR).
+                logger.critical("stopping: the write-ahead log failed", metadata: ["parley.error": "\(error)"])
+                exit(74)
+            }
         }
         if let repair = store.startReport.repair {
             logger.warning("log tail repaired at start", metadata: ["parley.repair": "\(repair)"])
         }
         let broker = Broker(store: store, passwords: PasswordHasher(cost: configuration.bcryptCost), logger: logger)
-        let secret = try TokenService.loadOrCreateSecret(
-            dataDirectory: configuration.dataDirectory, configured: configuration.jwtSecret)
+        // A cluster's nodes share one token key (kept in Redis) unless one is configured.
+        let secret =
+            if let client = store.clusterClient, let keys = configuration.cluster?.keys, configuration.jwtSecret == nil {
+                try await ClusterSecret.loadOrCreate(client: client, keys: keys)
+            } else {
+                try TokenService.loadOrCreateSecret(dataDirectory: configuration.dataDirectory, configured: configuration.jwtSecret)
+            }
         let tokens = await TokenService(secret: secret, lifetime: .seconds(configuration.accessTokenSeconds))
         let router = Router(context: ParleyRequestContext.self)
         // Outermost: it sees the status the error envelope gives every failure.

@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     public var demo = false
     /// PEM certificate chain and private key: serve HTTPS and `wss://` (reloaded on SIGHUP).
     public var tls: (certificate: String, key: String)?
+    /// `--redis`: join a cluster of nodes on this Redis (docs/SCALING.md); `nil`: one node.
+    public var cluster: ClusterConfiguration?
 
     public init() {}
 

@@ -10,8 +10,8 @@ import Synchronization
 /// observers (the hub) see committed events in LSN order exactly as on one node. Every node that
 /// follows the same stream from the same start holds the same state at each LSN.
 ///
-/// Not yet wired into ``EventStore`` (`parley serve --redis` is not built): today it starts
-/// from an empty state; the node start from a snapshot comes with the seam.
+/// A node's ``EventStore`` runs one over its own applier (started from its snapshot's LSN); the
+/// public initialiser starts one from the empty state (tests, tools).
 ///
 /// ```swift
 /// let follower = ClusterFollower(tail: RedisLogTail(client: client, after: 0))
@@ -27,6 +27,12 @@ public final class ClusterFollower: Sendable {
         applier = CommitApplier(logger: logger)
     }
 
+    /// A node's follower, applying into the store's own applier (whose state is at the tail's LSN).
+    init(tail: RedisLogTail, applier: CommitApplier) {
+        self.tail = tail
+        self.applier = applier
+    }
+
     /// Registers an observer of committed events (see ``CommitObserver``).
     public func addObserver(_ observer: any CommitObserver) { applier.addObserver(observer) }
 
@@ -35,14 +41,25 @@ public final class ClusterFollower: Sendable {
         try applier.state.withLock { state in try body(state) }
     }
 
-    /// Waits for the next entries (up to the tail's block time) and applies them; returns how many
-    /// it applied. An entry that does not decode, or that the state refuses, stops the follower
-    /// (``ClusterFollowerError``): every node would refuse it alike, and skipping it would let
-    /// this node's state part from the others'.
+    /// What one ``step()`` applied.
+    public struct Step: Sendable {
+        /// Entries read (0 when the block time passed with nothing new).
+        public var count: Int
+        /// The LSN of the last entry read.
+        public var applied: UInt64
+        /// Entries the state refused, with why: skipped, as every node skips them (the state is
+        /// the same on every node at each LSN, and applying is deterministic); their writer is
+        /// told instead of acknowledged, as on one node.
+        public var refused: [UInt64: String]
+    }
+
+    /// Waits for the next entries (up to the tail's block time) and applies them. An entry that
+    /// does not decode stops the follower (``ClusterFollowerError``): this node cannot know what
+    /// it holds, so its state could part from the others'.
     @discardableResult
-    public func step() async throws -> Int {
+    public func step() async throws -> Step {
         let entries = try await tail.read()
-        guard !entries.isEmpty else { return 0 }
+        guard let last = entries.last else { return Step(count: 0, applied: tail.applied, refused: [:]) }
         var decoded: [(UInt64, DecodedRecord)] = []
         decoded.reserveCapacity(entries.count)
         for entry in entries {
@@ -55,10 +72,7 @@ public final class ClusterFollower: Sendable {
             record.event = record.event.filling(seq: entry.fill.seq, id: entry.fill.id)
             decoded.append((entry.lsn, record))
         }
-        if let (lsn, reason) = applier.apply(decoded: decoded).min(by: { $0.key < $1.key }) {
-            throw ClusterFollowerError(lsn: lsn, reason: reason)
-        }
-        return entries.count
+        return Step(count: entries.count, applied: last.lsn, refused: applier.apply(decoded: decoded))
     }
 }
 

@@ -15,7 +15,8 @@ extension EventStore {
     /// cooperative pool (``OffloadedWork``): it does file I/O and compression.
     @discardableResult
     public func compactHistory(now: Timestamp) async throws -> HistoryFileAdded? {
-        guard compactionInProgress.claim() else { return nil }
+        // Not on a cluster node (see ``maintain(now:releaseBlob:)``).
+        guard !isClustered, compactionInProgress.claim() else { return nil }
         defer { compactionInProgress.withLock { $0 = false } }
         return try await compactClaimed(now: now)
     }

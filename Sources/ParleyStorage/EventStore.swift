@@ -4,6 +4,7 @@ public import ParleyHistory
 public import ParleyLog
 public import ParleyModel
 public import ParleySnapshot
+import ParleyRedis
 import Synchronization
 
 /// The durable store: the write-ahead log, the live state it builds, and the snapshots.
@@ -38,8 +39,19 @@ public final class EventStore: Sendable {
     public let startReport: StartReport
     /// The history files that hold conversations' cold messages (issue 16).
     public let history: HistoryStore
-    private let log: RecordLog
+    private let backend: Backend
     private let applier: CommitApplier
+    /// On a cluster node, where ids of sites, agents, visitors, files … come from (blocks reserved
+    /// in Redis); `nil` on one node, where the engine's counters hand them out.
+    public let clusterIDs: ClusterIDBlocks?
+
+    /// Where records are ordered and made durable.
+    enum Backend: Sendable {
+        /// This node's own write-ahead log.
+        case local(RecordLog)
+        /// The cluster's log in Redis (docs/SCALING.md).
+        case cluster(ClusterLog)
+    }
     private let snapshots: SnapshotStore
     private let lock: DataDirectoryLock?
     private let snapshotInProgress = Mutex(false)
@@ -56,14 +68,15 @@ public final class EventStore: Sendable {
     private let snapshotTimer = Metrics.Timer(label: "parley_snapshot_seconds")
     private let snapshotBytes = Gauge(label: "parley_snapshot_bytes")
 
-    private init(
-        configuration: StorageConfiguration, report: StartReport, history: HistoryStore, log: RecordLog,
-        applier: CommitApplier, snapshots: SnapshotStore, lock: DataDirectoryLock?, logger: Logger
+    init(
+        configuration: StorageConfiguration, report: StartReport, history: HistoryStore, backend: Backend,
+        applier: CommitApplier, snapshots: SnapshotStore, lock: DataDirectoryLock?, logger: Logger, clusterIDs: ClusterIDBlocks? = nil
     ) {
         self.configuration = configuration
         self.startReport = report
         self.history = history
-        self.log = log
+        self.backend = backend
+        self.clusterIDs = clusterIDs
         self.applier = applier
         self.snapshots = snapshots
         self.lock = lock
@@ -84,23 +97,9 @@ public final class EventStore: Sendable {
         try FsyncFailureMarker.check(dataDirectory: configuration.dataDirectory, fileSystem: fs, logger: logger)
         let snapshots = SnapshotStore(directory: configuration.snapshotDirectory, fileSystem: fs)
 
-        var state = ParleyState()
-        var decodedState: ParleyState?
-        let loaded: SnapshotStore.Loaded?
-        var skipped: [String] = []
-        do {
-            loaded = try snapshots.loadNewestValid { header, body in
-                decodedState = try SnapshotStore.decodeState(header: header, body: body)
-            }
-            skipped = loaded?.skipped.map { "\($0.path): \($0.reason)" } ?? []
-        } catch let error as AllSnapshotsDamaged {
-            // Every snapshot is damaged: start from nothing, which is safe only if the log still
-            // begins at LSN 1 (checked below).
-            loaded = nil
-            skipped = error.skipped.map { "\($0.path): \($0.reason)" }
-        }
-        if let decodedState { state = decodedState }
-        for problem in skipped { logger.warning("passed over a damaged snapshot", metadata: ["parley.snapshot": "\(problem)"]) }
+        let newest = try loadNewestSnapshot(snapshots, logger: logger)
+        var state = newest.state
+        let (loaded, skipped) = (newest.loaded, newest.skipped)
         let snapshotLSN = loaded?.header.lsn ?? 0
 
         // The log must reach the snapshot, checked before opening it: opening repairs a torn
@@ -190,42 +189,95 @@ public final class EventStore: Sendable {
                 "parley.applied_lsn": "\(state.appliedLSN)", "parley.rejected_during_replay": "\(replayError.map { "\($0)" } ?? "none")",
             ])
         return EventStore(
-            configuration: configuration, report: report, history: history, log: log, applier: applier,
+            configuration: configuration, report: report, history: history, backend: .local(log), applier: applier,
             snapshots: snapshots, lock: lock, logger: logger)
+    }
+
+    /// The newest snapshot that reads back whole (the empty state when there is none, or when
+    /// every one is damaged: the caller checks that what follows reaches back far enough).
+    static func loadNewestSnapshot(
+        _ snapshots: SnapshotStore, logger: Logger
+    ) throws -> (state: ParleyState, loaded: SnapshotStore.Loaded?, skipped: [String]) {
+        var decodedState: ParleyState?
+        let loaded: SnapshotStore.Loaded?
+        var skipped: [String] = []
+        do {
+            loaded = try snapshots.loadNewestValid { header, body in
+                decodedState = try SnapshotStore.decodeState(header: header, body: body)
+            }
+            skipped = loaded?.skipped.map { "\($0.path): \($0.reason)" } ?? []
+        } catch let error as AllSnapshotsDamaged {
+            loaded = nil
+            skipped = error.skipped.map { "\($0.path): \($0.reason)" }
+        }
+        for problem in skipped { logger.warning("passed over a damaged snapshot", metadata: ["parley.snapshot": "\(problem)"]) }
+        return (decodedState ?? ParleyState(), loaded, skipped)
     }
 
     // MARK: Writing
 
-    /// Queues an event for the log and returns its LSN. Events appended by one caller keep
-    /// their order. It is not yet durable: call ``waitUntilDurable(_:)``.
+    /// Whether this store is a cluster node's (docs/SCALING.md): the `append` script decides
+    /// `seq`, message and conversation ids, and what ``append(_:)`` returns is a ticket, not an LSN.
+    public var isClustered: Bool {
+        if case .cluster = backend { true } else { false }
+    }
+
+    /// Queues an event for the log and returns its ticket: on one node its LSN, on a cluster node
+    /// this node's counter of appends (the LSN is known once the script answered). Events appended
+    /// by one caller keep their order. It is not yet durable: call ``waitUntilDurable(_:)`` or
+    /// ``waitUntilCommitted(_:)``.
     ///
     /// The first event appended while an open ``IdempotencyClaim`` is bound to the task takes
     /// it: the two go into one record, durable together or not at all.
-    public func append(_ event: Event) throws(LogError) -> UInt64 {
+    public func append(_ event: Event) throws -> UInt64 {
         let claim = IdempotencyClaim.current?.take()
-        let (type, payload) = claim.map { EventCodec.encode(event, claim: $0) } ?? EventCodec.encode(event)
-        // A purge opens a segment of its own: every record before it can then be deleted
-        // with whole segments (snapshots/FORMAT.md, "Retention and erasure").
-        return try log.append(type: type, payload: payload, startingNewSegment: event.isPurge)
+        switch backend {
+        case .local(let log):
+            let (type, payload) = claim.map { EventCodec.encode(event, claim: $0) } ?? EventCodec.encode(event)
+            // A purge opens a segment of its own: every record before it can then be deleted
+            // with whole segments (snapshots/FORMAT.md, "Retention and erasure").
+            return try log.append(type: type, payload: payload, startingNewSegment: event.isPurge)
+        case .cluster(let cluster):
+            return try cluster.append(RedisLogRecord(event: event, claim: claim))
+        }
     }
 
-    /// Returns once the event with `lsn` is durable and applied to the state.
-    public func waitUntilDurable(_ lsn: UInt64) async throws {
-        try await log.waitUntilDurable(lsn)
+    /// Returns once the event with ticket `ticket` is durable and applied to the state.
+    public func waitUntilDurable(_ ticket: UInt64) async throws {
+        switch backend {
+        case .local(let log): try await log.waitUntilDurable(ticket)
+        case .cluster(let cluster): _ = try await cluster.waitUntilCommitted(ticket)
+        }
     }
 
-    /// Calls `outcome` once the event with `lsn` is durable and applied to the state (`nil`), or
-    /// could not be (the error), on the log's flusher thread: it must be quick and never block.
-    public func whenDurable(_ lsn: UInt64, _ outcome: @escaping @Sendable (LogError?) -> Void) {
-        log.whenDurable(lsn, outcome)
+    /// Returns once the event with ticket `ticket` is durable and applied, with where it landed
+    /// (on a cluster node, what the `append` script decided for it).
+    public func waitUntilCommitted(_ ticket: UInt64) async throws -> CommitPosition {
+        switch backend {
+        case .local(let log):
+            try await log.waitUntilDurable(ticket)
+            return CommitPosition(lsn: ticket)
+        case .cluster(let cluster):
+            return try await cluster.waitUntilCommitted(ticket)
+        }
     }
 
-    /// Appends and waits.
+    /// Calls `outcome` once the event with ticket `ticket` is durable and applied to the state,
+    /// or could not be. On one node it runs on the log's flusher thread, on a cluster node on the
+    /// task that follows the stream: it must be quick and never block.
+    public func whenCommitted(_ ticket: UInt64, _ outcome: @escaping @Sendable (Result<CommitPosition, any Error>) -> Void) {
+        switch backend {
+        case .local(let log):
+            log.whenDurable(ticket) { failure in outcome(failure.map { .failure($0) } ?? .success(CommitPosition(lsn: ticket))) }
+        case .cluster(let cluster):
+            cluster.whenCommitted(ticket, outcome)
+        }
+    }
+
+    /// Appends and waits; returns the event's LSN.
     @discardableResult
     public func commit(_ event: Event) async throws -> UInt64 {
-        let lsn = try append(event)
-        try await waitUntilDurable(lsn)
-        return lsn
+        try await waitUntilCommitted(try append(event)).lsn
     }
 
     /// Registers an observer of committed events (see ``CommitObserver``).
@@ -241,11 +293,21 @@ public final class EventStore: Sendable {
     /// The LSN of the newest applied record.
     public var appliedLSN: UInt64 { read { $0.appliedLSN } }
 
-    /// The LSN the next record gets.
-    public var nextLSN: UInt64 { log.nextLSN }
+    /// The LSN the next record gets (on a cluster node: the next after the applied one).
+    public var nextLSN: UInt64 {
+        switch backend {
+        case .local(let log): log.nextLSN
+        case .cluster: appliedLSN + 1
+        }
+    }
 
-    /// The log's running totals (records, batches, fsyncs).
-    public var logStatistics: LogStatistics { log.statistics }
+    /// The log's running totals (records, batches, fsyncs); zeros on a cluster node.
+    public var logStatistics: LogStatistics {
+        switch backend {
+        case .local(let log): log.statistics
+        case .cluster: LogStatistics()
+        }
+    }
 
     // MARK: Snapshots
 
@@ -265,15 +327,17 @@ public final class EventStore: Sendable {
         // Under `interval` or `none` the records behind the copy may be written but not yet
         // synced; the log must never end before a snapshot's LSN, so sync it first.
         // After a failed write nothing past the failure may be made to look durable.
-        if let failure = log.failure { throw failure }
-        try log.syncNow()
+        if case .local(let log) = backend {
+            if let failure = log.failure { throw failure }
+            try log.syncNow()
+        }
         let info = try snapshots.write(copy)
         // Every snapshot kept is read back first (the new one included); the log is cut only
         // below the oldest verified one kept, and not at all while fewer are verified.
         // After a purge, older snapshots hold what it removed: they go once this one reads back.
         let pruned = try snapshots.prune(
             keep: configuration.snapshotsToKeep, of: try snapshots.list(), erasedBefore: copy.retention.lastPurgeLSN)
-        if let oldest = pruned.oldestVerified {
+        if let oldest = pruned.oldestVerified, case .local(let log) = backend {
             try log.removeSegments(whollyBelow: oldest.lsn + 1)
         }
         if pruned.damaged.contains(info.path) {
@@ -297,6 +361,9 @@ public final class EventStore: Sendable {
     /// Flushes and closes the log; appends afterwards fail. Call ``takeSnapshot()`` after it
     /// for a clean shutdown (the next start then replays nothing).
     public func close() {
-        log.close()
+        switch backend {
+        case .local(let log): log.close()
+        case .cluster(let cluster): cluster.close()
+        }
     }
 }

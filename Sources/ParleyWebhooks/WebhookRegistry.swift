@@ -57,7 +57,8 @@ public final class WebhookRegistry: Sendable {
         guard store.read({ ($0.webhooks.webhooksBySite[site] ?? []).count }) < Self.maxPerSite else {
             throw Failure(kind: .invalid, field: nil, message: "a site has at most \(Self.maxPerSite) webhooks")
         }
-        let id = WebhookID(nextID.withLock { value in
+        // On a cluster node the id comes from a block reserved in Redis (ClusterIDBlocks).
+        let id = WebhookID(try await store.clusterIDs?.next("webhook") ?? nextID.withLock { value in
             value += 1
             return value
         })

@@ -6,6 +6,7 @@ import ParleyEngine
 import ParleyHistory
 import ParleyLog
 import ParleyModel
+import ParleyStorage
 
 /// The native dialect's envelope: `{"success": true, "data": …}` or
 /// `{"success": false, "error": {"code", "message"}}`.
@@ -50,6 +51,7 @@ extension APIError {
         switch error {
         case let error as APIError: return error
         case let error as EngineError: return APIError(error)
+        case let error as ClusterWriteError: return APIError(EngineError.cluster(error) ?? .conflict("\(error)"))
         case let error as HTTPError:
             switch error.status {
             case .notFound: return APIError(.notFound, code: "NOT_FOUND", message: "no such route")

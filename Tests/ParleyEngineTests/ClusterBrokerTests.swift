@@ -1,0 +1,135 @@
+import Foundation
+import ParleyEngine
+import ParleyModel
+import ParleyRedis
+import ParleySnapshot
+import ParleyStorage
+import ParleyTestSupport
+import Testing
+
+/// Two cluster nodes' engines (each its own data directory and store) on one real `redis-server`
+/// (docs/SCALING.md, step 3): writes through both get one order, read-your-write holds on each
+/// node, ids never collide, the script's dedupe and closed check span nodes, and a node that
+/// restarts from its snapshot catches up.
+@Suite(.serialized) struct ClusterBrokerTests {
+    struct Node {
+        var directory: String
+        var store: EventStore
+        var broker: Broker
+    }
+
+    static func start(_ redis: RedisServerProcess, directory: String? = nil) async throws -> Node {
+        let directory = directory ?? ParleyBinary.temporaryDirectory("cluster-node")
+        let store = try await EventStore.openCluster(
+            // No LOCK: a test restarts a node in the same process while its first store lingers.
+            StorageConfiguration(dataDirectory: directory, usesLockFile: false), cluster: ClusterConfiguration(redis: redis.configuration))
+        return Node(directory: directory, store: store, broker: Broker(store: store, passwords: PasswordHasher(cost: 4)))
+    }
+
+    @Test func twoNodesShareOneOrderIdsDedupeAndClosing() async throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let a = try await Self.start(redis)
+        let b = try await Self.start(redis)
+        defer {
+            a.store.close()
+            b.store.close()
+        }
+        // Sites and visitors made on both nodes: ids from separate blocks, never the same.
+        let site = try await a.broker.directory.createSite(name: "Shop", domain: "https://shop.example")
+        let other = try await b.broker.directory.createSite(name: "Other", domain: "")
+        #expect(site.id != other.id)
+        try await waitUntil { b.store.read { $0.sites[site.id] != nil } }
+        let (visitor, _) = try await b.broker.directory.registerVisitor(site: site.id, externalID: "v-1", name: "Vera")
+        try await waitUntil { a.store.read { $0.visitors[visitor.id] != nil } }
+        // Conversations opened on both nodes are numbered by the script, in order.
+        let first = try await a.broker.openConversation(site: site.id, visitor: visitor.id)
+        let second = try await b.broker.openConversation(site: site.id, visitor: visitor.id)
+        #expect(second.id.rawValue == first.id.rawValue + 1)
+        #expect(a.store.read { $0.conversations[first.id] != nil })
+
+        // 2 × 100 messages at once, half through each node, some pipelined (the WebSocket path).
+        try await withThrowingTaskGroup(of: SendReceipt.self) { group in
+            for index in 0..<100 {
+                for (name, node) in [("a", a), ("b", b)] {
+                    group.addTask {
+                        let draft = MessageDraft(sender: .visitor(visitor.id), content: "\(name)\(index)")
+                        guard index.isMultiple(of: 2) else { return try await node.broker.send(draft, to: first.id) }
+                        return try await withCheckedThrowingContinuation { continuation in
+                            Task {
+                                do {
+                                    try await node.broker.append(draft, to: first.id) { continuation.resume(with: $0) }
+                                } catch { continuation.resume(throwing: error) }
+                            }
+                        }
+                    }
+                }
+            }
+            var seqs: [UInt64] = []
+            for try await receipt in group {
+                // Read-your-write: the node that acknowledged has applied it.
+                seqs.append(receipt.message.seq)
+                #expect(!receipt.duplicate && receipt.message.id.rawValue > 0)
+            }
+            #expect(seqs.sorted() == Array(1...200))
+        }
+        let last = a.store.appliedLSN
+        try await waitUntil { b.store.appliedLSN >= last }
+        let pages = try [a, b].map { try $0.broker.messages(first.id, page: .newest(limit: 500)).messages }
+        #expect(pages[0].map(\.seq) == Array(1...200))
+        #expect(pages[0] == pages[1])
+        #expect(Set(pages[0].map(\.id)).count == 200)
+        #expect(a.store.read { StateCodec.encode($0) } == b.store.read { StateCodec.encode($0) })
+
+        // A client message id sent through one node and repeated through the other: one message.
+        let draft = MessageDraft(sender: .visitor(visitor.id), content: "once", clientMessageID: "c-1")
+        let sent = try await a.broker.send(draft, to: second.id)
+        let repeated = try await b.broker.send(draft, to: second.id)
+        #expect(!sent.duplicate && repeated.duplicate && repeated.message == sent.message)
+        await #expect(throws: EngineError.self) {
+            try await b.broker.send(MessageDraft(sender: .visitor(visitor.id), content: "other", clientMessageID: "c-1"), to: second.id)
+        }
+        // Closed on one node: the other's next message is refused (409), not logged.
+        try await a.broker.close(second.id)
+        let refused = await #expect(throws: EngineError.self) {
+            try await b.broker.send(MessageDraft(sender: .visitor(visitor.id), content: "late"), to: second.id)
+        }
+        #expect(refused?.code == .conflict)
+    }
+
+    @Test func aRestartedNodeCatchesUpFromItsSnapshot() async throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let a = try await Self.start(redis)
+        var b = try await Self.start(redis)
+        defer { a.store.close() }
+        let site = try await a.broker.directory.createSite(name: "Shop", domain: "")
+        let (visitor, _) = try await a.broker.directory.registerVisitor(site: site.id, externalID: "v-1", name: "Vera")
+        let conversation = try await a.broker.openConversation(site: site.id, visitor: visitor.id)
+        for index in 0..<10 { _ = try await a.broker.send(MessageDraft(sender: .visitor(visitor.id), content: "m\(index)"), to: conversation.id) }
+        try await waitUntil { b.store.appliedLSN == a.store.appliedLSN }
+        let snapshot = try #require(try b.store.takeSnapshot())
+        b.store.close()
+        // While node b is down, node a goes on.
+        for index in 10..<25 { _ = try await a.broker.send(MessageDraft(sender: .visitor(visitor.id), content: "m\(index)"), to: conversation.id) }
+        try await Task.sleep(for: .milliseconds(200))  // b's closed clients let go of their connections
+        b = try await Self.start(redis, directory: b.directory)
+        defer { b.store.close() }
+        #expect(b.store.startReport.snapshot?.lsn == snapshot.lsn)
+        #expect(b.store.appliedLSN == a.store.appliedLSN)
+        #expect(try b.broker.messages(conversation.id, page: .newest(limit: 100)).messages.map(\.seq) == Array(1...25))
+        let receipt = try await b.broker.send(MessageDraft(sender: .visitor(visitor.id), content: "back"), to: conversation.id)
+        #expect(receipt.message.seq == 26)
+    }
+
+    private func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the condition did not hold within 10 s")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
