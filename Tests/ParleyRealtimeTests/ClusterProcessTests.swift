@@ -1,0 +1,201 @@
+import Foundation
+import ParleyTestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Issue 20's small version for `make test`: three `parley serve --redis` processes and one
+/// `redis-server`, all started here on loopback. One conversation written through all three at
+/// once (REST on two nodes, a WebSocket session on the third) has one gapless order that every
+/// node returns alike and that a WebSocket client on another node receives live; a node killed
+/// with SIGKILL → its WebSocket client resumes on another node with nothing lost or repeated;
+/// Redis killed with SIGKILL and restarted loses no acknowledged message; a node restarted and a
+/// node started later catch up.
+@Suite(.serialized) struct ClusterProcessTests {
+    struct Node {
+        var process: Process
+        var port: Int
+        var data: String
+    }
+
+    func start(redis: Int, data: String = ParleyBinary.temporaryDirectory("cluster-node")) async throws -> Node {
+        let port = ParleyBinary.freePort()
+        let process = try ParleyBinary.start([
+            "serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off",
+            "--redis", "redis://127.0.0.1:\(redis)",
+        ])
+        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        return Node(process: process, port: port, data: data)
+    }
+
+    func call(_ port: Int, _ method: String, _ path: String, _ body: [String: Any]? = nil, visitor: String? = nil) async throws
+        -> (Int, [String: Any])
+    {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.timeoutInterval = 20
+        if let body {
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let visitor { request.setValue(visitor, forHTTPHeaderField: "X-Visitor-Token") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json["data"] as? [String: Any] ?? json)
+    }
+
+    /// Every message of `conversation` as one node returns it, oldest first: (seq, id, content).
+    func history(_ port: Int, _ conversation: String, _ session: String) async throws -> [[String]] {
+        var collected: [[String]] = []
+        var path = "/v1/messages?conversation_id=\(conversation)&limit=100"
+        while true {
+            let (status, body) = try await call(port, "GET", path, visitor: session)
+            #expect(status == 200)
+            let messages = body["messages"] as? [[String: Any]] ?? []
+            collected = messages.map { ["\($0["seq"] as? Int ?? 0)", $0["id"] as? String ?? "", $0["content"] as? String ?? ""] } + collected
+            guard body["has_more"] as? Bool == true, let oldest = messages.first?["id"] as? String else { return collected }
+            path = "/v1/messages?conversation_id=\(conversation)&limit=100&before=\(oldest)"
+        }
+    }
+
+    @Test func threeNodesOneOrderNoLossAcrossKillsAndALateNode() async throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        var nodes: [Node] = []
+        for _ in 0..<3 { nodes.append(try await start(redis: redis.port)) }
+        defer {
+            for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) }
+            for node in nodes { try? FileManager.default.removeItem(atPath: node.data) }
+        }
+        // The site through node 0's admin API; the visitor through node 1; the conversation through node 2.
+        let created = try ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let (registered, visitor) = try await call(
+            nodes[1].port, "POST", "/v1/visitors", ["site_id": "site_1", "visitor_id": "v1", "name": "Vera"])
+        #expect(registered == 201)
+        let session = try #require(visitor["session_token"] as? String)
+        let (opened, conversation) = try await call(
+            nodes[2].port, "POST", "/v1/conversations", ["site_id": "site_1", "visitor_id": "v1"], visitor: session)
+        #expect(opened == 201)
+        let conversationID = try #require(conversation["id"] as? String)
+
+        // A visitor's WebSocket client on node 2 watches; another session on node 1 sends.
+        let socketPath = "/ws?site_id=site_1&role=visitor&token=\(session)&visitor_id=v1"
+        let watcher = try await TestSocket.connect(port: nodes[2].port, path: socketPath)
+        let sender = try await TestSocket.connect(port: nodes[1].port, path: socketPath)
+        // Registered before the first message: its resume from 0 is answered first.
+        await watcher.send(["type": "resume", "positions": [conversationID: 0]])
+        #expect(await watcher.next("resumed", timeout: .seconds(10)) != nil)
+
+        // 3 × 40 messages at once: REST through nodes 0 and 2, the socket on node 1; each acknowledged.
+        let restPorts = [nodes[0].port, nodes[2].port]
+        let acknowledged = try await withThrowingTaskGroup(of: [String].self) { group in
+            for (index, port) in restPorts.enumerated() {
+                group.addTask {
+                    var ids: [String] = []
+                    for number in 0..<40 {
+                        let (status, message) = try await self.call(
+                            port, "POST", "/v1/messages", ["conversation_id": conversationID, "type": "text", "content": "n\(index)-\(number)"],
+                            visitor: session)
+                        #expect(status == 201)
+                        if let id = message["id"] as? String { ids.append(id) }
+                    }
+                    return ids
+                }
+            }
+            group.addTask {
+                var ids: [String] = []
+                for number in 0..<40 {
+                    await sender.send(["type": "message", "conversation_id": conversationID, "content": "n2-\(number)"])
+                    let ack = await sender.next("ack", timeout: .seconds(20))
+                    if let id = ack?["message_id"] as? String { ids.append(id) }
+                }
+                return ids
+            }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(acknowledged.count == 120)
+        // The watcher on node 2 received all of them live, in order.
+        var watched = await seqs(watcher, count: 120)
+        #expect(watched == Array(1...120))
+        // A node's read after another node's ack may trail it by the stream's delivery: wait for 120.
+        var histories: [[[String]]] = []
+        for node in nodes { histories.append(try await waitForHistory(node.port, conversationID, session, count: 120)) }
+        #expect(histories[0].map { Int($0[0]) ?? 0 } == Array(1...120))
+        #expect(histories[0] == histories[1] && histories[1] == histories[2])
+        #expect(Set(histories[0].map { $0[1] }) == Set(acknowledged))
+        // Each writer's messages keep the order they were acknowledged in.
+        for index in 0..<3 {
+            let mine = histories[0].map { $0[2] }.filter { $0.hasPrefix("n\(index)-") }
+            #expect(mine == (0..<40).map { "n\(index)-\($0)" })
+        }
+
+        // SIGKILL node 2: its socket ends; 10 more go in through node 0; the client resumes on node 1.
+        kill(nodes[2].process.processIdentifier, SIGKILL)
+        #expect(await ParleyBinary.waitForExit(nodes[2].process, timeout: .seconds(10)))
+        #expect(await watcher.closeCode() != 1000)
+        for number in 0..<10 {
+            let (status, _) = try await call(
+                nodes[0].port, "POST", "/v1/messages", ["conversation_id": conversationID, "type": "text", "content": "r-\(number)"],
+                visitor: session)
+            #expect(status == 201)
+        }
+        let resumed = try await TestSocket.connect(port: nodes[1].port, path: socketPath)
+        await resumed.send(["type": "resume", "positions": [conversationID: watched.max() ?? 0]])
+        var recovered: Bool?
+        while watched.count < 130 || recovered == nil, let frame = await resumed.next(timeout: .seconds(20)) {
+            switch frame["type"] as? String {
+            case "resumed": recovered = frame["recovered"] as? Bool
+            case "message": if let seq = (frame["message"] as? [String: Any])?["seq"] as? Int { watched.append(seq) }
+            default: break
+            }
+        }
+        #expect(recovered == true)
+        #expect(watched == Array(1...130))
+        for socket in [sender, resumed] { await socket.close() }
+
+        // SIGKILL Redis and restart it: the surviving nodes reconnect; a write through node 1
+        // continues the order after every acknowledged message.
+        redis.kill()
+        try redis.restart()
+        var status = 0
+        var message: [String: Any] = [:]
+        for _ in 0..<50 where status != 201 {
+            (status, message) = try await call(
+                nodes[1].port, "POST", "/v1/messages", ["conversation_id": conversationID, "type": "text", "content": "after"],
+                visitor: session)
+            if status != 201 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(status == 201)
+        #expect(message["seq"] as? Int == 131)
+
+        // Node 2 restarts from its data directory, and a fourth node starts empty: both catch up.
+        nodes[2] = try await start(redis: redis.port, data: nodes[2].data)
+        nodes.append(try await start(redis: redis.port))
+        for node in nodes {
+            let history = try await waitForHistory(node.port, conversationID, session, count: 131)
+            #expect(history.map { Int($0[0]) ?? 0 } == Array(1...131))
+            #expect(Array(history.prefix(120)) == histories[0])
+        }
+    }
+
+    /// The `seq` of each `message` frame a socket receives, until `count` or 20 s of silence.
+    private func seqs(_ socket: TestSocket, count: Int) async -> [Int] {
+        var seqs: [Int] = []
+        while seqs.count < count, let frame = await socket.next("message", timeout: .seconds(20)) {
+            if let seq = (frame["message"] as? [String: Any])?["seq"] as? Int { seqs.append(seq) }
+        }
+        return seqs
+    }
+
+    private func waitForHistory(_ port: Int, _ conversation: String, _ session: String, count: Int) async throws -> [[String]] {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while true {
+            let history = try await history(port, conversation, session)
+            if history.count >= count || ContinuousClock.now > deadline { return history }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
