@@ -99,6 +99,9 @@ public final class WebhookDispatcher: Service, CommitObserver, Sendable {
             wake.yield()
         }
         guard let webhook = store.read({ $0.webhooks.webhooks[delivery.webhookID] }), webhook.isActive else { return }
+        // On a cluster node every node sees the outbox: one node makes each attempt.
+        let claimLifetime = configuration.requestTimeout + .seconds(30)
+        guard await store.claim("webhook:\(delivery.id):\(delivery.attempts)", for: claimLifetime) else { return }
         let started = ContinuousClock.now
         let (status, error) = await post(delivery, to: webhook)
         let elapsed = ContinuousClock.now - started

@@ -97,6 +97,24 @@ import Testing
         #expect(refused?.code == .conflict)
     }
 
+    @Test func oneNodeClaimsEachWebhookAttempt() async throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let a = try await Self.start(redis)
+        let b = try await Self.start(redis)
+        defer {
+            a.store.close()
+            b.store.close()
+        }
+        #expect(await a.store.claim("webhook:7:0", for: .seconds(5)))
+        #expect(await !b.store.claim("webhook:7:0", for: .seconds(5)))
+        #expect(await b.store.claim("webhook:7:1", for: .seconds(5)))
+        // A claim lasts its lifetime only.
+        #expect(await a.store.claim("short", for: .milliseconds(50)))
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(await b.store.claim("short", for: .milliseconds(50)))
+    }
+
     @Test func aRestartedNodeCatchesUpFromItsSnapshot() async throws {
         let redis = try RedisServerProcess()
         defer { redis.stop() }

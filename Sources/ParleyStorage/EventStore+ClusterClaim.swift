@@ -1,0 +1,18 @@
+import Foundation
+import ParleyRedis
+
+extension EventStore {
+    /// Whether this node may do the one-at-a-time work named `name` (a webhook delivery's
+    /// attempt): on one node always; on a cluster node only the node that first claims it in
+    /// Redis (`SET <prefix>:claim:<name> NX PX`, docs/SCALING.md), for `lifetime`. A claim that
+    /// cannot be asked for (Redis unreachable) is not granted: the work waits for a later try.
+    public func claim(_ name: String, for lifetime: Duration) async -> Bool {
+        guard let client = clusterClient, let prefix = clusterIDs?.keys.prefix else { return true }
+        let reply = try? await client.send(
+            "SET", .text("\(prefix):claim:\(name)"), .text(nodeName), "NX", "PX", .integer(lifetime.redisMilliseconds))
+        return reply?.string == "OK"
+    }
+
+    /// This process, as claims name it (host and process id).
+    var nodeName: String { "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)" }
+}
