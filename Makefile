@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 BUILD_FLAGS ?=
 
-.PHONY: run demo test screenshots build release bench bench-peers crash fuzz deps deps-test deps-bench-peers deps-docker docker-check clean-data
+.PHONY: run demo test screenshots build release bench bench-peers bench-cluster crash fuzz deps deps-test deps-bench-peers deps-docker docker-check clean-data
 
 # What a fresh machine lacks is installed by tools/deps.sh (Debian packages through apt, as root
 # or with sudo; for the tests, the Python tools into a virtual environment under the build
@@ -83,6 +83,12 @@ bench: deps
 # table with Parley's ratio to each peer goes into docs/PERFORMANCE.md, the plots into docs/images/.
 bench-peers: deps-bench-peers
 	tools/bench-peers.sh
+
+# Several nodes on Redis (issue 20): one embedded node, one --redis node and three --redis nodes
+# on one redis-server, the same pinning; messages/s and publish -> deliver latency go into
+# docs/PERFORMANCE.md (tools/bench-cluster.sh). redis-server comes with the test packages.
+bench-cluster: deps-test
+	tools/bench-cluster.sh
 
 # deploy/Dockerfile built with Debian's podman and run (tools/docker-check): non-root, health
 # check, admin inside the container, SIGTERM drain, data kept in the volume. Not in `make test`:

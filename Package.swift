@@ -191,7 +191,7 @@ let package = Package(
         .target(
             name: "ParleyRealtime",
             dependencies: [
-                "ParleyModel", "ParleyEngine", "ParleyStorage", "ParleyHTTP",
+                "ParleyModel", "ParleyEngine", "ParleyStorage", "ParleyHTTP", "ParleyRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -333,7 +333,7 @@ let package = Package(
             name: "ParleyRealtimeTests",
             dependencies: [
                 "ParleyRealtime", "ParleyServer", "ParleyHTTP", "ParleyEngine", "ParleyStorage", "ParleyModel", "ParleyTestSupport",
-                "ParleyWebhooks", "ParleyHistory", "ParleyWeb",
+                "ParleyWebhooks", "ParleyHistory", "ParleyWeb", "ParleyRedis",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -24,6 +24,8 @@ public final class PresenceBoard: Sendable {
         /// When each participant's most recent session closed. At most one entry per
         /// participant, so it is bounded by the state's own visitors and agents.
         var lastClosed: [Participant: Timestamp] = [:]
+        /// Who is online on the other nodes of a cluster (empty on one node).
+        var remote = ClusterPresence()
     }
 
     private let state = Mutex(State())
@@ -63,10 +65,52 @@ public final class PresenceBoard: Sendable {
         }
     }
 
-    public func isOnline(_ participant: Participant) -> Bool { state.withLock { $0.tracker.isOnline(participant) } }
+    /// Online here or, in a cluster, on another node.
+    public func isOnline(_ participant: Participant) -> Bool {
+        state.withLock { $0.tracker.isOnline(participant) || $0.remote.isOnline(participant) }
+    }
 
-    /// The online participants of `site`.
-    public func online(site: SiteID) -> Set<Participant> { state.withLock { $0.bySite[site] ?? [] } }
+    /// The online participants of `site` (on any node of a cluster).
+    public func online(site: SiteID) -> Set<Participant> {
+        state.withLock { ($0.bySite[site] ?? []).union($0.remote.online(site: site)) }
+    }
+
+    /// Whether another node of the cluster has `participant` online.
+    public func isOnlineElsewhere(_ participant: Participant) -> Bool { state.withLock { $0.remote.isOnline(participant) } }
+
+    /// The participants online on this node, with their site (a cluster's sync).
+    public func local() -> [(participant: Participant, site: SiteID)] {
+        state.withLock { state in state.sites.filter { state.tracker.isOnline($0.key) }.map { ($0.key, $0.value) } }
+    }
+
+    /// Another node's signal that `participant` came online there; `true` when they were online
+    /// nowhere before (neither here nor on another node): announce them.
+    public func remoteJoined(_ participant: Participant, site: SiteID, node: String, now: ContinuousClock.Instant) -> Bool {
+        state.withLock { state in
+            let first = state.remote.joined(participant, site: site, node: node, now: now)
+            return first && !state.tracker.isOnline(participant)
+        }
+    }
+
+    /// Another node's signal that `participant` went offline there; their site when they are
+    /// now online nowhere: announce them gone.
+    public func remoteLeft(_ participant: Participant, node: String, now: ContinuousClock.Instant) -> SiteID? {
+        state.withLock { state in
+            guard let site = state.remote.left(participant, node: node, now: now), !state.tracker.isOnline(participant) else { return nil }
+            state.lastClosed[participant] = .now()
+            return site
+        }
+    }
+
+    /// A heartbeat from another node.
+    public func remoteHeard(_ node: String, now: ContinuousClock.Instant) { state.withLock { $0.remote.heard(node, now: now) } }
+
+    /// Forgets silent nodes; returns the participants now online nowhere.
+    public func expireRemote(now: ContinuousClock.Instant) -> [(participant: Participant, site: SiteID)] {
+        state.withLock { state in
+            state.remote.expire(now: now).filter { !state.tracker.isOnline($0.participant) }
+        }
+    }
 
     /// A visitor's presence as the APIs show it: online (last seen now) while a session is
     /// open or within the grace period; else offline, last seen at the later of its last
@@ -81,7 +125,7 @@ public final class PresenceBoard: Sendable {
 
     public func seen(_ participant: Participant) -> Seen {
         state.withLock { state in
-            if state.tracker.isOnline(participant) { return .online }
+            if state.tracker.isOnline(participant) || state.remote.isOnline(participant) { return .online }
             return state.lastClosed[participant].map(Seen.left) ?? .unknown
         }
     }

@@ -17,6 +17,8 @@ public final class Hub: BrokerSubscriber, Service {
     private let logger: Logger
 
     private let index: Mutex<HubIndex>
+    /// Told when a participant comes online on, or leaves, this node (a cluster's signals).
+    private let presenceListener = Mutex<(@Sendable (SessionIdentity, _ joined: Bool) -> Void)?>(nil)
     /// Each event loop's batch of session flushes.
     let flushQueues = LoopFlushQueues()
 
@@ -51,7 +53,11 @@ public final class Hub: BrokerSubscriber, Service {
             index.insert(session)
             return (session, broker.presence.connect(identity.participant, site: identity.site))
         }
-        if joined { announcePresence(identity, joined: true) }
+        if joined {
+            presenceListener.withLock { $0 }?(identity, true)
+            // Online on another node of the cluster already: announced then.
+            if !broker.presence.isOnlineElsewhere(identity.participant) { announcePresence(identity, joined: true) }
+        }
         RealtimeMetrics.shared.sessionOpened(session)
         return session
     }
@@ -275,6 +281,16 @@ public final class Hub: BrokerSubscriber, Service {
         }
     }
 
+    /// Sets who is told when a participant comes online on, or leaves, this node.
+    public func onPresence(_ listener: @escaping @Sendable (SessionIdentity, _ joined: Bool) -> Void) {
+        presenceListener.withLock { $0 = listener }
+    }
+
+    /// Announces a participant whose presence changed on another node of the cluster.
+    func announceRemotePresence(_ identity: SessionIdentity, joined: Bool) {
+        fanOutLoop.execute { self.announcePresence(identity, joined: joined) }
+    }
+
     /// Visitors are announced to their site's agents; agents to their site's visitors. The
     /// frame names the conversation it concerns (CONTRACT §7): the visitor's open one, so an
     /// agent's presence is encoded per visitor.
@@ -345,7 +361,9 @@ public final class Hub: BrokerSubscriber, Service {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
                 for (participant, site) in self.broker.presence.expire(now: .now) {
-                    self.announcePresence(SessionIdentity(participant, site: site), joined: false)
+                    let identity = SessionIdentity(participant, site: site)
+                    self.presenceListener.withLock { $0 }?(identity, false)
+                    if !self.broker.presence.isOnlineElsewhere(participant) { self.announcePresence(identity, joined: false) }
                 }
             }
         }

@@ -104,6 +104,13 @@ public struct ParleyServer: Sendable {
         // The fan-out runs on one of the server's event loops: no thread hop to the sessions there.
         let hub = Hub(broker: broker, configuration: configuration.realtime, fanOut: eventLoops.next(), logger: logger)
         broker.subscribe(AnalysisPublisher(ai: ai, hub: hub))
+        // A cluster node's typing and presence reach the other nodes through Redis pub/sub.
+        let signals = configuration.cluster.map { cluster in
+            ClusterSignals(
+                hub: hub, redis: cluster.redis, keys: cluster.keys, publisher: RedisClient(configuration: cluster.redis, logger: logger),
+                logger: logger)
+        }
+        if let signals { broker.subscribe(signals) }
         MetricsController(registry: registry) { ServerGauges.sample(hub: hub, broker: broker, store: store) }.register(on: router)
         // `parley admin` on a running server: the token in the data directory, or a site's sk_ key.
         let adminToken = try AdminToken.loadOrCreate(dataDirectory: configuration.dataDirectory)
@@ -131,6 +138,7 @@ public struct ParleyServer: Sendable {
         store.addObserver(dispatcher)
         application.addServices(EventStoreService(store: store, logger: logger, releaseBlob: { files.release($0) }), hub, dispatcher)
         application.addServices(CertificateReloader(certificates: certificates, logger: logger))
+        if let signals { application.addServices(signals) }
         self.hub = hub
         self.readiness = readiness
         self.demo = demo

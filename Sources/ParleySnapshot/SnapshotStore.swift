@@ -32,17 +32,13 @@ public struct SnapshotStore: Sendable {
         body: [UInt8], lsn: UInt64, createdAt: Int64, bodyVersion: UInt16, counts: [UInt64]
     ) throws -> SnapshotInfo {
         try fileSystem.createDirectoryDurably(directory)
-        let frame = try LZ4Frame.compress(body)
-        let header = SnapshotHeader(
-            bodyVersion: bodyVersion, lsn: lsn, createdAt: createdAt, counts: counts, bodySize: UInt64(body.count),
-            frameSize: UInt64(frame.count), frameCRC: CRC32C.checksum(frame))
+        let (header, bytes) = try Self.fileBytes(body: body, lsn: lsn, createdAt: createdAt, bodyVersion: bodyVersion, counts: counts)
         let name = SnapshotInfo.fileName(lsn: lsn)
         let temporary = joinPath(directory, name + ".tmp")
         try? fileSystem.removeFile(temporary)
         let file = try fileSystem.openForAppending(temporary)
         do {
-            try file.append(header.bytes)
-            try file.append(frame)
+            try file.append(bytes)
             try file.sync()
             try file.close()
         } catch {
@@ -54,8 +50,19 @@ public struct SnapshotStore: Sendable {
         try fileSystem.rename(temporary, to: path)
         try fileSystem.syncDirectory(directory)
         return SnapshotInfo(
-            path: path, fileName: name, lsn: lsn, header: header, headerProblem: nil,
-            fileSize: SnapshotHeader.size + frame.count)
+            path: path, fileName: name, lsn: lsn, header: header, headerProblem: nil, fileSize: bytes.count)
+    }
+
+    /// A snapshot file's bytes (header, then the LZ4 frame of `body`), as ``write(body:lsn:createdAt:bodyVersion:counts:)``
+    /// writes them and ``read(bytes:)`` checks them: also what a cluster shares in Redis.
+    public static func fileBytes(
+        body: [UInt8], lsn: UInt64, createdAt: Int64, bodyVersion: UInt16, counts: [UInt64]
+    ) throws -> (header: SnapshotHeader, bytes: [UInt8]) {
+        let frame = try LZ4Frame.compress(body)
+        let header = SnapshotHeader(
+            bodyVersion: bodyVersion, lsn: lsn, createdAt: createdAt, counts: counts, bodySize: UInt64(body.count),
+            frameSize: UInt64(frame.count), frameCRC: CRC32C.checksum(frame))
+        return (header, header.bytes + frame)
     }
 
     /// Every snapshot file, newest first, with its header when it is readable.

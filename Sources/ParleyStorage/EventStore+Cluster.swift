@@ -1,9 +1,11 @@
+import Foundation
 public import Logging
 import ParleyHistory
 import ParleyLog
 import Synchronization
 import ParleyModel
 public import ParleyRedis
+import NIOCore
 import ParleySnapshot
 
 /// What a node needs to join a cluster (`parley serve --redis`, docs/SCALING.md).
@@ -63,16 +65,32 @@ extension EventStore {
                 throw StorageError.missingRecords(
                     "this node's snapshot is at LSN \(snapshotLSN) but the cluster log ends at LSN \(last): it belongs to another cluster (or Redis lost its data); start the node with an empty data directory")
             }
-            if last > snapshotLSN, let first = try await log.firstLSN(), first > snapshotLSN + 1 {
-                throw StorageError.missingRecords(
-                    "the cluster log starts at LSN \(first), after this node's snapshot at LSN \(snapshotLSN): it was trimmed past this node (starting from the shared snapshot is not built yet)")
+            // Registered before catching up: the stream is not trimmed past this node meanwhile.
+            let node = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 1...UInt32.max))"
+            let registry = RedisNodeRegistry(client: writer, keys: cluster.keys)
+            try await registry.report(node: node, appliedLSN: snapshotLSN)
+            var state = newest.state
+            var start = snapshotLSN
+            let first = try await log.firstLSN()
+            if last > start, (first ?? last + 1) > start + 1 {
+                // Trimmed past this node's snapshot (or the node is new): start from the shared one.
+                guard let shared = try await RedisSharedSnapshot(client: writer, keys: cluster.keys).load(), shared.lsn > start,
+                    shared.lsn + 1 >= (first ?? last + 1)
+                else {
+                    throw StorageError.missingRecords(
+                        "the cluster log starts at LSN \(first ?? last + 1), after this node's snapshot at LSN \(snapshotLSN), and the shared snapshot does not reach it")
+                }
+                state = try SnapshotStore.decodeState(fileBytes: Array(shared.bytes.readableBytesView))
+                start = shared.lsn
+                try await registry.report(node: node, appliedLSN: start)
+                logger.info("starting from the cluster's shared snapshot", metadata: ["parley.snapshot_lsn": "\(start)"])
             }
             let (history, cleanup) = try HistoryStore.open(
-                directory: configuration.historyDirectory, live: newest.state.history.liveFiles, fileSystem: fs)
+                directory: configuration.historyDirectory, live: state.history.liveFiles, fileSystem: fs)
             let applier = CommitApplier(logger: logger)
-            applier.install(newest.state)
+            applier.install(state)
             let follower = ClusterFollower(
-                tail: RedisLogTail(client: reader, keys: cluster.keys, after: snapshotLSN, block: .seconds(1)), applier: applier)
+                tail: RedisLogTail(client: reader, keys: cluster.keys, after: start, block: .seconds(1)), applier: applier)
             let clusterLog = ClusterLog(
                 log: log, follower: follower,
                 configuration: .init(replicas: cluster.replicas ?? durability.connectedReplicas), logger: logger,
@@ -81,7 +99,8 @@ extension EventStore {
             clusterLog.start()
             let applied = applier.state.withLock { $0.appliedLSN }
             let report = StartReport(
-                snapshot: newest.loaded?.info, skippedSnapshots: newest.skipped, replayedRecords: Int(applied - snapshotLSN),
+                snapshot: start == snapshotLSN ? newest.loaded?.info : nil, skippedSnapshots: newest.skipped,
+                replayedRecords: Int(applied - start),
                 repair: nil, historyCleanup: cleanup, appliedLSN: applied, duration: ContinuousClock.now - started)
             logger.info(
                 "cluster node caught up",
@@ -91,7 +110,8 @@ extension EventStore {
                 ])
             return EventStore(
                 configuration: configuration, report: report, history: history, backend: .cluster(clusterLog), applier: applier,
-                snapshots: snapshots, lock: lock, logger: logger, clusterIDs: ClusterIDBlocks(client: writer, keys: cluster.keys))
+                snapshots: snapshots, lock: lock, logger: logger, clusterIDs: ClusterIDBlocks(client: writer, keys: cluster.keys),
+                clusterNode: node)
         } catch {
             await writer.shutdown()
             await reader.shutdown()

@@ -1,4 +1,3 @@
-import Foundation
 import ParleyRedis
 
 extension EventStore {
@@ -9,10 +8,7 @@ extension EventStore {
     public func claim(_ name: String, for lifetime: Duration) async -> Bool {
         guard let client = clusterClient, let prefix = clusterIDs?.keys.prefix else { return true }
         let reply = try? await client.send(
-            "SET", .text("\(prefix):claim:\(name)"), .text(nodeName), "NX", "PX", .integer(lifetime.redisMilliseconds))
+            "SET", .text("\(prefix):claim:\(name)"), .text(clusterNode ?? "node"), "NX", "PX", .integer(lifetime.redisMilliseconds))
         return reply?.string == "OK"
     }
-
-    /// This process, as claims name it (host and process id).
-    var nodeName: String { "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)" }
 }

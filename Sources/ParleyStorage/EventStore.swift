@@ -44,6 +44,8 @@ public final class EventStore: Sendable {
     /// On a cluster node, where ids of sites, agents, visitors, files … come from (blocks reserved
     /// in Redis); `nil` on one node, where the engine's counters hand them out.
     public let clusterIDs: ClusterIDBlocks?
+    /// This node's name in the cluster (host, process, a random part); `nil` on one node.
+    public let clusterNode: String?
 
     /// Where records are ordered and made durable.
     enum Backend: Sendable {
@@ -70,8 +72,10 @@ public final class EventStore: Sendable {
 
     init(
         configuration: StorageConfiguration, report: StartReport, history: HistoryStore, backend: Backend,
-        applier: CommitApplier, snapshots: SnapshotStore, lock: DataDirectoryLock?, logger: Logger, clusterIDs: ClusterIDBlocks? = nil
+        applier: CommitApplier, snapshots: SnapshotStore, lock: DataDirectoryLock?, logger: Logger, clusterIDs: ClusterIDBlocks? = nil,
+        clusterNode: String? = nil
     ) {
+        self.clusterNode = clusterNode
         self.configuration = configuration
         self.startReport = report
         self.history = history

@@ -11,9 +11,17 @@ public struct EventStoreService: Service {
     private let logger: Logger
     /// Unlinks a blob no file names any more (retention deletes files).
     private let releaseBlob: @Sendable (String) -> Void
+    /// A cluster node's reporting, shared snapshot and trimming (`nil` on one node).
+    private let housekeeping: ClusterHousekeeping?
+    private let housekeepingInterval: Duration
 
-    public init(store: EventStore, logger: Logger, releaseBlob: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        store: EventStore, logger: Logger, releaseBlob: @escaping @Sendable (String) -> Void = { _ in },
+        housekeepingInterval: Duration = .seconds(5)
+    ) {
         self.store = store
+        self.housekeepingInterval = housekeepingInterval
+        housekeeping = store.clusterHousekeeping(snapshotEveryRecords: store.configuration.snapshotEveryRecords)
         self.logger = logger
         self.releaseBlob = releaseBlob
     }
@@ -22,10 +30,12 @@ public struct EventStoreService: Service {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await maintainOnSchedule() }
+                if let housekeeping { group.addTask { await keepHouse(housekeeping) } }
                 await snapshotOnSchedule()
                 group.cancelAll()
             }
         }
+        await housekeeping?.leave()
         store.close()
         do {
             let store = self.store
@@ -33,6 +43,26 @@ public struct EventStoreService: Service {
             logger.info("final snapshot written", metadata: ["parley.lsn": "\(info?.lsn ?? 0)"])
         } catch {
             logger.error("final snapshot failed; the log keeps everything", metadata: ["parley.error": "\(error)"])
+        }
+    }
+
+    /// On a cluster node, every 5 s: report this node, share a snapshot when due, trim the stream
+    /// (``ClusterHousekeeping``); a failed step is logged and tried again.
+    private func keepHouse(_ housekeeping: ClusterHousekeeping) async {
+        while !Task.isCancelled {
+            do {
+                let report = try await housekeeping.step()
+                if report.sharedSnapshot != nil || report.trimmed > 0 {
+                    logger.info(
+                        "cluster housekeeping",
+                        metadata: [
+                            "parley.shared_snapshot": "\(report.sharedSnapshot.map { "\($0)" } ?? "none")", "parley.trimmed": "\(report.trimmed)",
+                        ])
+                }
+            } catch {
+                logger.warning("cluster housekeeping failed; it is tried again", metadata: ["parley.error": "\(error)"])
+            }
+            try? await Task.sleep(for: housekeepingInterval)
         }
     }
 

@@ -14,6 +14,22 @@ extension SnapshotStore {
             counts: [counts.sites, counts.agents, counts.visitors, counts.conversations, counts.messages, counts.readCursors])
     }
 
+    /// `state` as the bytes of a snapshot file at its applied LSN (the cluster's shared snapshot).
+    public static func fileBytes(of state: ParleyState) throws -> [UInt8] {
+        let counts = state.counts
+        return try fileBytes(
+            body: StateCodec.encode(state), lsn: state.appliedLSN, createdAt: Timestamp.now().milliseconds,
+            bodyVersion: UInt16(EventCodec.currentVersion),
+            counts: [counts.sites, counts.agents, counts.visitors, counts.conversations, counts.messages, counts.readCursors]
+        ).bytes
+    }
+
+    /// Checks a snapshot file's bytes and decodes the state they hold.
+    public static func decodeState(fileBytes bytes: [UInt8]) throws -> ParleyState {
+        let (header, body) = try read(bytes: bytes)
+        return try decodeState(header: header, body: body)
+    }
+
     /// Decodes a snapshot body into the state, checking its codec version and LSN.
     public static func decodeState(header: SnapshotHeader, body: [UInt8]) throws -> ParleyState {
         guard header.bodyVersion <= UInt16(EventCodec.currentVersion) else {

@@ -115,6 +115,45 @@ import Testing
         #expect(await b.store.claim("short", for: .milliseconds(50)))
     }
 
+    @Test func theSharedSnapshotLetsTheStreamBeTrimmedAndANewNodeStartFromIt() async throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let a = try await Self.start(redis)
+        let b = try await Self.start(redis)
+        defer {
+            a.store.close()
+            b.store.close()
+        }
+        let site = try await a.broker.directory.createSite(name: "Shop", domain: "")
+        let (visitor, _) = try await a.broker.directory.registerVisitor(site: site.id, externalID: "v-1", name: "Vera")
+        let conversation = try await a.broker.openConversation(site: site.id, visitor: visitor.id)
+        for index in 0..<40 { _ = try await a.broker.send(MessageDraft(sender: .visitor(visitor.id), content: "m\(index)"), to: conversation.id) }
+        try await waitUntil { b.store.appliedLSN == a.store.appliedLSN }
+        let housekeeping = try #require(a.store.clusterHousekeeping(snapshotEveryRecords: 20))
+        // b only reports itself (its share is not due): the trim waits for both.
+        let other = try #require(b.store.clusterHousekeeping(snapshotEveryRecords: 1_000_000))
+        let reported = try await other.step()
+        #expect(reported.sharedSnapshot == nil && reported.trimmed == 0)
+        let first = try await housekeeping.step()
+        #expect(first.sharedSnapshot == a.store.appliedLSN)
+        #expect(first.trimmed > 0)
+        let log = RedisLog(client: RedisClient(configuration: redis.configuration))
+        defer { Task { await log.client.shutdown() } }
+        #expect(try await log.firstLSN() == nil)  // both nodes had applied everything
+        // Not due again until 20 more records.
+        #expect(try await housekeeping.step().sharedSnapshot == nil)
+        for index in 40..<45 { _ = try await b.broker.send(MessageDraft(sender: .visitor(visitor.id), content: "m\(index)"), to: conversation.id) }
+
+        // A new node (no snapshot of its own; the stream no longer starts at 1) starts from the
+        // shared snapshot and the entries after it.
+        let c = try await Self.start(redis)
+        defer { c.store.close() }
+        #expect(c.store.startReport.snapshot == nil && c.store.startReport.replayedRecords == 5)
+        try await waitUntil { c.store.appliedLSN == b.store.appliedLSN }
+        #expect(c.store.read { StateCodec.encode($0) } == b.store.read { StateCodec.encode($0) })
+        #expect(try c.broker.messages(conversation.id, page: .newest(limit: 100)).messages.map(\.seq) == Array(1...45))
+    }
+
     @Test func aRestartedNodeCatchesUpFromItsSnapshot() async throws {
         let redis = try RedisServerProcess()
         defer { redis.stop() }

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyModel
 import ParleyTestSupport
 import Testing
 
@@ -8,7 +9,7 @@ import FoundationNetworking
 
 /// Issue 20's small version for `make test`: three `parley serve --redis` processes and one
 /// `redis-server`, all started here on loopback. One conversation written through all three at
-/// once (REST on two nodes, a WebSocket session on the third) has one gapless order that every
+/// once (REST on one node, a native WebSocket session on another, an omni one on the third) has one gapless order that every
 /// node returns alike and that a WebSocket client on another node receives live; a node killed
 /// with SIGKILL → its WebSocket client resumes on another node with nothing lost or repeated;
 /// Redis killed with SIGKILL and restarted loses no acknowledged message; a node restarted and a
@@ -20,12 +21,12 @@ import FoundationNetworking
         var data: String
     }
 
-    func start(redis: Int, data: String = ParleyBinary.temporaryDirectory("cluster-node")) async throws -> Node {
+    func start(redis: Int, data: String = ParleyBinary.temporaryDirectory("cluster-node"), extra: [String] = []) async throws -> Node {
         let port = ParleyBinary.freePort()
         let process = try ParleyBinary.start([
             "serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off",
             "--redis", "redis://127.0.0.1:\(redis)",
-        ])
+        ] + extra)
         #expect(await ParleyBinary.waitUntilHealthy(port: port))
         return Node(process: process, port: port, data: data)
     }
@@ -81,36 +82,60 @@ import FoundationNetworking
         #expect(opened == 201)
         let conversationID = try #require(conversation["id"] as? String)
 
-        // A visitor's WebSocket client on node 2 watches; another session on node 1 sends.
+        // An agent for the omni socket: made through node 0, logged in through node 2.
+        let agent = try ParleyBinary.run([
+            "admin", "create-agent", "--data-dir", nodes[0].data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",
+            "--password", "correct horse", "--role", "owner",
+        ])
+        #expect(agent.status == 0, "\(agent.stderr)")
+        let (_, login) = try await call(nodes[2].port, "POST", "/v1/auth/support/login", ["username": "ann", "password": "correct horse"])
+        let agentToken = try #require(login["token"] as? String)
+        let omniConversation = OmniID.format(try #require(NativeID.parse(conversationID, as: ConversationID.self)))
+
+        // A visitor's WebSocket client on node 2 watches; a native session on node 1 and an omni
+        // session on node 2 send.
         let socketPath = "/ws?site_id=site_1&role=visitor&token=\(session)&visitor_id=v1"
         let watcher = try await TestSocket.connect(port: nodes[2].port, path: socketPath)
         let sender = try await TestSocket.connect(port: nodes[1].port, path: socketPath)
+        let omni = try await TestSocket.connect(port: nodes[2].port, path: "/api/v1/ws")
+        await omni.send(["type": "auth", "token": "Bearer \(agentToken)"])
+        #expect(await omni.next("auth.ok", timeout: .seconds(10)) != nil)
         // Registered before the first message: its resume from 0 is answered first.
         await watcher.send(["type": "resume", "positions": [conversationID: 0]])
         #expect(await watcher.next("resumed", timeout: .seconds(10)) != nil)
 
-        // 3 × 40 messages at once: REST through nodes 0 and 2, the socket on node 1; each acknowledged.
-        let restPorts = [nodes[0].port, nodes[2].port]
+        // 3 × 40 messages at once: REST through node 0, the native socket on node 1, the omni
+        // socket on node 2; each acknowledged (ids collected in the native form).
+        let restPort = nodes[0].port
         let acknowledged = try await withThrowingTaskGroup(of: [String].self) { group in
-            for (index, port) in restPorts.enumerated() {
-                group.addTask {
-                    var ids: [String] = []
-                    for number in 0..<40 {
-                        let (status, message) = try await self.call(
-                            port, "POST", "/v1/messages", ["conversation_id": conversationID, "type": "text", "content": "n\(index)-\(number)"],
-                            visitor: session)
-                        #expect(status == 201)
-                        if let id = message["id"] as? String { ids.append(id) }
-                    }
-                    return ids
+            group.addTask {
+                var ids: [String] = []
+                for number in 0..<40 {
+                    let (status, message) = try await self.call(
+                        restPort, "POST", "/v1/messages", ["conversation_id": conversationID, "type": "text", "content": "n0-\(number)"],
+                        visitor: session)
+                    #expect(status == 201)
+                    if let id = message["id"] as? String { ids.append(id) }
                 }
+                return ids
             }
             group.addTask {
                 var ids: [String] = []
                 for number in 0..<40 {
-                    await sender.send(["type": "message", "conversation_id": conversationID, "content": "n2-\(number)"])
+                    await sender.send(["type": "message", "conversation_id": conversationID, "content": "n1-\(number)"])
                     let ack = await sender.next("ack", timeout: .seconds(20))
                     if let id = ack?["message_id"] as? String { ids.append(id) }
+                }
+                return ids
+            }
+            group.addTask {
+                var ids: [String] = []
+                for number in 0..<40 {
+                    await omni.send(["type": "message", "conversation_id": omniConversation, "content": "n2-\(number)"])
+                    let ack = await omni.next("message.ack", timeout: .seconds(20))
+                    if let id = (ack?["data"] as? [String: Any])?["message_id"] as? String, let message = OmniID.parse(id, as: MessageID.self) {
+                        ids.append(NativeID.format(message))
+                    }
                 }
                 return ids
             }
@@ -154,7 +179,7 @@ import FoundationNetworking
         }
         #expect(recovered == true)
         #expect(watched == Array(1...130))
-        for socket in [sender, resumed] { await socket.close() }
+        for socket in [sender, resumed, omni] { await socket.close() }
 
         // SIGKILL Redis and restart it: the surviving nodes reconnect; a write through node 1
         // continues the order after every acknowledged message.
@@ -179,6 +204,59 @@ import FoundationNetworking
             #expect(history.map { Int($0[0]) ?? 0 } == Array(1...131))
             #expect(Array(history.prefix(120)) == histories[0])
         }
+    }
+
+    /// Typing and presence cross nodes (Redis pub/sub): an agent on node 1 sees a visitor on node
+    /// 0 come online, type, and leave; the visitor sees the agent type.
+    @Test func typingAndPresenceCrossNodes() async throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        var nodes: [Node] = []
+        for _ in 0..<2 { nodes.append(try await start(redis: redis.port, extra: ["--presence-grace-seconds", "0"])) }
+        defer {
+            for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) }
+            for node in nodes { try? FileManager.default.removeItem(atPath: node.data) }
+        }
+        #expect(try ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"]).status == 0)
+        let agent = try ParleyBinary.run([
+            "admin", "create-agent", "--data-dir", nodes[0].data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",
+            "--password", "correct horse", "--role", "owner",
+        ])
+        #expect(agent.status == 0, "\(agent.stderr)")
+        let (loggedIn, login) = try await call(nodes[1].port, "POST", "/v1/auth/support/login", ["username": "ann", "password": "correct horse"])
+        #expect(loggedIn == 200)
+        let agentToken = try #require(login["token"] as? String)
+        let (_, visitor) = try await call(nodes[0].port, "POST", "/v1/visitors", ["site_id": "site_1", "visitor_id": "v1", "name": "Vera"])
+        let session = try #require(visitor["session_token"] as? String)
+        let (_, conversation) = try await call(
+            nodes[0].port, "POST", "/v1/conversations", ["site_id": "site_1", "visitor_id": "v1"], visitor: session)
+        let conversationID = try #require(conversation["id"] as? String)
+
+        let support = try await ready(TestSocket.connect(port: nodes[1].port, path: "/ws?site_id=site_1&role=support&token=\(agentToken)"))
+        let widget = try await ready(
+            TestSocket.connect(port: nodes[0].port, path: "/ws?site_id=site_1&role=visitor&token=\(session)&visitor_id=v1"))
+        let joined = await support.next("user_joined", timeout: .seconds(10))
+        #expect(joined?["visitor_id"] as? String == "v1")
+        await widget.send(["type": "typing_start", "conversation_id": conversationID])
+        let typing = await support.next("typing_start", timeout: .seconds(10))
+        #expect(typing?["visitor_id"] as? String == "v1")
+        await support.send(["type": "typing_start", "conversation_id": conversationID])
+        let agentTyping = await widget.next("typing_start", timeout: .seconds(10))
+        #expect(agentTyping?["agent_id"] != nil)
+        // REST on node 1 counts the visitor on node 0 as online.
+        let visitorID = try #require(visitor["id"] as? String)
+        let (_, seen) = try await call(nodes[1].port, "GET", "/v1/visitors/\(visitorID)", visitor: session)
+        #expect(seen["status"] as? String == "online", "\(seen)")
+        await widget.close()
+        let left = await support.next("user_left", timeout: .seconds(10))
+        #expect(left?["visitor_id"] as? String == "v1")
+        await support.close()
+    }
+
+    private func ready(_ socket: TestSocket) async throws -> TestSocket {
+        await socket.send(["type": "ping"])
+        _ = try #require(await socket.next("pong"))
+        return socket
     }
 
     /// The `seq` of each `message` frame a socket receives, until `count` or 20 s of silence.

@@ -30,6 +30,7 @@ struct Durable: AsyncParsableCommand {
         let account = try await setup.signUp()
         var visitors: [LoadSetup.Visitor] = []
         for index in 0..<publishers { visitors.append(try await setup.visitor(site: account.siteID, index: index)) }
+        try await common.settle()
         let recorder = LatencyRecorder()
         let appendsBefore = await setup.counter("parley_log_appends_total")
         let fsyncsBefore = await setup.counter("parley_log_fsyncs_total")
@@ -41,8 +42,8 @@ struct Durable: AsyncParsableCommand {
         let pipeline = self.pipeline
         // Each publisher's connection, if the server closed it (other than normally) on the way.
         let closed = await withTaskGroup(of: [UInt16].self, returning: [UInt16].self) { group in
-            for visitor in visitors {
-                let url = common.visitorURL(account, visitor)
+            for (index, visitor) in visitors.enumerated() {
+                let url = common.visitorURL(account, visitor, connection: index)
                 group.addTask {
                     let (acks, ackStream) = AsyncStream.makeStream(of: Void.self)
                     // A connection that ends finishes the stream: its publisher stops.

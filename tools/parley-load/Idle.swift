@@ -29,8 +29,8 @@ struct Idle: AsyncParsableCommand {
         let url: String
         switch peer {
         case nil: url = common.agentURL(try await LoadSetup(base: common.base).signUp())
-        case .nats: url = common.webSocketBase + "/"
-        case .nchan: url = common.webSocketBase + "/sub"
+        case .nats: url = common.webSocketBase() + "/"
+        case .nchan: url = common.webSocketBase() + "/sub"
         }
         let peer = self.peer
         let before = common.serverSample()

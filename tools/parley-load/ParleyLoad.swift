@@ -48,9 +48,14 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Connections per loopback source address; past it, 127.0.0.2, 127.0.0.3, … (one address has ~28,000 ports).")
     var connectionsPerAddress: Int = ConnectionSpread.defaultPerAddress
 
+    @Option(name: .customLong("node"), help: "Another node of the same cluster (repeatable, loopback only): sessions are spread round-robin over --url and these; set-up calls go to --url.")
+    var nodes: [String] = []
+
     func validate() throws {
-        guard let host = URL(string: url)?.host, host == "localhost" || host.hasPrefix("127.") else {
-            throw ValidationError("--url must be a loopback address (127.x.x.x or localhost)")
+        for address in [url] + nodes {
+            guard let host = URL(string: address)?.host, host == "localhost" || host.hasPrefix("127.") else {
+                throw ValidationError("--url and --node must be loopback addresses (127.x.x.x or localhost)")
+            }
         }
         guard duration > 0, timeLimit > duration else { throw ValidationError("need 0 < --duration < --time-limit") }
         guard (1...28_000).contains(connectionsPerAddress) else {
@@ -66,17 +71,25 @@ struct CommonOptions: ParsableArguments {
 
     var base: URL { URL(string: url)! }
 
-    /// `ws://host:port` for the same server.
-    var webSocketBase: String { "ws" + url.dropFirst(4) }
-
-    /// An agent session of the account (native protocol).
-    func agentURL(_ account: LoadSetup.Account) -> String {
-        "\(webSocketBase)/ws?site_id=\(account.siteID)&role=support&token=\(account.token)"
+    /// `ws://host:port` of connection `index`'s node (round-robin over --url and --node).
+    func webSocketBase(_ index: Int = 0) -> String {
+        let all = [url] + nodes
+        return "ws" + all[index % all.count].dropFirst(4)
     }
 
-    /// A visitor's session (native protocol).
-    func visitorURL(_ account: LoadSetup.Account, _ visitor: LoadSetup.Visitor) -> String {
-        "\(webSocketBase)/ws?site_id=\(account.siteID)&role=visitor&token=\(visitor.sessionToken)&visitor_id=\(visitor.clientID)"
+    /// An agent session of the account (native protocol), on connection `index`'s node.
+    func agentURL(_ account: LoadSetup.Account, connection index: Int = 0) -> String {
+        "\(webSocketBase(index))/ws?site_id=\(account.siteID)&role=support&token=\(account.token)"
+    }
+
+    /// A visitor's session (native protocol), on connection `index`'s node.
+    func visitorURL(_ account: LoadSetup.Account, _ visitor: LoadSetup.Visitor, connection index: Int = 0) -> String {
+        "\(webSocketBase(index))/ws?site_id=\(account.siteID)&role=visitor&token=\(visitor.sessionToken)&visitor_id=\(visitor.clientID)"
+    }
+
+    /// With other nodes, waits a moment after the set-up so that every node has applied it.
+    func settle() async throws {
+        if !nodes.isEmpty { try await Task.sleep(for: .milliseconds(500)) }
     }
 
     /// Starts a run of `connections` connections: lets the process open as many descriptors as

@@ -46,7 +46,7 @@ struct PeerRoom: AsyncParsableCommand {
 
     func run() async throws {
         try common.begin(connections: subscribers + 1)
-        let base = common.webSocketBase
+        let base = common.webSocketBase()
         let recorder = LatencyRecorder()
         let readiness = Readiness()
         var connections: [LoadConnection] = []

@@ -40,9 +40,10 @@ struct Room: AsyncParsableCommand {
         let readiness = Readiness()
         var connections: [LoadConnection] = []
         let frames = Atomic<Int>(0)
+        try await common.settle()
         for index in 0..<subscribers {
             let connection = LoadConnection.open(
-                url: common.agentURL(account) + (batch ? "&batch=1" : ""), onEnd: readiness.ended
+                url: common.agentURL(account, connection: index) + (batch ? "&batch=1" : ""), onEnd: readiness.ended
             ) { frame in
                 frames.add(1, ordering: .relaxed)
                 FrameScan.events(frame) { text in

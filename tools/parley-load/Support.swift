@@ -56,7 +56,7 @@ struct Support: AsyncParsableCommand {
             }
             receiver.send(#"{"type":"ping"}"#)
             receivers.append(receiver)
-            let sender = LoadConnection.open(url: "\(common.webSocketBase)/api/v1/ws", onEnd: readiness.ended) { text in
+            let sender = LoadConnection.open(url: "\(common.webSocketBase())/api/v1/ws", onEnd: readiness.ended) { text in
                 if FrameScan.isType("message.ack", text), let seq = FrameScan.seq(text) {
                     acked.withLock { _ = $0[index, default: []].insert(seq) }
                 } else if FrameScan.isType("pong", text) {
