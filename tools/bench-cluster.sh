@@ -22,8 +22,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 out=$(mktemp -d)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait; } 2>/dev/null || true
   rm -rf "$out"
 }
 trap cleanup EXIT
@@ -78,13 +77,17 @@ run() {  # layout, scenario name, scenario arguments
   start "$layout" "$run"
   local nodes=()
   for url in "${urls[@]:1}"; do nodes+=(--node "$url"); done
+  # Redis is the first process of a cluster layout: its share of the CPU is counted apart.
+  local redis_pid=""
+  [ "$layout" != local ] && redis_pid=${pids[0]}
   local before; before=$(cpu "${pids[@]}")
+  local redis_before=0; [ -n "$redis_pid" ] && redis_before=$(cpu "$redis_pid")
   echo "bench-cluster: $layout: parley-load $* --url ${urls[0]} ${nodes[*]}" >&2
   (pin 1 "$load" "$@" --url "${urls[0]}" "${nodes[@]}" --json --quiet --time-limit 120) > "$out/$run.json"
   local after; after=$(cpu "${pids[@]}")
-  python3 -c "print($after - $before)" > "$out/$run.cpu"
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  local redis_after=0; [ -n "$redis_pid" ] && redis_after=$(cpu "$redis_pid")
+  python3 -c "print($after - $before, $redis_after - $redis_before)" > "$out/$run.cpu"
+  { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait; } 2>/dev/null || true
   pids=()
 }
 
@@ -102,21 +105,23 @@ rows = []
 for layout in ["local", "1", "3"]:
     room = json.load(open(os.path.join(out, f"{layout}-room.json")))
     durable = json.load(open(os.path.join(out, f"{layout}-durable.json")))
-    room_cpu = float(open(os.path.join(out, f"{layout}-room.cpu")).read())
-    durable_cpu = float(open(os.path.join(out, f"{layout}-durable.cpu")).read())
+    room_cpu, room_redis = map(float, open(os.path.join(out, f"{layout}-room.cpu")).read().split())
+    durable_cpu, durable_redis = map(float, open(os.path.join(out, f"{layout}-durable.cpu")).read().split())
+    def share(total, redis):
+        return f"{total:.1f} s" + (f" (Redis {redis:.1f} s)" if layout != "local" else "")
     r, d = room["latencyMicroseconds"], durable["latencyMicroseconds"]
     rows.append(
         f'| {names[layout]} | {room["deliveredPerSecond"]:,.0f}/s, {room["losses"]} lost, {room["duplicates"]} dup | '
-        f'{r["p50"]/1000:.2f} / {r["p99"]/1000:.2f} / {r["p999"]/1000:.2f} | {room_cpu:.1f} s | '
-        f'{durable["deliveredPerSecond"]:,.0f}/s | {d["p50"]/1000:.2f} / {d["p99"]/1000:.2f} | {durable_cpu:.1f} s |')
+        f'{r["p50"]/1000:.2f} / {r["p99"]/1000:.2f} / {r["p999"]/1000:.2f} | {share(room_cpu, room_redis)} | '
+        f'{durable["deliveredPerSecond"]:,.0f}/s | {d["p50"]/1000:.2f} / {d["p99"]/1000:.2f} | {share(durable_cpu, durable_redis)} |')
 table = "\n".join([
     "<!-- bench-cluster:start (written by tools/bench-cluster.sh; do not edit by hand) -->",
     f"Written by `make bench-cluster` on {datetime.date.today().isoformat()}: {os.cpu_count()} cores ({cpu}), "
     f"{platform.system()} {platform.release()}; Redis and every node pinned to core 0, the harness to core 1; "
     "Redis 7 with AOF `appendfsync always`; release builds. Room: `parley-load room --subscribers 100 --rate 1000 "
     "--duration 10`, subscribers spread over the nodes, published through the first. Durable: `parley-load durable "
-    "--publishers 64 --duration 10`, publishers spread over the nodes. CPU: every server process (nodes and Redis), "
-    "over the whole run.",
+    "--publishers 64 --duration 10`, publishers spread over the nodes. CPU: every server process (nodes and Redis) "
+    "over the whole run (set-up included), Redis's share in brackets.",
     "",
     "| layout | room: delivered | room: publish → deliver ms p50 / p99 / p99.9 | room: server CPU | durable: acks | durable: ack ms p50 / p99 | durable: server CPU |",
     "| --- | --- | --- | --- | --- | --- | --- |",
