@@ -11,12 +11,16 @@ public final class FileLibrary: Sendable {
     public let allowedTypes: Set<String>
     private let store: EventStore
     private let nextID: Mutex<UInt64>
+    /// On a cluster node, the bytes every node can fetch (`nil` on one node).
+    private let shared: ClusterBlobs?
 
     public init(store: EventStore, blobs: BlobStore, allowedTypes: Set<String> = ContentSniffer.defaultAllowed) {
         self.store = store
         self.blobs = blobs
+        shared = store.clusterBlobs
         self.allowedTypes = allowedTypes
         nextID = Mutex(store.read { $0.files.watermark })
+        if shared != nil { store.addObserver(self) }
     }
 
     /// Logs a file whose blob ``BlobWriter/finish()`` put in place (named `sha256`).
@@ -33,6 +37,8 @@ public final class FileLibrary: Sendable {
         let file = StoredFile(
             id: id, siteID: site, originalName: name, contentType: contentType, size: size, sha256: sha256, uploadedBy: uploader,
             conversationID: conversation, createdAt: .now())
+        // Shared before the record that names it: every node that sees the file can serve it.
+        if let shared { try await shared.put(sha256, bytes: try blobs.read(sha256)) }
         _ = try await store.commit(.fileStored(file))
         if file.isImage {
             // The thumbnail is made off the request path; a request for it before then makes it.
@@ -44,7 +50,40 @@ public final class FileLibrary: Sendable {
     /// Deletes a file; its blob goes when no other file names the same bytes.
     public func delete(_ file: StoredFile) async throws {
         _ = try await store.commit(.fileDeleted(file.id, at: .now()))
-        if store.read({ $0.files.blobNames[file.sha256] == nil }) { blobs.remove(file.sha256) }
+        if store.read({ $0.files.blobNames[file.sha256] == nil }) {
+            blobs.remove(file.sha256)
+            try? await shared?.remove(file.sha256)
+        }
+    }
+
+    /// A blob's bytes: this node's copy or, on a cluster node that lacks it, the shared one
+    /// (kept here from then on). Throws when neither can be read.
+    public func bytes(_ sha256: String) async throws -> [UInt8] {
+        if let shared, !blobs.contains(sha256), let fetched = try await shared.get(sha256) {
+            keep(fetched, as: sha256)
+            return fetched
+        }
+        return try blobs.read(sha256)
+    }
+
+    /// A blob's thumbnail (see ``BlobStore/thumbnail(_:)``), fetching the blob first on a cluster
+    /// node that lacks it.
+    public func thumbnail(_ sha256: String) async -> [UInt8]? {
+        if shared != nil, !blobs.contains(sha256) { _ = try? await bytes(sha256) }
+        return blobs.thumbnail(sha256)
+    }
+
+    /// Keeps a fetched blob in this node's store; bytes whose hash is not their name are not kept.
+    private func keep(_ bytes: [UInt8], as sha256: String) {
+        guard let writer = try? blobs.begin() else { return }
+        do {
+            try bytes.withUnsafeBytes { try writer.append($0) }
+            let name = try writer.finish()
+            blobs.settled(name)
+            if name != sha256 { blobs.remove(name) }
+        } catch {
+            writer.abandon()
+        }
     }
 
     public func file(_ id: FileID) -> StoredFile? { store.read { $0.files.files[id] } }
@@ -57,4 +96,18 @@ public final class FileLibrary: Sendable {
     /// Removes the blobs no file names (at start); returns how many.
     @discardableResult
     public func sweep() -> Int { blobs.sweep(keeping: Set(store.read { $0.files.blobNames.keys })) }
+}
+
+/// On a cluster node, a file deleted through another node (or an erased visitor's files) leaves
+/// this node's copy of the bytes too: a sweep in the background removes what no file names.
+extension FileLibrary: CommitObserver {
+    public func didCommit(_ events: [CommittedEvent]) {
+        let deletes = events.contains { committed in
+            switch committed.event {
+            case .fileDeleted, .visitorErased: true
+            default: false
+            }
+        }
+        if deletes { Task.detached(priority: .background) { [self] in _ = sweep() } }
+    }
 }

@@ -87,6 +87,9 @@ public final class BlobStore: Sendable {
 
     func discard(_ path: String) { try? fileSystem.removeFile(path) }
 
+    /// Whether this store has the blob's bytes.
+    public func contains(_ sha256: String) -> Bool { fileSystem.fileExists(path(sha256)) }
+
     /// Reads a blob (at most a file's limit, 10 MiB).
     public func read(_ sha256: String) throws -> [UInt8] { try fileSystem.readFile(path(sha256)) }
 

@@ -26,15 +26,19 @@ import Testing
         return Node(directory: directory, store: store, broker: Broker(store: store, passwords: PasswordHasher(cost: 4)))
     }
 
+    static func twoNodes(_ redis: RedisServerProcess) async throws -> (Node, Node) {
+        (try await start(redis), try await start(redis))
+    }
+
+    static func stop(_ nodes: Node...) {
+        for node in nodes { node.store.close() }
+    }
+
     @Test func twoNodesShareOneOrderIdsDedupeAndClosing() async throws {
         let redis = try RedisServerProcess()
         defer { redis.stop() }
-        let a = try await Self.start(redis)
-        let b = try await Self.start(redis)
-        defer {
-            a.store.close()
-            b.store.close()
-        }
+        let (a, b) = try await Self.twoNodes(redis)
+        defer { Self.stop(a, b) }
         // Sites and visitors made on both nodes: ids from separate blocks, never the same.
         let site = try await a.broker.directory.createSite(name: "Shop", domain: "https://shop.example")
         let other = try await b.broker.directory.createSite(name: "Other", domain: "")
@@ -100,12 +104,8 @@ import Testing
     @Test func oneNodeClaimsEachWebhookAttempt() async throws {
         let redis = try RedisServerProcess()
         defer { redis.stop() }
-        let a = try await Self.start(redis)
-        let b = try await Self.start(redis)
-        defer {
-            a.store.close()
-            b.store.close()
-        }
+        let (a, b) = try await Self.twoNodes(redis)
+        defer { Self.stop(a, b) }
         #expect(await a.store.claim("webhook:7:0", for: .seconds(5)))
         #expect(await !b.store.claim("webhook:7:0", for: .seconds(5)))
         #expect(await b.store.claim("webhook:7:1", for: .seconds(5)))
@@ -118,12 +118,8 @@ import Testing
     @Test func theSharedSnapshotLetsTheStreamBeTrimmedAndANewNodeStartFromIt() async throws {
         let redis = try RedisServerProcess()
         defer { redis.stop() }
-        let a = try await Self.start(redis)
-        let b = try await Self.start(redis)
-        defer {
-            a.store.close()
-            b.store.close()
-        }
+        let (a, b) = try await Self.twoNodes(redis)
+        defer { Self.stop(a, b) }
         let site = try await a.broker.directory.createSite(name: "Shop", domain: "")
         let (visitor, _) = try await a.broker.directory.registerVisitor(site: site.id, externalID: "v-1", name: "Vera")
         let conversation = try await a.broker.openConversation(site: site.id, visitor: visitor.id)

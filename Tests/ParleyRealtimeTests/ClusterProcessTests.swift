@@ -207,7 +207,7 @@ import FoundationNetworking
     }
 
     /// Typing and presence cross nodes (Redis pub/sub): an agent on node 1 sees a visitor on node
-    /// 0 come online, type, and leave; the visitor sees the agent type.
+    /// 0 come online, type, and leave; the visitor sees the agent type. A file's bytes cross too.
     @Test func typingAndPresenceCrossNodes() async throws {
         let redis = try RedisServerProcess()
         defer { redis.stop() }
@@ -251,6 +251,47 @@ import FoundationNetworking
         let left = await support.next("user_left", timeout: .seconds(10))
         #expect(left?["visitor_id"] as? String == "v1")
         await support.close()
+
+        // A file uploaded through node 0 downloads byte-exact from node 1 (the bytes are shared
+        // in Redis); deleted through node 1, node 0 no longer serves it.
+        var payload = Array("%PDF-1.7\n".utf8)
+        for index in 0..<100_000 { payload.append(UInt8(truncatingIfNeeded: index &* 31 &+ 7)) }
+        let boundary = "cluster-boundary"
+        var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"invoice.pdf\"\r\n\r\n".utf8)
+        body.append(contentsOf: payload)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        var upload = URLRequest(url: URL(string: "http://127.0.0.1:\(nodes[0].port)/v1/files/upload")!)
+        upload.httpMethod = "POST"
+        upload.setValue("Bearer \(agentToken)", forHTTPHeaderField: "Authorization")
+        upload.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
+        upload.httpBody = body
+        let (answer, uploaded) = try await URLSession.shared.data(for: upload)
+        #expect((uploaded as? HTTPURLResponse)?.statusCode == 201)
+        let fileID = try #require(((try JSONSerialization.jsonObject(with: answer) as? [String: Any])?["data"] as? [String: Any])?["id"] as? String)
+        func download(_ port: Int) async throws -> (Int, [UInt8]) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/files/\(fileID)/download")!)
+            request.setValue("Bearer \(agentToken)", forHTTPHeaderField: "Authorization")
+            let (bytes, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, Array(bytes))
+        }
+        var fetched = try await download(nodes[1].port)
+        for _ in 0..<50 where fetched.0 == 404 {  // node 1 may not have applied the record yet
+            try await Task.sleep(for: .milliseconds(50))
+            fetched = try await download(nodes[1].port)
+        }
+        #expect(fetched.0 == 200)
+        #expect(fetched.1 == payload, "byte-exact through another node")
+        var delete = URLRequest(url: URL(string: "http://127.0.0.1:\(nodes[1].port)/v1/files/\(fileID)")!)
+        delete.httpMethod = "DELETE"
+        delete.setValue("Bearer \(agentToken)", forHTTPHeaderField: "Authorization")
+        let (_, deleted) = try await URLSession.shared.data(for: delete)
+        #expect((deleted as? HTTPURLResponse)?.statusCode == 204 || (deleted as? HTTPURLResponse)?.statusCode == 200)
+        var gone = try await download(nodes[0].port)
+        for _ in 0..<50 where gone.0 == 200 {
+            try await Task.sleep(for: .milliseconds(50))
+            gone = try await download(nodes[0].port)
+        }
+        #expect(gone.0 == 404)
     }
 
     private func ready(_ socket: TestSocket) async throws -> TestSocket {

@@ -117,7 +117,7 @@ struct NativeFilesController {
         let file = try file(context, principal: principal)
         let bytes: [UInt8]
         do {
-            bytes = try files.blobs.read(file.sha256)
+            bytes = try await files.bytes(file.sha256)
         } catch {
             throw APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: "the file's bytes cannot be read")
         }
@@ -154,7 +154,7 @@ struct NativeFilesController {
     @Sendable func thumbnail(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let principal = try await downloader(request, context: context)
         let file = try file(context, principal: principal)
-        guard file.isImage, let bytes = files.blobs.thumbnail(file.sha256) else { throw APIError.notFound("thumbnail") }
+        guard file.isImage, let bytes = await files.thumbnail(file.sha256) else { throw APIError.notFound("thumbnail") }
         var headers = HTTPFields()
         headers[.contentType] = "image/jpeg"
         headers[.xContentTypeOptions] = "nosniff"
