@@ -70,17 +70,25 @@ public final class RedisClient: Sendable {
         }
     }
 
-    /// The open connection, or a new one.
+    /// The open connection, or a new one. The open one is returned as it is (no task per command);
+    /// only a reconnect makes one, which every caller meanwhile waits for.
     func connection() async throws -> RedisConnection {
-        let next: Task<RedisConnection, any Error> = try state.withLock { state in
+        enum Next {
+            case open(RedisConnection)
+            case connecting(Task<RedisConnection, any Error>)
+        }
+        let next: Next = try state.withLock { state in
             if state.isShutDown { throw RedisError.shutDown }
-            if let connection = state.connection, connection.isActive { return Task { connection } }
-            if let connecting = state.connecting { return connecting }
+            if let connection = state.connection, connection.isActive { return .open(connection) }
+            if let connecting = state.connecting { return .connecting(connecting) }
             let connecting = Task { try await self.reconnect() }
             state.connecting = connecting
-            return connecting
+            return .connecting(connecting)
         }
-        return try await next.value
+        switch next {
+        case .open(let connection): return connection
+        case .connecting(let task): return try await task.value
+        }
     }
 
     /// Attempts connections until one opens or the reconnect window has passed.
