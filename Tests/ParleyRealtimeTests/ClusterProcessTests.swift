@@ -294,6 +294,25 @@ import FoundationNetworking
         #expect(gone.0 == 404)
     }
 
+    /// A node refuses a Redis that acknowledges before its disk has the write, unless told
+    /// `--redis-durability relaxed`; and an unreachable Redis is a clear start failure.
+    @Test func aNodeRefusesARedisThatMayLoseAcknowledgedWrites() async throws {
+        let redis = try RedisServerProcess(arguments: ["--appendfsync", "everysec"])
+        defer { redis.stop() }
+        let data = ParleyBinary.temporaryDirectory("cluster-refused")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let refused = try ParleyBinary.run([
+            "serve", "--port", "\(ParleyBinary.freePort())", "--data-dir", data, "--redis", "redis://127.0.0.1:\(redis.port)",
+        ])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("appendfsync everysec") && refused.stderr.contains("--redis-durability relaxed"), "\(refused.stderr)")
+        let relaxed = try await start(redis: redis.port, data: data, extra: ["--redis-durability", "relaxed"])
+        kill(relaxed.process.processIdentifier, SIGKILL)
+        _ = await ParleyBinary.waitForExit(relaxed.process, timeout: .seconds(10))
+        let away = try ParleyBinary.run(["serve", "--port", "\(ParleyBinary.freePort())", "--data-dir", data, "--redis", "redis://127.0.0.1:1"])
+        #expect(away.status != 0 && away.stderr.contains("cannot start"), "\(away.stderr)")
+    }
+
     private func ready(_ socket: TestSocket) async throws -> TestSocket {
         await socket.send(["type": "ping"])
         _ = try #require(await socket.next("pong"))
