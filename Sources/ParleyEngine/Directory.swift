@@ -108,7 +108,14 @@ public actor Directory {
         let lsn = try store.append(.visitorRegistered(visitor))
         pendingVisitors[key] = (visitor.id, lsn)
         defer { pendingVisitors[key] = nil }
-        try await store.waitUntilDurable(lsn)
+        let position = try await store.waitUntilCommitted(lsn)
+        if position.takenClaim != nil {
+            // A cluster node registered the same visitor at the same moment: theirs stands.
+            guard let existing = store.read({ state in state.visitorsByExternalID[key].flatMap { state.visitors[$0] } }) else {
+                throw EngineError.conflict("the visitor is being registered through another node; retry")
+            }
+            return (existing, false)
+        }
         return (visitor, true)
     }
 

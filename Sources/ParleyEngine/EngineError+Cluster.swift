@@ -9,6 +9,7 @@ extension EngineError {
         case .unavailable(let why): EngineError(.unavailable, "the cluster log cannot take writes now; retry (\(why))")
         case .conversationClosed: .conflict("conversation is closed")
         case .refused(_, let reason): .conflict(reason)
+        case .claimTaken: .conflict("it already exists (another node created it at the same moment)")
         }
     }
 }

@@ -25,6 +25,8 @@ public final class RedisLog: Sendable {
         public var closed: String { prefix + ":closed" }
         public var messageIDs: String { prefix + ":ids:message" }
         public var conversationIDs: String { prefix + ":ids:conversation" }
+        /// Unique names and the LSN of the record that holds each.
+        public var unique: String { prefix + ":unique" }
         public func dedupe(conversation: UInt64, clientMessageID: String) -> String {
             "\(prefix):cmid:\(conversation):\(clientMessageID)"
         }
@@ -40,9 +42,10 @@ public final class RedisLog: Sendable {
 
     /// The `append` script. KEYS: the LSN counter, the stream, the `seq` hash, the closed hash, the
     /// message id counter, the dedupe key (any name when there is no client message id), the
-    /// conversation id counter. ARGV: type, payload, conversation, kind (`p` plain, `m` message,
-    /// `M` message with a client id, `c` closes, `o` opens), dedupe window in seconds. Numbers are formatted with `%d`: Lua 5.1 would
-    /// write a number over 14 digits as `1.2e+14`.
+    /// conversation id counter, the unique names' hash. ARGV: type, payload, conversation, kind
+    /// (`p` plain, `m` message, `M` message with a client id, `c` closes, `o` opens), dedupe window
+    /// in seconds, the number of claims and the claims, the number of releases and the releases.
+    /// Numbers are formatted with `%d`: Lua 5.1 would write a number over 14 digits as `1.2e+14`.
     static let appendScript = RedisScript(
         """
         local kind = ARGV[4]
@@ -60,8 +63,16 @@ public final class RedisLog: Sendable {
             end
           end
         end
+        local claims = tonumber(ARGV[6])
+        for i = 1, claims do
+          local held = redis.call('HGET', KEYS[8], ARGV[6 + i])
+          if held then return {'taken', tonumber(held), ARGV[6 + i]} end
+        end
         local lsn = redis.call('INCR', KEYS[1])
         local lsnText = string.format('%d', lsn)
+        for i = 1, claims do redis.call('HSET', KEYS[8], ARGV[6 + i], lsnText) end
+        local releases = tonumber(ARGV[7 + claims])
+        for i = 1, releases do redis.call('HDEL', KEYS[8], ARGV[7 + claims + i]) end
         if kind == 'm' or kind == 'M' then
           seq = redis.call('HINCRBY', KEYS[3], conversation, 1)
           id = redis.call('INCR', KEYS[5])
@@ -113,12 +124,12 @@ public final class RedisLog: Sendable {
         return (
             [
                 .text(keys.lsn), .text(keys.log), .text(keys.seq), .text(keys.closed), .text(keys.messageIDs), .text(dedupeKey),
-                .text(keys.conversationIDs),
+                .text(keys.conversationIDs), .text(keys.unique),
             ],
             [
                 .integer(Int64(record.type)), .bytes(record.payload), .integer(Int64(conversation)), .text(kind),
-                .integer(max(1, dedupeWindow.components.seconds)),
-            ]
+                .integer(max(1, dedupeWindow.components.seconds)), .integer(Int64(record.claims.count)),
+            ] + record.claims.map { .text($0) } + [.integer(Int64(record.releases.count))] + record.releases.map { .text($0) }
         )
     }
 
@@ -131,6 +142,9 @@ public final class RedisLog: Sendable {
         }
         guard let parts = reply.array, parts.count == 4 || parts.count == 3, let tag = parts[0].string else {
             throw RedisError.protocolError("the append script answered \(reply)")
+        }
+        if tag == "taken", parts.count == 3, let lsn = parts[1].int.flatMap({ UInt64(exactly: $0) }), let claim = parts[2].string {
+            return .taken(claim: claim, lsn: lsn)
         }
         let numbers = parts.dropFirst().compactMap { $0.int.flatMap { UInt64(exactly: $0) } }
         switch (tag, numbers.count) {

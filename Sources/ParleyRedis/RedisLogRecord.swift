@@ -10,6 +10,12 @@ public struct RedisLogRecord: Sendable {
     /// The conversation the record belongs to, when it does.
     public var conversation: UInt64?
     public var kind: Kind
+    /// Names that must be unique across the cluster (a visitor's external id on a site, an agent's
+    /// login): the record is refused when another record holds one (``RedisAppendOutcome/taken(claim:lsn:)``);
+    /// appended, it holds them all.
+    public var claims: [String] = []
+    /// Names this record lets go (an erased visitor's external id).
+    public var releases: [String] = []
 
     public enum Kind: Sendable, Equatable {
         /// Nothing to decide: the record is appended as it is.
@@ -93,4 +99,6 @@ public enum RedisAppendOutcome: Sendable, Hashable {
     case appended(lsn: UInt64, fill: RedisLogFill)
     /// The client message id was used before, for the message `seq` at `lsn`; nothing appended.
     case repeated(seq: UInt64, lsn: UInt64)
+    /// `claim` is held by the record at `lsn`; nothing appended.
+    case taken(claim: String, lsn: UInt64)
 }

@@ -87,7 +87,8 @@ public struct ClusterFollowerError: Error, Sendable, CustomStringConvertible {
 extension RedisLogRecord {
     /// The record a cluster node sends for `event` (encoded as the local log would hold it), with
     /// what the `append` script must decide for it: a message's `seq`, id and dedupe, an
-    /// opening's conversation id, a close. Fields the script fills are sent as zeros.
+    /// opening's conversation id, a close, the unique names a visitor or an agent claims. Fields
+    /// the script fills are sent as zeros.
     public init(event: Event, claim: IdempotentReply? = nil) {
         let (type, payload) = claim.map { EventCodec.encode(event, claim: $0) } ?? EventCodec.encode(event)
         let bytes = ByteBuffer(bytes: payload)
@@ -98,8 +99,22 @@ extension RedisLogRecord {
             self.init(type: type, payload: bytes, kind: .opensConversation)
         case .conversationClosed(let conversation, _):
             self.init(type: type, payload: bytes, conversation: conversation.rawValue, kind: .closesConversation)
+        case .visitorRegistered(let visitor):
+            self.init(type: type, payload: bytes)
+            claims = [Self.visitorClaim(site: visitor.siteID, externalID: visitor.externalID)]
+        case .agentCreated(let agent), .inviteAccepted(_, let agent):
+            self.init(type: type, payload: bytes)
+            claims = Self.loginClaims(agent)
         default:
             self.init(type: type, payload: bytes)
         }
+    }
+
+    /// The unique name of a visitor's external id on its site.
+    static func visitorClaim(site: SiteID, externalID: String) -> String { "visitor:\(site.rawValue):\(externalID)" }
+
+    /// The unique names of an agent's logins (username and e-mail, as login compares them) on its site.
+    static func loginClaims(_ agent: Agent) -> [String] {
+        Array(Set([agent.username.lowercased(), agent.email.lowercased()])).sorted().map { "login:\(agent.siteID.rawValue):\($0)" }
     }
 }

@@ -108,6 +108,8 @@ final class ClusterLog: Sendable {
                 switch try RedisLog.outcome(of: reply) {
                 case .appended(let lsn, let fill): return .success(CommitPosition(lsn: lsn, seq: fill.seq, id: fill.id))
                 case .repeated(let seq, let lsn): return .success(CommitPosition(lsn: lsn, seq: seq, isRepeat: true))
+                // Resolved once this node applied the holder's record, so the caller finds it.
+                case .taken(let claim, let lsn): return .success(CommitPosition(lsn: lsn, isRepeat: true, takenClaim: claim))
                 }
             } catch RedisLogError.closed {
                 return .failure(.conversationClosed)

@@ -10,12 +10,16 @@ public struct CommitPosition: Sendable, Hashable {
     /// Nothing was appended: the message's client message id was used before, for the message
     /// `seq` logged at `lsn`.
     public var isRepeat: Bool
+    /// Nothing was appended: another record (at `lsn`, applied by now) holds this unique name (a
+    /// visitor's external id, an agent's login) that the record claimed.
+    public var takenClaim: String?
 
-    public init(lsn: UInt64, seq: UInt64 = 0, id: UInt64 = 0, isRepeat: Bool = false) {
+    public init(lsn: UInt64, seq: UInt64 = 0, id: UInt64 = 0, isRepeat: Bool = false, takenClaim: String? = nil) {
         self.lsn = lsn
         self.seq = seq
         self.id = id
         self.isRepeat = isRepeat
+        self.takenClaim = takenClaim
     }
 }
 
@@ -28,12 +32,15 @@ public enum ClusterWriteError: Error, Sendable, Hashable, CustomStringConvertibl
     case conversationClosed
     /// The record is in the log but the state refused it, on every node alike.
     case refused(lsn: UInt64, reason: String)
+    /// A unique name the record claimed is held by another record: nothing was appended.
+    case claimTaken(String)
 
     public var description: String {
         switch self {
         case .unavailable(let why): "the cluster log cannot take writes now: \(why)"
         case .conversationClosed: "conversation is closed"
         case .refused(let lsn, let reason): "record \(lsn) was logged but not applied: \(reason)"
+        case .claimTaken(let claim): "\(claim) is already taken"
         }
     }
 }

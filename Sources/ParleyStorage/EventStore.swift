@@ -242,7 +242,12 @@ public final class EventStore: Sendable {
             // with whole segments (snapshots/FORMAT.md, "Retention and erasure").
             return try log.append(type: type, payload: payload, startingNewSegment: event.isPurge)
         case .cluster(let cluster):
-            return try cluster.append(RedisLogRecord(event: event, claim: claim))
+            var record = RedisLogRecord(event: event, claim: claim)
+            // An erased visitor's external id may be registered again.
+            if case .visitorErased(let id, _, _) = event, let visitor = read({ $0.visitors[id] }) {
+                record.releases = [RedisLogRecord.visitorClaim(site: visitor.siteID, externalID: visitor.externalID)]
+            }
+            return try cluster.append(record)
         }
     }
 
@@ -278,10 +283,14 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// Appends and waits; returns the event's LSN.
+    /// Appends and waits; returns the event's LSN. On a cluster node, throws
+    /// ``ClusterWriteError/claimTaken(_:)`` when a unique name the event claims (an agent's
+    /// login, a visitor's external id) is another record's.
     @discardableResult
     public func commit(_ event: Event) async throws -> UInt64 {
-        try await waitUntilCommitted(try append(event)).lsn
+        let position = try await waitUntilCommitted(try append(event))
+        if let claim = position.takenClaim { throw ClusterWriteError.claimTaken(claim) }
+        return position.lsn
     }
 
     /// Registers an observer of committed events (see ``CommitObserver``).

@@ -30,6 +30,10 @@ import Testing
         (try await start(redis), try await start(redis))
     }
 
+    static func outcome<T: Sendable>(_ body: @Sendable () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
     static func stop(_ nodes: Node...) {
         for node in nodes { node.store.close() }
     }
@@ -99,6 +103,39 @@ import Testing
             try await b.broker.send(MessageDraft(sender: .visitor(visitor.id), content: "late"), to: second.id)
         }
         #expect(refused?.code == .conflict)
+    }
+
+    @Test func aVisitorOrAnAgentCreatedThroughTwoNodesAtOnceExistsOnce() async throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let (a, b) = try await Self.twoNodes(redis)
+        defer { Self.stop(a, b) }
+        let site = try await a.broker.directory.createSite(name: "Shop", domain: "")
+        try await waitUntil { b.store.read { $0.sites[site.id] != nil } }
+        for round in 0..<20 {
+            async let first = a.broker.directory.registerVisitor(site: site.id, externalID: "v-\(round)", name: "Vera")
+            async let second = b.broker.directory.registerVisitor(site: site.id, externalID: "v-\(round)", name: "Vera")
+            let (x, y) = try await (first, second)
+            #expect(x.visitor.id == y.visitor.id, "one visitor for one external id")
+            #expect([x.created, y.created].filter { $0 }.count == 1)
+        }
+        var created = 0
+        var refused = 0
+        for round in 0..<10 {
+            async let first = Self.outcome { try await a.broker.directory.createAgent(
+                site: site.id, username: "ann\(round)", email: "ann\(round)@shop.example", password: "correct horse", role: .agent) }
+            async let second = Self.outcome { try await b.broker.directory.createAgent(
+                site: site.id, username: "ANN\(round)", email: "other\(round)@shop.example", password: "correct horse", role: .agent) }
+            for result in await [first, second] {
+                switch result {
+                case .success: created += 1
+                case .failure(let error): if (error as? EngineError)?.code == .conflict || error is ClusterWriteError { refused += 1 }
+                }
+            }
+        }
+        #expect(created == 10 && refused == 10, "\(created) created, \(refused) refused")
+        try await waitUntil { a.store.appliedLSN == b.store.appliedLSN }
+        #expect(a.store.read { $0.agents.count } == 10)
     }
 
     @Test func oneNodeClaimsEachWebhookAttempt() async throws {

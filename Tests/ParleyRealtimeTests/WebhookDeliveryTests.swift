@@ -124,7 +124,9 @@ import Testing
 
     @Test func aReceiverThatNeverAnswersHoldsUpNothingElse() async throws {
         let stalled = WebhookReceiver()
-        stalled.script([], then: .hang(.seconds(3)))
+        // Each request hangs 8 s (well past the 0.8 s timeout): long enough that twenty sends on a
+        // loaded CI machine finish inside it (3 s was once passed by 7 ms).
+        stalled.script([], then: .hang(.seconds(8)))
         let healthy = WebhookReceiver()
         try await stalled.serve { stalledPort in
             try await healthy.serve { healthyPort in
@@ -142,8 +144,8 @@ import Testing
                             visitor: token)
                         #expect(sent.status == 201)
                     }
-                    // Every message was acknowledged while the first delivery still hung (3 s).
-                    #expect(ContinuousClock.now - started < .seconds(3))
+                    // Every message was acknowledged while the first delivery still hung (8 s).
+                    #expect(ContinuousClock.now - started < .seconds(8))
                     // The other receiver got all twenty, in order, meanwhile.
                     #expect(await healthy.wait(timeout: .seconds(10)) { $0.count >= 20 })
                     #expect(healthy.received.map { ($0.json["data"] as? [String: Any]).flatMap { ($0["message"] as? [String: Any])?["content"] as? String } } == (0..<20).map { "m\($0)" })

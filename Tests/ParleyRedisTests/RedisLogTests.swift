@@ -115,6 +115,30 @@ import Testing
         #expect(try await log.append(record("c", conversation: 4)) == .appended(lsn: 4, fill: RedisLogFill(seq: 1, id: 2)))
     }
 
+    @Test func aClaimedNameRefusesASecondRecordUntilReleased() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let log = RedisLog(client: RedisClient(configuration: server.configuration))
+        defer { Task { await log.client.shutdown() } }
+        var first = RedisLogRecord(type: 3, payload: ByteBuffer(string: "vera"))
+        first.claims = ["visitor:1:v-1", "other:1"]
+        #expect(try await log.append(first) == .appended(lsn: 1, fill: RedisLogFill()))
+        var second = RedisLogRecord(type: 3, payload: ByteBuffer(string: "vera again"))
+        second.claims = ["visitor:1:v-2", "visitor:1:v-1"]
+        #expect(try await log.append(second) == .taken(claim: "visitor:1:v-1", lsn: 1))
+        #expect(try await log.lastLSN() == 1, "nothing appended, no claim kept")
+        var third = RedisLogRecord(type: 3, payload: ByteBuffer(string: "v-2 alone"))
+        third.claims = ["visitor:1:v-2"]
+        #expect(try await log.append(third) == .appended(lsn: 2, fill: RedisLogFill()))
+        var erase = RedisLogRecord(type: 40, payload: ByteBuffer(string: "erase"))
+        erase.releases = ["visitor:1:v-1"]
+        #expect(try await log.append(erase) == .appended(lsn: 3, fill: RedisLogFill()))
+        #expect(try await log.append(second) == .taken(claim: "visitor:1:v-2", lsn: 2))
+        var again = RedisLogRecord(type: 3, payload: ByteBuffer(string: "vera, later"))
+        again.claims = ["visitor:1:v-1"]
+        #expect(try await log.append(again) == .appended(lsn: 4, fill: RedisLogFill()))
+    }
+
     @Test func lsnsPastFourteenDigitsKeepEveryDigit() async throws {
         let server = try RedisServerProcess()
         defer { server.stop() }
