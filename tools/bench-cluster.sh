@@ -97,9 +97,10 @@ for layout in local 1 3; do
 done
 
 python3 - "$out" docs/PERFORMANCE.md <<'PY'
-import datetime, json, os, platform, sys
+import json, os, sys
+sys.path.insert(0, "tools/lib")
+from perfdoc import write_section, written_by
 out, doc = sys.argv[1], sys.argv[2]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 names = {"local": "one embedded node (no Redis)", "1": "one node on Redis", "3": "three nodes on one Redis"}
 rows = []
 for layout in ["local", "1", "3"]:
@@ -114,10 +115,8 @@ for layout in ["local", "1", "3"]:
         f'| {names[layout]} | {room["deliveredPerSecond"]:,.0f}/s, {room["losses"]} lost, {room["duplicates"]} dup | '
         f'{r["p50"]/1000:.2f} / {r["p99"]/1000:.2f} / {r["p999"]/1000:.2f} | {share(room_cpu, room_redis)} | '
         f'{durable["deliveredPerSecond"]:,.0f}/s | {d["p50"]/1000:.2f} / {d["p99"]/1000:.2f} | {share(durable_cpu, durable_redis)} |')
-table = "\n".join([
-    "<!-- bench-cluster:start (written by tools/bench-cluster.sh; do not edit by hand) -->",
-    f"Written by `make bench-cluster` on {datetime.date.today().isoformat()}: {os.cpu_count()} cores ({cpu}), "
-    f"{platform.system()} {platform.release()}; Redis and every node pinned to core 0, the harness to core 1; "
+print(write_section(doc, "bench-cluster", "tools/bench-cluster.sh", [
+    written_by("make bench-cluster") + "; Redis and every node pinned to core 0, the harness to core 1; "
     "Redis 7 with AOF `appendfsync always`; release builds. Room: `parley-load room --subscribers 100 --rate 1000 "
     "--duration 10`, subscribers spread over the nodes, published through the first. Durable: `parley-load durable "
     "--publishers 64 --duration 10`, publishers spread over the nodes. CPU: every server process (nodes and Redis) "
@@ -126,15 +125,5 @@ table = "\n".join([
     "| layout | room: delivered | room: publish → deliver ms p50 / p99 / p99.9 | room: server CPU | durable: acks | durable: ack ms p50 / p99 | durable: server CPU |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     *rows,
-    "<!-- bench-cluster:end -->",
-])
-text = open(doc).read()
-start, end = "<!-- bench-cluster:start", "<!-- bench-cluster:end -->"
-if start in text:
-    a = text.index(start); b = text.index(end) + len(end)
-    text = text[:a] + table + text[b:]
-else:
-    text = text.rstrip("\n") + "\n\n## Several nodes on Redis (`make bench-cluster`, issue 20)\n\n" + table + "\n"
-open(doc, "w").write(text)
-print(table)
+], "Several nodes on Redis (`make bench-cluster`, issue 20)"))
 PY

@@ -73,10 +73,10 @@ run idle idle --connections 5000 --duration 5
 run churn churn --rate 500 --duration 5
 
 python3 - "$out" docs/PERFORMANCE.md <<'PY'
-import json, os, platform, subprocess, sys, datetime
+import json, os, sys
+sys.path.insert(0, "tools/lib")
+from perfdoc import write_section, written_by
 out, doc = sys.argv[1], sys.argv[2]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-cores = os.cpu_count()
 commands = dict(l.rstrip("\n").split("\t", 1) for l in open(os.path.join(out, "commands")))
 rows = []
 for name in ["room", "support", "durable", "idle", "churn"]:
@@ -90,23 +90,11 @@ for name in ["room", "support", "durable", "idle", "churn"]:
     rows.append(f'| `parley-load {commands[name]}` | {r["deliveredPerSecond"]:,.0f}/s | {r["losses"]} / {r["duplicates"]} | '
                 f'{l["p50"]/1000:.2f} / {l["p99"]/1000:.2f} / {l["p999"]/1000:.2f} / {l["max"]/1000:.2f} | '
                 f'{(r.get("serverCPUSeconds") or 0):.1f} s | {"; ".join(extra)} |')
-table = "\n".join([
-    "<!-- load-bench:start (written by tools/bench-load.sh; do not edit by hand) -->",
-    f"Written by `make bench` on {datetime.date.today().isoformat()}: {cores} cores ({cpu}), {platform.system()} {platform.release()}; "
-    "server pinned to core 0, harness to core 1, fsync `always`, release builds.",
+print(write_section(doc, "load-bench", "tools/bench-load.sh", [
+    written_by("make bench") + "; server pinned to core 0, harness to core 1, fsync `always`, release builds.",
     "",
     "| command | delivered | losses / dup | latency ms p50 / p99 / p99.9 / max | server CPU | notes |",
     "| --- | --- | --- | --- | --- | --- |",
     *rows,
-    "<!-- load-bench:end -->",
-])
-text = open(doc).read()
-start, end = "<!-- load-bench:start", "<!-- load-bench:end -->"
-if start in text:
-    a = text.index(start); b = text.index(end) + len(end)
-    text = text[:a] + table + text[b:]
-else:
-    text = text.rstrip("\n") + "\n\n## Standard load set (`make bench`)\n\n" + table + "\n"
-open(doc, "w").write(text)
-print(table)
+], "Standard load set (`make bench`)"))
 PY

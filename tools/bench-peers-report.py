@@ -5,13 +5,14 @@ tools/bench-plot.py) and the table between the `bench-peers` markers of docs/PER
 
     tools/bench-peers-report.py RUN_DIR docs/PERFORMANCE.md RUNS
 """
-import statistics
-import datetime
 import json
 import os
-import platform
 import re
+import statistics
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from perfdoc import write_section, written_by  # noqa: E402
 
 
 def redis_benchmark(text_path, numbers_path):
@@ -96,11 +97,8 @@ def main():
     ]
     idle_count = commands["parley-idle"].split("--connections ")[1].split()[0]
     rows = [(a.replace("{idle_count}", f"{int(idle_count):,}"), b, c, d, e) for a, b, c, d, e in rows]
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     lines = [
-        "<!-- bench-peers:start (written by tools/bench-peers.sh; do not edit by hand) -->",
-        f"Written by `make bench-peers` on {datetime.date.today().isoformat()}: {os.cpu_count()} cores ({cpu}), "
-        f"{platform.system()} {platform.release()}; every server pinned to core 0, every client to core 1, "
+        written_by("make bench-peers") + "; every server pinned to core 0, every client to core 1, "
         "fsync on every acknowledged write, release builds.",
         "",
         "| benchmark | peer | Parley | Parley ÷ peer | target |",
@@ -119,18 +117,8 @@ def main():
         "",
         "![Ack latency percentiles](images/bench-durable-latency.png) ![Room latency percentiles](images/bench-room-latency.png)",
         "![Throughput](images/bench-throughput.png)",
-        "<!-- bench-peers:end -->",
     ]
-    table = "\n".join(lines)
-    text = open(doc).read()
-    start, end = "<!-- bench-peers:start", "<!-- bench-peers:end -->"
-    if start in text:
-        a = text.index(start)
-        b = text.index(end) + len(end)
-        text = text[:a] + table + text[b:]
-    else:
-        text = text.rstrip("\n") + "\n\n## Against the peers (`make bench-peers`)\n\n" + table + "\n"
-    open(doc, "w").write(text)
+    table = write_section(doc, "bench-peers", "tools/bench-peers.sh", lines, "Against the peers (`make bench-peers`)")
     json.dump({"durable": {"peer": redis, "parley": ours}, "pipelined": pipelined, "room": rooms, "idle": idle}, open(os.path.join(run, "summary.json"), "w"), indent=1)
     print(table)
 

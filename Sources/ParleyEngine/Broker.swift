@@ -38,7 +38,7 @@ public final class Broker: Sendable {
         self.limits = limits
         self.logger = logger
         actors = Mutex(ActorLeases(idleTimeout: limits.actorIdleTimeout))
-        ids = IDAllocator(after: store.read { $0.watermarks }, cluster: store.clusterIDs)
+        ids = IDAllocator(after: store.read { $0.watermarks }, cluster: store.cluster)
         directory = Directory(store: store, ids: ids, limits: limits, passwords: passwords)
         accounts = AccountService(store: store, ids: ids)
         twoFactor = TwoFactorService(store: store)

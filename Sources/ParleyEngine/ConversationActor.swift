@@ -74,31 +74,28 @@ public actor ConversationActor {
     /// keeps this node's messages of the conversation in arrival order, and `prepared` is not
     /// called (the message has no id yet).
     public func append(_ draft: MessageDraft, prepared: (@Sendable (Message) -> Void)? = nil) throws -> AppendedMessage {
-        if store.isClustered {
-            let message = Message(
-                id: MessageID(0), conversationID: id, seq: 0, sender: draft.sender, content: draft.content,
-                contentType: draft.contentType, fileID: draft.fileID, clientMessageID: draft.clientMessageID,
-                createdAt: .now(), metadataJSON: draft.metadataJSON)
-            let ticket = try store.append(.messageAppended(message))
-            if let typist = draft.sender.participant, typing.stop(typist) { announce([.typing(id, typist, isTyping: false)]) }
-            return .sent(ticket: ticket)
+        let clustered = store.isClustered
+        if !clustered {
+            if let clientID = draft.clientMessageID, let earlier = recent[clientID] {
+                return .repeated(seq: earlier.seq, lsn: earlier.lsn)
+            }
+            guard !isClosed else { throw EngineError.conflict("conversation is closed") }
         }
-        if let clientID = draft.clientMessageID, let earlier = recent[clientID] {
-            return .repeated(seq: earlier.seq, lsn: earlier.lsn)
-        }
-        guard !isClosed else { throw EngineError.conflict("conversation is closed") }
+        // On a cluster node the id is 0 (IDAllocator) and so is `seq`: the script fills both.
         let message = Message(
-            id: ids.nextMessage(), conversationID: id, seq: lastSeq + 1, sender: draft.sender, content: draft.content,
+            id: ids.nextMessage(), conversationID: id, seq: clustered ? 0 : lastSeq + 1, sender: draft.sender, content: draft.content,
             contentType: draft.contentType, fileID: draft.fileID, clientMessageID: draft.clientMessageID,
             createdAt: .now(), metadataJSON: draft.metadataJSON)
-        prepared?(message)
-        let lsn = try store.append(.messageAppended(message))
-        lastSeq = message.seq
-        if let clientID = draft.clientMessageID { recent.insert(clientID, .init(seq: message.seq, lsn: lsn)) }
+        if !clustered { prepared?(message) }
+        let ticket = try store.append(.messageAppended(message))
+        if !clustered {
+            lastSeq = message.seq
+            if let clientID = draft.clientMessageID { recent.insert(clientID, .init(seq: message.seq, lsn: ticket)) }
+        }
         if let typist = draft.sender.participant, typing.stop(typist) {
             announce([.typing(id, typist, isTyping: false)])
         }
-        return .new(message, lsn: lsn)
+        return clustered ? .sent(ticket: ticket) : .new(message, lsn: ticket)
     }
 
     /// Moves `reader`'s cursor forward to `seq` (clamped to the newest message). Returns the

@@ -10,16 +10,16 @@ public final class FileLibrary: Sendable {
     public let blobs: BlobStore
     public let allowedTypes: Set<String>
     private let store: EventStore
-    private let nextID: Mutex<UInt64>
+    private let ids: IDCounter
     /// On a cluster node, the bytes every node can fetch (`nil` on one node).
     private let shared: ClusterBlobs?
 
     public init(store: EventStore, blobs: BlobStore, allowedTypes: Set<String> = ContentSniffer.defaultAllowed) {
         self.store = store
         self.blobs = blobs
-        shared = store.clusterBlobs
+        shared = store.cluster?.blobs
         self.allowedTypes = allowedTypes
-        nextID = Mutex(store.read { $0.files.watermark })
+        ids = IDCounter("file", after: store.read { $0.files.watermark }, cluster: store.cluster)
         if shared != nil { store.addObserver(self) }
     }
 
@@ -29,11 +29,7 @@ public final class FileLibrary: Sendable {
         conversation: ConversationID?
     ) async throws -> StoredFile {
         defer { blobs.settled(sha256) }
-        // On a cluster node the id comes from a block reserved in Redis (ClusterIDBlocks).
-        let id = FileID(try await store.clusterIDs?.next("file") ?? nextID.withLock { value in
-            value += 1
-            return value
-        })
+        let id = FileID(try await ids.next())
         let file = StoredFile(
             id: id, siteID: site, originalName: name, contentType: contentType, size: size, sha256: sha256, uploadedBy: uploader,
             conversationID: conversation, createdAt: .now())

@@ -19,14 +19,14 @@ public final class KnowledgeBase: Sendable {
 
     public let extractor: TextExtractor
     private let store: EventStore
-    private let nextID: Mutex<UInt64>
+    private let ids: IDCounter
     private let indexes: Mutex<[SiteID: BM25Index]>
 
     public init(store: EventStore, extractor: TextExtractor = TextExtractor()) {
         self.store = store
         self.extractor = extractor
         let (documents, watermark) = store.read { ($0.knowledge.documents.values.sorted { $0.id < $1.id }, $0.knowledge.watermark) }
-        nextID = Mutex(watermark)
+        ids = IDCounter("knowledge-document", after: watermark, cluster: store.cluster)
         var indexes: [SiteID: BM25Index] = [:]
         let analyzer = TermAnalyzer()
         for document in documents {
@@ -45,11 +45,7 @@ public final class KnowledgeBase: Sendable {
         let passages = PassageSplitter.split(text)
         let analyzer = TermAnalyzer()
         let terms = passages.map { analyzer.terms($0) }
-        // On a cluster node the id comes from a block reserved in Redis (ClusterIDBlocks).
-        let id = try await store.clusterIDs?.next("knowledge-document") ?? nextID.withLock { value in
-            value += 1
-            return value
-        }
+        let id = try await ids.next()
         let document = KnowledgeDocument(
             id: KnowledgeDocumentID(id), siteID: site, title: title, category: category, fileName: fileName, format: format.rawValue, size: UInt64(bytes.count),
             passages: passages, uploadedBy: agent, createdAt: .now())

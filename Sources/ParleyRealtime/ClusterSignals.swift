@@ -27,14 +27,14 @@ public final class ClusterSignals: BrokerSubscriber, Service, Sendable {
     private let outbox: AsyncStream<String>
     private let logger: Logger
 
+    /// `node` is this node's name in the cluster (``ParleyStorage/ClusterNode/name``); `publisher`
+    /// is a client of its own (closed when the service stops), so signals never wait behind writes.
     public init(
-        hub: Hub, redis: RedisConfiguration, keys: RedisLog.Keys, publisher: RedisClient, heartbeat: Duration = .seconds(5),
+        hub: Hub, node: String, redis: RedisConfiguration, keys: RedisLog.Keys, publisher: RedisClient, heartbeat: Duration = .seconds(5),
         logger: Logger = Logger(label: "parley.cluster")
     ) {
-        let node = "\(UInt64.random(in: 1...UInt64.max))"
-        let channel = "\(keys.prefix):ephemeral"
         self.node = node
-        self.channel = channel
+        channel = "\(keys.prefix):ephemeral"
         self.heartbeat = heartbeat
         self.hub = hub
         broker = hub.broker
@@ -123,6 +123,7 @@ public final class ClusterSignals: BrokerSubscriber, Service, Sendable {
             }
         }
         await subscriber.shutdown()
+        await publisher.shutdown()
     }
 
     /// Publishes the outbox, one signal after the other (a node's typing start and stop keep

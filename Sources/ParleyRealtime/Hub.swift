@@ -53,11 +53,7 @@ public final class Hub: BrokerSubscriber, Service {
             index.insert(session)
             return (session, broker.presence.connect(identity.participant, site: identity.site))
         }
-        if joined {
-            presenceListener.withLock { $0 }?(identity, true)
-            // Online on another node of the cluster already: announced then.
-            if !broker.presence.isOnlineElsewhere(identity.participant) { announcePresence(identity, joined: true) }
-        }
+        if joined { presenceChangedHere(identity, joined: true) }
         RealtimeMetrics.shared.sessionOpened(session)
         return session
     }
@@ -286,6 +282,13 @@ public final class Hub: BrokerSubscriber, Service {
         presenceListener.withLock { $0 = listener }
     }
 
+    /// `identity` came online on, or left, this node: the listener (a cluster's signals) is told;
+    /// the site is told unless another node of the cluster has them online (nothing changed there).
+    private func presenceChangedHere(_ identity: SessionIdentity, joined: Bool) {
+        presenceListener.withLock { $0 }?(identity, joined)
+        if !broker.presence.isOnlineElsewhere(identity.participant) { announcePresence(identity, joined: joined) }
+    }
+
     /// Announces a participant whose presence changed on another node of the cluster.
     func announceRemotePresence(_ identity: SessionIdentity, joined: Bool) {
         fanOutLoop.execute { self.announcePresence(identity, joined: joined) }
@@ -361,9 +364,7 @@ public final class Hub: BrokerSubscriber, Service {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
                 for (participant, site) in self.broker.presence.expire(now: .now) {
-                    let identity = SessionIdentity(participant, site: site)
-                    self.presenceListener.withLock { $0 }?(identity, false)
-                    if !self.broker.presence.isOnlineElsewhere(participant) { self.announcePresence(identity, joined: false) }
+                    self.presenceChangedHere(SessionIdentity(participant, site: site), joined: false)
                 }
             }
         }

@@ -63,8 +63,8 @@ public struct ParleyServer: Sendable {
         let broker = Broker(store: store, passwords: PasswordHasher(cost: configuration.bcryptCost), logger: logger)
         // A cluster's nodes share one token key (kept in Redis) unless one is configured.
         let secret =
-            if let client = store.clusterClient, let keys = configuration.cluster?.keys, configuration.jwtSecret == nil {
-                try await ClusterSecret.loadOrCreate(client: client, keys: keys)
+            if let cluster = store.cluster, configuration.jwtSecret == nil {
+                try await ClusterSecret.loadOrCreate(client: cluster.client, keys: cluster.keys)
             } else {
                 try TokenService.loadOrCreateSecret(dataDirectory: configuration.dataDirectory, configured: configuration.jwtSecret)
             }
@@ -105,10 +105,12 @@ public struct ParleyServer: Sendable {
         let hub = Hub(broker: broker, configuration: configuration.realtime, fanOut: eventLoops.next(), logger: logger)
         broker.subscribe(AnalysisPublisher(ai: ai, hub: hub))
         // A cluster node's typing and presence reach the other nodes through Redis pub/sub.
-        let signals = configuration.cluster.map { cluster in
-            ClusterSignals(
-                hub: hub, redis: cluster.redis, keys: cluster.keys, publisher: RedisClient(configuration: cluster.redis, logger: logger),
-                logger: logger)
+        let signals = configuration.cluster.flatMap { cluster in
+            store.cluster.map { node in
+                ClusterSignals(
+                    hub: hub, node: node.name, redis: cluster.redis, keys: node.keys,
+                    publisher: RedisClient(configuration: cluster.redis, logger: logger), logger: logger)
+            }
         }
         if let signals { broker.subscribe(signals) }
         MetricsController(registry: registry) { ServerGauges.sample(hub: hub, broker: broker, store: store) }.register(on: router)

@@ -19,24 +19,16 @@ public final class ClusterBlobs: Sendable {
 
     /// Stores a blob's bytes (a blob already there is left as it is: the name is the content).
     public func put(_ sha256: String, bytes: [UInt8]) async throws {
-        try await client.send("SET", .text(key(sha256)), .bytes(ByteBuffer(bytes: bytes)), "NX")
+        try await unavailableOnRedisFailure { try await client.send("SET", .text(key(sha256)), .bytes(ByteBuffer(bytes: bytes)), "NX") }
     }
 
     /// A blob's bytes, or `nil` when no node stored it.
     public func get(_ sha256: String) async throws -> [UInt8]? {
-        try await client.send("GET", .text(key(sha256))).bytes.map { Array($0.readableBytesView) }
+        try await unavailableOnRedisFailure { try await client.send("GET", .text(key(sha256))) }.bytes.map { Array($0.readableBytesView) }
     }
 
     /// Removes a blob no file names any more.
     public func remove(_ sha256: String) async throws {
-        try await client.send("DEL", .text(key(sha256)))
-    }
-}
-
-extension EventStore {
-    /// The cluster's shared blobs (`nil` on one node).
-    public var clusterBlobs: ClusterBlobs? {
-        guard let client = clusterClient, let keys = clusterIDs?.keys else { return nil }
-        return ClusterBlobs(client: client, keys: keys)
+        try await unavailableOnRedisFailure { try await client.send("DEL", .text(key(sha256))) }
     }
 }

@@ -28,7 +28,8 @@ struct ClusterCommitState<Payload, Waiter> {
     /// Outcomes of resolved tickets, a ring indexed by ticket.
     private var outcomes: [(ticket: UInt64, outcome: Outcome)?]
     let retained: Int
-    private var isClosed = false
+    /// No more appends are taken (the node is stopping).
+    private(set) var isClosed = false
 
     init(applied: UInt64, retained: Int = 65_536) {
         self.applied = applied
@@ -97,11 +98,12 @@ struct ClusterCommitState<Payload, Waiter> {
     }
 
     /// The outcome of a resolved ticket still retained. A ticket older than the retained window
-    /// resolved long ago; it counts as committed at an unknown position (LSN 0).
+    /// resolved long ago and its outcome is forgotten: it is answered as unavailable, never as
+    /// committed (a write is acknowledged only when this node knows it is in the log).
     func outcome(of ticket: UInt64) -> Outcome? {
         guard ticket < nextTicket else { return nil }
         if let slot = outcomes[Int(ticket % UInt64(retained))], slot.ticket == ticket { return slot.outcome }
-        if ticket + UInt64(retained) < nextTicket { return .committed(CommitPosition(lsn: 0)) }
+        if ticket + UInt64(retained) < nextTicket { return .failed(.unavailable("the outcome of this write is no longer known; retry")) }
         return nil
     }
 

@@ -26,12 +26,12 @@ public final class ClusterHousekeeping: Sendable {
     private let log: RedisLog
     private let snapshotEveryRecords: UInt64
 
-    init(store: EventStore, client: RedisClient, keys: RedisLog.Keys, node: String, snapshotEveryRecords: Int) {
+    init(store: EventStore, cluster: ClusterNode, snapshotEveryRecords: Int) {
         self.store = store
-        self.node = node
-        registry = RedisNodeRegistry(client: client, keys: keys)
-        shared = RedisSharedSnapshot(client: client, keys: keys)
-        log = RedisLog(client: client, keys: keys)
+        node = cluster.name
+        registry = RedisNodeRegistry(client: cluster.client, keys: cluster.keys)
+        shared = RedisSharedSnapshot(client: cluster.client, keys: cluster.keys)
+        log = RedisLog(client: cluster.client, keys: cluster.keys)
         self.snapshotEveryRecords = UInt64(max(1, snapshotEveryRecords))
     }
 
@@ -68,7 +68,6 @@ extension EventStore {
     /// A cluster node's housekeeping (`nil` on one node), sharing a snapshot every
     /// `snapshotEveryRecords` records.
     public func clusterHousekeeping(snapshotEveryRecords: Int) -> ClusterHousekeeping? {
-        guard let client = clusterClient, let keys = clusterIDs?.keys, let node = clusterNode else { return nil }
-        return ClusterHousekeeping(store: self, client: client, keys: keys, node: node, snapshotEveryRecords: snapshotEveryRecords)
+        cluster.map { ClusterHousekeeping(store: self, cluster: $0, snapshotEveryRecords: snapshotEveryRecords) }
     }
 }

@@ -33,9 +33,9 @@ public final class ClusterIDBlocks: Sendable {
         precondition(kind != "message" && kind != "conversation", "the append script numbers messages and conversations")
         while true {
             if let id = take(kind) { return id }
-            let reply = try await client.send("INCRBY", .text(key(kind)), .integer(Int64(blockSize)))
+            let reply = try await unavailableOnRedisFailure { try await client.send("INCRBY", .text(key(kind)), .integer(Int64(blockSize))) }
             guard let end = reply.int.flatMap({ UInt64(exactly: $0) }), end >= blockSize else {
-                throw RedisError.protocolError("INCRBY answered \(reply)")
+                throw ClusterWriteError.unavailable("INCRBY answered \(reply)")
             }
             let block = (end - blockSize + 1)..<(end + 1)
             // Two callers may reserve at once: the first block in use is finished first, the other

@@ -36,7 +36,6 @@ final class ClusterLog: Sendable {
         var commits: ClusterCommitState<RedisLogRecord, Waiter>
         /// The sender, parked while nothing is queued.
         var sender: CheckedContinuation<Void, Never>?
-        var isClosed = false
     }
 
     init(
@@ -125,13 +124,13 @@ final class ClusterLog: Sendable {
             let taken = shared.withLock { shared -> [(ticket: UInt64, payload: RedisLogRecord)]?? in
                 let batch = shared.commits.takeBatch(limit: configuration.batchLimit)
                 if !batch.isEmpty { return .some(batch) }
-                return shared.isClosed ? .some(nil) : .none
+                return shared.commits.isClosed ? .some(nil) : .none
             }
             if let taken { return taken }
             // Parked under the same lock `append` queues under: no wake-up is missed.
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = shared.withLock { shared in
-                    if shared.commits.hasQueued || shared.isClosed { return true }
+                    if shared.commits.hasQueued || shared.commits.isClosed { return true }
                     shared.sender = continuation
                     return false
                 }
@@ -151,7 +150,7 @@ final class ClusterLog: Sendable {
     /// the node (its state could no longer be the other nodes').
     func runFollower() async {
         var backoff = RedisBackoff(initial: .milliseconds(50), max: .seconds(2))
-        while !Task.isCancelled, !shared.withLock({ $0.isClosed }) {
+        while !Task.isCancelled, !shared.withLock({ $0.commits.isClosed }) {
             do {
                 try await step()
                 backoff = RedisBackoff(initial: .milliseconds(50), max: .seconds(2))
@@ -160,7 +159,7 @@ final class ClusterLog: Sendable {
             } catch let error as ClusterFollowerError {
                 return onFatalError("\(error)")
             } catch {
-                if shared.withLock({ $0.isClosed }) { return }
+                if shared.withLock({ $0.commits.isClosed }) { return }
                 let wait = backoff.next()
                 if backoff.attempts == 1 { logger.warning("following the cluster log failed; retrying", metadata: ["parley.error": "\(error)"]) }
                 try? await Task.sleep(for: wait)
@@ -189,7 +188,6 @@ final class ClusterLog: Sendable {
             await follower.tail.client.shutdown()
         }
         let (resolved, sender) = shared.withLock { shared in
-            shared.isClosed = true
             defer { shared.sender = nil }
             return (shared.commits.close(.unavailable("the node is stopping")), shared.sender)
         }

@@ -17,8 +17,3 @@ public enum ClusterSecret {
         return Array(stored.readableBytesView)
     }
 }
-
-extension EventStore {
-    /// The Redis client of a cluster node's writes (`nil` on one node).
-    public var clusterClient: RedisClient? { clusterIDs?.client }
-}

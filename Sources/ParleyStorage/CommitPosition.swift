@@ -1,3 +1,5 @@
+import ParleyRedis
+
 /// Where a committed record landed: its LSN, and on a cluster node what the `append` script
 /// decided for it (docs/SCALING.md). On one node the writer chose `seq` and ids itself and they
 /// are 0 here.
@@ -20,6 +22,18 @@ public struct CommitPosition: Sendable, Hashable {
         self.id = id
         self.isRepeat = isRepeat
         self.takenClaim = takenClaim
+    }
+}
+
+/// Runs a Redis call of a cluster node's write path; a Redis failure (unreachable, timed out, an
+/// error reply) becomes ``ClusterWriteError/unavailable(_:)``, which every dialect answers with
+/// 503 `SERVICE_UNAVAILABLE` rather than as an unexpected error.
+@discardableResult
+func unavailableOnRedisFailure<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as RedisError {
+        throw ClusterWriteError.unavailable("\(error)")
     }
 }
 

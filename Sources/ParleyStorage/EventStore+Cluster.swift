@@ -110,8 +110,7 @@ extension EventStore {
                 ])
             return EventStore(
                 configuration: configuration, report: report, history: history, backend: .cluster(clusterLog), applier: applier,
-                snapshots: snapshots, lock: lock, logger: logger, clusterIDs: ClusterIDBlocks(client: writer, keys: cluster.keys),
-                clusterNode: node)
+                snapshots: snapshots, lock: lock, logger: logger, cluster: ClusterNode(name: node, client: writer, keys: cluster.keys))
         } catch {
             await writer.shutdown()
             await reader.shutdown()

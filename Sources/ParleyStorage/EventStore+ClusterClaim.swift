@@ -6,9 +6,9 @@ extension EventStore {
     /// Redis (`SET <prefix>:claim:<name> NX PX`, docs/SCALING.md), for `lifetime`. A claim that
     /// cannot be asked for (Redis unreachable) is not granted: the work waits for a later try.
     public func claim(_ name: String, for lifetime: Duration) async -> Bool {
-        guard let client = clusterClient, let prefix = clusterIDs?.keys.prefix else { return true }
-        let reply = try? await client.send(
-            "SET", .text("\(prefix):claim:\(name)"), .text(clusterNode ?? "node"), "NX", "PX", .integer(lifetime.redisMilliseconds))
+        guard let cluster else { return true }
+        let reply = try? await cluster.client.send(
+            "SET", .text("\(cluster.keys.prefix):claim:\(name)"), .text(cluster.name), "NX", "PX", .integer(lifetime.redisMilliseconds))
         return reply?.string == "OK"
     }
 }

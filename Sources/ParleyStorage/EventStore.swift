@@ -41,11 +41,9 @@ public final class EventStore: Sendable {
     public let history: HistoryStore
     private let backend: Backend
     private let applier: CommitApplier
-    /// On a cluster node, where ids of sites, agents, visitors, files … come from (blocks reserved
-    /// in Redis); `nil` on one node, where the engine's counters hand them out.
-    public let clusterIDs: ClusterIDBlocks?
-    /// This node's name in the cluster (host, process, a random part); `nil` on one node.
-    public let clusterNode: String?
+    /// On a cluster node, what it shares with the others through Redis (its name, its client,
+    /// id blocks, file bytes); `nil` on one node.
+    public let cluster: ClusterNode?
 
     /// Where records are ordered and made durable.
     enum Backend: Sendable {
@@ -72,15 +70,13 @@ public final class EventStore: Sendable {
 
     init(
         configuration: StorageConfiguration, report: StartReport, history: HistoryStore, backend: Backend,
-        applier: CommitApplier, snapshots: SnapshotStore, lock: DataDirectoryLock?, logger: Logger, clusterIDs: ClusterIDBlocks? = nil,
-        clusterNode: String? = nil
+        applier: CommitApplier, snapshots: SnapshotStore, lock: DataDirectoryLock?, logger: Logger, cluster: ClusterNode? = nil
     ) {
-        self.clusterNode = clusterNode
+        self.cluster = cluster
         self.configuration = configuration
         self.startReport = report
         self.history = history
         self.backend = backend
-        self.clusterIDs = clusterIDs
         self.applier = applier
         self.snapshots = snapshots
         self.lock = lock

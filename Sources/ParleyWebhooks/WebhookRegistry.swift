@@ -19,12 +19,12 @@ public final class WebhookRegistry: Sendable {
 
     private let store: EventStore
     private let policy: AddressPolicy
-    private let nextID: Mutex<UInt64>
+    private let ids: IDCounter
 
     public init(store: EventStore, policy: AddressPolicy) {
         self.store = store
         self.policy = policy
-        nextID = Mutex(store.read { $0.webhooks.webhookWatermark })
+        ids = IDCounter("webhook", after: store.read { $0.webhooks.webhookWatermark }, cluster: store.cluster)
     }
 
     /// Checks a URL as registration does: scheme, host, and every address it resolves to.
@@ -57,11 +57,7 @@ public final class WebhookRegistry: Sendable {
         guard store.read({ ($0.webhooks.webhooksBySite[site] ?? []).count }) < Self.maxPerSite else {
             throw Failure(kind: .invalid, field: nil, message: "a site has at most \(Self.maxPerSite) webhooks")
         }
-        // On a cluster node the id comes from a block reserved in Redis (ClusterIDBlocks).
-        let id = WebhookID(try await store.clusterIDs?.next("webhook") ?? nextID.withLock { value in
-            value += 1
-            return value
-        })
+        let id = WebhookID(try await ids.next())
         let webhook = Webhook(
             id: id, siteID: site, url: url, events: events, secret: secret ?? Self.generateSecret(), createdAt: .now())
         _ = try await store.commit(.webhookSaved(webhook))

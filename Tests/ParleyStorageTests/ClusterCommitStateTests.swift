@@ -83,8 +83,8 @@ struct ClusterCommitStateTests {
         }
         #expect(state.outcome(of: tickets[5]) == .failed(.conversationClosed))
         #expect(state.outcome(of: tickets[2]) == .failed(.conversationClosed))
-        // Past the window: long resolved, its LSN no longer known.
-        #expect(state.outcome(of: tickets[0]) == .committed(CommitPosition(lsn: 0)))
+        // Past the window: long resolved, its outcome no longer known, so never reported committed.
+        #expect(state.outcome(of: tickets[0]) == .failed(.unavailable("the outcome of this write is no longer known; retry")))
         // A ticket never handed out has no outcome.
         #expect(state.outcome(of: 99) == nil)
     }

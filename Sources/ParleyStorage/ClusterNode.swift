@@ -1,0 +1,25 @@
+public import ParleyRedis
+
+/// What a store on a cluster node shares with the other nodes through Redis (docs/SCALING.md):
+/// this node's name, the client and key prefix of its writes, and what hangs off them (id blocks,
+/// shared file bytes). `nil` on one node (``EventStore/cluster``).
+public struct ClusterNode: Sendable {
+    /// This node's name in the cluster (host, process, a random part): in the node registry,
+    /// claims and ephemeral signals.
+    public let name: String
+    /// The client of this node's writes (the `append` script's pipelines, ids, claims, blobs).
+    public let client: RedisClient
+    public let keys: RedisLog.Keys
+    /// Blocks of ids for the kinds the `append` script does not number.
+    public let ids: ClusterIDBlocks
+    /// Uploaded files' bytes.
+    public let blobs: ClusterBlobs
+
+    init(name: String, client: RedisClient, keys: RedisLog.Keys) {
+        self.name = name
+        self.client = client
+        self.keys = keys
+        ids = ClusterIDBlocks(client: client, keys: keys)
+        blobs = ClusterBlobs(client: client, keys: keys)
+    }
+}
