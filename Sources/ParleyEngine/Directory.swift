@@ -13,7 +13,9 @@ public actor Directory {
     let passwords: PasswordHasher
     /// Logins (per site; site 0 = every site) being created right now.
     var reservedLogins: Set<SiteScopedKey> = []
-    private var pendingVisitors: [SiteScopedKey: (id: VisitorID, lsn: UInt64)] = [:]
+    /// Registrations under way (from before their id is allocated until they are durable), and
+    /// the callers with the same external id waiting for them.
+    private var pendingVisitors: [SiteScopedKey: [CheckedContinuation<Void, Never>]] = [:]
 
     public init(store: EventStore, ids: IDAllocator, limits: EngineLimits, passwords: PasswordHasher) {
         self.store = store
@@ -24,12 +26,17 @@ public actor Directory {
 
     /// Creates a site with fresh `pk_…`/`sk_…` keys.
     public func createSite(name: String, domain: String, widget: WidgetConfig = WidgetConfig()) async throws -> Site {
+        try await createSite(name: name, domain: domain, widget: widget, claiming: [])
+    }
+
+    /// `names`: what the site's record claims in a cluster (a sign-up's e-mail).
+    private func createSite(name: String, domain: String, widget: WidgetConfig, claiming names: [UniqueName]) async throws -> Site {
         try Validate.text(name, field: "name", max: limits.maxNameBytes)
         try Validate.text(domain, field: "domain", max: 2048, allowEmpty: true)
         let site = Site(
             id: try await ids.nextSite(), name: name, domain: domain, publicKey: SecretGenerator.token(prefix: "pk_"),
             secretKey: SecretGenerator.token(prefix: "sk_"), widget: widget, createdAt: .now())
-        try await store.commit(.siteCreated(site))
+        try await store.commit(.siteCreated(site), claiming: names)
         return site
     }
 
@@ -77,7 +84,14 @@ public actor Directory {
         }
         reservedLogins.insert(global)
         defer { reservedLogins.remove(global) }
-        let site = try await createSite(name: companyName, domain: "")
+        // On a cluster node the site's record claims the e-mail: of two sign-ups through two
+        // nodes at once, one makes a site and the other nothing.
+        let site: Site
+        do {
+            site = try await createSite(name: companyName, domain: "", widget: WidgetConfig(), claiming: [.account(email: login)])
+        } catch ClusterWriteError.claimTaken {
+            throw EngineError.conflict("an account with this email already exists")
+        }
         let owner = try await createAgent(
             site: site.id, username: email, email: email, password: password, role: .owner,
             displayName: displayName.isEmpty ? email : displayName)
@@ -95,20 +109,23 @@ public actor Directory {
         try Validate.metadata(metadataJSON, max: limits.maxMetadataBytes)
         let key = SiteScopedKey(site: site, key: externalID)
         guard store.read({ $0.sites[site] != nil }) else { throw EngineError.notFound("site not found") }
-        if let pending = pendingVisitors[key] { try await store.waitUntilDurable(pending.lsn) }
+        while pendingVisitors[key] != nil {
+            await withCheckedContinuation { pendingVisitors[key, default: []].append($0) }
+        }
         if let existing = store.read({ state in state.visitorsByExternalID[key] }) {
             try await store.commit(.visitorSeen(existing, name: name, email: email, metadataJSON: metadataJSON, at: .now()))
             guard let visitor = store.read({ $0.visitors[existing] }) else { throw EngineError.notFound("visitor not found") }
             return (visitor, false)
         }
+        // Marked before the first suspension (the id), so a second call with the same external
+        // id waits for this one instead of registering a second visitor.
+        pendingVisitors[key] = []
+        defer { for waiter in pendingVisitors.removeValue(forKey: key) ?? [] { waiter.resume() } }
         let now = Timestamp.now()
         let visitor = Visitor(
             id: try await ids.nextVisitor(), siteID: site, externalID: externalID, name: name, email: email,
             metadataJSON: metadataJSON, firstSeenAt: now, lastSeenAt: now)
-        let lsn = try store.append(.visitorRegistered(visitor))
-        pendingVisitors[key] = (visitor.id, lsn)
-        defer { pendingVisitors[key] = nil }
-        let position = try await store.waitUntilCommitted(lsn)
+        let position = try await store.waitUntilCommitted(try store.append(.visitorRegistered(visitor)))
         if position.takenClaim != nil {
             // A cluster node registered the same visitor at the same moment: theirs stands.
             guard let existing = store.read({ state in state.visitorsByExternalID[key].flatMap { state.visitors[$0] } }) else {

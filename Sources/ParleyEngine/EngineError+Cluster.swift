@@ -10,6 +10,7 @@ extension EngineError {
         case .conversationClosed: .conflict("conversation is closed")
         case .refused(_, let reason): .conflict(reason)
         case .claimTaken: .conflict("it already exists (another node created it at the same moment)")
+        case .idempotencyKeyTaken: .conflict("a request with this Idempotency-Key is still being processed")
         }
     }
 }

@@ -27,6 +27,8 @@ public final class RedisLog: Sendable {
         public var conversationIDs: String { prefix + ":ids:conversation" }
         /// Unique names and the LSN of the record that holds each.
         public var unique: String { prefix + ":unique" }
+        /// The key of an expiring unique name (``RedisLogRecord/expiringClaims``).
+        public func expiringClaim(_ name: String) -> String { "\(prefix):claim:\(name)" }
         public func dedupe(conversation: UInt64, clientMessageID: String) -> String {
             "\(prefix):cmid:\(conversation):\(clientMessageID)"
         }
@@ -42,9 +44,11 @@ public final class RedisLog: Sendable {
 
     /// The `append` script. KEYS: the LSN counter, the stream, the `seq` hash, the closed hash, the
     /// message id counter, the dedupe key (any name when there is no client message id), the
-    /// conversation id counter, the unique names' hash. ARGV: type, payload, conversation, kind
-    /// (`p` plain, `m` message, `M` message with a client id, `c` closes, `o` opens), dedupe window
-    /// in seconds, the number of claims and the claims, the number of releases and the releases.
+    /// conversation id counter, the unique names' hash, then one key per expiring claim. ARGV:
+    /// type, payload, conversation, kind (`p` plain, `m` message, `M` message with a client id,
+    /// `c` closes, `o` opens), dedupe window in seconds, the number of claims and the claims, the
+    /// number of releases and the releases, the expiring claims' lifetime in milliseconds and
+    /// their names (in the order of their keys).
     /// Numbers are formatted with `%d`: Lua 5.1 would write a number over 14 digits as `1.2e+14`.
     static let appendScript = RedisScript(
         """
@@ -68,11 +72,17 @@ public final class RedisLog: Sendable {
           local held = redis.call('HGET', KEYS[8], ARGV[6 + i])
           if held then return {'taken', tonumber(held), ARGV[6 + i]} end
         end
+        local releases = tonumber(ARGV[7 + claims])
+        local lifetime = 8 + claims + releases
+        for i = 9, #KEYS do
+          local held = redis.call('GET', KEYS[i])
+          if held then return {'taken', tonumber(held), ARGV[lifetime + i - 8]} end
+        end
         local lsn = redis.call('INCR', KEYS[1])
         local lsnText = string.format('%d', lsn)
         for i = 1, claims do redis.call('HSET', KEYS[8], ARGV[6 + i], lsnText) end
-        local releases = tonumber(ARGV[7 + claims])
         for i = 1, releases do redis.call('HDEL', KEYS[8], ARGV[7 + claims + i]) end
+        for i = 9, #KEYS do redis.call('SET', KEYS[i], lsnText, 'PX', ARGV[lifetime]) end
         if kind == 'm' or kind == 'M' then
           seq = redis.call('HINCRBY', KEYS[3], conversation, 1)
           id = redis.call('INCR', KEYS[5])
@@ -125,11 +135,12 @@ public final class RedisLog: Sendable {
             [
                 .text(keys.lsn), .text(keys.log), .text(keys.seq), .text(keys.closed), .text(keys.messageIDs), .text(dedupeKey),
                 .text(keys.conversationIDs), .text(keys.unique),
-            ],
+            ] + record.expiringClaims.map { .text(keys.expiringClaim($0)) },
             [
                 .integer(Int64(record.type)), .bytes(record.payload), .integer(Int64(conversation)), .text(kind),
                 .integer(max(1, dedupeWindow.components.seconds)), .integer(Int64(record.claims.count)),
             ] + record.claims.map { .text($0) } + [.integer(Int64(record.releases.count))] + record.releases.map { .text($0) }
+                + [.integer(record.expiringClaimLifetime.redisMilliseconds)] + record.expiringClaims.map { .text($0) }
         )
     }
 

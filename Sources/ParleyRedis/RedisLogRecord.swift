@@ -16,6 +16,10 @@ public struct RedisLogRecord: Sendable {
     public var claims: [String] = []
     /// Names this record lets go (an erased visitor's external id).
     public var releases: [String] = []
+    /// Names unique for a while only (a request's `Idempotency-Key`): refused like ``claims``
+    /// while another record holds one, held for ``expiringClaimLifetime`` after this record.
+    public var expiringClaims: [String] = []
+    public var expiringClaimLifetime: Duration = .seconds(86_400)
 
     public enum Kind: Sendable, Equatable {
         /// Nothing to decide: the record is appended as it is.

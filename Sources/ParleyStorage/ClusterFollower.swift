@@ -108,6 +108,10 @@ extension RedisLogRecord {
         default:
             self.init(type: type, payload: bytes)
         }
+        if let claim {
+            expiringClaims = [IdempotencyClaim.clusterName(scope: claim.scope)]
+            expiringClaimLifetime = IdempotencyClaim.clusterLifetime
+        }
     }
 
     /// The unique name of a visitor's external id on its site.

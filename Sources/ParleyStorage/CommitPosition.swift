@@ -48,6 +48,9 @@ public enum ClusterWriteError: Error, Sendable, Hashable, CustomStringConvertibl
     case refused(lsn: UInt64, reason: String)
     /// A unique name the record claimed is held by another record: nothing was appended.
     case claimTaken(String)
+    /// The request's `Idempotency-Key` is held by another node's record (at `lsn`, applied by
+    /// now): nothing was appended; the answer is that request's (``IdempotencyClaim``).
+    case idempotencyKeyTaken(lsn: UInt64)
 
     public var description: String {
         switch self {
@@ -55,6 +58,7 @@ public enum ClusterWriteError: Error, Sendable, Hashable, CustomStringConvertibl
         case .conversationClosed: "conversation is closed"
         case .refused(let lsn, let reason): "record \(lsn) was logged but not applied: \(reason)"
         case .claimTaken(let claim): "\(claim) is already taken"
+        case .idempotencyKeyTaken(let lsn): "the Idempotency-Key is held by the request logged at \(lsn)"
         }
     }
 }

@@ -229,8 +229,12 @@ public final class EventStore: Sendable {
     ///
     /// The first event appended while an open ``IdempotencyClaim`` is bound to the task takes
     /// it: the two go into one record, durable together or not at all.
-    public func append(_ event: Event) throws -> UInt64 {
-        let claim = IdempotencyClaim.current?.take()
+    ///
+    /// `names` are further names only one record in a cluster may claim (``UniqueName``); the
+    /// local log has no use for them (one node's engine reserves them itself).
+    public func append(_ event: Event, claiming names: [UniqueName] = []) throws -> UInt64 {
+        let bound = IdempotencyClaim.current
+        let claim = bound?.take()
         switch backend {
         case .local(let log):
             let (type, payload) = claim.map { EventCodec.encode(event, claim: $0) } ?? EventCodec.encode(event)
@@ -243,7 +247,15 @@ public final class EventStore: Sendable {
             if case .visitorErased(let id, _, _) = event, let visitor = read({ $0.visitors[id] }) {
                 record.releases = [RedisLogRecord.visitorClaim(site: visitor.siteID, externalID: visitor.externalID)]
             }
-            return try cluster.append(record)
+            record.claims += names.map(\.claim)
+            let ticket = try cluster.append(record)
+            if claim != nil, let bound {
+                // Registered before the writer's own wait, so the claim knows first.
+                cluster.whenCommitted(ticket) { outcome in
+                    if case .failure(ClusterWriteError.idempotencyKeyTaken) = outcome { bound.heldElsewhere() }
+                }
+            }
+            return ticket
         }
     }
 
@@ -283,8 +295,8 @@ public final class EventStore: Sendable {
     /// ``ClusterWriteError/claimTaken(_:)`` when a unique name the event claims (an agent's
     /// login, a visitor's external id) is another record's.
     @discardableResult
-    public func commit(_ event: Event) async throws -> UInt64 {
-        let position = try await waitUntilCommitted(try append(event))
+    public func commit(_ event: Event, claiming names: [UniqueName] = []) async throws -> UInt64 {
+        let position = try await waitUntilCommitted(try append(event, claiming: names))
         if let claim = position.takenClaim { throw ClusterWriteError.claimTaken(claim) }
         return position.lsn
     }

@@ -136,6 +136,28 @@ import Testing
         #expect(created == 10 && refused == 10, "\(created) created, \(refused) refused")
         try await waitUntil { a.store.appliedLSN == b.store.appliedLSN }
         #expect(a.store.read { $0.agents.count } == 10)
+
+        // Sign-ups with one e-mail through both nodes at once: one account, one new site; the
+        // other is told the account exists.
+        let sites = a.store.read { $0.sites.count }
+        var accounts = 0
+        var conflicts = 0
+        for round in 0..<10 {
+            async let first = Self.outcome { try await a.broker.directory.registerAccount(
+                companyName: "A\(round)", email: "owner\(round)@example.com", password: "correct horse", displayName: "") }
+            async let second = Self.outcome { try await b.broker.directory.registerAccount(
+                companyName: "B\(round)", email: "Owner\(round)@Example.com", password: "correct horse", displayName: "") }
+            for result in await [first, second] {
+                switch result {
+                case .success: accounts += 1
+                case .failure(let error):
+                    if let error = error as? EngineError, error.code == .conflict, error.message.contains("account") { conflicts += 1 }
+                }
+            }
+        }
+        #expect(accounts == 10 && conflicts == 10, "\(accounts) accounts, \(conflicts) refused")
+        try await waitUntil { a.store.appliedLSN == b.store.appliedLSN }
+        #expect(b.store.read { $0.sites.count } == sites + 10, "a refused sign-up makes no site")
     }
 
     @Test func oneNodeClaimsEachWebhookAttempt() async throws {

@@ -15,36 +15,17 @@ import FoundationNetworking
 /// Redis killed with SIGKILL and restarted loses no acknowledged message; a node restarted and a
 /// node started later catch up.
 @Suite(.serialized) struct ClusterProcessTests {
-    struct Node {
-        var process: Process
-        var port: Int
-        var data: String
-    }
+    typealias Node = ClusterNodeProcess
 
     func start(redis: Int, data: String = ParleyBinary.temporaryDirectory("cluster-node"), extra: [String] = []) async throws -> Node {
-        let port = ParleyBinary.freePort()
-        let process = try ParleyBinary.start([
-            "serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off",
-            "--redis", "redis://127.0.0.1:\(redis)",
-        ] + extra)
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
-        return Node(process: process, port: port, data: data)
+        try await Node.start(redis: redis, data: data, extra: extra)
     }
 
     func call(_ port: Int, _ method: String, _ path: String, _ body: [String: Any]? = nil, visitor: String? = nil) async throws
         -> (Int, [String: Any])
     {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        request.timeoutInterval = 20
-        if let body {
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        if let visitor { request.setValue(visitor, forHTTPHeaderField: "X-Visitor-Token") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json["data"] as? [String: Any] ?? json)
+        let (status, json, _) = try await Node.call(port, method, path, body, visitor: visitor)
+        return (status, json)
     }
 
     /// Every message of `conversation` as one node returns it, oldest first: (seq, id, content).
@@ -66,10 +47,7 @@ import FoundationNetworking
         defer { redis.stop() }
         var nodes: [Node] = []
         for _ in 0..<3 { nodes.append(try await start(redis: redis.port)) }
-        defer {
-            for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) }
-            for node in nodes { try? FileManager.default.removeItem(atPath: node.data) }
-        }
+        defer { Node.stop(nodes) }
         // The site through node 0's admin API; the visitor through node 1; the conversation through node 2.
         let created = try ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"])
         #expect(created.status == 0, "\(created.stderr)")
@@ -213,10 +191,7 @@ import FoundationNetworking
         defer { redis.stop() }
         var nodes: [Node] = []
         for _ in 0..<2 { nodes.append(try await start(redis: redis.port, extra: ["--presence-grace-seconds", "0"])) }
-        defer {
-            for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) }
-            for node in nodes { try? FileManager.default.removeItem(atPath: node.data) }
-        }
+        defer { Node.stop(nodes) }
         #expect(try ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"]).status == 0)
         let agent = try ParleyBinary.run([
             "admin", "create-agent", "--data-dir", nodes[0].data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",

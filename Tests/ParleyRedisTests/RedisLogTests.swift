@@ -149,6 +149,32 @@ import Testing
         #expect(try await log.entries(after: 123_456_789_012_345, count: 10).map(\.lsn) == [123_456_789_012_346])
     }
 
+    /// An expiring claim (an `Idempotency-Key`) refuses a second record while it lasts, whatever
+    /// else that record claims, and lapses by itself.
+    @Test func anExpiringClaimRefusesASecondRecordUntilItLapses() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let log = RedisLog(client: RedisClient(configuration: server.configuration))
+        defer { Task { await log.client.shutdown() } }
+        var first = record("effect", conversation: 1)
+        first.expiringClaims = ["idem:aa"]
+        first.expiringClaimLifetime = .milliseconds(400)
+        #expect(try await log.append(first) == .appended(lsn: 1, fill: RedisLogFill(seq: 1, id: 1)))
+        var second = RedisLogRecord(type: 3, payload: ByteBuffer(string: "retry"))
+        second.claims = ["visitor:1:v-9"]
+        second.expiringClaims = ["idem:bb", "idem:aa"]
+        #expect(try await log.append(second) == .taken(claim: "idem:aa", lsn: 1))
+        #expect(try await log.lastLSN() == 1, "nothing appended")
+        let ttl = try await log.client.send("PTTL", .text(log.keys.expiringClaim("idem:aa"))).int ?? -1
+        #expect(ttl > 0 && ttl <= 400)
+        #expect(try await log.client.send("EXISTS", .text(log.keys.expiringClaim("idem:bb"))).int == 0, "no claim kept by a refusal")
+        #expect(try await log.client.send("HEXISTS", .text(log.keys.unique), "visitor:1:v-9").int == 0)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await log.append(second) == .appended(lsn: 2, fill: RedisLogFill()))
+        #expect(try await log.client.send("HGET", .text(log.keys.unique), "visitor:1:v-9").string == "2")
+        #expect(try await log.client.send("GET", .text(log.keys.expiringClaim("idem:bb"))).string == "2")
+    }
+
     @Test func aTailBehindATrimReportsTheGap() async throws {
         let server = try RedisServerProcess()
         defer { server.stop() }

@@ -72,10 +72,12 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         do {
             response = try await IdempotencyClaim.$current.withValue(claim) { try await next(request, context) }
         } catch {
+            if claim.isHeldElsewhere { return try Self.answerHeldElsewhere(scope: scope, hash: hash, store: store) }
             // Had it changed something, the key stays pending: a retry hears it was applied.
             claim.close()
             throw error
         }
+        if claim.isHeldElsewhere { return try Self.answerHeldElsewhere(scope: scope, hash: hash, store: store) }
         let changedSomething = claim.close()
         guard response.status.code < 400 || changedSomething else { return response }
         let collector = BodyCollector()
@@ -94,6 +96,19 @@ public struct IdempotencyMiddleware: RouterMiddleware {
             logger.warning("could not keep an idempotent reply", metadata: ["parley.error": "\(error)"])
         }
         return response
+    }
+
+    /// The answer when another cluster node's request holds the key (its record is applied here
+    /// by now, nothing of this request was logged): that request's reply when it is kept, else
+    /// it is still running there.
+    static func answerHeldElsewhere(scope: String, hash: String, store: EventStore) throws -> Response {
+        let kept = store.read { $0.idempotency.reply(for: scope, now: .now()) }
+        switch IdempotencyGate.decision(requestHash: hash, kept: kept) {
+        case .replay: return response(replaying: kept!)
+        case .conflict(let reason): throw APIError.conflict(reason)
+        case .appliedWithoutAnswer, .proceed:
+            throw APIError.conflict("a request with this Idempotency-Key is still being processed (by another node)")
+        }
     }
 
     static func response(replaying reply: IdempotentReply) -> Response {
