@@ -84,9 +84,13 @@ public final class FileLibrary: Sendable {
 
     public func file(_ id: FileID) -> StoredFile? { store.read { $0.files.files[id] } }
 
-    /// Unlinks a blob if no file names it any more (after retention or erasure deleted files).
+    /// Unlinks a blob if no file names it any more (after retention or erasure deleted files);
+    /// on a cluster node the shared copy goes too (in the background: the callers are the
+    /// maintenance run's and erasure's, which do not wait on Redis for it).
     public func release(_ sha256: String) {
-        if store.read({ $0.files.blobNames[sha256] == nil }) { blobs.remove(sha256) }
+        guard store.read({ $0.files.blobNames[sha256] == nil }) else { return }
+        blobs.remove(sha256)
+        if let shared { Task { try? await shared.remove(sha256) } }
     }
 
     /// Removes the blobs no file names (at start); returns how many.

@@ -17,6 +17,11 @@ public final class ClusterHousekeeping: Sendable {
         public var sharedSnapshot: UInt64?
         /// Entries removed from the stream.
         public var trimmed: Int
+        /// The purge (an expiry or an erasure) whose bytes this step had Redis rewrite its
+        /// append-only file without, if it did.
+        public var scrubbedPurge: UInt64? = nil
+        /// The LSN of the snapshot this node took of its own so that none older than a purge is kept.
+        public var localScrubSnapshot: UInt64? = nil
     }
 
     public let node: String
@@ -35,14 +40,21 @@ public final class ClusterHousekeeping: Sendable {
         self.snapshotEveryRecords = UInt64(max(1, snapshotEveryRecords))
     }
 
-    /// Report, share a snapshot when due, trim.
+    /// Report, share a snapshot when due, trim, scrub what a purge left.
+    ///
+    /// After a purge (a site's expiry or a visitor's erasure, docs/SCALING.md "Retention and
+    /// erasure across nodes") the shared snapshot is written again at once (it held the purged
+    /// bytes), the stream is trimmed past the purge as soon as every live node has applied it, and
+    /// then Redis rewrites its append-only file (`BGREWRITEAOF`), whose older parts still hold the
+    /// records; this node also takes a snapshot of its own if an older one is kept.
     @discardableResult
     public func step() async throws -> Report {
         var report = Report(sharedSnapshot: nil, trimmed: 0)
         let applied = store.appliedLSN
+        let purge = store.read { $0.retention.lastPurgeLSN }
         try await registry.report(node: node, appliedLSN: applied)
         var sharedLSN = try await shared.lsn()
-        if applied >= (sharedLSN ?? 0) + snapshotEveryRecords {
+        if applied >= (sharedLSN ?? 0) + snapshotEveryRecords || purge > (sharedLSN ?? 0) {
             // Copied in O(1) under the state's lock; encoded and compressed outside it.
             let copy = store.read { $0 }
             let bytes = try await OffloadedWork.run(name: "parley-shared-snapshot", lowPriority: true) {
@@ -55,7 +67,33 @@ public final class ClusterHousekeeping: Sendable {
         }
         let plan = TrimPlan(sharedSnapshotLSN: sharedLSN, liveNodes: try await registry.liveNodes())
         if let below = plan.trimBelow { report.trimmed = try await log.trim(below: below) }
+        if purge > 0, let below = plan.trimBelow, below > purge, try await scrubbedPurge() < purge,
+            try await rewriteAppendOnlyFile(after: purge)
+        {
+            report.scrubbedPurge = purge
+        }
+        report.localScrubSnapshot = try await store.scrubSnapshotsAndLog()
         return report
+    }
+
+    private var scrubbedKey: String { "\(log.keys.prefix):scrubbed" }
+
+    /// The newest purge whose bytes Redis's append-only file was rewritten without.
+    private func scrubbedPurge() async throws -> UInt64 {
+        try await log.client.send("GET", .text(scrubbedKey)).string.flatMap { UInt64($0) } ?? 0
+    }
+
+    /// `BGREWRITEAOF` (started now, or scheduled after a save under way: either way it begins
+    /// after the trim), then notes the purge as scrubbed. A rewrite already under way may have
+    /// begun before the trim: nothing is noted, and the next step asks again.
+    private func rewriteAppendOnlyFile(after purge: UInt64) async throws -> Bool {
+        do {
+            try await log.client.send("BGREWRITEAOF")
+        } catch let error as RedisError where "\(error)".contains("already in progress") {
+            return false
+        }
+        try await log.client.send("SET", .text(scrubbedKey), .text("\(purge)"))
+        return true
     }
 
     /// Leaves the registry (a clean stop): the stream no longer waits for this node.

@@ -34,12 +34,12 @@ extension EventStore {
     /// takes a snapshot so that every older snapshot and log segment is deleted. After it, no
     /// byte of a purged message, erased visitor or deleted file is left in the data directory.
     /// `releaseBlob` is given the SHA-256 of every blob no file names any more (unlink it).
-    /// Returns `nil` when another run (or a compaction) is under way, and on a cluster node,
-    /// where history files and retention are not built yet (docs/SCALING.md: a history file is
-    /// one node's, while its record would move every node's messages).
+    /// Returns `nil` when another run (or a compaction) is under way. On a cluster node the run
+    /// is ``maintainClusterNode(now:releaseBlob:)``'s.
     public func maintain(now: Timestamp, releaseBlob: (String) -> Void = { _ in }) async throws -> MaintenanceReport? {
-        guard !isClustered, compactionInProgress.claim() else { return nil }
+        guard compactionInProgress.claim() else { return nil }
         defer { compactionInProgress.withLock { $0 = false } }
+        if isClustered { return try await maintainClusterNode(now: now, releaseBlob: releaseBlob) }
         var report = MaintenanceReport()
         try await expire(now: now, into: &report, releaseBlob: releaseBlob)
         report.compacted = try await compactClaimed(now: now)
@@ -56,7 +56,7 @@ extension EventStore {
 
     /// Appends `messages_expired` (and `file_deleted` for the files) for every site with a
     /// retention period, and waits until they are durable.
-    private func expire(now: Timestamp, into report: inout MaintenanceReport, releaseBlob: (String) -> Void) async throws {
+    func expire(now: Timestamp, into report: inout MaintenanceReport, releaseBlob: (String) -> Void) async throws {
         let plans = try await OffloadedWork.run(name: "parley-retention", lowPriority: true) { [self] in try planExpiry(now: now) }
         var last: UInt64?
         var blobs: [String] = []
@@ -175,7 +175,7 @@ extension EventStore {
 
     /// Takes a snapshot when one older than the newest purge is still kept (or none at or after
     /// it exists): ``takeSnapshot()`` then deletes the older snapshots and the log below.
-    private func scrubSnapshotsAndLog() async throws -> UInt64? {
+    func scrubSnapshotsAndLog() async throws -> UInt64? {
         let purge = read { $0.retention.lastPurgeLSN }
         guard purge > 0 else { return nil }
         let snapshots = try listSnapshots()

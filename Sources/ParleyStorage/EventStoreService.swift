@@ -52,11 +52,13 @@ public struct EventStoreService: Service {
         while !Task.isCancelled {
             do {
                 let report = try await housekeeping.step()
-                if report.sharedSnapshot != nil || report.trimmed > 0 {
+                if report.sharedSnapshot != nil || report.trimmed > 0 || report.scrubbedPurge != nil || report.localScrubSnapshot != nil {
                     logger.info(
                         "cluster housekeeping",
                         metadata: [
                             "parley.shared_snapshot": "\(report.sharedSnapshot.map { "\($0)" } ?? "none")", "parley.trimmed": "\(report.trimmed)",
+                            "parley.scrubbed_purge": "\(report.scrubbedPurge.map { "\($0)" } ?? "none")",
+                            "parley.scrub_snapshot": "\(report.localScrubSnapshot.map { "\($0)" } ?? "none")",
                         ])
                 }
             } catch {
