@@ -1,4 +1,5 @@
 public import Logging
+import ParleyHistory
 public import ParleyModel
 public import ParleyRedis
 import NIOCore
@@ -20,17 +21,25 @@ import Synchronization
 public final class ClusterFollower: Sendable {
     public let tail: RedisLogTail
     private let applier: CommitApplier
+    /// The node's history files: a record naming a file this node lacks has it written first
+    /// (``ClusterHistoryMaterializer``); `nil` for a follower without one (tests, tools).
+    private let history: HistoryStore?
+    private let retired: RetiredHistoryFiles?
 
     public init(tail: RedisLogTail, logger: Logger = Logger(label: "parley.cluster")) {
         precondition(tail.applied == 0, "a follower starts from the empty state, so from LSN 0")
         self.tail = tail
         applier = CommitApplier(logger: logger)
+        history = nil
+        retired = nil
     }
 
     /// A node's follower, applying into the store's own applier (whose state is at the tail's LSN).
-    init(tail: RedisLogTail, applier: CommitApplier) {
+    init(tail: RedisLogTail, applier: CommitApplier, history: HistoryStore?, retired: RetiredHistoryFiles?) {
         self.tail = tail
         self.applier = applier
+        self.history = history
+        self.retired = retired
     }
 
     /// Registers an observer of committed events (see ``CommitObserver``).
@@ -72,7 +81,49 @@ public final class ClusterFollower: Sendable {
             record.event = record.event.filling(seq: entry.fill.seq, id: entry.fill.id)
             decoded.append((entry.lsn, record))
         }
-        return Step(count: entries.count, applied: last.lsn, refused: applier.apply(decoded: decoded))
+        guard let history,
+            decoded.contains(where: {
+                if case .historyFileReplaced = $0.1.event { return true }
+                return ClusterHistoryMaterializer.needsFile($0.1.event, history: history)
+            })
+        else {
+            return Step(count: entries.count, applied: last.lsn, refused: applier.apply(decoded: decoded))
+        }
+        return Step(count: entries.count, applied: last.lsn, refused: try await apply(decoded, writingHistoryInto: history))
+    }
+
+    /// Applies `decoded`, writing each history file a record names, that this node lacks, from the
+    /// state just before that record; then retires the files replaced (unlinked once a snapshot
+    /// of this node's covers the record: ``RetiredHistoryFiles``).
+    private func apply(_ decoded: [(UInt64, DecodedRecord)], writingHistoryInto history: HistoryStore) async throws -> [UInt64: String] {
+        var refused: [UInt64: String] = [:]
+        var pending: [(UInt64, DecodedRecord)] = []
+        var written: [UInt64: HistoryFile] = [:]
+        var replaced: [UInt64] = []
+        for (lsn, record) in decoded {
+            if case .historyFileReplaced(let old, _, _) = record.event { replaced.append(old) }
+            if ClusterHistoryMaterializer.needsFile(record.event, history: history) {
+                refused.merge(applier.apply(decoded: pending)) { first, _ in first }
+                pending.removeAll()
+                let state: ParleyState = applier.state.withLock { state in state }
+                let event = record.event
+                do {
+                    written[lsn] = try await OffloadedWork.run(name: "parley-cluster-history", lowPriority: true) {
+                        try ClusterHistoryMaterializer.materialize(event, from: state, into: history)
+                    }
+                } catch {
+                    throw ClusterFollowerError(lsn: lsn, reason: "its history file cannot be written here: \(error)")
+                }
+            }
+            pending.append((lsn, record))
+        }
+        refused.merge(applier.apply(decoded: pending)) { first, _ in first }
+        // A record the state refused names no file: its file goes.
+        for (lsn, file) in written where refused[lsn] != nil { history.abandon(file) }
+        let live = applier.state.withLock { $0.history.liveFiles }
+        let files = replaced.filter { !live.contains($0) }.compactMap { history.retire($0) }
+        if !files.isEmpty, let last = decoded.last?.0 { retired?.add(files, at: last) }
+        return refused
     }
 }
 

@@ -1,4 +1,5 @@
 import Logging
+import ParleyHistory
 import NIOCore
 import ParleyModel
 import ParleyRedis
@@ -30,6 +31,7 @@ public final class ClusterHousekeeping: Sendable {
     private let shared: RedisSharedSnapshot
     private let log: RedisLog
     private let snapshotEveryRecords: UInt64
+    private let retired: RetiredHistoryFiles
 
     init(store: EventStore, cluster: ClusterNode, snapshotEveryRecords: Int) {
         self.store = store
@@ -38,6 +40,7 @@ public final class ClusterHousekeeping: Sendable {
         shared = RedisSharedSnapshot(client: cluster.client, keys: cluster.keys)
         log = RedisLog(client: cluster.client, keys: cluster.keys)
         self.snapshotEveryRecords = UInt64(max(1, snapshotEveryRecords))
+        retired = cluster.retiredHistory
     }
 
     /// Report, share a snapshot when due, trim, scrub what a purge left.
@@ -54,7 +57,10 @@ public final class ClusterHousekeeping: Sendable {
         let purge = store.read { $0.retention.lastPurgeLSN }
         try await registry.report(node: node, appliedLSN: applied)
         var sharedLSN = try await shared.lsn()
-        if applied >= (sharedLSN ?? 0) + snapshotEveryRecords || purge > (sharedLSN ?? 0) {
+        // Due by size, after a purge (it held the purged bytes), and after a history file was
+        // replaced (until then the nodes keep the old file for a node starting from it).
+        let replaced = retired.newestLSN ?? 0
+        if applied >= (sharedLSN ?? 0) + snapshotEveryRecords || purge > (sharedLSN ?? 0) || replaced > (sharedLSN ?? 0) {
             // Copied in O(1) under the state's lock; encoded and compressed outside it.
             let copy = store.read { $0 }
             let bytes = try await OffloadedWork.run(name: "parley-shared-snapshot", lowPriority: true) {
@@ -73,7 +79,22 @@ public final class ClusterHousekeeping: Sendable {
             report.scrubbedPurge = purge
         }
         report.localScrubSnapshot = try await store.scrubSnapshotsAndLog()
+        try await unlinkRetiredHistoryFiles(sharedLSN: sharedLSN ?? 0)
         return report
+    }
+
+    /// Unlinks the history files replaced here once both a snapshot of this node's (taken when
+    /// none is) and the shared snapshot cover the record that replaced them: a node that starts
+    /// from an older one replays the record and needs the old file to write the new one (its
+    /// own, or handed over by this node).
+    private func unlinkRetiredHistoryFiles(sharedLSN: UInt64) async throws {
+        guard let due = retired.newestLSN else { return }
+        var local = try store.listSnapshots().map(\.lsn).max() ?? 0
+        if local < due {
+            let store = self.store
+            local = try await OffloadedWork.run(name: "parley-history-snapshot", lowPriority: true) { try store.takeSnapshot() }?.lsn ?? local
+        }
+        for file in retired.take(through: min(local, sharedLSN)) { try? store.history.delete(file) }
     }
 
     private var scrubbedKey: String { "\(log.keys.prefix):scrubbed" }

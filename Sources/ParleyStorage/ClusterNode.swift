@@ -1,3 +1,4 @@
+import Logging
 public import ParleyRedis
 
 /// What a store on a cluster node shares with the other nodes through Redis (docs/SCALING.md):
@@ -14,12 +15,17 @@ public struct ClusterNode: Sendable {
     public let ids: ClusterIDBlocks
     /// Uploaded files' bytes.
     public let blobs: ClusterBlobs
+    /// History files handed between nodes.
+    let historyFiles: ClusterHistoryTransfer
+    /// History files replaced here, kept until a snapshot covers their record.
+    let retiredHistory = RetiredHistoryFiles()
 
-    init(name: String, client: RedisClient, keys: RedisLog.Keys) {
+    init(name: String, client: RedisClient, keys: RedisLog.Keys, logger: Logger) {
         self.name = name
         self.client = client
         self.keys = keys
         ids = ClusterIDBlocks(client: client, keys: keys)
         blobs = ClusterBlobs(client: client, keys: keys)
+        historyFiles = ClusterHistoryTransfer(client: client, keys: keys, node: name, logger: logger)
     }
 }

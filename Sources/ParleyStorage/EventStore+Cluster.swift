@@ -85,12 +85,17 @@ extension EventStore {
                 try await registry.report(node: node, appliedLSN: start)
                 logger.info("starting from the cluster's shared snapshot", metadata: ["parley.snapshot_lsn": "\(start)"])
             }
+            let clusterNode = ClusterNode(name: node, client: writer, keys: cluster.keys, logger: logger)
+            // Files the state names that this node lacks (it started from the shared snapshot)
+            // come from the other nodes.
+            try await clusterNode.historyFiles.fetch(state.history.liveFiles, into: configuration.historyDirectory, fileSystem: fs)
             let (history, cleanup) = try HistoryStore.open(
                 directory: configuration.historyDirectory, live: state.history.liveFiles, fileSystem: fs)
             let applier = CommitApplier(logger: logger)
             applier.install(state)
             let follower = ClusterFollower(
-                tail: RedisLogTail(client: reader, keys: cluster.keys, after: start, block: .seconds(1)), applier: applier)
+                tail: RedisLogTail(client: reader, keys: cluster.keys, after: start, block: .seconds(1)), applier: applier,
+                history: history, retired: clusterNode.retiredHistory)
             let clusterLog = ClusterLog(
                 log: log, follower: follower,
                 configuration: .init(replicas: cluster.replicas ?? durability.connectedReplicas), logger: logger,
@@ -110,7 +115,7 @@ extension EventStore {
                 ])
             return EventStore(
                 configuration: configuration, report: report, history: history, backend: .cluster(clusterLog), applier: applier,
-                snapshots: snapshots, lock: lock, logger: logger, cluster: ClusterNode(name: node, client: writer, keys: cluster.keys))
+                snapshots: snapshots, lock: lock, logger: logger, cluster: clusterNode)
         } catch {
             await writer.shutdown()
             await reader.shutdown()

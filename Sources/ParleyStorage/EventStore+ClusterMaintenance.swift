@@ -1,3 +1,4 @@
+import ParleyHistory
 import ParleyModel
 import ParleyRedis
 
@@ -8,14 +9,21 @@ extension EventStore {
     /// of sites' retention periods, which every node applies alike; every node then scrubs its
     /// own snapshots (a snapshot is taken when one older than the newest purge is kept). Redis's
     /// copy (the stream, the shared snapshot, the append-only file) is scrubbed by
-    /// ``ClusterHousekeeping``. History files are not written on a cluster node (their bytes would
-    /// be one node's while the record moves every node's messages).
+    /// ``ClusterHousekeeping``. The claimant also compacts and rewrites history files that hold
+    /// purged messages; every node writes its own copy of each file as it applies the record
+    /// (docs/SCALING.md, "History files across nodes").
     func maintainClusterNode(now: Timestamp, releaseBlob: (String) -> Void) async throws -> MaintenanceReport {
         var report = MaintenanceReport()
         let interval = Duration.seconds(max(1, configuration.compactionEverySeconds))
         if await claim("maintenance", for: interval * 0.9) {
             try await applyToEndOfStream(within: .seconds(10))
             try await expire(now: now, into: &report, releaseBlob: releaseBlob)
+            // Written here first; every other node writes its own copy when it applies the
+            // record (``ClusterHistoryMaterializer``).
+            report.compacted = try await compactClaimed(now: now)
+            var retired: [HistoryFile] = []
+            defer { for file in retired { try? history.delete(file) } }
+            try await rewritePurgedHistory(now: now, into: &report, retiring: &retired)
         }
         report.scrubSnapshotLSN = try await scrubSnapshotsAndLog()
         return report

@@ -15,7 +15,7 @@ extension EventStore {
     /// cooperative pool (``OffloadedWork``): it does file I/O and compression.
     @discardableResult
     public func compactHistory(now: Timestamp) async throws -> HistoryFileAdded? {
-        // Not on a cluster node (see ``maintain(now:releaseBlob:)``).
+        // On a cluster node, only as part of the maintenance run its claim gives.
         guard !isClustered, compactionInProgress.claim() else { return nil }
         defer { compactionInProgress.withLock { $0 = false } }
         return try await compactClaimed(now: now)

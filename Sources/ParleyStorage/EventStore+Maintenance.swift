@@ -140,19 +140,12 @@ extension EventStore {
     /// Writes every live history file that holds a purged message (or a conversation the state
     /// no longer has) again without it, one `history_file_replaced` record each; adds the
     /// retired files to `retired`, to unlink once no read can still be using them.
-    private func rewritePurgedHistory(
+    func rewritePurgedHistory(
         now: Timestamp, into report: inout MaintenanceReport, retiring retired: inout [HistoryFile]
     ) async throws {
         for number in history.liveNumbers.sorted() {
             guard let file = history.file(number) else { continue }
-            let keeping = read { state in
-                Dictionary(
-                    file.conversations.compactMap { conversation, seqs -> (ConversationID, ClosedRange<UInt64>)? in
-                        guard let log = state.conversations[conversation] else { return nil }
-                        let from = max(seqs.lowerBound, log.firstReadableSeq)
-                        return from <= seqs.upperBound ? (conversation, from...seqs.upperBound) : nil
-                    }, uniquingKeysWith: { first, _ in first })
-            }
+            let keeping = read { state in ClusterHistoryMaterializer.keeping(file, in: state) }
             let before = file.conversations.reduce(UInt64(0)) { $0 + UInt64($1.1.count) }
             let after = keeping.values.reduce(UInt64(0)) { $0 + UInt64($1.count) }
             guard after < before else { continue }

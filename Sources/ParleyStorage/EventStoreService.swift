@@ -31,6 +31,8 @@ public struct EventStoreService: Service {
             await withDiscardingTaskGroup { group in
                 group.addTask { await maintainOnSchedule() }
                 if let housekeeping { group.addTask { await keepHouse(housekeeping) } }
+                // A cluster node hands its history files to nodes that start without them.
+                if store.isClustered { group.addTask { await store.serveHistoryFiles() } }
                 await snapshotOnSchedule()
                 group.cancelAll()
             }

@@ -34,7 +34,9 @@ import Testing
         do { return .success(try await body()) } catch { return .failure(error) }
     }
 
-    static func stop(_ nodes: Node...) {
+    static func stop(_ nodes: Node...) { stop(nodes) }
+
+    static func stop(_ nodes: [Node]) {
         for node in nodes { node.store.close() }
     }
 
@@ -234,9 +236,12 @@ import Testing
         #expect(receipt.message.seq == 26)
     }
 
-    private func waitUntil(_ condition: () -> Bool) async throws {
+    private func waitUntil(_ condition: () async -> Bool) async throws { try await Self.waitUntil(condition) }
+
+    /// Waits until `condition` holds; records an issue when it has not within 10 s.
+    static func waitUntil(_ condition: () async -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
+        while await !condition() {
             guard ContinuousClock.now < deadline else {
                 Issue.record("the condition did not hold within 10 s")
                 return

@@ -31,17 +31,7 @@ import Testing
         return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
-    /// Waits (10 s at most) until `condition` holds.
-    func waitUntil(_ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while await !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("condition not met in 10 s")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
+    func waitUntil(_ condition: () async -> Bool) async throws { try await ClusterBrokerTests.waitUntil(condition) }
 
     @Test func anExpiryAndAnErasureLeaveNoByteInRedisOrOnAnyNode() async throws {
         let redis = try RedisServerProcess()
