@@ -83,7 +83,20 @@ final class ClusterLog: Sendable {
             if configuration.replicas > 0 {
                 commands.append(RedisCommand("WAIT", .integer(Int64(configuration.replicas)), .integer(configuration.replicaTimeout.redisMilliseconds)))
             }
+            // Every LSN the script hands out from now on is above this one: Redis's counter only
+            // grows, and this node applied up to here from Redis.
+            let appliedBeforeSend = follower.tail.applied
             let answers = await send(commands, count: batch.count)
+            if let stale = answers.lazy.compactMap({ try? $0.get() }).first(where: { !$0.isRepeat && $0.lsn <= appliedBeforeSend }) {
+                // Redis lost records this node applied (restored from an older copy, or its
+                // disk): acknowledging now would report writes at LSNs this node skips.
+                let reason =
+                    "Redis gave LSN \(stale.lsn) to a new record, but this node had applied \(appliedBeforeSend) from it: Redis lost acknowledged records (docs/SCALING.md, \"Durability\"); this node stops rather than acknowledge writes it would not apply"
+                logger.critical("the cluster log went back", metadata: ["parley.error": "\(reason)"])
+                let failed = shared.withLock { $0.commits.close(.unavailable(reason)) }
+                for (waiter, outcome) in failed { waiter(Self.result(outcome)) }
+                return onFatalError(reason)
+            }
             let resolved = shared.withLock { shared in
                 zip(batch, answers).flatMap { item, answer in shared.commits.answered(item.ticket, answer) }
             }

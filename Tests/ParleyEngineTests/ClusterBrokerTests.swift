@@ -5,6 +5,7 @@ import ParleyRedis
 import ParleySnapshot
 import ParleyStorage
 import ParleyTestSupport
+import Synchronization
 import Testing
 
 /// Two cluster nodes' engines (each its own data directory and store) on one real `redis-server`
@@ -160,6 +161,31 @@ import Testing
         #expect(accounts == 10 && conflicts == 10, "\(accounts) accounts, \(conflicts) refused")
         try await waitUntil { a.store.appliedLSN == b.store.appliedLSN }
         #expect(b.store.read { $0.sites.count } == sites + 10, "a refused sign-up makes no site")
+    }
+
+    /// Redis losing what it acknowledged (here `FLUSHALL`; a restore from an older copy is the
+    /// same) must not let a node acknowledge new writes at LSNs it already applied (and so skips):
+    /// the first such answer stops the node's writes, unacknowledged.
+    @Test func aNodeAcknowledgesNothingAfterRedisLostItsLog() async throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let fatal = Mutex<String?>(nil)
+        let store = try await EventStore.openCluster(
+            StorageConfiguration(dataDirectory: ParleyBinary.temporaryDirectory("cluster-node"), usesLockFile: false),
+            cluster: ClusterConfiguration(redis: redis.configuration), onFatalError: { reason in fatal.withLock { $0 = reason } })
+        defer { store.close() }
+        let broker = Broker(store: store, passwords: PasswordHasher(cost: 4))
+        let site = try await broker.directory.createSite(name: "Shop", domain: "")
+        let (visitor, _) = try await broker.directory.registerVisitor(site: site.id, externalID: "v", name: "Vera")
+        let conversation = try await broker.openConversation(site: site.id, visitor: visitor.id)
+        for index in 0..<5 { _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "m\(index)"), to: conversation.id) }
+        let client = RedisClient(configuration: redis.configuration)
+        try await client.send("FLUSHALL")
+        await client.shutdown()
+        let after = await Self.outcome { try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "lost?"), to: conversation.id) }
+        #expect(throws: (any Error).self) { try after.get() }
+        #expect(fatal.withLock { $0 }?.contains("Redis lost acknowledged records") == true)
+        #expect(store.read { $0.conversations[conversation.id]?.lastSeq } == 5)
     }
 
     @Test func oneNodeClaimsEachWebhookAttempt() async throws {
