@@ -1,4 +1,3 @@
-import ParleyHistory
 import ParleyModel
 import ParleyRedis
 
@@ -17,13 +16,9 @@ extension EventStore {
         let interval = Duration.seconds(max(1, configuration.compactionEverySeconds))
         if await claim("maintenance", for: interval * 0.9) {
             try await applyToEndOfStream(within: .seconds(10))
-            try await expire(now: now, into: &report, releaseBlob: releaseBlob)
-            // Written here first; every other node writes its own copy when it applies the
-            // record (``ClusterHistoryMaterializer``).
-            report.compacted = try await compactClaimed(now: now)
-            var retired: [HistoryFile] = []
-            defer { for file in retired { try? history.delete(file) } }
-            try await rewritePurgedHistory(now: now, into: &report, retiring: &retired)
+            // History files are written here first; every other node writes its own copy when it
+            // applies the record (``ClusterHistoryMaterializer``).
+            try await expireAndCompact(now: now, into: &report, releaseBlob: releaseBlob)
         }
         report.scrubSnapshotLSN = try await scrubSnapshotsAndLog()
         return report

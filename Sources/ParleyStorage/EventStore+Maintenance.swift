@@ -41,6 +41,15 @@ extension EventStore {
         defer { compactionInProgress.withLock { $0 = false } }
         if isClustered { return try await maintainClusterNode(now: now, releaseBlob: releaseBlob) }
         var report = MaintenanceReport()
+        try await expireAndCompact(now: now, into: &report, releaseBlob: releaseBlob)
+        report.scrubSnapshotLSN = try await scrubSnapshotsAndLog()
+        return report
+    }
+
+    /// A run's steps before the scrub: expiry, compaction, and history files holding purged
+    /// messages written again. On a cluster node the follower retires a replaced file when it
+    /// applies the record (so nothing is left to unlink here; housekeeping does it later).
+    func expireAndCompact(now: Timestamp, into report: inout MaintenanceReport, releaseBlob: (String) -> Void) async throws {
         try await expire(now: now, into: &report, releaseBlob: releaseBlob)
         report.compacted = try await compactClaimed(now: now)
         var retired: [HistoryFile] = []
@@ -50,13 +59,11 @@ extension EventStore {
         // start removes.
         defer { for file in retired { try? history.delete(file) } }
         try await rewritePurgedHistory(now: now, into: &report, retiring: &retired)
-        report.scrubSnapshotLSN = try await scrubSnapshotsAndLog()
-        return report
     }
 
     /// Appends `messages_expired` (and `file_deleted` for the files) for every site with a
     /// retention period, and waits until they are durable.
-    func expire(now: Timestamp, into report: inout MaintenanceReport, releaseBlob: (String) -> Void) async throws {
+    private func expire(now: Timestamp, into report: inout MaintenanceReport, releaseBlob: (String) -> Void) async throws {
         let plans = try await OffloadedWork.run(name: "parley-retention", lowPriority: true) { [self] in try planExpiry(now: now) }
         var last: UInt64?
         var blobs: [String] = []
@@ -140,7 +147,7 @@ extension EventStore {
     /// Writes every live history file that holds a purged message (or a conversation the state
     /// no longer has) again without it, one `history_file_replaced` record each; adds the
     /// retired files to `retired`, to unlink once no read can still be using them.
-    func rewritePurgedHistory(
+    private func rewritePurgedHistory(
         now: Timestamp, into report: inout MaintenanceReport, retiring retired: inout [HistoryFile]
     ) async throws {
         for number in history.liveNumbers.sorted() {
