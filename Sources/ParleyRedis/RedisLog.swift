@@ -48,10 +48,16 @@ public final class RedisLog: Sendable {
     /// type, payload, conversation, kind (`p` plain, `m` message, `M` message with a client id,
     /// `c` closes, `o` opens), dedupe window in seconds, the number of claims and the claims, the
     /// number of releases and the releases, the expiring claims' lifetime in milliseconds and
-    /// their names (in the order of their keys).
+    /// their names (in the order of their keys), and last the LSN the sending node has applied
+    /// (0: unknown): a log that ends before it went back (Redis lost acknowledged records) and
+    /// takes nothing, answering `BEHIND`, so a node never appends at LSNs the other nodes skip.
     /// Numbers are formatted with `%d`: Lua 5.1 would write a number over 14 digits as `1.2e+14`.
     static let appendScript = RedisScript(
         """
+        local applied = tonumber(ARGV[#ARGV])
+        if applied > 0 and tonumber(redis.call('GET', KEYS[1]) or '0') < applied then
+          return redis.error_reply('BEHIND the log ends before LSN ' .. ARGV[#ARGV] .. ', which the sender applied')
+        end
         local kind = ARGV[4]
         local conversation = ARGV[3]
         local seq, id = 0, 0
@@ -76,7 +82,7 @@ public final class RedisLog: Sendable {
         local lifetime = 8 + claims + releases
         for i = 9, #KEYS do
           local held = redis.call('GET', KEYS[i])
-          if held then return {'taken', tonumber(held), ARGV[lifetime + i - 8]} end
+          if held then return {'held', tonumber(held), ARGV[lifetime + i - 8]} end
         end
         local lsn = redis.call('INCR', KEYS[1])
         local lsnText = string.format('%d', lsn)
@@ -100,19 +106,23 @@ public final class RedisLog: Sendable {
 
     /// Appends `record`; returns once Redis answered (durable on Redis's disk under
     /// `appendfsync always`). A message to a closed conversation throws ``RedisLogError/closed``.
-    public func append(_ record: RedisLogRecord) async throws -> RedisAppendOutcome {
-        let command = appendCommand(record)
+    /// `appliedLSN`: what the caller applied from the log (0: nothing to check).
+    public func append(_ record: RedisLogRecord, appliedLSN: UInt64 = 0) async throws -> RedisAppendOutcome {
+        let command = appendCommand(record, appliedLSN: appliedLSN)
         do {
             return try Self.outcome(of: try await client.evalSHA(Self.appendScript, keys: command.keys, arguments: command.arguments))
         } catch let error as RedisError where error.replyCode == "CLOSED" {
             throw RedisLogError.closed
+        } catch let error as RedisError where error.replyCode == "BEHIND" {
+            throw RedisLogError.behind
         }
     }
 
     /// The `EVALSHA` of `record`, for a pipeline of appends (a node's ``ClusterLog`` sends its
-    /// queued records in one write, after a `SCRIPT LOAD` of ``appendScript``).
-    public func appendCall(_ record: RedisLogRecord) -> RedisCommand {
-        let command = appendCommand(record)
+    /// queued records in one write, after a `SCRIPT LOAD` of ``appendScript``), refused with
+    /// ``RedisLogError/behind`` when the log ends before `appliedLSN`.
+    public func appendCall(_ record: RedisLogRecord, appliedLSN: UInt64 = 0) -> RedisCommand {
+        let command = appendCommand(record, appliedLSN: appliedLSN)
         return RedisCommand(
             ["EVALSHA", .text(Self.appendScript.sha1), .integer(Int64(command.keys.count))] + command.keys + command.arguments)
     }
@@ -121,7 +131,7 @@ public final class RedisLog: Sendable {
     /// (and lost its script cache) runs the pipeline's calls in order, none answered `NOSCRIPT`.
     public var loadAppendScript: RedisCommand { RedisCommand(["SCRIPT", "LOAD", .text(Self.appendScript.source)]) }
 
-    private func appendCommand(_ record: RedisLogRecord) -> (keys: [RedisArgument], arguments: [RedisArgument]) {
+    private func appendCommand(_ record: RedisLogRecord, appliedLSN: UInt64) -> (keys: [RedisArgument], arguments: [RedisArgument]) {
         let conversation = record.conversation ?? 0
         let (kind, dedupeKey): (String, String) =
             switch record.kind {
@@ -141,6 +151,7 @@ public final class RedisLog: Sendable {
                 .integer(max(1, dedupeWindow.components.seconds)), .integer(Int64(record.claims.count)),
             ] + record.claims.map { .text($0) } + [.integer(Int64(record.releases.count))] + record.releases.map { .text($0) }
                 + [.integer(record.expiringClaimLifetime.redisMilliseconds)] + record.expiringClaims.map { .text($0) }
+                + [.integer(Int64(appliedLSN))]
         )
     }
 
@@ -149,13 +160,16 @@ public final class RedisLog: Sendable {
     public static func outcome(of reply: RedisValue) throws -> RedisAppendOutcome {
         if case .error(let message) = reply {
             if message.hasPrefix("CLOSED") { throw RedisLogError.closed }
+            if message.hasPrefix("BEHIND") { throw RedisLogError.behind }
             throw RedisError.reply(message)
         }
         guard let parts = reply.array, parts.count == 4 || parts.count == 3, let tag = parts[0].string else {
             throw RedisError.protocolError("the append script answered \(reply)")
         }
-        if tag == "taken", parts.count == 3, let lsn = parts[1].int.flatMap({ UInt64(exactly: $0) }), let claim = parts[2].string {
-            return .taken(claim: claim, lsn: lsn)
+        if tag == "taken" || tag == "held", parts.count == 3, let lsn = parts[1].int.flatMap({ UInt64(exactly: $0) }),
+            let claim = parts[2].string
+        {
+            return tag == "taken" ? .taken(claim: claim, lsn: lsn) : .held(claim: claim, lsn: lsn)
         }
         let numbers = parts.dropFirst().compactMap { $0.int.flatMap { UInt64(exactly: $0) } }
         switch (tag, numbers.count) {
@@ -192,4 +206,6 @@ public final class RedisLog: Sendable {
 public enum RedisLogError: Error, Sendable, Equatable {
     /// A message to a conversation that is closed.
     case closed
+    /// The log ends before the LSN the sender applied: Redis lost acknowledged records.
+    case behind
 }

@@ -105,4 +105,7 @@ public enum RedisAppendOutcome: Sendable, Hashable {
     case repeated(seq: UInt64, lsn: UInt64)
     /// `claim` is held by the record at `lsn`; nothing appended.
     case taken(claim: String, lsn: UInt64)
+    /// The expiring claim `claim` (``RedisLogRecord/expiringClaims``) is held by the record at
+    /// `lsn`; nothing appended.
+    case held(claim: String, lsn: UInt64)
 }

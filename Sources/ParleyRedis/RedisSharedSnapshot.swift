@@ -49,6 +49,18 @@ public final class RedisSharedSnapshot: Sendable {
         return 1
         """)
 
+    /// Stores `snapshot` whatever is there, without the lock: for `parley cluster reseed`, which
+    /// runs only while no node does.
+    public func replace(_ snapshot: ByteBuffer, lsn: UInt64) async throws {
+        let replies = try await client.pipeline([
+            RedisCommand("DEL", .text(lockKey)), RedisCommand("SET", .text(bytesKey), .bytes(snapshot)),
+            RedisCommand("SET", .text(lsnKey), .integer(Int64(lsn))),
+        ])
+        if let failed = replies.first(where: { if case .error = $0 { true } else { false } }) {
+            throw RedisError.reply(failed.string ?? "\(failed)")
+        }
+    }
+
     /// The stored snapshot and its LSN, if any.
     public func load() async throws -> (lsn: UInt64, bytes: ByteBuffer)? {
         let replies = try await client.send("MGET", .text(lsnKey), .text(bytesKey)).array ?? []

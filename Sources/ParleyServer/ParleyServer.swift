@@ -64,7 +64,7 @@ public struct ParleyServer: Sendable {
         // A cluster's nodes share one token key (kept in Redis) unless one is configured.
         let secret =
             if let cluster = store.cluster, configuration.jwtSecret == nil {
-                try await ClusterSecret.loadOrCreate(client: cluster.client, keys: cluster.keys)
+                try await ClusterSecret.loadOrCreate(client: cluster.client, keys: cluster.keys, dataDirectory: configuration.dataDirectory)
             } else {
                 try TokenService.loadOrCreateSecret(dataDirectory: configuration.dataDirectory, configured: configuration.jwtSecret)
             }

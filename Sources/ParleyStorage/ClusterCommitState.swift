@@ -120,7 +120,7 @@ struct ClusterCommitState<Payload, Waiter> {
 
     private func outcome(for position: CommitPosition) -> Outcome {
         // Never a success: the effect that carried the key was not appended.
-        if let claim = position.takenClaim, IdempotencyClaim.isClusterName(claim) {
+        if position.heldClaim != nil {
             return .failed(.idempotencyKeyTaken(lsn: position.lsn))
         }
         if !position.isRepeat, let reason = refused[position.lsn] {

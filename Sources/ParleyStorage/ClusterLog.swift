@@ -29,7 +29,9 @@ final class ClusterLog: Sendable {
     private let configuration: Configuration
     private let shared: Mutex<Shared>
     private let logger: Logger
-    private let onFatalError: @Sendable (String) -> Void
+    /// Called once when the node can no longer write or follow; it may finish work first (a
+    /// snapshot, leaving the node registry) before it stops the process.
+    private let onFatalError: @Sendable (String) async -> Void
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     private struct Shared {
@@ -40,7 +42,7 @@ final class ClusterLog: Sendable {
 
     init(
         log: RedisLog, follower: ClusterFollower, configuration: Configuration, logger: Logger,
-        onFatalError: @escaping @Sendable (String) -> Void
+        onFatalError: @escaping @Sendable (String) async -> Void
     ) {
         self.log = log
         self.follower = follower
@@ -79,23 +81,25 @@ final class ClusterLog: Sendable {
     /// Sends what is queued, a pipeline at a time, until ``close()``.
     func runSender() async {
         while let batch = await nextBatch() {
-            var commands = [log.loadAppendScript] + batch.map { log.appendCall($0.payload) }
+            // Every LSN the script hands out from now on is above this one: Redis's counter only
+            // grows, and this node applied up to here from Redis. The script refuses the appends
+            // when its counter is below it (`BEHIND`).
+            let appliedBeforeSend = follower.tail.applied
+            var commands = [log.loadAppendScript] + batch.map { log.appendCall($0.payload, appliedLSN: appliedBeforeSend) }
             if configuration.replicas > 0 {
                 commands.append(RedisCommand("WAIT", .integer(Int64(configuration.replicas)), .integer(configuration.replicaTimeout.redisMilliseconds)))
             }
-            // Every LSN the script hands out from now on is above this one: Redis's counter only
-            // grows, and this node applied up to here from Redis.
-            let appliedBeforeSend = follower.tail.applied
-            let answers = await send(commands, count: batch.count)
-            if let stale = answers.lazy.compactMap({ try? $0.get() }).first(where: { !$0.isRepeat && $0.lsn <= appliedBeforeSend }) {
+            let (answers, behind) = await send(commands, count: batch.count)
+            let stale = answers.lazy.compactMap({ try? $0.get() }).first(where: { !$0.isRepeat && $0.lsn <= appliedBeforeSend })
+            if behind || stale != nil {
                 // Redis lost records this node applied (restored from an older copy, or its
                 // disk): acknowledging now would report writes at LSNs this node skips.
                 let reason =
-                    "Redis gave LSN \(stale.lsn) to a new record, but this node had applied \(appliedBeforeSend) from it: Redis lost acknowledged records (docs/SCALING.md, \"Durability\"); this node stops rather than acknowledge writes it would not apply"
+                    "\(stale.map { "Redis gave LSN \($0.lsn) to a new record" } ?? "Redis's log ends before LSN \(appliedBeforeSend)"), but this node had applied \(appliedBeforeSend) from it: Redis lost acknowledged records (docs/SCALING.md, \"Durability\"); this node stops rather than acknowledge writes it would not apply"
                 logger.critical("the cluster log went back", metadata: ["parley.error": "\(reason)"])
                 let failed = shared.withLock { $0.commits.close(.unavailable(reason)) }
                 for (waiter, outcome) in failed { waiter(Self.result(outcome)) }
-                return onFatalError(reason)
+                return await onFatalError(reason)
             }
             let resolved = shared.withLock { shared in
                 zip(batch, answers).flatMap { item, answer in shared.commits.answered(item.ticket, answer) }
@@ -104,31 +108,38 @@ final class ClusterLog: Sendable {
         }
     }
 
-    private func send(_ commands: [RedisCommand], count: Int) async -> [Result<CommitPosition, ClusterWriteError>] {
+    /// Each record's answer, and whether the script found the log behind this node.
+    private func send(_ commands: [RedisCommand], count: Int) async -> (answers: [Result<CommitPosition, ClusterWriteError>], behind: Bool) {
         let replies: [RedisValue]
         do {
             replies = try await log.client.pipeline(commands)
         } catch {
             logger.warning("a pipeline of cluster log appends failed", metadata: ["parley.error": "\(error)", "parley.records": "\(count)"])
-            return Array(repeating: .failure(.unavailable("\(error)")), count: count)
+            return (Array(repeating: .failure(.unavailable("\(error)")), count: count), false)
         }
         if configuration.replicas > 0, let acknowledged = replies.last?.int, acknowledged < configuration.replicas {
-            return Array(repeating: .failure(.unavailable("\(acknowledged) of \(configuration.replicas) replicas acknowledged")), count: count)
+            return (Array(repeating: .failure(.unavailable("\(acknowledged) of \(configuration.replicas) replicas acknowledged")), count: count), false)
         }
-        return replies.dropFirst().prefix(count).map { reply in
+        var behind = false
+        let answers = replies.dropFirst().prefix(count).map { reply -> Result<CommitPosition, ClusterWriteError> in
             do {
                 switch try RedisLog.outcome(of: reply) {
                 case .appended(let lsn, let fill): return .success(CommitPosition(lsn: lsn, seq: fill.seq, id: fill.id))
                 case .repeated(let seq, let lsn): return .success(CommitPosition(lsn: lsn, seq: seq, isRepeat: true))
                 // Resolved once this node applied the holder's record, so the caller finds it.
                 case .taken(let claim, let lsn): return .success(CommitPosition(lsn: lsn, isRepeat: true, takenClaim: claim))
+                case .held(let claim, let lsn): return .success(CommitPosition(lsn: lsn, isRepeat: true, heldClaim: claim))
                 }
             } catch RedisLogError.closed {
                 return .failure(.conversationClosed)
+            } catch RedisLogError.behind {
+                behind = true
+                return .failure(.unavailable("Redis's log went back"))
             } catch {
                 return .failure(.unavailable("\(error)"))
             }
         }
+        return (answers, behind)
     }
 
     /// The next records to send, waiting while there are none; `nil` once closed.
@@ -168,9 +179,9 @@ final class ClusterLog: Sendable {
                 try await step()
                 backoff = RedisBackoff(initial: .milliseconds(50), max: .seconds(2))
             } catch let error as RedisLogGap {
-                return onFatalError("\(error)")
+                return await onFatalError("\(error)")
             } catch let error as ClusterFollowerError {
-                return onFatalError("\(error)")
+                return await onFatalError("\(error)")
             } catch {
                 if shared.withLock({ $0.commits.isClosed }) { return }
                 let wait = backoff.next()

@@ -15,13 +15,17 @@ public struct CommitPosition: Sendable, Hashable {
     /// Nothing was appended: another record (at `lsn`, applied by now) holds this unique name (a
     /// visitor's external id, an agent's login) that the record claimed.
     public var takenClaim: String?
+    /// Nothing was appended: another record (at `lsn`) holds this expiring claim (a request's
+    /// `Idempotency-Key`); the writer fails with ``ClusterWriteError/idempotencyKeyTaken(lsn:)``.
+    public var heldClaim: String?
 
-    public init(lsn: UInt64, seq: UInt64 = 0, id: UInt64 = 0, isRepeat: Bool = false, takenClaim: String? = nil) {
+    public init(lsn: UInt64, seq: UInt64 = 0, id: UInt64 = 0, isRepeat: Bool = false, takenClaim: String? = nil, heldClaim: String? = nil) {
         self.lsn = lsn
         self.seq = seq
         self.id = id
         self.isRepeat = isRepeat
         self.takenClaim = takenClaim
+        self.heldClaim = heldClaim
     }
 }
 

@@ -96,10 +96,17 @@ extension EventStore {
             let follower = ClusterFollower(
                 tail: RedisLogTail(client: reader, keys: cluster.keys, after: start, block: .seconds(1)), applier: applier,
                 history: history, retired: clusterNode.retiredHistory)
+            let fatalStop = FatalStopSnapshot(logger: logger)
             let clusterLog = ClusterLog(
                 log: log, follower: follower,
                 configuration: .init(replicas: cluster.replicas ?? durability.connectedReplicas), logger: logger,
-                onFatalError: onFatalError)
+                onFatalError: { reason in
+                    // What it applied stays on its disk, and it no longer holds the stream's trim
+                    // back or counts as live (`parley cluster reseed` waits for no live node).
+                    fatalStop.take()
+                    try? await registry.forget(node: node)
+                    onFatalError(reason)
+                })
             try await clusterLog.catchUp(to: last)
             clusterLog.start()
             let applied = applier.state.withLock { $0.appliedLSN }
@@ -113,9 +120,11 @@ extension EventStore {
                     "parley.redis": "\(cluster.redis.host):\(cluster.redis.port)", "parley.snapshot_lsn": "\(snapshotLSN)",
                     "parley.applied_lsn": "\(applied)", "parley.replicas": "\(cluster.replicas ?? durability.connectedReplicas)",
                 ])
-            return EventStore(
+            let store = EventStore(
                 configuration: configuration, report: report, history: history, backend: .cluster(clusterLog), applier: applier,
                 snapshots: snapshots, lock: lock, logger: logger, cluster: clusterNode)
+            fatalStop.watch(store)
+            return store
         } catch {
             await writer.shutdown()
             await reader.shutdown()

@@ -36,8 +36,6 @@ public final class IdempotencyClaim: Sendable {
         "idem:" + Hex.encode(SHA256.hash(data: Array(scope.utf8)))
     }
 
-    static func isClusterName(_ name: String) -> Bool { name.hasPrefix("idem:") }
-
     private let phase: Mutex<Phase>
 
     /// `pending` is the key as ``IdempotentReply/pending(scope:requestHash:at:)`` makes it.

@@ -11,7 +11,7 @@ struct Parley: AsyncParsableCommand {
         commandName: "parley",
         abstract: "Parley, a realtime support-chat broker.",
         discussion: "Exit codes: 0 ok, 1 damage or failure found, 2 usage error.",
-        subcommands: [Serve.self, SnapshotCommand.self, WALCommand.self, AdminCommand.self, HistoryCommand.self])
+        subcommands: [Serve.self, SnapshotCommand.self, WALCommand.self, AdminCommand.self, HistoryCommand.self, ClusterCommand.self])
 }
 
 /// A failure the CLI reports with its own exit code (1 for damage or refused work).

@@ -9,7 +9,6 @@ import ParleyHTTP
 import ParleyHistory
 import ParleyServer
 import ParleyRealtime
-import ParleyRedis
 import ParleyStorage
 import ParleyWebhooks
 import Prometheus
@@ -113,14 +112,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key of --tls-cert (PARLEY_TLS_KEY).")
     var tlsKey: String? = environment("TLS_KEY")
 
-    @Option(help: "Join a cluster of nodes on this Redis, redis://[:password@]host:port[/db] (PARLEY_REDIS); see docs/SCALING.md.")
-    var redis: String? = environment("REDIS")
-
-    @Option(help: "Prefix of the cluster's Redis keys; clusters with different prefixes share one Redis (PARLEY_REDIS_PREFIX).")
-    var redisPrefix: String = environment("REDIS_PREFIX") ?? "parley"
-
-    @Option(help: "strict | relaxed: relaxed accepts a Redis without appendfsync always, which may lose acknowledged writes; tests only (PARLEY_REDIS_DURABILITY).")
-    var redisDurability: String = environment("REDIS_DURABILITY") ?? "strict"
+    /// `--redis URL` joins a cluster of nodes on that Redis (docs/SCALING.md).
+    @OptionGroup var clusterOptions: ClusterOptions
 
     func validate() throws {
         guard FsyncPolicy(parsing: fsync) != nil else {
@@ -139,13 +132,6 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
-        if let redis {
-            do { _ = try RedisConfiguration(url: redis) } catch { throw ValidationError("--redis: \(error)") }
-        }
-        guard ["strict", "relaxed"].contains(redisDurability) else { throw ValidationError("--redis-durability must be strict or relaxed") }
-        guard !redisPrefix.isEmpty, !redisPrefix.contains(where: \.isWhitespace) else {
-            throw ValidationError("--redis-prefix must be a word without spaces")
-        }
         guard ["on", "off"].contains(rateLimits) else { throw ValidationError("--rate-limits must be on or off") }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31") }
         guard accessTokenSeconds >= 60 else { throw ValidationError("--access-token-seconds must be at least 60") }
@@ -176,10 +162,7 @@ struct Serve: AsyncParsableCommand {
         configuration.fsync = FsyncPolicy(parsing: fsync) ?? .always
         configuration.segmentBytes = segmentBytes
         if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
-        if let redis, let redisConfiguration = try? RedisConfiguration(url: redis) {
-            configuration.cluster = ClusterConfiguration(
-                redis: redisConfiguration, keys: RedisLog.Keys(prefix: redisPrefix), acceptsRelaxedDurability: redisDurability == "relaxed")
-        }
+        configuration.cluster = clusterOptions.cluster
         configuration.snapshotEveryRecords = snapshotEveryRecords
         configuration.snapshotEverySeconds = snapshotEverySeconds
         configuration.snapshotsToKeep = snapshotsKeep

@@ -184,8 +184,18 @@ import Testing
         await client.shutdown()
         let after = await Self.outcome { try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "lost?"), to: conversation.id) }
         #expect(throws: (any Error).self) { try after.get() }
+        // The writer is answered first, then the node snapshots and stops.
+        try await Self.waitUntil { fatal.withLock { $0 } != nil }
         #expect(fatal.withLock { $0 }?.contains("Redis lost acknowledged records") == true)
         #expect(store.read { $0.conversations[conversation.id]?.lastSeq } == 5)
+        // The node wrote down everything it applied before stopping (it has no log of its own):
+        // what `parley cluster reseed` starts again from.
+        #expect(try store.listSnapshots().first?.lsn == store.appliedLSN)
+        // The script appended nothing to the emptied log: no other node can apply a record that
+        // follows this node's state by accident.
+        let emptied = RedisClient(configuration: redis.configuration)
+        #expect(try await emptied.send("GET", "parley:lsn") == .null)
+        await emptied.shutdown()
     }
 
     @Test func oneNodeClaimsEachWebhookAttempt() async throws {

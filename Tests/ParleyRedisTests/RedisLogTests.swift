@@ -163,7 +163,7 @@ import Testing
         var second = RedisLogRecord(type: 3, payload: ByteBuffer(string: "retry"))
         second.claims = ["visitor:1:v-9"]
         second.expiringClaims = ["idem:bb", "idem:aa"]
-        #expect(try await log.append(second) == .taken(claim: "idem:aa", lsn: 1))
+        #expect(try await log.append(second) == .held(claim: "idem:aa", lsn: 1))
         #expect(try await log.lastLSN() == 1, "nothing appended")
         let ttl = try await log.client.send("PTTL", .text(log.keys.expiringClaim("idem:aa"))).int ?? -1
         #expect(ttl > 0 && ttl <= 400)
@@ -173,6 +173,25 @@ import Testing
         #expect(try await log.append(second) == .appended(lsn: 2, fill: RedisLogFill()))
         #expect(try await log.client.send("HGET", .text(log.keys.unique), "visitor:1:v-9").string == "2")
         #expect(try await log.client.send("GET", .text(log.keys.expiringClaim("idem:bb"))).string == "2")
+    }
+
+    @Test func aLogThatEndsBeforeWhatTheSenderAppliedTakesNothing() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let log = RedisLog(client: RedisClient(configuration: server.configuration))
+        defer { Task { await log.client.shutdown() } }
+        for index in 1...3 { _ = try await log.append(record("m\(index)", conversation: 1), appliedLSN: UInt64(index - 1)) }
+        #expect(try await log.append(record("m4", conversation: 1), appliedLSN: 3) == .appended(lsn: 4, fill: RedisLogFill(seq: 4, id: 4)))
+        // Redis lost its data (or came back from an older copy): a sender that applied LSN 4 appends nothing.
+        try await log.client.send("FLUSHALL")
+        await #expect(throws: RedisLogError.behind) { try await log.append(self.record("m5", conversation: 1), appliedLSN: 4) }
+        #expect(try await log.lastLSN() == 0, "nothing appended")
+        #expect(try await log.client.send("EXISTS", .text(log.keys.log)).int == 0)
+        // In a pipeline the refusal is a value, read the same way.
+        let replies = try await log.client.pipeline([log.loadAppendScript, log.appendCall(record("m5", conversation: 1), appliedLSN: 4)])
+        #expect(throws: RedisLogError.behind) { try RedisLog.outcome(of: replies[1]) }
+        // A sender with nothing applied (a new node of a new cluster) is not refused.
+        #expect(try await log.append(record("first", conversation: 1)) == .appended(lsn: 1, fill: RedisLogFill(seq: 1, id: 1)))
     }
 
     @Test func aTailBehindATrimReportsTheGap() async throws {

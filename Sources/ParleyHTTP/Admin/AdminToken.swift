@@ -1,5 +1,6 @@
 public import Foundation
 import Crypto
+import ParleyStorage
 
 /// The operator's token for the admin API (`/admin/v1`), kept in `<data dir>/admin-token`:
 /// `adm_` and 64 hex digits, made once with mode 0600 and kept across restarts, so whoever may

@@ -2,6 +2,7 @@ public import Crypto
 import Foundation
 import JWTKit
 import ParleyLog
+import ParleyStorage
 public import ParleyModel
 
 /// Access tokens: JWT HS256 (jwt-kit) with `exp`, `iat`, `aud`, a token type, the agent and
