@@ -12,11 +12,15 @@
 #   PERF=1 tools/bench-load.sh room …         the same, with `perf record -g` of the server
 #                                             (perf.data and a top-of-profile in perf-report.txt);
 #                                             PERF_DELAY=<s> starts the profile after the setup
+#   PARLEY_BIN=/tmp/parley-before tools/bench-load.sh room …
+#                                             the same against another server binary (A/B)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product parley >/dev/null
+# PARLEY_BIN=<path> runs another build of the server (an A/B comparison: a copy of the
+# release binary from before a change), unbuilt.
+if [ -z "${PARLEY_BIN:-}" ]; then swift build -c release --product parley >/dev/null; fi
 swift build -c release --product parley-load >/dev/null
-parley=.build/release/parley
+parley=${PARLEY_BIN:-.build/release/parley}
 # Many connections need many descriptors (both ends live on this machine); raise the limit
 # where we may (root), else keep what we have.
 ulimit -Hn 1048576 2>/dev/null || true

@@ -43,8 +43,7 @@ final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
         guard let context, force || context.channel.isWritable else { return 0 }
         let frames = session.takeFrames()
         guard !frames.isEmpty else { return 0 }
-        for frame in frames { context.write(wrapOutboundOut(frame.bytes), promise: nil) }
-        context.flush()
+        context.writeAndFlush(wrapOutboundOut(WireFrame.coalesced(frames)), promise: nil)
         return frames.count
     }
 

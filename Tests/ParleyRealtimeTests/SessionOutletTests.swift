@@ -41,7 +41,9 @@ import Testing
         #expect(try fixture.written().isEmpty)  // nothing before the loop's turn
         fixture.channel.embeddedEventLoop.run()
         let written = try fixture.written()
-        #expect(written == ["a", "b", "c"].map { frame($0).bytes })
+        // One buffer: the three frames back to back (issue 18: one write per flush, not per frame).
+        #expect(written == [WireFrame.coalesced(["a", "b", "c"].map { frame($0) })])
+        #expect(written.first.map { Array($0.readableBytesView) } == ["a", "b", "c"].flatMap { Array(frame($0).bytes.readableBytesView) })
         #expect(fixture.session.writeStatistics == (frames: 3, writes: 1))
         fixture.session.send(frame("d"))
         fixture.channel.embeddedEventLoop.run()
@@ -58,7 +60,7 @@ import Testing
         #expect(try fixture.written().isEmpty)
         fixture.channel.isWritable = true
         fixture.channel.pipeline.fireChannelWritabilityChanged()
-        #expect(try fixture.written() == [frame("x").bytes, frame("y").bytes])
+        #expect(try fixture.written() == [WireFrame.coalesced([frame("x"), frame("y")])])
     }
 
     @Test func anOutboxThatOverflowsWhileUnwritableAsksToClose() throws {

@@ -35,6 +35,22 @@ import Testing
         for frame in joined { #expect(frame.count == frame.payload.readableBytes + 2) }
     }
 
+    /// A session without batching: its frames back to back in one buffer, each read back as
+    /// a frame of its own, in order; one frame is its own buffer.
+    @Test func coalescedFramesDecodeOneByOne() throws {
+        let texts = ["{\"a\":1}", String(repeating: "y", count: 300), "", "{\"z\":26}"]
+        let frames = texts.map { WireFrame(text: Array($0.utf8)) }
+        let buffer = WireFrame.coalesced(frames)
+        #expect(buffer.readableBytes == frames.reduce(0) { $0 + $1.count })
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20)))
+        try channel.writeInbound(buffer)
+        var decoded: [String] = []
+        while let frame = try channel.readInbound(as: WebSocketFrame.self) { decoded.append(String(buffer: frame.unmaskedData)) }
+        #expect(decoded == texts)
+        #expect(WireFrame.coalesced([frames[1]]) == frames[1].bytes)
+        _ = try channel.finish()
+    }
+
     @Test func aFrameCountsItsHeader() {
         #expect(WireFrame(text: [UInt8](repeating: 0x20, count: 125)).count == 127)
         #expect(WireFrame(text: [UInt8](repeating: 0x20, count: 126)).count == 130)
