@@ -24,7 +24,15 @@ public final class BlobStore: Sendable {
     }
 
     /// Where a blob's bytes are.
-    public func path(_ sha256: String) -> String {
+    public func path(_ sha256: String) -> String { Self.path(sha256, root: root) }
+
+    /// Where a blob's bytes are in the data directory `dataDirectory` (read without opening a
+    /// store there: another node's directory, for `parley cluster reseed`).
+    public static func path(_ sha256: String, dataDirectory: String) -> String {
+        path(sha256, root: joinPath(dataDirectory, "blobs"))
+    }
+
+    private static func path(_ sha256: String, root: String) -> String {
         joinPath(joinPath(root, String(sha256.prefix(2))), sha256)
     }
 

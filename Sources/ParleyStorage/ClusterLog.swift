@@ -81,21 +81,19 @@ final class ClusterLog: Sendable {
     /// Sends what is queued, a pipeline at a time, until ``close()``.
     func runSender() async {
         while let batch = await nextBatch() {
-            // Every LSN the script hands out from now on is above this one: Redis's counter only
-            // grows, and this node applied up to here from Redis. The script refuses the appends
-            // when its counter is below it (`BEHIND`).
+            // The script refuses the appends when Redis's counter is below what this node applied
+            // (`BEHIND`), so every LSN it hands out is above this one.
             let appliedBeforeSend = follower.tail.applied
             var commands = [log.loadAppendScript] + batch.map { log.appendCall($0.payload, appliedLSN: appliedBeforeSend) }
             if configuration.replicas > 0 {
                 commands.append(RedisCommand("WAIT", .integer(Int64(configuration.replicas)), .integer(configuration.replicaTimeout.redisMilliseconds)))
             }
             let (answers, behind) = await send(commands, count: batch.count)
-            let stale = answers.lazy.compactMap({ try? $0.get() }).first(where: { !$0.isRepeat && $0.lsn <= appliedBeforeSend })
-            if behind || stale != nil {
+            if behind {
                 // Redis lost records this node applied (restored from an older copy, or its
-                // disk): acknowledging now would report writes at LSNs this node skips.
+                // disk): the script appended nothing, and the node stops unacknowledged.
                 let reason =
-                    "\(stale.map { "Redis gave LSN \($0.lsn) to a new record" } ?? "Redis's log ends before LSN \(appliedBeforeSend)"), but this node had applied \(appliedBeforeSend) from it: Redis lost acknowledged records (docs/SCALING.md, \"Durability\"); this node stops rather than acknowledge writes it would not apply"
+                    "Redis's log ends before LSN \(appliedBeforeSend), which this node applied from it: Redis lost acknowledged records (docs/SCALING.md, \"Durability\"); this node stops rather than acknowledge writes it would not apply"
                 logger.critical("the cluster log went back", metadata: ["parley.error": "\(reason)"])
                 let failed = shared.withLock { $0.commits.close(.unavailable(reason)) }
                 for (waiter, outcome) in failed { waiter(Self.result(outcome)) }

@@ -213,7 +213,7 @@ public enum ClusterReseed {
         var cursor = "0"
         var deleted = 0
         repeat {
-            let reply = try await client.send("SCAN", .text(cursor), "MATCH", .text(prefix + ":*"), "COUNT", 1000).array ?? []
+            let reply = try await client.send("SCAN", .text(cursor), "MATCH", .text(globEscaped(prefix) + ":*"), "COUNT", 1000).array ?? []
             guard reply.count == 2, let next = reply[0].string else { throw RedisError.protocolError("SCAN answered \(reply)") }
             let names = reply[1].array?.compactMap(\.string) ?? []
             if !names.isEmpty {
@@ -224,10 +224,21 @@ public enum ClusterReseed {
         return deleted
     }
 
+    /// `text` matched literally by `SCAN MATCH` (a prefix such as `eu*` must not reach another
+    /// cluster's keys).
+    public static func globEscaped(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if "*?[]\\^-".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
     /// A blob's bytes from the first data directory that has them whole (checked by SHA-256).
     private static func readBlob(_ sha256: String, from directories: [String], fileSystem: any FileSystem) -> [UInt8]? {
         for directory in directories {
-            let path = joinPath(joinPath(joinPath(directory, "blobs"), String(sha256.prefix(2))), sha256)
+            let path = BlobStore.path(sha256, dataDirectory: directory)
             guard fileSystem.fileExists(path), let bytes = try? fileSystem.readFile(path) else { continue }
             if Hex.encode(SHA256.hash(data: bytes)) == sha256 { return bytes }
         }

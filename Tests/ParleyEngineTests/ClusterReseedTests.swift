@@ -63,6 +63,8 @@ import Testing
             ClusterReseed.decide(redisLSN: 40, streamEntries: 10, snapshotLSN: 90, liveNodes: [], replace: false),
             ClusterReseed.decide(redisLSN: 0, streamEntries: 3, snapshotLSN: 90, liveNodes: [], replace: false),
         ]
+        // --replace deletes `<prefix>:*` with the prefix matched literally.
+        #expect(ClusterReseed.globEscaped("eu*[1]?") == #"eu\*\[1\]\?"#)
         for decision in refusals {
             guard case .refuse = decision else {
                 Issue.record("\(decision) should refuse")
