@@ -11,7 +11,9 @@
 #                                             table on stdout, PERFORMANCE.md untouched
 #   PERF=1 tools/bench-load.sh room …         the same, with `perf record -g` of the server
 #                                             (perf.data and a top-of-profile in perf-report.txt);
-#                                             PERF_DELAY=<s> starts the profile after the setup
+#                                             PERF_DELAY=<s> starts the profile after the setup;
+#                                             PERF_CALLGRAPH=dwarf PERF_SECONDS=<s> for callers
+#                                             inside the Swift runtime
 #   PARLEY_BIN=/tmp/parley-before tools/bench-load.sh room …
 #                                             the same against another server binary (A/B)
 set -euo pipefail
@@ -50,11 +52,14 @@ run() {  # name, then the scenario's arguments
     local perfpid=""
     if [ "${PERF:-}" = 1 ]; then
       # PERF_DELAY=<s> skips the scenario's setup (sign-ups, connecting) in the profile.
-      (sleep "${PERF_DELAY:-0}"; exec perf record -F 499 -g -o perf.data -p "$pid" 2>/dev/null) & perfpid=$!
+      # PERF_CALLGRAPH=dwarf attributes time inside the Swift runtime (retain, release) to
+      # its callers, which frame pointers do not; PERF_SECONDS=<s> bounds its large profile.
+      local graph=(-g); [ "${PERF_CALLGRAPH:-}" = dwarf ] && graph=(--call-graph dwarf,16384)
+      (sleep "${PERF_DELAY:-0}"; if [ -n "${PERF_SECONDS:-}" ]; then exec timeout -s INT "$PERF_SECONDS" perf record -F 499 "${graph[@]}" -o perf.data -p "$pid" 2>/dev/null; else exec perf record -F 499 "${graph[@]}" -o perf.data -p "$pid" 2>/dev/null; fi) & perfpid=$!
     fi
     (pin 1 "$load" "$@" --url "http://127.0.0.1:$port" --server-pid "$pid" --time-limit 300)
     if [ -n "$perfpid" ]; then
-      kill -INT "$perfpid"; wait "$perfpid" 2>/dev/null || true
+      kill -INT "$perfpid" 2>/dev/null; wait "$perfpid" 2>/dev/null || true
       perf report -i perf.data --no-children --sort dso,symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -60 > perf-report.txt
       echo "load-bench: profile in perf.data, top symbols in perf-report.txt" >&2
     fi

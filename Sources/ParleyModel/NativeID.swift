@@ -24,13 +24,34 @@ public enum NativeID {
     public static func parse<Kind>(_ text: some StringProtocol, as _: Identifier<Kind>.Type = Identifier<Kind>.self)
         -> Identifier<Kind>?
     {
-        let prefix = prefix(Kind.kind)
-        guard text.hasPrefix(prefix) else { return nil }
-        let digits = text.dropFirst(prefix.count)
-        let bytes = digits.utf8
-        guard let first = bytes.first, first != 48 || bytes.count == 1, bytes.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-            let value = UInt64(digits)
-        else { return nil }
-        return Identifier(value)
+        // Byte by byte over contiguous UTF-8, outside generic code: every client frame names a
+        // conversation, and `hasPrefix` on `String` compares by Unicode rules, which an ASCII
+        // prefix and ASCII digits never need.
+        let kind = Kind.kind
+        let value = text.utf8.withContiguousStorageIfAvailable { parse($0, kind: kind) } ?? parse(Array(text.utf8), kind: kind)
+        return value.map { Identifier<Kind>($0) }
+    }
+
+    /// The ``parse(_:as:)`` of a `String`, without the generic path.
+    public static func parse<Kind>(_ text: String, as _: Identifier<Kind>.Type = Identifier<Kind>.self) -> Identifier<Kind>? {
+        let kind = Kind.kind
+        let value = text.utf8.withContiguousStorageIfAvailable { parse($0, kind: kind) } ?? parse(Array(text.utf8), kind: kind)
+        return value.map { Identifier<Kind>($0) }
+    }
+
+    private static func parse(_ utf8: some Collection<UInt8>, kind: EntityKind) -> UInt64? {
+        let prefix = prefix(kind).utf8
+        guard utf8.starts(with: prefix) else { return nil }
+        let digits = utf8.dropFirst(prefix.count)
+        guard let first = digits.first, first != 48 || digits.count == 1 else { return nil }
+        var value: UInt64 = 0
+        for byte in digits {
+            guard byte >= 48, byte <= 57 else { return nil }
+            let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = times10.addingReportingOverflow(UInt64(byte - 48))
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return value
     }
 }

@@ -27,6 +27,38 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
+        let year = Int(parts.tm_year) + 1900
+        guard (0...9999).contains(year) else { return Self.padded(parts, millis: millis) }
+        // Every frame carries one: written straight into the string's 24 bytes, where the
+        // general form below makes a string per field.
+        return String(unsafeUninitializedCapacity: 24) { bytes in
+            func put(_ value: Int, _ width: Int, at offset: Int) {
+                var value = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    bytes[index] = UInt8(truncatingIfNeeded: 48 + value % 10)
+                    value /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            bytes[4] = UInt8(ascii: "-")
+            put(Int(parts.tm_mon) + 1, 2, at: 5)
+            bytes[7] = UInt8(ascii: "-")
+            put(Int(parts.tm_mday), 2, at: 8)
+            bytes[10] = UInt8(ascii: "T")
+            put(Int(parts.tm_hour), 2, at: 11)
+            bytes[13] = UInt8(ascii: ":")
+            put(Int(parts.tm_min), 2, at: 14)
+            bytes[16] = UInt8(ascii: ":")
+            put(Int(parts.tm_sec), 2, at: 17)
+            bytes[19] = UInt8(ascii: ".")
+            put(millis, 3, at: 20)
+            bytes[23] = UInt8(ascii: "Z")
+            return 24
+        }
+    }
+
+    /// The general form, for years outside 0…9999 (a year of five digits, or before year 0).
+    static func padded(_ parts: tm, millis: Int) -> String {
         func pad(_ value: Int32, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits

@@ -21,7 +21,8 @@ enum ClientFrameScanner {
     static func scan(bytes: UnsafeBufferPointer<UInt8>) -> Outcome {
         var reader = Reader(bytes: bytes)
         var frame = ClientFrame(type: "")
-        var seen: Set<Field> = []
+        // Keys seen so far, one bit per field: no set, no hashing.
+        var seen: UInt16 = 0
         reader.skipSpace()
         guard reader.take(UInt8(ascii: "{")) else { return .unsure }
         reader.skipSpace()
@@ -31,7 +32,7 @@ enum ClientFrameScanner {
             reader.skipSpace()
             guard reader.take(UInt8(ascii: ":")) else { return .unsure }
             reader.skipSpace()
-            let value: Substring?
+            let value: Range<Int>?
             if reader.takeNull() {
                 value = nil
             } else if let string = reader.string() {
@@ -39,19 +40,23 @@ enum ClientFrameScanner {
             } else {
                 return .unsure
             }
-            if let field = Field(rawValue: String(key)) {
-                guard seen.insert(field).inserted else { return .unsure }
+            // Keys are compared as bytes; only the values kept become strings.
+            if let field = Field(UnsafeBufferPointer(rebasing: bytes[key])) {
+                let bit = UInt16(1) << field.rawValue
+                guard seen & bit == 0 else { return .unsure }
+                seen |= bit
+                let text = value.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
                 switch field {
                 case .type:
-                    guard let value else { return .unsure }
-                    frame.type = String(value)
-                case .conversationID: frame.conversation_id = value.map(String.init)
-                case .content: frame.content = value.map(String.init)
-                case .message: frame.message = value.map(String.init)
-                case .clientMessageID: frame.client_message_id = value.map(String.init)
-                case .messageID: frame.message_id = value.map(String.init)
-                case .token: frame.token = value.map(String.init)
-                case .name: frame.name = value.map(String.init)
+                    guard let text else { return .unsure }
+                    frame.type = text
+                case .conversationID: frame.conversation_id = text
+                case .content: frame.content = text
+                case .message: frame.message = text
+                case .clientMessageID: frame.client_message_id = text
+                case .messageID: frame.message_id = text
+                case .token: frame.token = text
+                case .name: frame.name = text
                 case .positions, .channels: if value != nil { return .unsure }
                 }
             }
@@ -64,21 +69,41 @@ enum ClientFrameScanner {
             break
         }
         reader.skipSpace()
-        guard reader.atEnd, seen.contains(.type) else { return .unsure }
+        guard reader.atEnd, seen & (UInt16(1) << Field.type.rawValue) != 0 else { return .unsure }
         return .frame(frame)
     }
 
-    private enum Field: String {
-        case type
-        case conversationID = "conversation_id"
-        case content
-        case message
-        case clientMessageID = "client_message_id"
-        case messageID = "message_id"
-        case positions
-        case token
-        case channels
-        case name
+    private enum Field: UInt16, CaseIterable {
+        case type, conversationID, content, message, clientMessageID, messageID, positions, token, channels, name
+
+        var key: StaticString {
+            switch self {
+            case .type: "type"
+            case .conversationID: "conversation_id"
+            case .content: "content"
+            case .message: "message"
+            case .clientMessageID: "client_message_id"
+            case .messageID: "message_id"
+            case .positions: "positions"
+            case .token: "token"
+            case .channels: "channels"
+            case .name: "name"
+            }
+        }
+
+        /// The field whose key is exactly `bytes` (unescaped, as JSON gives it), if any.
+        init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+            for field in Self.allCases {
+                let key = field.key
+                if key.utf8CodeUnitCount == bytes.count
+                    && UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount).elementsEqual(bytes)
+                {
+                    self = field
+                    return
+                }
+            }
+            return nil
+        }
     }
 
     private struct Reader {
@@ -88,7 +113,12 @@ enum ClientFrameScanner {
         var atEnd: Bool { index == bytes.count }
 
         mutating func skipSpace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
         }
 
         mutating func take(_ byte: UInt8) -> Bool {
@@ -105,14 +135,15 @@ enum ClientFrameScanner {
             return true
         }
 
-        /// A string without escapes or control characters (else nil: not sure).
-        mutating func string() -> Substring? {
+        /// Where the bytes of a string without escapes or control characters lie (else nil:
+        /// not sure).
+        mutating func string() -> Range<Int>? {
             guard take(UInt8(ascii: "\"")) else { return nil }
             let start = index
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    let value = Substring(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    let value = start..<index
                     index += 1
                     return value
                 }

@@ -21,13 +21,16 @@ public struct ConversationPositions: Sendable {
     }
 
     public mutating func offer(_ conversation: ConversationID, seq: UInt64) -> Offer {
-        guard let known = sent[conversation] else {
+        // One hash per offer (the fan-out calls this once per recipient): the entry is found
+        // once and updated in place.
+        guard let index = sent.index(forKey: conversation) else {
             sent[conversation] = (seq, seq)
             return .send
         }
-        if seq <= known.last { return .duplicate }
-        sent[conversation]!.last = seq
-        return seq == known.last + 1 ? .send : .fillFirst(after: known.last)
+        let last = sent.values[index].last
+        if seq <= last { return .duplicate }
+        sent.values[index].last = seq
+        return seq == last + 1 ? .send : .fillFirst(after: last)
     }
 
     /// What a resume from `position` (the newest `seq` the client has) must do, when the

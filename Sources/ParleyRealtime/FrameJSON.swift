@@ -1,4 +1,5 @@
 public import NIOCore
+public import ParleyModel
 
 /// Writes the JSON of the frames sent most (messages and acks) straight into the bytes of a
 /// ``WireFrame``: no `Encodable` reflection, no intermediate `Data`, one allocation. Foundation's
@@ -37,7 +38,35 @@ public struct FrameJSON: ~Copyable {
 
     public mutating func field(_ key: StaticString, _ value: UInt64) {
         self.key(key)
-        buffer.writeString(String(value))
+        writeDigits(value)
+    }
+
+    /// `"key":"<prefix><id>"`, an id in the native form (`conv_12`) without making the string.
+    public mutating func field<Kind>(_ key: StaticString, nativeID id: Identifier<Kind>) {
+        self.key(key)
+        buffer.writeInteger(UInt8(ascii: "\""))
+        buffer.writeString(NativeID.prefix(Kind.kind))
+        writeDigits(id.rawValue)
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
+    /// `value` in decimal, written in one piece.
+    private mutating func writeDigits(_ value: UInt64) {
+        guard value >= 10 else {
+            buffer.writeInteger(UInt8(truncatingIfNeeded: 48 + value))
+            return
+        }
+        var count = 1
+        var rest = value / 10
+        while rest > 0 { count += 1; rest /= 10 }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
+            var rest = value
+            for index in stride(from: count - 1, through: 0, by: -1) {
+                bytes[index] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+                rest /= 10
+            }
+            return count
+        }
     }
 
     public mutating func field(_ key: StaticString, _ value: Bool) {
@@ -75,9 +104,8 @@ public struct FrameJSON: ~Copyable {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     private mutating func key(_ key: StaticString) {
-        if hasMembers & 1 == 1 { buffer.writeInteger(UInt8(ascii: ",")) }
+        buffer.writeStaticString(hasMembers & 1 == 1 ? ",\"" : "\"")
         hasMembers |= 1
-        buffer.writeInteger(UInt8(ascii: "\""))
         buffer.writeStaticString(key)
         buffer.writeStaticString("\":")
     }

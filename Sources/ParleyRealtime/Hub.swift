@@ -164,7 +164,7 @@ public final class Hub: BrokerSubscriber, Service {
             metrics.fanOutDelay.recordMilliseconds(max(0, Timestamp.now().milliseconds - first.createdAt.milliseconds))
         }
         // A side that a session of it was sent the run has what the other side wrote in it.
-        for (side, reached) in [(ConversationSide.visitor, reachedVisitor), (.staff, reachedStaff)] where reached {
+        for side in [ConversationSide.visitor, .staff] where side == .visitor ? reachedVisitor : reachedStaff {
             if let newest = messages.last(where: { ConversationSide($0.sender) == side.other }) {
                 broker.deliveries.markDelivered(conversation.id, to: side, through: newest.seq)
             }

@@ -34,26 +34,27 @@ public enum NativeFrames {
                 created_at: message.createdAt.rfc3339))
     }
 
+    /// ``messageFrame(_:state:)``'s JSON, written from the message itself: the ids go into the
+    /// frame's bytes without a string of their own (`FrameJSONTests` checks the two agree).
     public static func message(_ message: Message, state: borrowing ParleyState) -> WireFrame {
-        let frame = messageFrame(message, state: state)
-        return FrameJSON.frame(capacity: 200 + frame.message.content.utf8.count) { json in
-            json.field("type", frame.type)
-            json.field("from", frame.from)
-            json.field("conversation_id", frame.conversation_id)
+        let sender = NativeWire.sender(message.sender, state: state)
+        return FrameJSON.frame(capacity: 200 + message.content.utf8.count) { json in
+            json.field("type", "message")
+            json.field("from", NativeWire.from(message.sender))
+            json.field("conversation_id", nativeID: message.conversationID)
             json.object("message") { json in
-                let body = frame.message
-                json.field("id", body.id)
-                json.field("seq", body.seq)
-                json.field("content", body.content)
-                json.field("type", body.type)
-                json.field("file_id", body.file_id)
+                json.field("id", nativeID: message.id)
+                json.field("seq", message.seq)
+                json.field("content", message.content)
+                json.field("type", message.contentType.name)
+                if let file = message.fileID { json.field("file_id", nativeID: Identifier<FileKind>(file)) }
                 json.object("sender") { json in
-                    json.field("id", body.sender.id)
-                    json.field("username", body.sender.username)
-                    json.field("name", body.sender.name)
+                    json.field("id", sender.id)
+                    json.field("username", sender.username)
+                    json.field("name", sender.name)
                 }
-                json.field("client_message_id", body.client_message_id)
-                json.field("created_at", body.created_at)
+                json.field("client_message_id", message.clientMessageID)
+                json.field("created_at", message.createdAt.rfc3339)
             }
         }
     }
@@ -73,13 +74,12 @@ public enum NativeFrames {
     }
 
     public static func ack(_ message: Message) -> WireFrame {
-        let ack = ackFrame(message)
-        return FrameJSON.frame(capacity: 128) { json in
-            json.field("type", ack.type)
-            json.field("client_message_id", ack.client_message_id)
-            json.field("message_id", ack.message_id)
-            json.field("conversation_id", ack.conversation_id)
-            json.field("seq", ack.seq)
+        FrameJSON.frame(capacity: 128) { json in
+            json.field("type", "ack")
+            json.field("client_message_id", message.clientMessageID)
+            json.field("message_id", nativeID: message.id)
+            json.field("conversation_id", nativeID: message.conversationID)
+            json.field("seq", message.seq)
         }
     }
 

@@ -80,19 +80,22 @@ public final class RealtimeSession: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
         let result: Outbox.Enqueued = state.withLock { state in
             var result = Outbox.Enqueued.queued(wake: false)
-            for message in messages {
-                guard let frame = message.frames[dialect] else { continue }
+            // By index, not `for message in messages`: that copies each message (its strings,
+            // its frames) once per recipient, a retain and release per field.
+            for index in messages.indices {
+                guard let frame = messages[index].frames[dialect] else { continue }
+                let seq = messages[index].seq
                 if state.holding {
-                    state.held.append((conversation, message.seq, frame))
+                    state.held.append((conversation, seq, frame))
                     continue
                 }
                 // The sender's own copy: its ack goes right in front of it when its turn has come.
                 if !state.responses.isEmpty {
-                    let ready = state.responses.settleCopy(of: message.message.id) { dialect.ack(message.message) }
+                    let ready = state.responses.settleCopy(of: messages[index].message.id) { dialect.ack(messages[index].message) }
                     if !ready.isEmpty { result = result.then(state.outbox.enqueue(contentsOf: ready)) }
                     if state.responses.isEmpty { waiters += state.answeredWaiters.take() }
                 }
-                result = result.then(Self.offer(&state, conversation, seq: message.seq, frame: frame, history: history))
+                result = result.then(Self.offer(&state, conversation, seq: seq, frame: frame, history: history))
                 guard case .queued = result else { break }
             }
             return result

@@ -92,7 +92,10 @@ final class SessionCommands: Sendable {
             guard let id = session.dialect.parse(text, as: ConversationID.self) else {
                 throw FrameError.validation("conversation_id must be \(session.dialect.idExample)")
             }
-            guard let conversation = broker.conversation(id), Hub.sees(session.identity, conversation) else {
+            // Checked under the state's lock: copying the conversation out for each frame cost
+            // a retain and a release per field.
+            let identity = session.identity
+            guard broker.store.read({ state in state.conversations[id].map { Hub.sees(identity, $0.conversation) } ?? false }) else {
                 throw FrameError.notFound
             }
             return id

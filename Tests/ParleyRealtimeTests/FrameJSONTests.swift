@@ -29,6 +29,13 @@ import Testing
                         createdAt: .now()))
             }
         }
+        // Ids and seqs of every length.
+        for (index, value) in [UInt64(9), 10, 1_234_567_890_123, UInt64.max].enumerated() {
+            result.append(
+                Message(
+                    id: MessageID(value), conversationID: ConversationID(value), seq: value, sender: .agent(AgentID(value)),
+                    content: "n\(index)", createdAt: .now()))
+        }
         // Attachments: the file's id on native, the file's UUID in omni's `attachments`.
         for (index, type) in [ContentType.file, .image].enumerated() {
             result.append(

@@ -102,10 +102,20 @@ public enum NativeWire {
     /// Who wrote a message: a visitor by its client id, an agent or bot by `user_N`, or the system.
     public static func sender(_ sender: Sender, state: borrowing ParleyState) -> UserRef {
         switch sender {
+        // One lookup each: a `Visitor` or an `Agent` read out of the state is a copy of all its
+        // strings, and every message frame names its sender.
         case .visitor(let id):
-            UserRef(id: visitorID(id, state: state), username: nil, name: state.visitors[id]?.name)
+            if let visitor = state.visitors[id] {
+                UserRef(id: visitor.externalID, username: nil, name: visitor.name)
+            } else {
+                UserRef(id: NativeID.format(id), username: nil, name: nil)
+            }
         case .agent(let id), .bot(let id):
-            UserRef(id: NativeID.format(id), username: state.agents[id]?.username, name: state.agents[id]?.displayName)
+            if let agent = state.agents[id] {
+                UserRef(id: NativeID.format(id), username: agent.username, name: agent.displayName)
+            } else {
+                UserRef(id: NativeID.format(id), username: nil, name: nil)
+            }
         case .system:
             UserRef(id: "system", username: nil, name: "System")
         }
