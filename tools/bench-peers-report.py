@@ -3,7 +3,7 @@
 prints each figure with Parley's ratio to the peer, writes `summary.json` (for
 tools/bench-plot.py) and the table between the `bench-peers` markers of docs/PERFORMANCE.md.
 
-    tools/bench-peers-report.py RUN_DIR docs/PERFORMANCE.md RUNS
+    tools/bench-peers-report.py RUN_DIR docs/PERFORMANCE.md RUNS WRITE_DELAY_MS
 """
 import json
 import os
@@ -59,13 +59,14 @@ def room(run, prefix, name, runs):
 
 
 def main():
-    run, doc, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    run, doc, runs, delay = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     commands = dict(line.rstrip("\n").split("\t", 1) for line in open(os.path.join(run, "commands")))
     redis = redis_benchmark(os.path.join(run, "redis-durable.txt"), os.path.join(run, "redis-durable.json"))
     ours = parley(os.path.join(run, "parley-durable.json"))
     pipelined = parley(os.path.join(run, "parley-pipelined.json"))
     rooms = {"nats": room(run, "nats", "nats-server", runs), "nchan": room(run, "nchan", "nginx + nchan", runs),
-             "parley": room(run, "parley", "Parley", runs), "batch": room(run, "parley-batch", "Parley, batching", runs)}
+             "parley": room(run, "parley", "Parley", runs), "batch": room(run, "parley-batch", "Parley, batching", runs),
+             "delay": room(run, "parley-delay", f"Parley, {delay} ms write delay", runs)}
     idle = {key: parley(os.path.join(run, f"{key}-idle.json"))["rss_per_connection"] or 0 for key in ["nats", "nchan", "parley"]}
     ms = lambda us: f"{us / 1000:.2f}"
     millions = lambda r: f"{r['median'] / 1e6:.2f} M (runs: {', '.join(f'{v / 1e6:.2f}' for v in r['runs'])})"
@@ -85,11 +86,15 @@ def main():
          millions(rooms["parley"]), f"{rooms['parley']['median'] / rooms['nats']['median']:.2f}×", ""),
         ("room: batching off, vs nginx + nchan", millions(rooms["nchan"]), millions(rooms["parley"]),
          f"{rooms['parley']['median'] / rooms['nchan']['median']:.2f}×", "≥ 3× (batching off)"),
-        ("room: p50 / p99 publish → deliver, ms (median run), nats; nchan / Parley; Parley batching",
+        (f"room: batching off, server write delay {delay} ms (`--ws-write-delay-ms {delay}`), vs nginx + nchan",
+         millions(rooms["nchan"]), millions(rooms["delay"]), f"{rooms['delay']['median'] / rooms['nchan']['median']:.2f}×", ""),
+        ("room: p50 / p99 publish → deliver, ms (median run), nats; nchan / Parley; batching; write delay",
          f"{ms(rooms['nats']['p50'])} / {ms(rooms['nats']['p99'])}; {ms(rooms['nchan']['p50'])} / {ms(rooms['nchan']['p99'])}",
-         f"{ms(rooms['parley']['p50'])} / {ms(rooms['parley']['p99'])}; {ms(rooms['batch']['p50'])} / {ms(rooms['batch']['p99'])}", "", ""),
-        ("room: delivered per second (what the one-threaded harness received), median run, nats; nchan / Parley; batching",
-         f"{rooms['nats']['rate']:,.0f}; {rooms['nchan']['rate']:,.0f}", f"{rooms['parley']['rate']:,.0f}; {rooms['batch']['rate']:,.0f}", "", ""),
+         f"{ms(rooms['parley']['p50'])} / {ms(rooms['parley']['p99'])}; {ms(rooms['batch']['p50'])} / {ms(rooms['batch']['p99'])}; "
+         f"{ms(rooms['delay']['p50'])} / {ms(rooms['delay']['p99'])}", "", ""),
+        ("room: delivered per second (what the one-threaded harness received), median run, nats; nchan / Parley; batching; write delay",
+         f"{rooms['nats']['rate']:,.0f}; {rooms['nchan']['rate']:,.0f}",
+         f"{rooms['parley']['rate']:,.0f}; {rooms['batch']['rate']:,.0f}; {rooms['delay']['rate']:,.0f}", "", ""),
         (f"idle, RSS per connection at {{idle_count}}: vs nats-server", f"{idle['nats']:,.0f} B", f"{idle['parley']:,.0f} B",
          f"{idle['parley'] / max(idle['nats'], 1):.2f}×", "≤ 8 KB"),
         ("idle: vs nginx + nchan", f"{idle['nchan']:,.0f} B", f"{idle['parley']:,.0f} B",
@@ -108,7 +113,7 @@ def main():
         "Commands: peer `redis-server --appendonly yes --appendfsync always` (Debian's 7.0), "
         f"`redis-benchmark -c 256 -t set -d 110 -n …`; Parley `parley-load {commands['parley-durable']}` and "
         f"`parley-load {commands['parley-pipelined']}`; room `parley-load {commands['nats-room-1']}` "
-        f"(`--peer nchan` for nchan) beside `parley-load {commands['parley-room-1']}` (and with `--batch`); idle `parley-load {commands['parley-idle']}` "
+        f"(`--peer nchan` for nchan) beside `parley-load {commands['parley-room-1']}` (and with `--batch`; and against `parley serve --ws-write-delay-ms {delay}`); idle `parley-load {commands['parley-idle']}` "
         "(`--peer nats|nchan` for the peers). nats-server and nginx + nchan are Debian's (2.9, 1.22 + nchan 1.3.6), one "
         "worker for nginx, CPU and RSS read from `/proc` of the process that serves. Losses / duplicates: durable "
         f"{ours['losses']} / {ours['duplicates']}, pipelined {pipelined['losses']} / {pipelined['duplicates']}, room "

@@ -15,7 +15,9 @@
 #             the NATS text protocol: peer-room --peer nats), nginx + nchan (WebSocket subscribers
 #             and publisher: peer-room --peer nchan) and parley-load room, without and with
 #             batching (--batch: several events per frame, as nats-server writes them); delivered
-#             messages per server CPU-second, $BENCH_RUNS runs each (median reported, all listed)
+#             messages per server CPU-second, $BENCH_RUNS runs each (median reported, all listed);
+#             and Parley without batching but with a server write delay of $BENCH_WRITE_DELAY_MS ms
+#             (--ws-write-delay-ms: each session's frames of the window in one socket write)
 #   idle      5,000 idle WebSocket subscribers held by each server: RSS growth per connection
 #
 # Bounded: each run has a fixed count or duration and a time limit; the whole set takes about
@@ -32,6 +34,7 @@ runs=${BENCH_RUNS:-3}
 subscribers=${BENCH_SUBSCRIBERS:-1000}
 idle=${BENCH_IDLE:-5000}
 redis_requests=${BENCH_REDIS_REQUESTS:-600000}
+write_delay=${BENCH_WRITE_DELAY_MS:-5}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 out=$(mktemp -d)
 pids=()
@@ -65,11 +68,11 @@ printf '{"cpu": %s, "seconds": %s}\n' "$(awk "BEGIN { print $after - $before }")
 stop "$redis"
 
 # ---- Parley: a fresh release server per scenario, fsync always
-parley_run() {  # name, then the parley-load scenario's arguments
+parley_run() {  # name, then the parley-load scenario's arguments; $server_delay: --ws-write-delay-ms
   local name=$1; shift
   local port
   port=$(free_port)
-  (pin 0 "$parley" serve --host 127.0.0.1 --port "$port" --data-dir "$out/data-$name" --rate-limits off --log-level warning) &
+  (pin 0 "$parley" serve --ws-write-delay-ms "${server_delay:-0}" --host 127.0.0.1 --port "$port" --data-dir "$out/data-$name" --rate-limits off --log-level warning) &
   local server=$!; pids+=("$server")
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
   echo "bench-peers: $name: parley-load $*" >&2
@@ -82,6 +85,7 @@ parley_run parley-pipelined durable --publishers 1 --pipeline 32 --size 110 --du
 for run in $(seq 1 "$runs"); do
   parley_run "parley-room-$run" room --subscribers "$subscribers" --rate max --duration "$seconds"
   parley_run "parley-batch-room-$run" room --subscribers "$subscribers" --rate max --duration "$seconds" --batch
+  server_delay=$write_delay parley_run "parley-delay-room-$run" room --subscribers "$subscribers" --rate max --duration "$seconds"
 done
 parley_run parley-idle idle --connections "$idle" --duration 5
 
@@ -135,7 +139,7 @@ done
 peer_run nats-idle nats idle --peer nats --connections "$idle" --duration 5
 peer_run nchan-idle nchan idle --peer nchan --connections "$idle" --duration 5
 
-python3 tools/bench-peers-report.py "$out" docs/PERFORMANCE.md "$runs"
+python3 tools/bench-peers-report.py "$out" docs/PERFORMANCE.md "$runs" "$write_delay"
 if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
   "$venv/bin/python" tools/bench-plot.py "$out/summary.json" docs/images
 else

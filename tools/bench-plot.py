@@ -71,12 +71,13 @@ def main():
                  [durable["peer"], durable["parley"]], os.path.join(images, "bench-durable-latency.png"))
     rooms = summary["room"]
     latency_plot("Publish → deliver latency, one room, 1,000 subscribers (median run)",
-                 [rooms["nats"], rooms["nchan"], rooms["parley"], rooms["batch"]], os.path.join(images, "bench-room-latency.png"))
+                 [rooms[key] for key in ["nats", "nchan", "parley", "batch", "delay"] if key in rooms],
+                 os.path.join(images, "bench-room-latency.png"))
     bars = [
         {"benchmark": "durable acks/s", "name": durable["peer"]["name"], "value": durable["peer"]["rate"]},
         {"benchmark": "durable acks/s", "name": "Parley", "value": durable["parley"]["rate"]},
     ] + [{"benchmark": "room, delivered per CPU-s", "name": rooms[key]["name"], "value": rooms[key]["median"]}
-         for key in ["nats", "nchan", "parley", "batch"]]
+         for key in ["nats", "nchan", "parley", "batch", "delay"] if key in rooms]
     throughput_plot(bars, os.path.join(images, "bench-throughput.png"))
     print(f"bench-plot: wrote bench-durable-latency.png, bench-room-latency.png and bench-throughput.png in {images}")
 

@@ -20,7 +20,7 @@ public final class Hub: BrokerSubscriber, Service {
     /// Told when a participant comes online on, or leaves, this node (a cluster's signals).
     private let presenceListener = Mutex<(@Sendable (SessionIdentity, _ joined: Bool) -> Void)?>(nil)
     /// Each event loop's batch of session flushes.
-    let flushQueues = LoopFlushQueues()
+    let flushQueues: LoopFlushQueues
 
     /// `fanOut` is the serial executor of the fan-out: one of the server's own event loops (its
     /// sessions are then written without a thread hop).
@@ -32,6 +32,7 @@ public final class Hub: BrokerSubscriber, Service {
         self.configuration = configuration
         self.fanOutLoop = fanOut
         self.logger = logger
+        flushQueues = LoopFlushQueues(writeDelay: configuration.writeDelay)
         index = Mutex(HubIndex())
         broker.subscribe(self)
     }

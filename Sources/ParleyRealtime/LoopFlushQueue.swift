@@ -4,9 +4,12 @@ import Synchronization
 /// The sessions of one event loop that have frames to write, flushed together in one task on
 /// that loop. A fan-out to a thousand sessions thus costs each session a lock and an append,
 /// and the loop one task (not one task, closure and wake-up per session); while the loop is
-/// busy, later fan-outs join the batch already scheduled.
+/// busy, later fan-outs join the batch already scheduled. With a write delay the batch is
+/// written that long after its first frame (``RealtimeConfiguration/writeDelay``), so every
+/// fan-out of the window shares each session's one write.
 final class LoopFlushQueue: Sendable {
     let eventLoop: any EventLoop
+    let writeDelay: TimeAmount
 
     private struct Pending: Sendable {
         var entries: [(RealtimeSession, NIOLoopBound<SessionOutlet>)] = []
@@ -15,7 +18,10 @@ final class LoopFlushQueue: Sendable {
 
     private let pending = Mutex(Pending())
 
-    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+    init(eventLoop: any EventLoop, writeDelay: TimeAmount = .zero) {
+        self.eventLoop = eventLoop
+        self.writeDelay = writeDelay
+    }
 
     func schedule(_ session: RealtimeSession, _ outlet: NIOLoopBound<SessionOutlet>) {
         let first = pending.withLock { pending in
@@ -23,7 +29,12 @@ final class LoopFlushQueue: Sendable {
             defer { pending.scheduled = true }
             return !pending.scheduled
         }
-        if first { eventLoop.execute { self.run() } }
+        guard first else { return }
+        if writeDelay > .zero {
+            eventLoop.scheduleTask(in: writeDelay) { self.run() }
+        } else {
+            eventLoop.execute { self.run() }
+        }
     }
 
     private func run() {
@@ -46,14 +57,18 @@ final class LoopFlushQueue: Sendable {
 /// One ``LoopFlushQueue`` per event loop, made on first use.
 final class LoopFlushQueues: Sendable {
     private let queues = Mutex<[ObjectIdentifier: LoopFlushQueue]>([:])
+    private let writeDelay: TimeAmount
 
-    init() {}
+    init(writeDelay: Duration = .zero) {
+        let (seconds, attoseconds) = writeDelay.components
+        self.writeDelay = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
 
     func queue(for eventLoop: any EventLoop) -> LoopFlushQueue {
         queues.withLock { queues in
             let key = ObjectIdentifier(eventLoop)
             if let queue = queues[key] { return queue }
-            let queue = LoopFlushQueue(eventLoop: eventLoop)
+            let queue = LoopFlushQueue(eventLoop: eventLoop, writeDelay: writeDelay)
             queues[key] = queue
             return queue
         }

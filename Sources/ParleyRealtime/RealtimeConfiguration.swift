@@ -20,12 +20,20 @@ public struct RealtimeConfiguration: Sendable {
     /// Messages a session may have sent and not yet had acknowledged (durable) before it reads
     /// its next frame: the pipelining window (issue 18).
     public var maxUnacknowledged: Int
+    /// How long an event loop collects what its sessions are sent before writing it (zero: at
+    /// once, the default). A delay trades that much latency for fewer socket writes: each
+    /// session's frames of the window leave in one write (still one WebSocket frame each,
+    /// unless the client asked for batching). Centrifugo PRO's `client.write_delay` is the
+    /// same trade.
+    public var writeDelay: Duration
 
     public init(
         outboxBytes: Int = 1 << 20, maxFrameBytes: Int = 64 << 10, presenceGrace: Duration = .seconds(10),
         pingInterval: Duration = .seconds(30), replayLimit: UInt64 = 1000, typingPerMinute: Int = 120,
-        resumeWindow: Duration = .seconds(1), authTimeout: Duration = .seconds(10), maxUnacknowledged: Int = 256
+        resumeWindow: Duration = .seconds(1), authTimeout: Duration = .seconds(10), maxUnacknowledged: Int = 256,
+        writeDelay: Duration = .zero
     ) {
+        self.writeDelay = writeDelay
         self.maxUnacknowledged = maxUnacknowledged
         self.resumeWindow = resumeWindow
         self.authTimeout = authTimeout

@@ -79,6 +79,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an identity stays present after its last session closed (PARLEY_PRESENCE_GRACE_SECONDS).")
     var presenceGraceSeconds: Int = environment("PRESENCE_GRACE_SECONDS").flatMap(Int.init) ?? 10
 
+    @Option(help: "Milliseconds an event loop collects frames before writing them, 0 to 100: fewer socket writes for that much latency (PARLEY_WS_WRITE_DELAY_MS; default 0, at once).")
+    var wsWriteDelayMs: Int = environment("WS_WRITE_DELAY_MS").flatMap(Int.init) ?? 0
+
     @Option(help: "Most messages a resume replays per conversation before recovered:false (PARLEY_RESUME_LIMIT).")
     var resumeLimit: Int = environment("RESUME_LIMIT").flatMap(Int.init) ?? 1000
 
@@ -142,6 +145,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard wsPingSeconds >= 1 else { throw ValidationError("--ws-ping-seconds must be at least 1") }
         guard presenceGraceSeconds >= 0 else { throw ValidationError("--presence-grace-seconds must not be negative") }
+        guard (0...100).contains(wsWriteDelayMs) else { throw ValidationError("--ws-write-delay-ms must be 0 to 100") }
         guard resumeLimit >= 0 else { throw ValidationError("--resume-limit must not be negative") }
         guard (1...1024).contains(eventLoops) else { throw ValidationError("--event-loops must be 1 to 1024") }
         guard (1...300).contains(webhookTimeoutSeconds) else { throw ValidationError("--webhook-timeout-seconds must be 1 to 300") }
@@ -178,6 +182,7 @@ struct Serve: AsyncParsableCommand {
         configuration.realtime.maxFrameBytes = wsMaxFrameBytes
         configuration.realtime.pingInterval = .seconds(wsPingSeconds)
         configuration.realtime.presenceGrace = .seconds(presenceGraceSeconds)
+        configuration.realtime.writeDelay = .milliseconds(wsWriteDelayMs)
         configuration.realtime.replayLimit = UInt64(resumeLimit)
         configuration.eventLoops = eventLoops
         configuration.demo = demo

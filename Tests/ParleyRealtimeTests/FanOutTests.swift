@@ -18,8 +18,11 @@ import Testing
         return seqs
     }
 
-    @Test func fourSendersOneOrderForEverySubscriber() async throws {
-        try await RealtimeFixture.withServer { fixture in
+    /// Also with a write delay (`--ws-write-delay-ms`): the same order, every message, fewer writes.
+    @Test(arguments: [0, 2])
+    func fourSendersOneOrderForEverySubscriber(writeDelayMilliseconds: Int) async throws {
+        let realtime = RealtimeConfiguration(presenceGrace: .milliseconds(300), writeDelay: .milliseconds(writeDelayMilliseconds))
+        try await RealtimeFixture.withServer(realtime: realtime) { fixture in
             let token = try await fixture.visitor("v-1")
             let visitorSocket = try await fixture.visitorSocket("v-1", token: token)
             let visitor = try #require(fixture.server.broker.visitor(VisitorID(1)))

@@ -14,12 +14,13 @@ import Testing
         let channel: EmbeddedChannel
         let session: RealtimeSession
 
-        init(outboxLimit: Int = 1 << 20) throws {
+        init(outboxLimit: Int = 1 << 20, writeDelay: TimeAmount = .zero) throws {
             channel = EmbeddedChannel()
             try channel.pipeline.syncOperations.addHandlers([
                 WebSocketFrameEncoder(), ByteToMessageHandler(WebSocketFrameDecoder()),
             ])
-            let outlet = try SessionOutlet.install(on: channel, queue: LoopFlushQueue(eventLoop: channel.eventLoop))
+            let queue = LoopFlushQueue(eventLoop: channel.eventLoop, writeDelay: writeDelay)
+            let outlet = try SessionOutlet.install(on: channel, queue: queue)
             session = RealtimeSession(
                 id: 1, identity: .agent(AgentID(1), site: SiteID(1)), dialect: .native, outboxLimit: outboxLimit,
                 replayLimit: 10, outlet: outlet)
@@ -49,6 +50,35 @@ import Testing
         fixture.channel.embeddedEventLoop.run()
         #expect(try fixture.written() == [frame("d").bytes])
         #expect(fixture.session.writeStatistics == (frames: 4, writes: 2))
+    }
+
+    /// With a write delay, what is sent within the window leaves in one write at its end, and
+    /// the next frame opens a new window.
+    @Test func aWriteDelayCollectsTheWindowsFramesIntoOneWrite() throws {
+        let fixture = try Fixture(writeDelay: .milliseconds(5))
+        let loop = fixture.channel.embeddedEventLoop
+        fixture.session.send(frame("a"))
+        loop.run()
+        #expect(try fixture.written().isEmpty, "not before the window ends")
+        loop.advanceTime(by: .milliseconds(3))
+        fixture.session.send(frame("b"))
+        fixture.session.send(frame("c"))
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(try fixture.written().isEmpty)
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(try fixture.written() == [WireFrame.coalesced(["a", "b", "c"].map { frame($0) })])
+        #expect(fixture.session.writeStatistics == (frames: 3, writes: 1))
+        fixture.session.send(frame("d"))
+        loop.advanceTime(by: .milliseconds(4))
+        #expect(try fixture.written().isEmpty)
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(try fixture.written() == [frame("d").bytes])
+    }
+
+    @Test func aQueueMadeFromTheConfigurationKeepsItsDelay() {
+        let loop = EmbeddedEventLoop()
+        #expect(LoopFlushQueues(writeDelay: .milliseconds(7)).queue(for: loop).writeDelay == .milliseconds(7))
+        #expect(LoopFlushQueues().queue(for: loop).writeDelay == .zero)
     }
 
     @Test func anUnwritableChannelKeepsFramesInTheOutboxUntilItDrains() throws {

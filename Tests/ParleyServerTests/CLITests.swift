@@ -24,6 +24,9 @@ import Testing
         let result = try ParleyBinary.run(["serve", "--fsync", "sometimes"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("--fsync"))
+        let delay = try ParleyBinary.run(["serve", "--ws-write-delay-ms", "101"])
+        #expect(delay.status == 2)
+        #expect(delay.stderr.contains("--ws-write-delay-ms must be 0 to 100"))
         #expect(try ParleyBinary.run(["snapshot", "restore"]).status == 2)
         #expect(try ParleyBinary.run(["admin", "create-agent", "--site-id", "site_x", "--username", "a", "--email", "a@b.co", "--password", "12345678"]).status == 2)
     }
