@@ -27,19 +27,20 @@ public enum NativeID {
         // Byte by byte over contiguous UTF-8, outside generic code: every client frame names a
         // conversation, and `hasPrefix` on `String` compares by Unicode rules, which an ASCII
         // prefix and ASCII digits never need.
-        let kind = Kind.kind
-        let value = text.utf8.withContiguousStorageIfAvailable { parse($0, kind: kind) } ?? parse(Array(text.utf8), kind: kind)
-        return value.map { Identifier<Kind>($0) }
+        value(text.utf8, kind: Kind.kind).map { Identifier<Kind>($0) }
     }
 
     /// The ``parse(_:as:)`` of a `String`, without the generic path.
     public static func parse<Kind>(_ text: String, as _: Identifier<Kind>.Type = Identifier<Kind>.self) -> Identifier<Kind>? {
-        let kind = Kind.kind
-        let value = text.utf8.withContiguousStorageIfAvailable { parse($0, kind: kind) } ?? parse(Array(text.utf8), kind: kind)
-        return value.map { Identifier<Kind>($0) }
+        value(text.utf8, kind: Kind.kind).map { Identifier<Kind>($0) }
     }
 
-    private static func parse(_ utf8: some Collection<UInt8>, kind: EntityKind) -> UInt64? {
+    /// The number of `<prefix of kind><digits>`, read from contiguous bytes where they are.
+    private static func value(_ utf8: some Collection<UInt8>, kind: EntityKind) -> UInt64? {
+        utf8.withContiguousStorageIfAvailable { number($0, kind: kind) } ?? number(Array(utf8), kind: kind)
+    }
+
+    private static func number(_ utf8: some Collection<UInt8>, kind: EntityKind) -> UInt64? {
         let prefix = prefix(kind).utf8
         guard utf8.starts(with: prefix) else { return nil }
         let digits = utf8.dropFirst(prefix.count)

@@ -59,10 +59,7 @@ final class LoopFlushQueues: Sendable {
     private let queues = Mutex<[ObjectIdentifier: LoopFlushQueue]>([:])
     private let writeDelay: TimeAmount
 
-    init(writeDelay: Duration = .zero) {
-        let (seconds, attoseconds) = writeDelay.components
-        self.writeDelay = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
+    init(writeDelay: Duration = .zero) { self.writeDelay = TimeAmount(writeDelay) }
 
     func queue(for eventLoop: any EventLoop) -> LoopFlushQueue {
         queues.withLock { queues in
