@@ -136,17 +136,18 @@ public final class Broker: Sendable {
     /// Sends a message without waiting for it (a pipelining session, issue 18): returns once it
     /// is in the log, in the order of these calls; `whenSent` is called once, when it is durable
     /// (with its receipt) or could not be (with the error). Throws, and never calls `whenSent`,
-    /// when the message is refused before it is logged. `whenSent` usually runs on the log's
-    /// flusher thread: it must be quick and never block.
+    /// when the message is refused before it is logged. Synchronous (the conversation's lock, not
+    /// its actor), so a session calls it from its event loop. `whenSent` usually runs on the
+    /// log's flusher thread: it must be quick and never block.
     public func append(
         _ draft: MessageDraft, to conversation: ConversationID, prepared: (@Sendable (Message) -> Void)? = nil,
         whenSent: @escaping @Sendable (Result<SendReceipt, any Error>) -> Void
-    ) async throws {
+    ) throws {
         try validate(draft)
         let actor = try leaseActor(conversation)
         let appended: AppendedMessage
         do {
-            appended = try await actor.append(draft, prepared: prepared)
+            appended = try actor.append(draft, prepared: prepared)
         } catch {
             releaseActor(conversation)
             throw error

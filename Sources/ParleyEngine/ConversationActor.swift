@@ -1,23 +1,31 @@
 import Logging
 public import ParleyModel
 public import ParleyStorage
+import Synchronization
 
 /// The single writer of one conversation: dedupes by client message id, gives each message the
 /// next `seq` with no gaps, appends it to the log and returns once it is durable; also moves
 /// read cursors, assigns, closes, and owns the typing state.
 ///
-/// Appending is synchronous inside the actor, so messages enter the log in `seq` order even
-/// while earlier ones still wait for their fsync (the actor is reentrant at that await).
+/// Appending is synchronous and takes the conversation's lock, so messages enter the log in
+/// `seq` order even while earlier ones still wait for their fsync, and a WebSocket session can
+/// append from its event loop without a hop to the actor (issue 18). What the append decides
+/// from (the last `seq`, closed or not, recent client ids, typists) lives under that lock; the
+/// actor serialises the rest (cursors, assignment, closing, the typing sweep).
 public actor ConversationActor {
     public nonisolated let id: ConversationID
-    private let store: EventStore
-    private let ids: IDAllocator
+    private nonisolated let store: EventStore
+    private nonisolated let ids: IDAllocator
     private let limits: EngineLimits
-    private let announce: @Sendable ([BrokerEvent]) -> Void
-    private var lastSeq: UInt64
-    private var isClosed: Bool
-    private var recent: RecentClientIDs
-    private var typing: TypingState
+    private nonisolated let announce: @Sendable ([BrokerEvent]) -> Void
+    /// What an append reads and changes, under one lock.
+    private struct Writing {
+        var lastSeq: UInt64
+        var isClosed: Bool
+        var recent: RecentClientIDs
+        var typing: TypingState
+    }
+    private nonisolated let writing: Mutex<Writing>
     private var typingSweeper: Task<Void, Never>?
 
     init(
@@ -29,10 +37,7 @@ public actor ConversationActor {
         self.ids = ids
         self.limits = limits
         self.announce = announce
-        lastSeq = log.lastSeq
-        isClosed = log.conversation.closedAt != nil
-        typing = TypingState(timeout: limits.typingTimeout)
-        recent = RecentClientIDs(capacity: limits.dedupeWindow)
+        var recent = RecentClientIDs(capacity: limits.dedupeWindow)
         // The newest messages with a client id, oldest first, fill the window: the hot ones,
         // then, if the window has room, the newest `dedupeWindow` cold ones (a few history blocks).
         var newest: [Message] = []
@@ -49,6 +54,10 @@ public actor ConversationActor {
             }
         }
         for message in newest.reversed() { recent.insert(message.clientMessageID!, .init(seq: message.seq, lsn: log.lastLSN)) }
+        writing = Mutex(
+            Writing(
+                lastSeq: log.lastSeq, isClosed: log.conversation.closedAt != nil, recent: recent,
+                typing: TypingState(timeout: limits.typingTimeout)))
     }
 
     /// Sends a message; returns when it is durable (and visible to readers). `prepared` sees
@@ -73,36 +82,38 @@ public actor ConversationActor {
     /// id and refuses a closed conversation (any node may have written to it): the actor only
     /// keeps this node's messages of the conversation in arrival order, and `prepared` is not
     /// called (the message has no id yet).
-    public func append(_ draft: MessageDraft, prepared: (@Sendable (Message) -> Void)? = nil) throws -> AppendedMessage {
+    public nonisolated func append(_ draft: MessageDraft, prepared: (@Sendable (Message) -> Void)? = nil) throws -> AppendedMessage {
         let clustered = store.isClustered
-        if !clustered {
-            if let clientID = draft.clientMessageID, let earlier = recent[clientID] {
-                return .repeated(seq: earlier.seq, lsn: earlier.lsn)
+        let (appended, stoppedTyping): (AppendedMessage, Bool) = try writing.withLock { writing in
+            if !clustered {
+                if let clientID = draft.clientMessageID, let earlier = writing.recent[clientID] {
+                    return (.repeated(seq: earlier.seq, lsn: earlier.lsn), false)
+                }
+                guard !writing.isClosed else { throw EngineError.conflict("conversation is closed") }
             }
-            guard !isClosed else { throw EngineError.conflict("conversation is closed") }
+            // On a cluster node the id is 0 (IDAllocator) and so is `seq`: the script fills both.
+            let message = Message(
+                id: ids.nextMessage(), conversationID: id, seq: clustered ? 0 : writing.lastSeq + 1, sender: draft.sender,
+                content: draft.content, contentType: draft.contentType, fileID: draft.fileID,
+                clientMessageID: draft.clientMessageID, createdAt: .now(), metadataJSON: draft.metadataJSON)
+            if !clustered { prepared?(message) }
+            let ticket = try store.append(.messageAppended(message))
+            if !clustered {
+                writing.lastSeq = message.seq
+                if let clientID = draft.clientMessageID { writing.recent.insert(clientID, .init(seq: message.seq, lsn: ticket)) }
+            }
+            let stopped = draft.sender.participant.map { writing.typing.stop($0) } ?? false
+            return (clustered ? .sent(ticket: ticket) : .new(message, lsn: ticket), stopped)
         }
-        // On a cluster node the id is 0 (IDAllocator) and so is `seq`: the script fills both.
-        let message = Message(
-            id: ids.nextMessage(), conversationID: id, seq: clustered ? 0 : lastSeq + 1, sender: draft.sender, content: draft.content,
-            contentType: draft.contentType, fileID: draft.fileID, clientMessageID: draft.clientMessageID,
-            createdAt: .now(), metadataJSON: draft.metadataJSON)
-        if !clustered { prepared?(message) }
-        let ticket = try store.append(.messageAppended(message))
-        if !clustered {
-            lastSeq = message.seq
-            if let clientID = draft.clientMessageID { recent.insert(clientID, .init(seq: message.seq, lsn: ticket)) }
-        }
-        if let typist = draft.sender.participant, typing.stop(typist) {
-            announce([.typing(id, typist, isTyping: false)])
-        }
-        return clustered ? .sent(ticket: ticket) : .new(message, lsn: ticket)
+        if stoppedTyping, let typist = draft.sender.participant { announce([.typing(id, typist, isTyping: false)]) }
+        return appended
     }
 
     /// Moves `reader`'s cursor forward to `seq` (clamped to the newest message). Returns the
     /// cursor's `seq` afterwards; a cursor never moves back.
     public func markRead(_ reader: Participant, through seq: UInt64) async throws -> UInt64 {
         // On a cluster node other nodes add messages too: the state knows the newest applied.
-        let newest = store.isClustered ? store.read { $0.conversations[id]?.lastSeq ?? 0 } : lastSeq
+        let newest = store.isClustered ? store.read { $0.conversations[id]?.lastSeq ?? 0 } : writing.withLock { $0.lastSeq }
         let target = min(seq, newest)
         let current = store.read { $0.conversations[id]?.readCursors[reader]?.seq ?? 0 }
         guard target > current else { return current }
@@ -119,7 +130,7 @@ public actor ConversationActor {
     /// Closes the conversation (at `time`, now by default); closing a closed one changes nothing.
     public func close(at time: Timestamp? = nil) async throws {
         guard !closed else { return }
-        isClosed = true
+        writing.withLock { $0.isClosed = true }
         do {
             try await store.commit(.conversationClosed(id, at: time ?? .now()))
         } catch let error as ClusterWriteError {
@@ -131,21 +142,21 @@ public actor ConversationActor {
     /// Whether the conversation is closed: on a cluster node another node may have closed it,
     /// so the state is asked.
     private var closed: Bool {
-        isClosed || (store.isClustered && store.read { $0.conversations[id]?.conversation.closedAt != nil })
+        writing.withLock { $0.isClosed } || (store.isClustered && store.read { $0.conversations[id]?.conversation.closedAt != nil })
     }
 
     /// A typing start or stop from `participant`; announces only real changes.
     public func setTyping(_ participant: Participant, _ isTyping: Bool) {
-        let changed = isTyping ? typing.start(participant, now: .now) : typing.stop(participant)
+        let changed = writing.withLock { isTyping ? $0.typing.start(participant, now: .now) : $0.typing.stop(participant) }
         if changed { announce([.typing(id, participant, isTyping: isTyping)]) }
         if isTyping && typingSweeper == nil { scheduleSweep() }
     }
 
     /// Who is typing now.
-    public var typists: Set<Participant> { typing.current }
+    public var typists: Set<Participant> { writing.withLock { $0.typing.current } }
 
     private func scheduleSweep() {
-        guard let deadline = typing.nextDeadline else {
+        guard let deadline = writing.withLock({ $0.typing.nextDeadline }) else {
             typingSweeper = nil
             return
         }
@@ -156,7 +167,7 @@ public actor ConversationActor {
     }
 
     private func sweepTyping() {
-        let expired = typing.expire(now: .now)
+        let expired = writing.withLock { $0.typing.expire(now: .now) }
         if !expired.isEmpty { announce(expired.map { .typing(id, $0, isTyping: false) }) }
         scheduleSweep()
     }

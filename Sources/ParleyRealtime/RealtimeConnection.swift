@@ -17,6 +17,8 @@ final class RealtimeConnection: Sendable {
         /// Authenticate from the upgrade request (native): queued first.
         case authenticate
         case text(String)
+        /// A frame of an open session that could not be carried out on the event loop.
+        case frame(ClientFrame)
         case binary
         /// The channel closed: the session leaves the hub.
         case ended
@@ -83,12 +85,36 @@ final class RealtimeConnection: Sendable {
         state.withLock { $0.authTimer = timer }
     }
 
-    /// Queues `input`; true when the handler should stop reading (``highWater`` waiting).
+    /// Carries out `input` now when it is a frame of an open session that nothing waits in
+    /// front of and that needs no waiting itself (``SessionCommands/handleNow(_:)``: most
+    /// `message` frames), else queues it for the connection's task; true when the handler
+    /// should stop reading (``highWater`` waiting). On the event loop.
     func receive(_ input: Input) -> Bool {
         switch input {
-        case .text, .binary: RealtimeMetrics.shared.frameReceived(dialect)
+        case .text, .binary, .frame: RealtimeMetrics.shared.frameReceived(dialect)
         case .authenticate, .ended: break
         }
+        var input = input
+        if case .text(let text) = input, let commands = idleCommands() {
+            // Nothing runs on the connection's task (it starts only here, on the event loop), so
+            // this frame is in order behind every earlier one.
+            switch commands.handleNow(text) {
+            case .done: return false
+            case .wait(let frame): input = .frame(frame)
+            }
+        }
+        return enqueue(input)
+    }
+
+    /// The session's commands when it is open and no input waits or is being carried out.
+    private func idleCommands() -> SessionCommands? {
+        state.withLock { state in
+            guard !state.working, state.inputs.isEmpty, case .open(_, let commands, _) = state.phase else { return nil }
+            return commands
+        }
+    }
+
+    private func enqueue(_ input: Input) -> Bool {
         let (start, pause) = state.withLock { state in
             state.inputs.append(input)
             defer { state.working = true }
@@ -100,7 +126,7 @@ final class RealtimeConnection: Sendable {
     }
 
     /// The channel closed.
-    func ended() { _ = receive(.ended) }
+    func ended() { _ = enqueue(.ended) }
 
     private func work() async {
         while let input = next() { await carryOut(input) }
@@ -141,11 +167,15 @@ final class RealtimeConnection: Sendable {
             }
         case (.authenticating, .ended):
             finish()
+        case (.authenticating, .frame):
+            break
         case (.authenticating, _):
             // Omni: anything but a text frame before `auth`.
             refuse(.unknown(4001), reason: "authenticate first: {\"type\":\"auth\"}")
         case (.open(_, let commands, _), .text(let text)):
-            await commands.handle(text)
+            if case .wait(let frame) = commands.handleNow(text) { await commands.handle(frame) }
+        case (.open(_, let commands, _), .frame(let frame)):
+            await commands.handle(frame)
         case (.open(let session, _, _), .binary):
             session.respond(session.dialect.error("BAD_FRAME", "binary frames are not accepted"))
         case (.open(let session, let commands, let release), .ended):

@@ -29,13 +29,46 @@ final class SessionCommands: Sendable {
 
     private func error(_ code: String, _ message: String) -> WireFrame { session.dialect.error(code, message) }
 
-    func handle(_ text: String) async {
-        // The first frame ends the hold on live messages (a resume releases them itself).
-        defer { hub.release(session) }
+    /// What ``handleNow(_:)`` made of a frame.
+    enum Immediate: Sendable {
+        /// Carried out (or answered with an error).
+        case done
+        /// It has to wait for something: ``handle(_:)`` it on the session's task.
+        case wait(ClientFrame)
+    }
+
+    /// Carries out a frame right where it is called (the connection's event loop, when nothing
+    /// of the session waits: issue 18) when nothing in it needs to wait: a `message` to a
+    /// conversation the session can name (appended under the conversation's lock, acked once
+    /// durable), `ping`, or text that is not a frame. The caller keeps the frames' order: it
+    /// calls this only when every earlier frame is carried out.
+    func handleNow(_ text: String) -> Immediate {
         guard let frame = ClientFrame.decode(text) else {
             session.respond(error("VALIDATION_ERROR", "a frame is a JSON object with a string \"type\""))
-            return
+            hub.release(session)
+            return .done
         }
+        switch frame.type {
+        case "message":
+            guard frame.text != nil, session.unanswered < configuration.maxUnacknowledged else { return .wait(frame) }
+            do {
+                // A visitor's first message may open its conversation: that waits, on the task.
+                guard let conversation = try knownConversation(frame) else { return .wait(frame) }
+                append(frame, to: conversation)
+            } catch {
+                session.respond(errorFrame(error))
+            }
+        case "ping": session.respond(NativeFrames.pong)
+        default: return .wait(frame)
+        }
+        // The first frame ends the hold on live messages (a resume releases them itself).
+        hub.release(session)
+        return .done
+    }
+
+    /// Carries out a frame ``handleNow(_:)`` left waiting, on the session's task.
+    func handle(_ frame: ClientFrame) async {
+        defer { hub.release(session) }
         do {
             switch frame.type {
             case "message": try await send(frame)
@@ -88,6 +121,14 @@ final class SessionCommands: Sendable {
     /// The conversation a frame names, if this session may see it; a visitor may leave it out
     /// (their open conversation, opened on first use for `message`).
     private func conversation(_ frame: ClientFrame, openIfMissing: Bool = false) async throws -> ConversationID {
+        if let known = try knownConversation(frame) { return known }
+        guard openIfMissing, case .visitor(let visitor, let site) = session.identity else { throw FrameError.notFound }
+        return try await broker.openConversation(site: site, visitor: visitor).id
+    }
+
+    /// The conversation a frame names, if this session may see it, or a visitor's open one when
+    /// the frame names none; nil when that visitor has none open yet.
+    private func knownConversation(_ frame: ClientFrame) throws -> ConversationID? {
         if let text = frame.conversation_id {
             guard let id = session.dialect.parse(text, as: ConversationID.self) else {
                 throw FrameError.validation("conversation_id must be \(session.dialect.idExample)")
@@ -100,21 +141,24 @@ final class SessionCommands: Sendable {
             }
             return id
         }
-        guard case .visitor(let visitor, let site) = session.identity else {
+        guard case .visitor(let visitor, _) = session.identity else {
             throw FrameError.validation("conversation_id is required")
         }
-        if let open = broker.store.read({ $0.openConversationByVisitor[visitor] }) { return open }
-        guard openIfMissing else { throw FrameError.notFound }
-        return try await broker.openConversation(site: site, visitor: visitor).id
+        return broker.store.read { $0.openConversationByVisitor[visitor] }
     }
 
     /// Appends the message and returns: its ack (or error) is written once it is durable, in
     /// frame order, so one fsync covers every message that arrived meanwhile. Past
     /// ``RealtimeConfiguration/maxUnacknowledged`` unanswered frames, the next waits.
     private func send(_ frame: ClientFrame) async throws {
-        guard let text = frame.text else { throw FrameError.validation("content is required") }
+        guard frame.text != nil else { throw FrameError.validation("content is required") }
         if session.unanswered >= configuration.maxUnacknowledged { await session.answered() }
-        let conversation = try await conversation(frame, openIfMissing: true)
+        append(frame, to: try await conversation(frame, openIfMissing: true))
+    }
+
+    /// Appends a `message` frame's text (present) to `conversation` without waiting; the answer
+    /// is reserved in frame order and written when the message is durable, or refused.
+    private func append(_ frame: ClientFrame, to conversation: ConversationID) {
         let sender: Sender = switch session.identity {
         case .agent(let id, _): .agent(id)
         case .visitor(let id, _): .visitor(id)
@@ -123,8 +167,8 @@ final class SessionCommands: Sendable {
         do {
             // The hub writes the ack itself, with this session's copy of the message, when that
             // copy goes out first: one socket write instead of two.
-            try await broker.append(
-                MessageDraft(sender: sender, content: text, clientMessageID: frame.client_message_id), to: conversation,
+            try broker.append(
+                MessageDraft(sender: sender, content: frame.text ?? "", clientMessageID: frame.client_message_id), to: conversation,
                 prepared: { [session] message in session.attach(message.id, to: ticket) }
             ) { [session, self] result in
                 switch result {

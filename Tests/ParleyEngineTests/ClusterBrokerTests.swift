@@ -67,11 +67,9 @@ import Testing
                         let draft = MessageDraft(sender: .visitor(visitor.id), content: "\(name)\(index)")
                         guard index.isMultiple(of: 2) else { return try await node.broker.send(draft, to: first.id) }
                         return try await withCheckedThrowingContinuation { continuation in
-                            Task {
-                                do {
-                                    try await node.broker.append(draft, to: first.id) { continuation.resume(with: $0) }
-                                } catch { continuation.resume(throwing: error) }
-                            }
+                            do {
+                                try node.broker.append(draft, to: first.id) { continuation.resume(with: $0) }
+                            } catch { continuation.resume(throwing: error) }
                         }
                     }
                 }
