@@ -105,7 +105,7 @@ public struct EventStoreService: Service {
             guard !Task.isCancelled, schedule.isDue(appliedLSN: store.appliedLSN, now: .now) else { continue }
             do {
                 let store = self.store
-                if let info = try await OffloadedWork.run(name: "parley-snapshot", { try store.takeSnapshot() }) {
+                if let info = try await OffloadedWork.run(name: "parley-snapshot", priority: .background, { try store.takeSnapshot() }) {
                     schedule.taken(lsn: info.lsn, now: .now)
                 }
             } catch {

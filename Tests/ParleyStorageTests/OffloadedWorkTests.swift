@@ -3,15 +3,19 @@ import ParleyStorage
 import Testing
 
 @Suite struct OffloadedWorkTests {
-    /// Low-priority work runs in the idle scheduling class at nice 19, on its own thread only.
-    @Test func lowPriorityWorkRunsIdleAndNiceOnItsOwnThread() async throws {
+    /// Each priority sets the policy and nice value of the work's own thread only.
+    @Test(arguments: [
+        (OffloadedWork.Priority.idle, Int32(5), Int32(19)), (.background, 0, 19), (.normal, 0, 0),
+    ])
+    func workRunsAtItsPriorityOnItsOwnThread(priority: OffloadedWork.Priority, policy: Int32, nice: Int32) async throws {
         #if os(Linux)
-        let (policy, nice) = try await OffloadedWork.run(name: "test-low", lowPriority: true) {
+        let before = (sched_getscheduler(0), getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
+        let (ran, niceness) = try await OffloadedWork.run(name: "test-\(priority)", priority: priority) {
             (sched_getscheduler(0), getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
         }
-        #expect(policy == 5 && nice == 19)
-        let normal = try await OffloadedWork.run(name: "test-normal") { sched_getscheduler(0) }
-        #expect(normal == 0)
+        #expect(ran == policy && niceness == nice)
+        // The caller's thread is untouched.
+        #expect(sched_getscheduler(0) == before.0 && getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == before.1)
         #endif
     }
 }
