@@ -201,8 +201,11 @@ public final class Broker: Sendable {
         try await withActor(conversation) { try await $0.close(at: time) }
     }
 
-    public func setTyping(_ conversation: ConversationID, _ participant: Participant, _ isTyping: Bool) async throws {
-        try await withActor(conversation) { await $0.setTyping(participant, isTyping) }
+    /// A typing start or stop; synchronous, so a session calls it from its event loop.
+    public func setTyping(_ conversation: ConversationID, _ participant: Participant, _ isTyping: Bool) throws {
+        let actor = try leaseActor(conversation)
+        defer { releaseActor(conversation) }
+        actor.setTyping(participant, isTyping)
     }
 
     // MARK: Reads

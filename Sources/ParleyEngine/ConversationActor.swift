@@ -11,7 +11,7 @@ import Synchronization
 /// `seq` order even while earlier ones still wait for their fsync, and a WebSocket session can
 /// append from its event loop without a hop to the actor (issue 18). What the append decides
 /// from (the last `seq`, closed or not, recent client ids, typists) lives under that lock; the
-/// actor serialises the rest (cursors, assignment, closing, the typing sweep).
+/// actor serialises the rest (cursors, assignment, closing). Typing is synchronous too.
 public actor ConversationActor {
     public nonisolated let id: ConversationID
     private nonisolated let store: EventStore
@@ -24,9 +24,10 @@ public actor ConversationActor {
         var isClosed: Bool
         var recent: RecentClientIDs
         var typing: TypingState
+        /// A sweep of expired typists is scheduled (one at a time).
+        var sweeping = false
     }
     private nonisolated let writing: Mutex<Writing>
-    private var typingSweeper: Task<Void, Never>?
 
     init(
         log: borrowing ConversationLog, store: EventStore, ids: IDAllocator, limits: EngineLimits,
@@ -145,28 +146,37 @@ public actor ConversationActor {
         writing.withLock { $0.isClosed } || (store.isClustered && store.read { $0.conversations[id]?.conversation.closedAt != nil })
     }
 
-    /// A typing start or stop from `participant`; announces only real changes.
-    public func setTyping(_ participant: Participant, _ isTyping: Bool) {
-        let changed = writing.withLock { isTyping ? $0.typing.start(participant, now: .now) : $0.typing.stop(participant) }
+    /// A typing start or stop from `participant`; announces only real changes. Synchronous
+    /// (the conversation's lock), so a session calls it from its event loop.
+    public nonisolated func setTyping(_ participant: Participant, _ isTyping: Bool) {
+        let (changed, startSweep) = writing.withLock { writing in
+            let changed = isTyping ? writing.typing.start(participant, now: .now) : writing.typing.stop(participant)
+            let startSweep = isTyping && !writing.sweeping
+            if startSweep { writing.sweeping = true }
+            return (changed, startSweep)
+        }
         if changed { announce([.typing(id, participant, isTyping: isTyping)]) }
-        if isTyping && typingSweeper == nil { scheduleSweep() }
+        if startSweep { scheduleSweep() }
     }
 
     /// Who is typing now.
-    public var typists: Set<Participant> { writing.withLock { $0.typing.current } }
+    public nonisolated var typists: Set<Participant> { writing.withLock { $0.typing.current } }
 
-    private func scheduleSweep() {
-        guard let deadline = writing.withLock({ $0.typing.nextDeadline }) else {
-            typingSweeper = nil
-            return
+    /// Expires typists at the earliest deadline, again and again while anyone types.
+    private nonisolated func scheduleSweep() {
+        let deadline = writing.withLock { writing in
+            let deadline = writing.typing.nextDeadline
+            if deadline == nil { writing.sweeping = false }
+            return deadline
         }
-        typingSweeper = Task { [weak self] in
+        guard let deadline else { return }
+        Task { [weak self] in
             try? await Task.sleep(until: deadline, clock: .continuous)
-            await self?.sweepTyping()
+            self?.sweepTyping()
         }
     }
 
-    private func sweepTyping() {
+    private nonisolated func sweepTyping() {
         let expired = writing.withLock { $0.typing.expire(now: .now) }
         if !expired.isEmpty { announce(expired.map { .typing(id, $0, isTyping: false) }) }
         scheduleSweep()

@@ -182,7 +182,7 @@ final class RealtimeConnection: Sendable {
             release.cancel()
             gateway.hub.close(session)
             finish()
-            await commands.stopTyping()
+            commands.stopTyping()
         case (.open, .authenticate):
             break
         }

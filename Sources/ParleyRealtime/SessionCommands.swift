@@ -40,7 +40,7 @@ final class SessionCommands: Sendable {
     /// Carries out a frame right where it is called (the connection's event loop, when nothing
     /// of the session waits: issue 18) when nothing in it needs to wait: a `message` to a
     /// conversation the session can name (appended under the conversation's lock, acked once
-    /// durable), `ping`, or text that is not a frame. The caller keeps the frames' order: it
+    /// durable), typing, `ping`, or text that is not a frame. The caller keeps the frames' order: it
     /// calls this only when every earlier frame is carried out.
     func handleNow(_ text: String) -> Immediate {
         guard let frame = ClientFrame.decode(text) else {
@@ -58,6 +58,12 @@ final class SessionCommands: Sendable {
             } catch {
                 session.respond(errorFrame(error))
             }
+        case "typing_start", "typing", "typing_stop":
+            do {
+                try typing(frame, isTyping: frame.type != "typing_stop")
+            } catch {
+                session.respond(errorFrame(error))
+            }
         case "ping": session.respond(NativeFrames.pong)
         default: return .wait(frame)
         }
@@ -72,8 +78,8 @@ final class SessionCommands: Sendable {
         do {
             switch frame.type {
             case "message": try await send(frame)
-            case "typing_start", "typing": try await typing(frame, isTyping: true)
-            case "typing_stop": try await typing(frame, isTyping: false)
+            case "typing_start", "typing": try typing(frame, isTyping: true)
+            case "typing_stop": try typing(frame, isTyping: false)
             case "ping": session.respond(NativeFrames.pong)
             default:
                 // These read what the session's earlier messages changed: they wait until those
@@ -190,8 +196,8 @@ final class SessionCommands: Sendable {
         session.respond(StateFrame.encode(for: session, hub: hub))
     }
 
-    private func typing(_ frame: ClientFrame, isTyping: Bool) async throws {
-        let conversation = try await conversation(frame)
+    private func typing(_ frame: ClientFrame, isTyping: Bool) throws {
+        guard let conversation = try knownConversation(frame) else { throw FrameError.notFound }
         // Starts spend the budget (over it, a start is dropped without an answer: it is only a
         // hint); stops always go through.
         let allowed = local.withLock { local in
@@ -206,14 +212,14 @@ final class SessionCommands: Sendable {
             return true
         }
         guard allowed else { return }
-        try await broker.setTyping(conversation, session.identity.participant, isTyping)
+        try broker.setTyping(conversation, session.identity.participant, isTyping)
     }
 
     /// On disconnect: whoever was typing here stops now, not after the timeout.
-    func stopTyping() async {
+    func stopTyping() {
         let conversations = local.withLock { $0.typingIn }
         for conversation in conversations {
-            try? await broker.setTyping(conversation, session.identity.participant, false)
+            try? broker.setTyping(conversation, session.identity.participant, false)
         }
     }
 

@@ -177,8 +177,8 @@ final class RecordingSubscriber: BrokerSubscriber {
         let subscriber = RecordingSubscriber()
         broker.subscribe(subscriber)
         let (_, _, visitor, conversation) = try await Self.setUp(broker)
-        try await broker.setTyping(conversation.id, .visitor(visitor.id), true)
-        try await broker.setTyping(conversation.id, .visitor(visitor.id), true)
+        try broker.setTyping(conversation.id, .visitor(visitor.id), true)
+        try broker.setTyping(conversation.id, .visitor(visitor.id), true)
         let typing: () -> [Bool] = {
             subscriber.all.compactMap {
                 if case .typing(_, _, let isTyping) = $0 { return isTyping }
@@ -191,7 +191,7 @@ final class RecordingSubscriber: BrokerSubscriber {
         while typing().count < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(typing() == [true, false])
         // A sent message also ends typing.
-        try await broker.setTyping(conversation.id, .visitor(visitor.id), true)
+        try broker.setTyping(conversation.id, .visitor(visitor.id), true)
         _ = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "done"), to: conversation.id)
         #expect(typing() == [true, false, true, false])
     }

@@ -53,9 +53,9 @@ import Testing
         }
     }
 
-    /// Most `message` frames are carried out on the connection's event loop; typing, reads and
-    /// the rest go to the session's task, and so does everything that arrives behind them. The
-    /// two paths mixed in one burst still answer in frame order.
+    /// Most `message` and typing frames are carried out on the connection's event loop; reads,
+    /// a visitor's first message and the rest go to the session's task, and so does everything
+    /// that arrives behind them. The two paths mixed in one burst still answer in frame order.
     @Test func framesCarriedOutOnTheEventLoopAndOnTheTaskKeepTheirOrder() async throws {
         try await RealtimeFixture.withServer { fixture in
             let token = try await fixture.visitor("v-1")

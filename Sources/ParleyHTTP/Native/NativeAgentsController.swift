@@ -95,7 +95,7 @@ struct NativeAgentsController {
         guard let participant = NativeScope.participant(principal) else {
             throw APIError.forbidden("only agents and visitors type")
         }
-        try await broker.setTyping(conversation.id, participant, body.is_typing)
+        try broker.setTyping(conversation.id, participant, body.is_typing)
         return Acknowledged()
     }
 }
