@@ -1,3 +1,4 @@
+import Dispatch
 import ParleyEngine
 import ParleyLog
 import ParleyModel
@@ -11,6 +12,22 @@ final class RecordingSubscriber: BrokerSubscriber {
     private let events = Mutex<[BrokerEvent]>([])
     func receive(_ batch: [BrokerEvent]) { events.withLock { $0 += batch } }
     var all: [BrokerEvent] { events.withLock { $0 } }
+}
+
+/// Collects the outcomes of sends from any thread.
+final class Outcomes: Sendable {
+    private let state = Mutex<(seqs: [UInt64], refusals: Int)>(([], 0))
+    func add(_ outcome: Result<UInt64, any Error>) {
+        state.withLock { state in
+            switch outcome {
+            case .success(let seq): state.seqs.append(seq)
+            case .failure: state.refusals += 1
+            }
+        }
+    }
+    var seqs: [UInt64] { state.withLock { $0.seqs } }
+    var refusals: Int { state.withLock { $0.refusals } }
+    var count: Int { state.withLock { $0.seqs.count + $0.refusals } }
 }
 
 @Suite struct BrokerTests {
@@ -58,6 +75,50 @@ final class RecordingSubscriber: BrokerSubscriber {
             return nil
         }
         #expect(lsns == lsns.sorted())
+    }
+
+    /// The WebSocket path appends from event-loop threads without the actor (issue 18): appends
+    /// from many threads at once, beside actor sends, still get gapless `seq`s in log order.
+    @Test func appendsFromManyThreadsGetGaplessSeqsInLogOrder() async throws {
+        let (store, broker) = try Self.makeBroker()
+        defer { store.close() }
+        let subscriber = RecordingSubscriber()
+        broker.subscribe(subscriber)
+        let (_, _, visitor, conversation) = try await Self.setUp(broker)
+        let outcomes = Outcomes()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                DispatchQueue.concurrentPerform(iterations: 300) { index in
+                    do {
+                        try broker.append(MessageDraft(sender: .visitor(visitor.id), content: "t\(index)"), to: conversation.id) {
+                            result in
+                            outcomes.add(result.map(\.message.seq))
+                        }
+                    } catch {
+                        outcomes.add(.failure(error))
+                    }
+                }
+            }
+            for index in 0..<100 {
+                group.addTask {
+                    let receipt = try await broker.send(MessageDraft(sender: .visitor(visitor.id), content: "a\(index)"), to: conversation.id)
+                    outcomes.add(.success(receipt.message.seq))
+                }
+            }
+            try await group.waitForAll()
+        }
+        // The appends are acknowledged from the flusher: wait for all of them, bounded.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while outcomes.count < 400, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(outcomes.refusals == 0)
+        #expect(outcomes.seqs.sorted() == Array(1...400))
+        let published: [UInt64] = subscriber.all.compactMap {
+            if case .committed(_, .messageAppended(let message)) = $0 { return message.seq }
+            return nil
+        }
+        #expect(published == Array(1...400))
+        let page = try broker.messages(conversation.id, page: .newest(limit: 500))
+        #expect(page.messages.map(\.seq) == Array(1...400))
     }
 
     @Test func aRepeatedClientMessageIDIsAnsweredNotStored() async throws {
