@@ -180,7 +180,7 @@ extension EventStore {
         guard purge > 0 else { return nil }
         let snapshots = try listSnapshots()
         guard snapshots.contains(where: { $0.lsn < purge }) || !snapshots.contains(where: { $0.lsn >= purge }) else { return nil }
-        let info = try await OffloadedWork.run(name: "parley-scrub-snapshot") { [self] in try takeSnapshot() }
+        let info = try await OffloadedWork.run(name: "parley-scrub-snapshot", priority: .background) { [self] in try takeSnapshot() }
         return info?.lsn
     }
 }

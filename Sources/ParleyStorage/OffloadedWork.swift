@@ -18,7 +18,7 @@ public enum OffloadedWork {
     /// Runs `work` on a thread of its own at `priority`: `idle` for background work the message
     /// path must not wait behind and that may wait for a quiet core (history compaction and the
     /// rest of the maintenance run), `background` for work that must finish even on a core that
-    /// never goes quiet (the scheduled snapshot).
+    /// never goes quiet (the scheduled snapshot, the scrub snapshot after an erasure).
     public static func run<T: Sendable>(
         name: String, priority: Priority = .normal, _ work: @escaping @Sendable () throws -> T
     ) async throws -> T {
