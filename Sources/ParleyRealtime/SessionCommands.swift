@@ -48,39 +48,35 @@ final class SessionCommands: Sendable {
             hub.release(session)
             return .done
         }
-        switch frame.type {
-        case "message":
-            guard frame.text != nil, session.unanswered < configuration.maxUnacknowledged else { return .wait(frame) }
-            do {
-                // A visitor's first message may open its conversation: that waits, on the task.
-                guard let conversation = try knownConversation(frame) else { return .wait(frame) }
-                append(frame, to: conversation)
-            } catch {
-                session.respond(errorFrame(error))
+        do {
+            switch frame.type {
+            case "message":
+                guard let content = frame.text else { throw FrameError.validation("content is required") }
+                // Past the unanswered limit, or a visitor's first message (which opens its
+                // conversation): that waits, on the task.
+                guard session.unanswered < configuration.maxUnacknowledged, let conversation = try knownConversation(frame) else {
+                    return .wait(frame)
+                }
+                append(content, of: frame, to: conversation)
+            case "typing_start", "typing", "typing_stop": try typing(frame, isTyping: frame.type != "typing_stop")
+            case "ping": session.respond(NativeFrames.pong)
+            default: return .wait(frame)
             }
-        case "typing_start", "typing", "typing_stop":
-            do {
-                try typing(frame, isTyping: frame.type != "typing_stop")
-            } catch {
-                session.respond(errorFrame(error))
-            }
-        case "ping": session.respond(NativeFrames.pong)
-        default: return .wait(frame)
+        } catch {
+            session.respond(errorFrame(error))
         }
         // The first frame ends the hold on live messages (a resume releases them itself).
         hub.release(session)
         return .done
     }
 
-    /// Carries out a frame ``handleNow(_:)`` left waiting, on the session's task.
+    /// Carries out a frame ``handleNow(_:)`` left waiting, on the session's task (typing and
+    /// `ping` never wait).
     func handle(_ frame: ClientFrame) async {
         defer { hub.release(session) }
         do {
             switch frame.type {
             case "message": try await send(frame)
-            case "typing_start", "typing": try typing(frame, isTyping: true)
-            case "typing_stop": try typing(frame, isTyping: false)
-            case "ping": session.respond(NativeFrames.pong)
             default:
                 // These read what the session's earlier messages changed: they wait until those
                 // are durable and applied.
@@ -157,14 +153,14 @@ final class SessionCommands: Sendable {
     /// frame order, so one fsync covers every message that arrived meanwhile. Past
     /// ``RealtimeConfiguration/maxUnacknowledged`` unanswered frames, the next waits.
     private func send(_ frame: ClientFrame) async throws {
-        guard frame.text != nil else { throw FrameError.validation("content is required") }
+        guard let content = frame.text else { throw FrameError.validation("content is required") }
         if session.unanswered >= configuration.maxUnacknowledged { await session.answered() }
-        append(frame, to: try await conversation(frame, openIfMissing: true))
+        append(content, of: frame, to: try await conversation(frame, openIfMissing: true))
     }
 
-    /// Appends a `message` frame's text (present) to `conversation` without waiting; the answer
-    /// is reserved in frame order and written when the message is durable, or refused.
-    private func append(_ frame: ClientFrame, to conversation: ConversationID) {
+    /// Appends a `message` frame's `content` to `conversation` without waiting; the answer is
+    /// reserved in frame order and written when the message is durable, or refused.
+    private func append(_ content: String, of frame: ClientFrame, to conversation: ConversationID) {
         let sender: Sender = switch session.identity {
         case .agent(let id, _): .agent(id)
         case .visitor(let id, _): .visitor(id)
@@ -174,7 +170,7 @@ final class SessionCommands: Sendable {
             // The hub writes the ack itself, with this session's copy of the message, when that
             // copy goes out first: one socket write instead of two.
             try broker.append(
-                MessageDraft(sender: sender, content: frame.text ?? "", clientMessageID: frame.client_message_id), to: conversation,
+                MessageDraft(sender: sender, content: content, clientMessageID: frame.client_message_id), to: conversation,
                 prepared: { [session] message in session.attach(message.id, to: ticket) }
             ) { [session, self] result in
                 switch result {

@@ -12,6 +12,13 @@ final class RecordingSubscriber: BrokerSubscriber {
     private let events = Mutex<[BrokerEvent]>([])
     func receive(_ batch: [BrokerEvent]) { events.withLock { $0 += batch } }
     var all: [BrokerEvent] { events.withLock { $0 } }
+    /// The `seq`s of the committed messages, in the order they were published.
+    var messageSeqs: [UInt64] {
+        all.compactMap {
+            if case .committed(_, .messageAppended(let message)) = $0 { return message.seq }
+            return nil
+        }
+    }
 }
 
 /// Collects the outcomes of sends from any thread.
@@ -65,10 +72,7 @@ final class Outcomes: Sendable {
         }
         let page = try broker.messages(conversation.id, page: .newest(limit: 500))
         #expect(page.messages.map(\.seq) == Array(1...200))
-        let published: [UInt64] = subscriber.all.compactMap {
-            if case .committed(_, .messageAppended(let message)) = $0 { return message.seq }
-            return nil
-        }
+        let published = subscriber.messageSeqs
         #expect(published == Array(1...200))
         let lsns: [UInt64] = subscriber.all.compactMap {
             if case .committed(let lsn, _) = $0 { return lsn }
@@ -112,10 +116,7 @@ final class Outcomes: Sendable {
         while outcomes.count < 400, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(outcomes.refusals == 0)
         #expect(outcomes.seqs.sorted() == Array(1...400))
-        let published: [UInt64] = subscriber.all.compactMap {
-            if case .committed(_, .messageAppended(let message)) = $0 { return message.seq }
-            return nil
-        }
+        let published = subscriber.messageSeqs
         #expect(published == Array(1...400))
         let page = try broker.messages(conversation.id, page: .newest(limit: 500))
         #expect(page.messages.map(\.seq) == Array(1...400))

@@ -10,6 +10,22 @@ import Testing
 /// them in arrival order and acks each once durable, so one fsync covers many; every answer
 /// still comes back in the order of the frames.
 @Suite struct PipeliningTests {
+    /// The answers the socket gets up to the `state` frame, each as a line: acks (client id and
+    /// `seq`), errors (code), pongs.
+    static func answers(from socket: TestSocket) async -> [String] {
+        var answers: [String] = []
+        while !answers.contains("state"), let frame = await socket.next() {
+            switch frame["type"] as? String {
+            case "ack": answers.append("ack \(frame["client_message_id"] as? String ?? "?") seq \(frame["seq"] as? Int ?? -1)")
+            case "error": answers.append("error \(frame["code"] as? String ?? "?")")
+            case "pong": answers.append("pong")
+            case "state": answers.append("state")
+            default: break
+            }
+        }
+        return answers
+    }
+
     @Test func aBurstOfMessagesSharesFsyncsAndIsAnsweredInFrameOrder() async throws {
         try await RealtimeFixture.withServer { fixture in
             let token = try await fixture.visitor("v-1")
@@ -28,15 +44,7 @@ import Testing
                 if n == 40 { await visitor.send(["type": "message", "content": "m5", "client_message_id": "c-5"]) }
             }
             await visitor.send(["type": "get_state"])
-            var answers: [String] = []
-            while !answers.contains("state"), let frame = await visitor.next() {
-                switch frame["type"] as? String {
-                case "ack": answers.append("ack \(frame["client_message_id"] as? String ?? "?") seq \(frame["seq"] as? Int ?? -1)")
-                case "error": answers.append("error \(frame["code"] as? String ?? "?")")
-                case "state": answers.append("state")
-                default: break
-                }
-            }
+            let answers = await Self.answers(from: visitor)
             var expected: [String] = []
             for n in 1...count {
                 expected.append("ack c-\(n) seq \(n + 1)")
@@ -75,16 +83,7 @@ import Testing
                 await visitor.send(["type": "message", "content": "c\(round)", "client_message_id": "c-\(round)"])
             }
             await visitor.send(["type": "get_state"])
-            var answers: [String] = []
-            while !answers.contains("state"), let frame = await visitor.next() {
-                switch frame["type"] as? String {
-                case "ack": answers.append("ack \(frame["client_message_id"] as? String ?? "?") seq \(frame["seq"] as? Int ?? -1)")
-                case "error": answers.append("error \(frame["code"] as? String ?? "?")")
-                case "pong": answers.append("pong")
-                case "state": answers.append("state")
-                default: break
-                }
-            }
+            let answers = await Self.answers(from: visitor)
             var expected: [String] = []
             var seq = 1
             for round in 1...8 {
