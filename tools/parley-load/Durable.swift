@@ -45,31 +45,14 @@ struct Durable: AsyncParsableCommand {
             for (index, visitor) in visitors.enumerated() {
                 let url = common.visitorURL(account, visitor, connection: index)
                 group.addTask {
-                    let (acks, ackStream) = AsyncStream.makeStream(of: Void.self)
-                    // A connection that ends finishes the stream: its publisher stops.
-                    let connection = LoadConnection.open(url: url, onEnd: { ackStream.finish() }) { text in
-                        if FrameScan.isType("ack", text) { ackStream.yield() }
+                    let publisher = DurablePublisher(
+                        conversationID: visitor.conversationID, size: size, deadline: deadline, recorder: recorder)
+                    // A connection that ends stops its publisher.
+                    let connection = LoadConnection.open(url: url, onEnd: { publisher.ended() }) { text in
+                        if FrameScan.isType("ack", text) { publisher.acked() }
                     }
-                    var iterator = acks.makeAsyncIterator()
-                    // Send times of the messages in flight, oldest first (acks come in order).
-                    var inFlight: [UInt64] = []
-                    var oldest = 0
-                    func publish() {
-                        let sent = WallClock.nanoseconds()
-                        inFlight.append(sent)
-                        connection.send(
-                            #"{"type":"message","conversation_id":"\#(visitor.conversationID)","content":"\#(FrameScan.content(size: size, now: sent))"}"#)
-                    }
-                    for _ in 0..<pipeline { publish() }
-                    while oldest < inFlight.count, await iterator.next() != nil {
-                        recorder.sample(microseconds: (WallClock.nanoseconds() - inFlight[oldest]) / 1000)
-                        oldest += 1
-                        if oldest >= 4096 {
-                            inFlight.removeFirst(oldest)
-                            oldest = 0
-                        }
-                        if ContinuousClock.now < deadline { publish() }
-                    }
+                    publisher.start(on: connection, pipeline: pipeline)
+                    await publisher.waitUntilDone()
                     let closed = LoadConnection.abnormalCloses([connection])
                     await connection.close()
                     return closed
