@@ -106,7 +106,7 @@ public struct EventStoreService: Service {
             do {
                 let store = self.store
                 if let info = try await OffloadedWork.run(name: "parley-snapshot", priority: .background, { try store.takeSnapshot() }) {
-                    schedule.taken(lsn: info.lsn, now: .now)
+                    schedule.taken(lsn: info.lsn, records: info.header?.counts.reduce(0, +) ?? 0, now: .now)
                 }
             } catch {
                 logger.error("scheduled snapshot failed", metadata: ["parley.error": "\(error)"])

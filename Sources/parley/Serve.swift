@@ -34,7 +34,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Cut a log segment at this many bytes (PARLEY_SEGMENT_BYTES).")
     var segmentBytes: Int = environment("SEGMENT_BYTES").flatMap(Int.init) ?? 64 << 20
 
-    @Option(help: "Snapshot after this many log records (PARLEY_SNAPSHOT_EVERY_RECORDS).")
+    @Option(help: "Snapshot after this many log records, or as many as the last snapshot held when that is more (PARLEY_SNAPSHOT_EVERY_RECORDS).")
     var snapshotEveryRecords: Int = environment("SNAPSHOT_EVERY_RECORDS").flatMap(Int.init) ?? 100_000
 
     @Option(help: "Snapshot after this many seconds with new records (PARLEY_SNAPSHOT_EVERY_SECONDS).")

@@ -18,7 +18,8 @@ import Testing
         for index in 0..<200 { connection.send("\(index)") }
         // And from the harness's event loop, as the support scenario batches them.
         LoadConnection.onLoop { for index in 200..<300 { connection.send("\(index)") } }
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Generous: in a parallel run of the whole suite the connection's task may wait long for a thread.
+        let deadline = ContinuousClock.now + .seconds(90)
         while server.received.count < 300, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(server.received == (0..<300).map { "\($0)" })
         await connection.close()

@@ -192,6 +192,35 @@ import Testing
         #expect(!schedule.isDue(appliedLSN: 110, now: t0 + .seconds(500)))
         #expect(!schedule.isDue(appliedLSN: 150, now: t0 + .seconds(62)))
     }
+
+    /// Once the state outgrows N, the next snapshot waits for as many new records as the last
+    /// one held; the time limit still applies, and a small state goes back to N.
+    @Test func theRecordCountGrowsWithTheState() {
+        let t0 = ContinuousClock.now
+        var schedule = SnapshotSchedule(everyRecords: 100, everySeconds: 60, lastLSN: 0, now: t0)
+        schedule.taken(lsn: 100, records: 40, now: t0)
+        #expect(schedule.recordsDue == 100)
+        #expect(schedule.isDue(appliedLSN: 200, now: t0 + .seconds(1)))
+        schedule.taken(lsn: 200, records: 250, now: t0 + .seconds(1))
+        #expect(schedule.recordsDue == 250)
+        #expect(!schedule.isDue(appliedLSN: 300, now: t0 + .seconds(2)))
+        #expect(!schedule.isDue(appliedLSN: 449, now: t0 + .seconds(2)))
+        #expect(schedule.isDue(appliedLSN: 450, now: t0 + .seconds(2)))
+        #expect(schedule.isDue(appliedLSN: 201, now: t0 + .seconds(61)))
+        schedule.taken(lsn: 450, records: 0, now: t0 + .seconds(2))
+        #expect(schedule.recordsDue == 100)
+    }
+
+    /// The scheduled snapshot's header carries the counts the schedule sizes itself by.
+    @Test func aSnapshotsCountsSumToTheRecordsItHolds() async throws {
+        let (store, broker) = try StoreFixture.open(CrashSimulatingFileSystem())
+        _ = try await StoreFixture.populate(broker, conversations: 3)
+        let info = try #require(try store.takeSnapshot())
+        let counts = try #require(info.header?.counts)
+        let state = store.read { $0.counts }
+        #expect(counts.reduce(0, +) == state.sites + state.agents + state.visitors + state.conversations + state.messages + state.readCursors)
+        #expect(counts.reduce(0, +) > 3)
+    }
 }
 
 @Suite struct SnapshotOrderingTests {
