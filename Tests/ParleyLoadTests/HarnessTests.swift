@@ -77,6 +77,13 @@ import Testing
         #expect(ProcessSample.cpuSeconds(from: nil, to: before) == nil)
     }
 
+    @Test func theMessageFrameCarriesItsConversationAndStamp() {
+        let frame = ByteBuffer(string: FrameScan.message(to: "conv_7", size: 60, now: 1_795_000_000_000_000_042))
+        #expect(FrameScan.isType("message", frame))
+        #expect(FrameScan.find(Array(#""conversation_id":"conv_7""#.utf8), in: frame) != nil)
+        #expect(FrameScan.stamp(frame) == 1_795_000_000_000_000_042)
+    }
+
     @Test func aRunStartsWhenAllAnsweredAndStopsWhenOneEndedFirst() async throws {
         let readiness = Readiness()
         readiness.answered()

@@ -10,7 +10,6 @@ final class DurablePublisher: Sendable {
         /// Send times of the messages in flight, oldest first from `oldest`.
         var inFlight: [UInt64] = []
         var oldest = 0
-        var done = false
     }
 
     private let conversationID: String
@@ -18,15 +17,16 @@ final class DurablePublisher: Sendable {
     private let deadline: ContinuousClock.Instant
     private let recorder: LatencyRecorder
     private let state = Mutex(State())
-    private let finished: AsyncStream<Void>.Continuation
-    private let finish: AsyncStream<Void>
+    /// Finished (more than once does no harm) when the publisher is done.
+    private let done: AsyncStream<Void>.Continuation
+    private let doneSignal: AsyncStream<Void>
 
     init(conversationID: String, size: Int, deadline: ContinuousClock.Instant, recorder: LatencyRecorder) {
         self.conversationID = conversationID
         self.size = size
         self.deadline = deadline
         self.recorder = recorder
-        (finish, finished) = AsyncStream.makeStream(of: Void.self)
+        (doneSignal, done) = AsyncStream.makeStream(of: Void.self)
     }
 
     /// Sends the first `pipeline` messages on `connection` (held by it until it is open).
@@ -49,26 +49,19 @@ final class DurablePublisher: Sendable {
                 state.oldest = 0
             }
             if ContinuousClock.now < deadline { publish(&state) }
-            if state.oldest == state.inFlight.count { end(&state) }
+            if state.oldest == state.inFlight.count { done.finish() }
         }
     }
 
     /// The connection ended (either side closed it): the publisher stops.
-    func ended() { state.withLock { end(&$0) } }
+    func ended() { done.finish() }
 
     /// Returns once every message sent was acknowledged after the deadline, or the connection ended.
-    func waitUntilDone() async { for await _ in finish {} }
+    func waitUntilDone() async { for await _ in doneSignal {} }
 
     private func publish(_ state: inout State) {
         let sent = WallClock.nanoseconds()
         state.inFlight.append(sent)
-        state.connection?.send(
-            #"{"type":"message","conversation_id":"\#(conversationID)","content":"\#(FrameScan.content(size: size, now: sent))"}"#)
-    }
-
-    private func end(_ state: inout State) {
-        guard !state.done else { return }
-        state.done = true
-        finished.finish()
+        state.connection?.send(FrameScan.message(to: conversationID, size: size, now: sent))
     }
 }

@@ -75,6 +75,12 @@ enum FrameScan {
         return count
     }
 
+    /// A client `message` frame to `conversation` whose content (about `size` bytes) carries the
+    /// send stamp `now`.
+    static func message(to conversation: String, size: Int, now: UInt64 = WallClock.nanoseconds()) -> String {
+        #"{"type":"message","conversation_id":"\#(conversation)","content":"\#(content(size: size, now: now))"}"#
+    }
+
     /// A message body of about `size` bytes carrying the send stamp.
     static func content(size: Int, now: UInt64 = WallClock.nanoseconds()) -> String {
         let stamp = "t=\(now);"

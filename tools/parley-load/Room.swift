@@ -79,9 +79,6 @@ struct Room: AsyncParsableCommand {
             "[room] published \(acked.withLock { $0.count }) delivered \(recorder.delivered)"
         }
         let conversation = visitor.conversationID
-        func message() -> String {
-            #"{"type":"message","conversation_id":"\#(conversation)","content":"\#(FrameScan.content(size: size))"}"#
-        }
         var sent = 0
         if let perSecond = Double(rate) {
             // Paced by the clock, not by acks: nothing reads the ack stream.
@@ -90,7 +87,7 @@ struct Room: AsyncParsableCommand {
             var next = started
             while next < deadline {
                 sent += 1
-                publisher.send(message())
+                publisher.send(FrameScan.message(to: conversation, size: size))
                 next += interval
                 try await Task.sleep(until: next)
             }
@@ -100,7 +97,7 @@ struct Room: AsyncParsableCommand {
             while ContinuousClock.now < deadline {
                 while inFlight < window {
                     sent += 1
-                    publisher.send(message())
+                    publisher.send(FrameScan.message(to: conversation, size: size))
                     inFlight += 1
                 }
                 guard await iterator.next() != nil else { break }

@@ -87,7 +87,7 @@ struct Support: AsyncParsableCommand {
             let now = ContinuousClock.now
             while next <= now, next < deadline {
                 let index = Int.random(in: 0..<conversations, using: &generator)
-                due.append((senders[index], #"{"type":"message","conversation_id":"\#(omniIDs[index])","content":"\#(FrameScan.content(size: size))"}"#))
+                due.append((senders[index], FrameScan.message(to: omniIDs[index], size: size)))
                 next += .seconds(-log(Double.random(in: Double.ulpOfOne..<1, using: &generator)) / rate)
             }
             sent += due.count
