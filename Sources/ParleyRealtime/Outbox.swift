@@ -55,13 +55,18 @@ public struct Outbox: Sendable {
 
     /// Everything queued, in order; the outbox is empty afterwards.
     public mutating func drain() -> [WireFrame] {
-        // The caller keeps the storage; the outbox starts over at the same capacity (one
-        // allocation now rather than regrowing from nothing while the next batch arrives).
+        drain { $0 }
+    }
+
+    /// Hands everything queued, in order, to `body` (to be read, not kept), and empties the
+    /// outbox. The outbox keeps its storage for the next batch: no allocation per drain, where
+    /// returning the array would leave the outbox a shared buffer to replace on every flush.
+    public mutating func drain<Result>(_ body: ([WireFrame]) -> Result) -> Result {
         defer {
             frames.removeAll(keepingCapacity: true)
             bytes = 0
         }
-        return frames
+        return body(frames)
     }
 
     /// Stops taking frames (the session is going away).

@@ -205,18 +205,23 @@ public final class RealtimeSession: Sendable {
         react(to: result)
     }
 
-    /// The frames queued since the last flush, in order, for one socket write (joined into as
-    /// few frames as fit for a batching session).
-    func takeFrames() -> [WireFrame] {
-        let frames: [WireFrame] = state.withLock { state in
-            let frames = state.outbox.drain()
-            if !frames.isEmpty {
-                state.framesWritten += frames.count
-                state.writes += 1
+    /// The frames queued since the last flush, in order, as the bytes of one socket write
+    /// (joined into as few frames as fit for a batching session), and how many WebSocket frames
+    /// that is; nil when nothing is queued.
+    func takeWrite() -> (bytes: ByteBuffer, frames: Int)? {
+        let batches = batchesFrames
+        return state.withLock { state in
+            let taken: (bytes: ByteBuffer, events: Int, frames: Int)? = state.outbox.drain { queued in
+                guard !queued.isEmpty else { return nil }
+                guard batches else { return (WireFrame.coalesced(queued), queued.count, queued.count) }
+                let joined = WireFrame.joined(queued, maxPayload: Self.maxBatchBytes)
+                return (WireFrame.coalesced(joined), queued.count, joined.count)
             }
-            return frames
+            guard let taken else { return nil }
+            state.framesWritten += taken.events
+            state.writes += 1
+            return (taken.bytes, taken.frames)
         }
-        return batchesFrames ? WireFrame.joined(frames, maxPayload: Self.maxBatchBytes) : frames
     }
 
     /// Writes what is still queued, now, whatever the channel's writability (before a close).

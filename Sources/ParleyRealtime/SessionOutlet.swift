@@ -41,10 +41,9 @@ final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
     func flush(from session: RealtimeSession, force: Bool = false) -> Int {
         self.session = session
         guard let context, force || context.channel.isWritable else { return 0 }
-        let frames = session.takeFrames()
-        guard !frames.isEmpty else { return 0 }
-        context.writeAndFlush(wrapOutboundOut(WireFrame.coalesced(frames)), promise: nil)
-        return frames.count
+        guard let write = session.takeWrite() else { return 0 }
+        context.writeAndFlush(wrapOutboundOut(write.bytes), promise: nil)
+        return write.frames
     }
 
     /// Where a session's frames go: its outlet, flushed through its event loop's queue.

@@ -60,6 +60,57 @@ import Testing
         #expect(r17 == .upToDate)
     }
 
+    /// The conversation offered last is kept apart from the others (no hash per offer): offers
+    /// and resumes interleaved across conversations decide what a plain per-conversation record
+    /// of (first, last) decides.
+    @Test func positionsMatchAPlainRecordAcrossInterleavedConversations() {
+        var positions = ConversationPositions(replayLimit: 6)
+        var model: [UInt64: (first: UInt64, last: UInt64)] = [:]
+        var generator = SystemRandomNumberGenerator()
+        var heads: [UInt64: UInt64] = [1: 0, 2: 0, 3: 0]
+        for step in 0..<5_000 {
+            let id = UInt64.random(in: 1...3, using: &generator)
+            let conversation = ConversationID(id)
+            if step % 17 == 0 {
+                // A resume from somewhere at or below the head.
+                let head = heads[id]! + UInt64.random(in: 0...3, using: &generator)
+                heads[id] = head
+                let position = UInt64.random(in: 0...head, using: &generator)
+                let expected: ConversationPositions.Resume
+                if let known = model[id] {
+                    expected = known.first <= position + 1 ? .upToDate : .reload
+                } else if position >= head {
+                    model[id] = (head + 1, head)
+                    expected = .upToDate
+                } else if head - position > 6 {
+                    model[id] = (head + 1, head)
+                    expected = .reload
+                } else {
+                    model[id] = (position + 1, head)
+                    expected = .replay(after: position, through: head)
+                }
+                #expect(positions.resume(conversation, from: position, head: head) == expected, "step \(step)")
+            } else {
+                // Mostly the next message, sometimes a gap or a repeat.
+                let seq = max(1, heads[id]! + UInt64.random(in: 0...2, using: &generator))
+                heads[id] = max(heads[id]!, seq)
+                let expected: ConversationPositions.Offer
+                if let known = model[id] {
+                    if seq <= known.last {
+                        expected = .duplicate
+                    } else {
+                        model[id] = (known.first, seq)
+                        expected = seq == known.last + 1 ? .send : .fillFirst(after: known.last)
+                    }
+                } else {
+                    model[id] = (seq, seq)
+                    expected = .send
+                }
+                #expect(positions.offer(conversation, seq: seq) == expected, "step \(step)")
+            }
+        }
+    }
+
     @Test func presenceJoinsOnceAndLeavesAfterTheGrace() {
         var presence = PresenceTracker<String>()
         let grace = Duration.seconds(10)
