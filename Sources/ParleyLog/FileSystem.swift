@@ -13,8 +13,10 @@ public protocol FileSystem: Sendable {
     func readPrefix(_ path: String, count: Int) throws -> (bytes: [UInt8], fileSize: Int)
     /// At most `count` bytes from `offset` on (fewer at the end of the file), and the file's size.
     func read(_ path: String, offset: Int, count: Int) throws -> (bytes: [UInt8], fileSize: Int)
-    /// Opens `path` for appending, creating it (empty) when it is missing.
-    func openForAppending(_ path: String) throws -> any AppendableFile
+    /// Opens `path` for appending, creating it (empty) when it is missing: at its end, or with
+    /// `offset`, from there on, over the zeros a reservation left (``AppendableFile/reserve(_:)``;
+    /// every byte from `offset` to the end must be zero).
+    func openForAppending(_ path: String, at offset: Int?) throws -> any AppendableFile
     /// Atomically replaces `to` with `from`. Durable once the directory is synced.
     func rename(_ from: String, to: String) throws
     func removeFile(_ path: String) throws
@@ -60,12 +62,25 @@ extension FileSystem {
 
 /// A file open for appending. Used by one thread at a time.
 public protocol AppendableFile: AnyObject {
-    /// The file's size, including bytes not yet synced.
+    /// Where the next append goes: the bytes appended (including those not yet synced), past
+    /// which the file holds only the zeros of a reservation, if any.
     var size: Int { get }
     func append(_ bytes: UnsafeRawBufferPointer) throws
+    /// Makes the file at least `length` bytes long, the new bytes zeros with their blocks
+    /// allocated (`posix_fallocate`), without moving where appends go. Appends inside that
+    /// length then change neither the file's length nor its allocation, so `sync()` writes the
+    /// data alone. The new length is durable with the next `sync()`.
+    func reserve(_ length: Int) throws
     /// `fdatasync`: every byte appended so far is durable when this returns.
     func sync() throws
     func close() throws
+}
+
+extension FileSystem {
+    /// Opens `path` for appending at its end, creating it (empty) when it is missing.
+    public func openForAppending(_ path: String) throws -> any AppendableFile {
+        try openForAppending(path, at: nil)
+    }
 }
 
 extension AppendableFile {

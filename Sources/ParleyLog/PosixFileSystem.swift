@@ -63,15 +63,18 @@ public struct PosixFileSystem: FileSystem {
         return (Array(bytes.prefix(done)), size)
     }
 
-    public func openForAppending(_ path: String) throws -> any AppendableFile {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    public func openForAppending(_ path: String, at offset: Int?) throws -> any AppendableFile {
+        // Not O_APPEND: appends go to the file's own position (``PosixAppendableFile``), which
+        // may lie before the end when a reservation made the file longer.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw Self.error("open", path) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
             close(descriptor)
             throw Self.error("fstat", path)
         }
-        return PosixAppendableFile(descriptor: descriptor, path: path, size: Int(info.st_size))
+        let length = Int(info.st_size)
+        return PosixAppendableFile(descriptor: descriptor, path: path, size: min(offset ?? length, length), length: length)
     }
 
     public func rename(_ from: String, to: String) throws {
@@ -115,22 +118,27 @@ public struct PosixFileSystem: FileSystem {
     }
 }
 
-/// An `O_APPEND` descriptor. Owned by one thread at a time (the log's flusher, or a snapshot writer).
+/// A descriptor written at its own position with `pwrite`: at the end of the file, or before
+/// it, over the zeros of a reservation. Owned by one thread at a time (the log's flusher, or a
+/// snapshot writer).
 final class PosixAppendableFile: AppendableFile {
     private let descriptor: Int32
     private let path: String
     private(set) var size: Int
+    /// The file's length: `size`, or more after a reservation.
+    private var length: Int
 
-    init(descriptor: Int32, path: String, size: Int) {
+    init(descriptor: Int32, path: String, size: Int, length: Int) {
         self.descriptor = descriptor
         self.path = path
         self.size = size
+        self.length = length
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
-            let count = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            let count = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(size + done))
             if count < 0 {
                 if errno == EINTR { continue }
                 throw PosixFileSystem.error("write", path)
@@ -138,6 +146,19 @@ final class PosixAppendableFile: AppendableFile {
             done += count
         }
         size += done
+        length = max(length, size)
+    }
+
+    func reserve(_ length: Int) throws {
+        guard length > self.length else { return }
+        // posix_fallocate returns the error rather than setting errno; glibc writes zeros
+        // itself on a file system without fallocate.
+        let result = posix_fallocate(descriptor, 0, off_t(length))
+        guard result == 0 else {
+            errno = result
+            throw PosixFileSystem.error("fallocate", path)
+        }
+        self.length = length
     }
 
     func sync() throws {

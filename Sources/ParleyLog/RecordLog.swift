@@ -97,15 +97,18 @@ public final class RecordLog: Sendable {
             replayFrom: replayFrom, coveredBelow: coveredBelow, replay: replay)
         let writer: SegmentWriter
         if let tail = recovery.tail {
-            let file = try fs.openForAppending(joinPath(directory, SegmentFormat.fileName(firstLSN: tail.firstLSN)))
+            // From the last valid frame on: past it lie only the zeros of the reserved space.
+            let file = try fs.openForAppending(joinPath(directory, SegmentFormat.fileName(firstLSN: tail.firstLSN)), at: tail.validEnd)
             // What the scan read may be only in the page cache (a process killed between write
             // and fdatasync): make it durable, and the segment's name with it, before anything
             // is served or deduplicated from it (issue 15, defect 2).
             try file.sync()
             try fs.syncDirectory(directory)
-            writer = SegmentWriter(fileSystem: fs, directory: directory, firstLSN: tail.firstLSN, file: file)
+            writer = SegmentWriter(
+                fileSystem: fs, directory: directory, maxSegmentBytes: configuration.segmentBytes, firstLSN: tail.firstLSN, file: file)
         } else {
-            writer = try SegmentWriter.create(fileSystem: fs, directory: directory, firstLSN: recovery.nextLSN)
+            writer = try SegmentWriter.create(
+                fileSystem: fs, directory: directory, maxSegmentBytes: configuration.segmentBytes, firstLSN: recovery.nextLSN)
         }
         var segments = recovery.segments
         if recovery.tail == nil { segments.append(recovery.nextLSN) }

@@ -1,4 +1,5 @@
-/// Reads the frames of one segment's bytes and stops at the first one that is not valid.
+/// Reads the frames of one segment's bytes and stops at the first one that is not valid (or at
+/// the zeros of the reserved space the records end in).
 ///
 /// Every bit of a frame is checked: the length must fit, the type must not be 0, the reserved
 /// and padding bytes must be zero and the chained CRC must match.
@@ -28,9 +29,9 @@ public struct SegmentScanner {
         public var description: String { "offset \(offset): \(reason)" }
     }
 
-    /// What an append cut short by a crash or power loss can leave at the first damaged frame:
-    /// the file ends inside it (or inside the segment header); every byte from it on is zero;
-    /// its start is zero up to the end of its sector (the unsynced part of a sector that was
+    /// What an append cut short by a crash or power loss can leave at the first damaged frame
+    /// (zeros from it to the end of the file are no damage at all, but the reserved space the
+    /// records end in): the file ends inside it (or inside the segment header); its start is zero up to the end of its sector (the unsynced part of a sector that was
     /// lost, though its header may run on into a later sector that was written); or a 512-byte sector that it overlaps is all zero (the last sector of the file counts
     /// when at least 32 bytes of it are there) — a disk keeps or loses unsynced sectors one by
     /// one, and lost ones read as zeros, which is how etcd's WAL reads a torn entry. Anything
@@ -86,6 +87,9 @@ public struct SegmentScanner {
         var damage: Damage?
         while offset < bytes.count {
             if let problem = frameProblem(bytes, at: offset) {
+                // Zeros from here to the end of the file: the segment's reserved space
+                // (snapshots/FORMAT.md), where its records end. Not damage.
+                if isZero(bytes, from: offset) { break }
                 damage = Damage(
                     offset: offset, reason: problem.reason,
                     isTear: isTear(bytes, at: offset, cutShort: problem.cutShort, frameEnd: problem.frameEnd))
@@ -112,6 +116,11 @@ public struct SegmentScanner {
         return Result(
             firstLSN: expectedFirstLSN, recordCount: lsn - expectedFirstLSN, validEnd: offset, lastCRC: crc,
             damage: damage)
+    }
+
+    /// Whether every byte from `offset` to the end is zero.
+    static func isZero(_ bytes: UnsafeRawBufferPointer, from offset: Int) -> Bool {
+        UnsafeRawBufferPointer(rebasing: bytes[offset...]).allSatisfy { $0 == 0 }
     }
 
     /// Checks a frame's structure (not its CRC); returns what is wrong, if anything: whether the

@@ -17,7 +17,7 @@ import Testing
     func expectRecovery(survivors: Int, damage: ([UInt8]) -> [UInt8], _ comment: Comment) throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
         let path = try #require(try LogFixture.segmentPaths(fs).first)
-        let original = try fs.readFile(path)
+        let original = try LogFixture.readSegment(fs, path)
         let damaged = damage(original)
         try LogFixture.overwrite(fs, path, with: damaged)
 
@@ -42,7 +42,7 @@ import Testing
 
     @Test func truncationAtEveryOffsetOfTheLastThreeRecords() throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
-        let bounds = LogFixture.frameBounds(try fs.readFile(try LogFixture.segmentPaths(fs)[0]))
+        let bounds = LogFixture.frameBounds(try LogFixture.readSegment(fs, try LogFixture.segmentPaths(fs)[0]))
         #expect(bounds.count == Self.recordCount)
         let firstCut = bounds[bounds.count - 3].lowerBound
         for cut in firstCut..<bounds[bounds.count - 1].upperBound {
@@ -55,7 +55,7 @@ import Testing
     func expectRefusal(at offset: Int, damage: ([UInt8]) -> [UInt8], _ comment: Comment) throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
         let path = try #require(try LogFixture.segmentPaths(fs).first)
-        let damaged = damage(try fs.readFile(path))
+        let damaged = damage(try LogFixture.readSegment(fs, path))
         try LogFixture.overwrite(fs, path, with: damaged)
         do {
             _ = try LogFixture.openAndRead(fs)
@@ -70,7 +70,7 @@ import Testing
 
     @Test func everyBitFlipOfTheLastRecordRefuses() throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
-        let bytes = try fs.readFile(try LogFixture.segmentPaths(fs)[0])
+        let bytes = try LogFixture.readSegment(fs, try LogFixture.segmentPaths(fs)[0])
         let last = try #require(LogFixture.frameBounds(bytes).last)
         for byte in last {
             for bit in 0..<8 {
@@ -91,7 +91,7 @@ import Testing
 
     @Test func aBitFlipInAnEarlierRecordOfTheLastSegmentRefuses() throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
-        let bounds = LogFixture.frameBounds(try fs.readFile(try LogFixture.segmentPaths(fs)[0]))
+        let bounds = LogFixture.frameBounds(try LogFixture.readSegment(fs, try LogFixture.segmentPaths(fs)[0]))
         for frame in [bounds[0], bounds[bounds.count / 2], bounds[bounds.count - 2]] {
             try expectRefusal(
                 at: frame.lowerBound,
@@ -107,7 +107,7 @@ import Testing
     /// before the first frame it touches survive, the rest is kept in a `.broken` file.
     @Test func zeroingEach512ByteSector() throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
-        let original = try fs.readFile(try LogFixture.segmentPaths(fs)[0])
+        let original = try LogFixture.readSegment(fs, try LogFixture.segmentPaths(fs)[0])
         let bounds = LogFixture.frameBounds(original)
         #expect(original.count > 1024)
         for sector in stride(from: 512, to: original.count, by: 512) {
@@ -121,7 +121,7 @@ import Testing
 
     @Test func aFewZeroedBytesInsideACompleteFrameRefuse() throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
-        let bounds = LogFixture.frameBounds(try fs.readFile(try LogFixture.segmentPaths(fs)[0]))
+        let bounds = LogFixture.frameBounds(try LogFixture.readSegment(fs, try LogFixture.segmentPaths(fs)[0]))
         let frame = bounds[bounds.count / 2]
         try expectRefusal(
             at: frame.lowerBound,
@@ -134,8 +134,26 @@ import Testing
             }, "four zeroed payload bytes")
     }
 
-    @Test func zerosAfterTheLastFrameAreATear() throws {
+    /// Zeros after the last frame are the reserved space the records end in (or a tear that
+    /// lost every unsynced byte, which reads the same): every record, nothing cut, no `.broken`
+    /// file, and the next append lands right after the last frame. (Until the segments were
+    /// reserved ahead this was a tear, cut off and kept in a `.broken` file; the test changed
+    /// with the code.)
+    @Test func zerosAfterTheLastFrameAreTheEnd() throws {
         try expectRecovery(survivors: Self.recordCount, damage: { $0 + [UInt8](repeating: 0, count: 4096) }, "zeroed tail")
+        let fs = try LogFixture.makeLog(count: Self.recordCount)
+        let path = try LogFixture.segmentPaths(fs)[0]
+        let data = try LogFixture.readSegment(fs, path)
+        try LogFixture.overwrite(fs, path, with: data + [UInt8](repeating: 0, count: 4096))
+        let (log, report, records) = try LogFixture.openAndRead(fs)
+        #expect(report.repair == nil)
+        #expect(records.count == Self.recordCount)
+        _ = try log.append(type: 3, payload: [42])
+        log.close()
+        #expect(try fs.contentsOfDirectory(LogFixture.directory).allSatisfy { !$0.hasSuffix(".broken") })
+        let bounds = LogFixture.frameBounds(try fs.readFile(path))
+        #expect(bounds.count == Self.recordCount + 1)
+        #expect(bounds.last?.lowerBound == data.count)
     }
 
     /// A lost partial sector whose zeros end inside a frame header that runs on into the next,
@@ -151,7 +169,7 @@ import Testing
         }
         log.close()
         let path = try LogFixture.segmentPaths(fs)[0]
-        var bytes = try fs.readFile(path)
+        var bytes = try LogFixture.readSegment(fs, path)
         #expect(LogFixture.frameBounds(bytes).map(\.lowerBound) == [SegmentFormat.headerSize, 504, 616])
         for offset in 504..<512 { bytes[offset] = 0 }
         try LogFixture.overwrite(fs, path, with: bytes)
@@ -164,7 +182,7 @@ import Testing
 
     @Test func garbageAfterTheLastFrameRefuses() throws {
         let fs = try LogFixture.makeLog(count: Self.recordCount)
-        let end = try fs.readFile(try LogFixture.segmentPaths(fs)[0]).count
+        let end = try LogFixture.readSegment(fs, try LogFixture.segmentPaths(fs)[0]).count
         try expectRefusal(at: end, damage: { $0 + [UInt8](repeating: 0xAB, count: 100) }, "garbage tail")
     }
 
@@ -253,7 +271,7 @@ import Testing
     @Test func readerReportsDamageWithoutChangingAnything() throws {
         let fs = try LogFixture.makeLog(count: 10)
         let path = try LogFixture.segmentPaths(fs)[0]
-        let bytes = try fs.readFile(path)
+        let bytes = try LogFixture.readSegment(fs, path)
         try LogFixture.overwrite(fs, path, with: Array(bytes.dropLast(3)))
         let report = try LogReader.scan(directory: LogFixture.directory, fileSystem: fs)
         #expect(report.isRepairableTail)

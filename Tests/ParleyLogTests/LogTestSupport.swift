@@ -26,8 +26,13 @@ enum LogFixture {
 
     /// Every record, by opening the log (which repairs a torn tail).
     static func openAndRead(_ fs: any FileSystem) throws -> (RecordLog, RecordLog.OpenReport, [LogRecord]) {
+        try openAndRead(configuration(fs))
+    }
+
+    /// Every record of the log `configuration` names, by opening it.
+    static func openAndRead(_ configuration: RecordLog.Configuration) throws -> (RecordLog, RecordLog.OpenReport, [LogRecord]) {
         var records: [LogRecord] = []
-        let (log, report) = try RecordLog.open(configuration(fs), replayFrom: 0) { view in
+        let (log, report) = try RecordLog.open(configuration, replayFrom: 0) { view in
             records.append(LogRecord(lsn: view.lsn, type: view.type, payload: Array(view.payload)))
         }
         return (log, report, records)
@@ -43,10 +48,19 @@ enum LogFixture {
     }
 
     /// The byte offsets where each record's frame starts, and the end of the last frame.
+    /// A segment's bytes without the zeros of its reserved space: the file as a log written
+    /// without reservations (an older build's) has it, for tests that damage it on purpose.
+    static func readSegment(_ fs: any FileSystem, _ path: String) throws -> [UInt8] {
+        let bytes = try fs.readFile(path)
+        return Array(bytes.prefix(frameBounds(bytes).last?.upperBound ?? SegmentFormat.headerSize))
+    }
+
     static func frameBounds(_ bytes: [UInt8]) -> [Range<Int>] {
         var bounds: [Range<Int>] = []
         var offset = SegmentFormat.headerSize
         while offset + SegmentFormat.frameHeaderSize <= bytes.count {
+            // Zeros to the end: the reserved space the records end in.
+            if bytes[offset...].allSatisfy({ $0 == 0 }) { break }
             let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
             let size = SegmentFormat.frameSize(payloadCount: length)
             bounds.append(offset..<offset + size)

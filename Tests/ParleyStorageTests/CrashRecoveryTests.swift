@@ -26,7 +26,7 @@ import Testing
         let (_, agent, visitor, conversations) = try await StoreFixture.populate(broker, conversations: 4)
         var acknowledged: [MessageID: Message] = [:]
         var modes: [CrashSimulatingFileSystem.CrashMode: Int] = [:]
-        var repairs = 0
+        var cutAppends = 0
         var fromSnapshot = 0
 
         for point in 0..<Self.crashPoints {
@@ -92,8 +92,8 @@ import Testing
             currentStore.close()
 
             fs = crashed
+            if crashed.bytesLostAtLastPowerLoss > 0 { cutAppends += 1 }
             (store, broker) = try StoreFixture.open(fs, segmentBytes: 2048)
-            if store.startReport.repair != nil { repairs += 1 }
             if store.startReport.snapshot != nil { fromSnapshot += 1 }
             let recovered = try conversations.flatMap { id in
                 try store.read { $0.conversations[id] }?.allMessages(cold: store.history) ?? []
@@ -111,8 +111,12 @@ import Testing
         }
         store.close()
         #expect(acknowledged.count > Self.crashPoints)
-        // The armed crashes leave torn tails that the restart has to cut off.
-        #expect(repairs > 10)
+        // The armed crashes cut into appends: a power loss took written bytes. Their tails
+        // mostly end in the segments' reserved zeros now (no cut needed); a frame partly kept
+        // is a tear the restart cuts off (LogDamageTests covers those shapes one by one). Until
+        // segments were reserved ahead nearly every such tail was a tear, and this counted
+        // repairs, over 10; the test changed with the code.
+        #expect(cutAppends > 10)
         #expect(fromSnapshot > 0)
         #expect(modes.count == CrashSimulatingFileSystem.CrashMode.allCases.count)
     }

@@ -48,7 +48,7 @@ struct OneFileDisk: FileSystem {
     func readPrefix(_ path: String, count: Int) throws -> (bytes: [UInt8], fileSize: Int) {
         (Array(try readFile(path).prefix(max(count, 0))), bytes.count)
     }
-    func openForAppending(_ path: String) throws -> any AppendableFile { throw ReadOnly() }
+    func openForAppending(_ path: String, at offset: Int?) throws -> any AppendableFile { throw ReadOnly() }
     func rename(_ from: String, to: String) throws { throw ReadOnly() }
     func removeFile(_ path: String) throws { throw ReadOnly() }
     func truncateFile(_ path: String, to size: Int) throws { throw ReadOnly() }

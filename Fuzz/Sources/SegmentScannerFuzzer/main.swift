@@ -9,7 +9,8 @@ public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt { f
 
 /// The segment scanner on arbitrary segment bytes, as a start reads a damaged disk: it never
 /// traps, and what it reports is consistent — the valid end lies inside the bytes, every record
-/// it visited lies before it, and damage is reported exactly when it stopped short.
+/// it visited lies before it, and damage is reported exactly when it stopped short of the end
+/// or of the zeros that end a segment's reserved space.
 func fuzz(_ input: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data = input else { return 0 }
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
@@ -24,6 +25,9 @@ func fuzz(_ input: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     precondition(result.recordCount == visited)
     precondition(result.validEnd <= size)
     precondition(visited == 0 || result.validEnd == lastEnd)
-    precondition((result.damage == nil) == (result.validEnd == size && size >= SegmentFormat.headerSize) || size < SegmentFormat.headerSize)
+    let restIsZero = UnsafeRawBufferPointer(rebasing: bytes[result.validEnd...]).allSatisfy { $0 == 0 }
+    precondition(
+        (result.damage == nil) == (size >= SegmentFormat.headerSize && result.validEnd >= SegmentFormat.headerSize && restIsZero)
+            || size < SegmentFormat.headerSize)
     return 0
 }

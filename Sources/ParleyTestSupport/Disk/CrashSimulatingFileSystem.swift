@@ -12,8 +12,8 @@ import Synchronization
 /// disk for the next process: every operation of the old view, and of handles it opened,
 /// fails from then on, so a dead process cannot write afterwards.
 ///
-/// Every mutating operation (mkdir, create, write, fdatasync, directory fsync, rename, unlink,
-/// truncate) is counted and listed in ``operations``; ``arm(_:atOperation:)`` makes the n-th
+/// Every mutating operation (mkdir, create, write, fallocate, fdatasync, directory fsync, rename,
+/// unlink, truncate) is counted and listed in ``operations``; ``arm(_:atOperation:)`` makes the n-th
 /// one fail with an errno or crash the process right after it — SQLite's I/O-error and crash
 /// tests, on this seam.
 public final class CrashSimulatingFileSystem: FileSystem {
@@ -37,7 +37,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
     /// One mutating I/O operation.
     public struct Operation: Sendable, Equatable, CustomStringConvertible {
         public enum Kind: String, Sendable, CaseIterable {
-            case mkdir, create, write, fdatasync, fsyncDirectory = "fsync", rename, unlink, truncate
+            case mkdir, create, write, fallocate, fdatasync, fsyncDirectory = "fsync", rename, unlink, truncate
         }
 
         public var kind: Kind
@@ -132,6 +132,10 @@ public final class CrashSimulatingFileSystem: FileSystem {
         }
     }
 
+    /// How many written bytes the last power loss took (unsynced ones it did not keep): what a
+    /// crash test checks to know that its crashes cut into appends.
+    public var bytesLostAtLastPowerLoss: Int { shared.state.withLock { $0.bytesLostAtLastPowerLoss } }
+
     // MARK: FileSystem
 
     public func bootIdentifier() -> String? {
@@ -171,7 +175,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
             guard let id = disk.entries[Self.normalized(path)], let node = disk.nodes[id] else {
                 throw FileSystemError(operation: "open", path: path, code: 2, reason: "No such file or directory")
             }
-            return node.content
+            return node.visible
         }
     }
 
@@ -180,7 +184,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
         return (Array(bytes.prefix(count)), bytes.count)
     }
 
-    public func openForAppending(_ path: String) throws -> any AppendableFile {
+    public func openForAppending(_ path: String, at offset: Int?) throws -> any AppendableFile {
         let key = Self.normalized(path)
         let existing = try withDisk("open", path) { disk -> Int? in
             guard disk.directories.contains(SimulatedDisk.parent(of: key)) else {
@@ -197,6 +201,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
                 disk.entries[key] = id
                 return id
             }
+        if let offset { try withDisk("open", path) { disk in try disk.nodes[id]?.appendFrom(offset, path: path) } }
         return SimulatedFile(fileSystem: self, node: id, path: path)
     }
 
@@ -219,9 +224,11 @@ public final class CrashSimulatingFileSystem: FileSystem {
             guard let id = disk.entries[Self.normalized(path)], var node = disk.nodes[id] else {
                 throw FileSystemError(operation: "truncate", path: path, code: 2, reason: "No such file or directory")
             }
-            node.content = Array(node.content.prefix(size))
+            node.content = Array(node.visible.prefix(size))
             // ftruncate is followed by fsync in the real implementation: the cut is durable.
             node.synced = node.content.count
+            node.reserved = 0
+            node.durableReserved = 0
             node.poisoned = node.poisoned.compactMap { $0.lowerBound < size ? $0.clamped(to: 0..<size) : nil }
             disk.nodes[id] = node
         }

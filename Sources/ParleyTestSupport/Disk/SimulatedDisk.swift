@@ -12,6 +12,36 @@ struct SimulatedDisk {
         /// Byte ranges a failed `fdatasync` left marked clean but never written: visible until
         /// the page cache is dropped, zeros after a power loss (Linux's behaviour since 4.13).
         var poisoned: [Range<Int>] = []
+        /// The file's length when a reservation made it longer than `content`: the bytes past
+        /// `content` read as zeros. `durableReserved` is what the last sync made durable.
+        var reserved = 0
+        var durableReserved = 0
+
+        /// Appends go from `offset` on, over zeros (a log reopened at its last valid frame):
+        /// the zeros past `offset` move from `content` to the reservation, so a read sees the
+        /// same bytes, durable as they were.
+        mutating func appendFrom(_ offset: Int, path: String) throws {
+            guard offset <= max(content.count, reserved), visible[offset...].allSatisfy({ $0 == 0 }) else {
+                throw FileSystemError(operation: "open", path: path, code: 22, reason: "appending over bytes that are not zeros")
+            }
+            if offset < content.count {
+                reserved = max(reserved, content.count)
+                if synced > offset {
+                    durableReserved = max(durableReserved, synced)
+                    synced = offset
+                }
+                content.removeSubrange(offset...)
+                poisoned = poisoned.compactMap { $0.lowerBound < offset ? $0.clamped(to: 0..<offset) : nil }
+            } else {
+                // The zeros up to `offset` are the reservation's: as durable as it is.
+                content += [UInt8](repeating: 0, count: offset - content.count)
+            }
+        }
+
+        /// What a read sees: the content, then the zeros of a reservation.
+        var visible: [UInt8] {
+            reserved > content.count ? content + [UInt8](repeating: 0, count: reserved - content.count) : content
+        }
     }
 
     /// A fault armed at one I/O operation.
@@ -39,6 +69,8 @@ struct SimulatedDisk {
     var armed: ArmedFault?
     /// Whether the armed fault was reached.
     var armedFaultFired = false
+    /// Written bytes the last power loss did not keep.
+    var bytesLostAtLastPowerLoss = 0
 
     /// Counts one mutating operation and applies `body` unless an armed fault says otherwise:
     /// a failure throws before the operation has any effect; a crash lets it happen, then
@@ -80,8 +112,10 @@ struct SimulatedDisk {
         durableEntries = entries
         let live = Set(entries.values)
         for id in nodes.keys where !live.contains(id) { nodes[id] = nil }
+        bytesLostAtLastPowerLoss = 0
         for (id, node) in nodes {
             var survivor = Self.survivor(of: node, mode: mode, using: &generator)
+            bytesLostAtLastPowerLoss += node.content.count - survivor.content.count
             for range in node.poisoned where range.lowerBound < survivor.content.count {
                 for index in range.clamped(to: 0..<survivor.content.count) { survivor.content[index] = 0 }
             }
@@ -92,6 +126,16 @@ struct SimulatedDisk {
     static func survivor(
         of node: Node, mode: CrashSimulatingFileSystem.CrashMode, using generator: inout some RandomNumberGenerator
     ) -> Node {
+        var survivor = survivingContent(of: node, mode: mode, using: &generator)
+        survivor.reserved = node.durableReserved
+        survivor.durableReserved = node.durableReserved
+        return survivor
+    }
+
+    /// The bytes of `node` a power loss leaves (a durable reservation's zeros come after them).
+    private static func survivingContent(
+        of node: Node, mode: CrashSimulatingFileSystem.CrashMode, using generator: inout some RandomNumberGenerator
+    ) -> Node {
         let unsynced = node.content.count - node.synced
         guard unsynced > 0 else { return Node(content: node.content, synced: node.synced) }
         var kept = Array(node.content[..<node.synced])
@@ -99,7 +143,12 @@ struct SimulatedDisk {
         case .dropUnsynced, .processKilled:
             break
         case .partlyKept:
-            kept += node.content[node.synced..<node.synced + Int.random(in: 0...unsynced, using: &generator)]
+            var end = node.synced + Int.random(in: 0...unsynced, using: &generator)
+            // Inside a durable reservation the file's length does not move: what reaches the
+            // disk are whole sectors over its zeros (a write is not cut mid-sector), so the kept
+            // part ends at a sector boundary (or where the synced bytes end).
+            if node.durableReserved > end { end = max(node.synced, end / 512 * 512) }
+            kept += node.content[node.synced..<end]
         case .tornAtSector:
             let boundaries = stride(from: (node.synced / 512 + 1) * 512, through: node.content.count, by: 512)
             if let cut = Array(boundaries).randomElement(using: &generator), Bool.random(using: &generator) {

@@ -35,6 +35,10 @@ final class SimulatedFile: AppendableFile {
         fileSystem.countWrite()
     }
 
+    func reserve(_ length: Int) throws {
+        try withNode(.fallocate) { node, _ in node.reserved = max(node.reserved, length) }
+    }
+
     func sync() throws {
         try withNode(.fdatasync) { node, failing in
             if failing {
@@ -44,6 +48,7 @@ final class SimulatedFile: AppendableFile {
                 throw FileSystemError(operation: "fdatasync", path: path, code: 5, reason: "Input/output error")
             }
             node.synced = node.content.count
+            node.durableReserved = node.reserved
         }
     }
 
