@@ -57,12 +57,21 @@ public enum ParleyBinary {
         FileManager.default.temporaryDirectory.appendingPathComponent("parley-\(name)-\(UUID().uuidString)").path
     }
 
-    /// Waits until `GET /health` answers 200 or the deadline passes.
-    public static func waitUntilHealthy(port: Int, timeout: Duration = .seconds(30)) async -> Bool {
+    /// Waits until `GET /health` answers 200, or until the deadline has passed *and* the server was asked
+    /// `minimumAttempts` times. In a parallel run of the whole suite on two cores a test's task can wait tens of
+    /// seconds for a thread while dozens of debug servers start at once; counting attempts keeps such a wait
+    /// from being read as a server that never came up (a server that cannot start still fails: every attempt
+    /// is refused).
+    public static func waitUntilHealthy(
+        port: Int, timeout: Duration = .seconds(120), minimumAttempts: Int = 100
+    ) async -> Bool {
         let deadline = ContinuousClock.now + timeout
-        let url = URL(string: "http://127.0.0.1:\(port)/health")!
-        while ContinuousClock.now < deadline {
-            if let (_, response) = try? await URLSession.shared.data(from: url),
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/health")!)
+        request.timeoutInterval = 10
+        var attempts = 0
+        while attempts < minimumAttempts || ContinuousClock.now < deadline {
+            attempts += 1
+            if let (_, response) = try? await URLSession.shared.data(for: request),
                 (response as? HTTPURLResponse)?.statusCode == 200
             {
                 return true
