@@ -58,18 +58,16 @@ public enum ParleyBinary {
     }
 
     /// Waits until `GET /health` answers 200, or until the deadline has passed *and* the server was asked
-    /// `minimumAttempts` times. In a parallel run of the whole suite on two cores a test's task can wait tens of
+    /// ``healthAttempts`` times. In a parallel run of the whole suite on two cores a test's task can wait tens of
     /// seconds for a thread while dozens of debug servers start at once; counting attempts keeps such a wait
     /// from being read as a server that never came up (a server that cannot start still fails: every attempt
     /// is refused).
-    public static func waitUntilHealthy(
-        port: Int, timeout: Duration = .seconds(120), minimumAttempts: Int = 100
-    ) async -> Bool {
+    public static func waitUntilHealthy(port: Int, timeout: Duration = .seconds(120)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/health")!)
         request.timeoutInterval = 10
         var attempts = 0
-        while attempts < minimumAttempts || ContinuousClock.now < deadline {
+        while attempts < healthAttempts || ContinuousClock.now < deadline {
             attempts += 1
             if let (_, response) = try? await URLSession.shared.data(for: request),
                 (response as? HTTPURLResponse)?.statusCode == 200
@@ -80,6 +78,9 @@ public enum ParleyBinary {
         }
         return false
     }
+
+    /// The fewest `GET /health` requests ``waitUntilHealthy(port:timeout:)`` makes before it gives up.
+    private static let healthAttempts = 100
 
     /// Waits for a process to exit; `false` if it is still running at the deadline.
     public static func waitForExit(_ process: Process, timeout: Duration) async -> Bool {
