@@ -136,10 +136,9 @@ public final class RecordLog: Sendable {
     /// ``GroupCommitState``), so deleting the segments below it deletes every older record.
     public func append(type: UInt8, payload: UnsafeRawBufferPointer, startingNewSegment: Bool = false) throws(LogError) -> UInt64 {
         precondition(type != 0, "record type 0 is reserved")
-        let lsn = try shared.withLock { state throws(LogError) in
+        let lsn = try shared.enqueue { state throws(LogError) in
             try state.enqueue(type: type, payload: payload, newSegment: startingNewSegment)
         }
-        shared.signal()
         metrics.appends.increment()
         return lsn
     }

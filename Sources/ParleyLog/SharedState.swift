@@ -10,6 +10,8 @@ final class SharedState: @unchecked Sendable {
     private let condition = NSCondition()
     private var state: GroupCommitState
     private var exited = false
+    /// The flusher is waiting in ``waitForBatch(until:)`` (so an append has to wake it).
+    private var flusherWaits = false
     let writer: SegmentWriter
 
     init(state: GroupCommitState, writer: SegmentWriter) {
@@ -23,6 +25,26 @@ final class SharedState: @unchecked Sendable {
         return try body(&state)
     }
 
+    /// Runs `body` (an append) under the lock and wakes the flusher if it waits: one lock, and
+    /// no wake-up call while the flusher is busy with the previous batch.
+    func enqueue<T, E: Error>(_ body: (inout GroupCommitState) throws(E) -> T) throws(E) -> T {
+        condition.lock()
+        let result: T
+        do {
+            result = try body(&state)
+        } catch {
+            condition.unlock()
+            throw error
+        }
+        let wakes = flusherWaits
+        condition.unlock()
+        // Signalled after the unlock, so the woken flusher does not block on the lock at once.
+        // No wake-up is lost: the flusher sets `flusherWaits` and waits under the lock, and
+        // looks for pending records before it waits again.
+        if wakes { condition.signal() }
+        return result
+    }
+
     /// Wakes the flusher.
     func signal() {
         condition.lock()
@@ -34,6 +56,8 @@ final class SharedState: @unchecked Sendable {
     func waitForBatch(until deadline: Date?) -> (batch: GroupCommitState.Batch?, closing: Bool) {
         condition.lock()
         defer { condition.unlock() }
+        flusherWaits = true
+        defer { flusherWaits = false }
         while !state.hasPending && !state.isClosing && !state.syncIsRequested {
             if let deadline {
                 if !condition.wait(until: deadline) { break }

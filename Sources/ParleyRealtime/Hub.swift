@@ -3,6 +3,7 @@ public import NIOCore
 public import ParleyEngine
 public import ParleyModel
 import CoreMetrics
+import ParleyHTTP
 import ParleyStorage
 public import ServiceLifecycle
 import Synchronization
@@ -17,6 +18,9 @@ public final class Hub: BrokerSubscriber, Service {
     private let logger: Logger
 
     private let index: Mutex<HubIndex>
+    /// How many native agent sessions are open: lets a commit's subscribers that serve only
+    /// them (the `analysis` event) skip their work without taking the index's lock.
+    private let nativeAgentSessions = Atomic<Int>(0)
     /// Told when a participant comes online on, or leaves, this node (a cluster's signals).
     private let presenceListener = Mutex<(@Sendable (SessionIdentity, _ joined: Bool) -> Void)?>(nil)
     /// Each event loop's batch of session flushes.
@@ -54,6 +58,7 @@ public final class Hub: BrokerSubscriber, Service {
             index.insert(session)
             return (session, broker.presence.connect(identity.participant, site: identity.site))
         }
+        if session.servesNativeAgent { nativeAgentSessions.add(1, ordering: .relaxed) }
         if joined { presenceChangedHere(identity, joined: true) }
         RealtimeMetrics.shared.sessionOpened(session)
         return session
@@ -68,7 +73,9 @@ public final class Hub: BrokerSubscriber, Service {
                 session.identity.participant, at: .now(), leavesAt: .now + configuration.presenceGrace)
             return true
         }
-        if removed { RealtimeMetrics.shared.sessionClosed(session) }
+        guard removed else { return }
+        if session.servesNativeAgent { nativeAgentSessions.subtract(1, ordering: .relaxed) }
+        RealtimeMetrics.shared.sessionClosed(session)
     }
 
     public var sessionCount: Int { index.withLock { $0.sessions.count } }
@@ -146,10 +153,19 @@ public final class Hub: BrokerSubscriber, Service {
         let sessions = audience(conversation, channel: "messages")
         guard !sessions.isEmpty else { return }
         let dialects = DialectFrames.Dialects(of: sessions)
-        let prepared = broker.store.read { state in
-            messages.map { message in
-                PreparedMessage(message: message, frames: DialectFrames(dialects) { $0.message(message, state: state) })
-            }
+        // Only the native sender's names come from the state: they are read under its lock and
+        // the frames written after it, so the flusher's apply and readers do not wait for them.
+        let senders = dialects.native ? broker.store.read { state in messages.map { NativeWire.sender($0.sender, state: state) } } : []
+        let prepared = messages.indices.map { index in
+            let message = messages[index]
+            return PreparedMessage(
+                message: message,
+                frames: DialectFrames(dialects) { dialect in
+                    switch dialect {
+                    case .native: NativeFrames.message(message, sender: senders[index])
+                    case .omni: OmniFrames.message(message)
+                    }
+                })
         }
         var reachedVisitor = false
         var reachedStaff = false
@@ -242,6 +258,9 @@ public final class Hub: BrokerSubscriber, Service {
     }
 
     /// Whether any native agent session of `site` is open (the `analysis` event's audience).
+    /// Whether any native agent session is open on this node (one atomic load).
+    public var hasNativeAgents: Bool { nativeAgentSessions.load(ordering: .relaxed) > 0 }
+
     public func hasNativeAgents(of site: SiteID) -> Bool {
         index.withLock { $0.audience(visitor: nil, site: site, channel: "messages") }.contains { $0.dialect == .native }
     }

@@ -37,8 +37,13 @@ public enum NativeFrames {
     /// ``messageFrame(_:state:)``'s JSON, written from the message itself: the ids go into the
     /// frame's bytes without a string of their own (`FrameJSONTests` checks the two agree).
     public static func message(_ message: Message, state: borrowing ParleyState) -> WireFrame {
-        let sender = NativeWire.sender(message.sender, state: state)
-        return FrameJSON.frame(capacity: 200 + message.content.utf8.count) { json in
+        self.message(message, sender: NativeWire.sender(message.sender, state: state))
+    }
+
+    /// The same frame with its sender looked up already: the only part of it that needs the
+    /// state, so the rest can be written outside the state's lock.
+    static func message(_ message: Message, sender: NativeWire.UserRef) -> WireFrame {
+        FrameJSON.frame(capacity: 200 + message.content.utf8.count) { json in
             json.field("type", "message")
             json.field("from", NativeWire.from(message.sender))
             json.field("conversation_id", nativeID: message.conversationID)

@@ -11,6 +11,8 @@ public final class RealtimeSession: Sendable {
     public let id: UInt64
     public let identity: SessionIdentity
     public let dialect: WireDialect
+    /// A native agent's session: the audience of the `analysis` event.
+    var servesNativeAgent: Bool { dialect == .native && identity.isAgent }
     /// The client asked for several events per WebSocket frame, newline-delimited (`batch=1`).
     public let batchesFrames: Bool
     /// The largest frame a batching session is sent (a single larger event still goes whole).

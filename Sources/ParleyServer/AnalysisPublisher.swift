@@ -12,8 +12,9 @@ import Synchronization
 /// site's native agent sessions get `{type: "analysis", from: "visitor", conversation_id,
 /// message_id, analysis}` with the message's analysis (as `POST /v1/analysis/message` answers).
 ///
-/// Nothing of it runs on the commit path: `receive` (the log's flusher thread) only picks the
-/// customer messages out and starts a task; the task looks up the site and skips it when no
+/// Nothing of it runs on the commit path: `receive` (the log's flusher thread) returns at once
+/// while no native agent session is open on the node, else picks the customer messages out and
+/// starts a task; the task looks up the site and skips it when no
 /// native agent is connected. The work is bounded: at most ``maxInFlight`` analyses at once, and
 /// per site ``perSitePerMinute`` a minute (a token bucket: bursts up to that many, then 10 a
 /// second); a message past either gets no event (counted in `parley_analysis_skipped_total`) —
@@ -42,6 +43,9 @@ final class AnalysisPublisher: BrokerSubscriber {
     }
 
     func receive(_ events: [BrokerEvent]) {
+        // No native agent on this node, no event to send: no task either (a task per commit
+        // batch wakes a pool thread that takes the flusher's core on a busy server).
+        guard hub.hasNativeAgents else { return }
         for case .committed(_, .messageAppended(let message)) in events {
             guard case .visitor = message.sender, message.contentType == .text else { continue }
             guard inFlight.add(1, ordering: .relaxed).newValue <= Self.maxInFlight else {
