@@ -28,16 +28,7 @@ final class SharedState: @unchecked Sendable {
     /// Runs `body` (an append) under the lock and wakes the flusher if it waits: one lock, and
     /// no wake-up call while the flusher is busy with the previous batch.
     func enqueue<T, E: Error>(_ body: (inout GroupCommitState) throws(E) -> T) throws(E) -> T {
-        condition.lock()
-        let result: T
-        do {
-            result = try body(&state)
-        } catch {
-            condition.unlock()
-            throw error
-        }
-        let wakes = flusherWaits
-        condition.unlock()
+        let (result, wakes) = try withLock { state throws(E) in (try body(&state), flusherWaits) }
         // Signalled after the unlock, so the woken flusher does not block on the lock at once.
         // No wake-up is lost: the flusher sets `flusherWaits` and waits under the lock, and
         // looks for pending records before it waits again.

@@ -157,15 +157,8 @@ public final class Hub: BrokerSubscriber, Service {
         // the frames written after it, so the flusher's apply and readers do not wait for them.
         let senders = dialects.native ? broker.store.read { state in messages.map { NativeWire.sender($0.sender, state: state) } } : []
         let prepared = messages.indices.map { index in
-            let message = messages[index]
-            return PreparedMessage(
-                message: message,
-                frames: DialectFrames(dialects) { dialect in
-                    switch dialect {
-                    case .native: NativeFrames.message(message, sender: senders[index])
-                    case .omni: OmniFrames.message(message)
-                    }
-                })
+            PreparedMessage(
+                message: messages[index], frames: DialectFrames(dialects) { $0.message(messages[index], nativeSender: senders[index]) })
         }
         var reachedVisitor = false
         var reachedStaff = false
@@ -257,10 +250,10 @@ public final class Hub: BrokerSubscriber, Service {
         }
     }
 
-    /// Whether any native agent session of `site` is open (the `analysis` event's audience).
     /// Whether any native agent session is open on this node (one atomic load).
     public var hasNativeAgents: Bool { nativeAgentSessions.load(ordering: .relaxed) > 0 }
 
+    /// Whether any native agent session of `site` is open (the `analysis` event's audience).
     public func hasNativeAgents(of site: SiteID) -> Bool {
         index.withLock { $0.audience(visitor: nil, site: site, channel: "messages") }.contains { $0.dialect == .native }
     }

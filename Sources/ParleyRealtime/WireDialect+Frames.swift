@@ -1,11 +1,18 @@
 public import NIOCore
 public import ParleyModel
+import ParleyHTTP
 
 /// Each server frame in the dialect's own shape, and the dialect's id form for parsing.
 extension WireDialect {
     public func message(_ message: Message, state: borrowing ParleyState) -> WireFrame {
+        self.message(message, nativeSender: NativeWire.sender(message.sender, state: state))
+    }
+
+    /// The same frame with the native sender looked up already (only native frames name it;
+    /// the hub reads it under the state's lock and writes the frame after).
+    func message(_ message: Message, nativeSender: @autoclosure () -> NativeWire.UserRef) -> WireFrame {
         switch self {
-        case .native: NativeFrames.message(message, state: state)
+        case .native: NativeFrames.message(message, sender: nativeSender())
         case .omni: OmniFrames.message(message)
         }
     }

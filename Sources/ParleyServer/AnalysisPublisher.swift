@@ -14,8 +14,8 @@ import Synchronization
 ///
 /// Nothing of it runs on the commit path: `receive` (the log's flusher thread) returns at once
 /// while no native agent session is open on the node, else picks the customer messages out and
-/// starts a task; the task looks up the site and skips it when no
-/// native agent is connected. The work is bounded: at most ``maxInFlight`` analyses at once, and
+/// starts a task; the task looks up the site and skips it when none of the site's native agents
+/// is connected. The work is bounded: at most ``maxInFlight`` analyses at once, and
 /// per site ``perSitePerMinute`` a minute (a token bucket: bursts up to that many, then 10 a
 /// second); a message past either gets no event (counted in `parley_analysis_skipped_total`) —
 /// at human typing rates that does not happen, under a load test it keeps analysis from taking
