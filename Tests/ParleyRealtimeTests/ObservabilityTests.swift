@@ -202,7 +202,7 @@ import FoundationNetworking
             "--password", "correct horse", "--role", "owner",
         ])
         let logPath = data + "-server.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: logPath) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let port = ParleyBinary.freePort()
