@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 public import ParleyModel
 
 /// Writes the JSON of the frames sent most (messages and acks) straight into the bytes of a
@@ -47,6 +47,16 @@ public struct FrameJSON: ~Copyable {
         buffer.writeInteger(UInt8(ascii: "\""))
         buffer.writeString(NativeID.prefix(Kind.kind))
         writeDigits(id.rawValue)
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
+    /// `"key":"<uuid>"`, an id in the omni form (`00000004-…-0000000001c8`) without making the string.
+    public mutating func field<Kind>(_ key: StaticString, omniID id: Identifier<Kind>) {
+        self.key(key)
+        buffer.writeInteger(UInt8(ascii: "\""))
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: OmniID.byteCount(id.rawValue)) { bytes in
+            OmniID.write(kind: Kind.kind, value: id.rawValue, into: bytes)
+        }
         buffer.writeInteger(UInt8(ascii: "\""))
     }
 

@@ -34,6 +34,28 @@ import Testing
         #expect(OmniID.parse("00000004-0000-4000-8000-00000000001g", as: ConversationID.self) == nil)
         #expect(OmniID.parse("conv_456", as: ConversationID.self) == nil)
     }
+
+    /// The byte-level writer and reader agree with the form's definition at its edges.
+    @Test func edgesOfTheForm() {
+        // A kind number past 9 is a hex letter, read in either case.
+        #expect(OmniID.format(Identifier<ChannelKind>(255)) == "0000000a-0000-4000-8000-0000000000ff")
+        #expect(OmniID.parse("0000000A-0000-4000-8000-0000000000FF", as: Identifier<ChannelKind>.self) == Identifier<ChannelKind>(255))
+        #expect(OmniID.parse(Substring("x0000000a-0000-4000-8000-0000000000ffx").dropFirst().dropLast(), as: Identifier<ChannelKind>.self) == Identifier<ChannelKind>(255))
+        // The largest integer of 12 digits, and one past it: the form grows and is not read back.
+        #expect(OmniID.format(MessageID(0xFFFF_FFFF_FFFF)) == "00000005-0000-4000-8000-ffffffffffff")
+        #expect(OmniID.parse("00000005-0000-4000-8000-ffffffffffff", as: MessageID.self) == MessageID(0xFFFF_FFFF_FFFF))
+        #expect(OmniID.format(MessageID(UInt64.max)) == "00000005-0000-4000-8000-ffffffffffffffff")
+        #expect(OmniID.parse("00000005-0000-4000-8000-ffffffffffffffff", as: MessageID.self) == nil)
+        #expect(OmniID.byteCount(0) == 36 && OmniID.byteCount(1 << 48) == 37 && OmniID.byteCount(UInt64.max) == 40)
+        for malformed in [
+            "", "00000004-0000-4000-8000-0000000001c", "00000004-0000-4000-8000-0000000001c80", " 0000004-0000-4000-8000-0000000001c8",
+            "00000004-0000-4000-8000-0000000001c ", "00000004_0000-4000-8000-0000000001c8", "00000004-0000-5000-8000-0000000001c8",
+            "00000004-0000-4000-9000-0000000001c8", "00000004-0000-4000-8000-00000000+1c8", "0000000é-0000-4000-8000-0000000001c",
+            "00000004-0000-4000-8000-00000000\u{212A}c8",
+        ] {
+            #expect(OmniID.parse(malformed, as: ConversationID.self) == nil, "\(malformed)")
+        }
+    }
 }
 
 @Suite struct NativeIDTests {
