@@ -8,15 +8,17 @@ enum Flusher {
     /// A batch at least this large says writers are waiting on each sync: the load at which
     /// the flusher lets them run before it takes the next batch (batches then grow with load).
     static let busyBatchRecords = 8
+    /// The flusher thread's name (`top -H`, `perf`).
+    static let threadName = "log-flusher"
 
     static func start(
         shared: SharedState, policy: FsyncPolicy, metrics: LogMetrics, logger: Logger,
         onCommit: (@Sendable ([LogRecord]) -> [UInt64: String])?, onFatalError: @escaping @Sendable (LogError) -> Void
     ) {
         let thread = Thread {
+            ThreadName.apply(threadName)
             run(shared: shared, policy: policy, metrics: metrics, logger: logger, onCommit: onCommit, onFatalError: onFatalError)
         }
-        thread.name = "parley-log-flusher"
         thread.start()
     }
 

@@ -108,7 +108,7 @@ public final class ClusterFollower: Sendable {
                 let state: ParleyState = applier.state.withLock { state in state }
                 let event = record.event
                 do {
-                    written[lsn] = try await OffloadedWork.run(name: "parley-cluster-history", priority: .idle) {
+                    written[lsn] = try await OffloadedWork.run(name: "cluster-history", priority: .idle) {
                         try ClusterHistoryMaterializer.materialize(event, from: state, into: history)
                     }
                 } catch {

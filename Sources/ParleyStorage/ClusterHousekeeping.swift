@@ -63,7 +63,7 @@ public final class ClusterHousekeeping: Sendable {
         if applied >= (sharedLSN ?? 0) + snapshotEveryRecords || purge > (sharedLSN ?? 0) || replaced > (sharedLSN ?? 0) {
             // Copied in O(1) under the state's lock; encoded and compressed outside it.
             let copy = store.read { $0 }
-            let bytes = try await OffloadedWork.run(name: "parley-shared-snapshot", priority: .idle) {
+            let bytes = try await OffloadedWork.run(name: "shared-snapshot", priority: .idle) {
                 try SnapshotStore.fileBytes(of: copy)
             }
             if try await shared.store(ByteBuffer(bytes: bytes), lsn: copy.appliedLSN, by: node) {
@@ -92,7 +92,7 @@ public final class ClusterHousekeeping: Sendable {
         var local = try store.listSnapshots().map(\.lsn).max() ?? 0
         if local < due {
             let store = self.store
-            local = try await OffloadedWork.run(name: "parley-history-snapshot", priority: .idle) { try store.takeSnapshot() }?.lsn ?? local
+            local = try await OffloadedWork.run(name: "history-snap", priority: .idle) { try store.takeSnapshot() }?.lsn ?? local
         }
         for file in retired.take(through: min(local, sharedLSN)) { try? store.history.delete(file) }
     }

@@ -23,7 +23,7 @@ extension EventStore {
 
     /// ``compactHistory(now:)`` for a caller that holds `compactionInProgress`.
     func compactClaimed(now: Timestamp) async throws -> HistoryFileAdded? {
-        let prepared = try await OffloadedWork.run(name: "parley-compaction", priority: .idle) { [self] in
+        let prepared = try await OffloadedWork.run(name: "compaction", priority: .idle) { [self] in
             try writeHistoryFile(now: now)
         }
         guard let (file, added, before) = prepared else { return nil }
@@ -31,7 +31,7 @@ extension EventStore {
         // messages: kept until the record is applied, so that applying it (under the state's
         // lock) frees nothing, then dropped on a low-priority thread (a million messages take
         // a while to free).
-        defer { Task { try? await OffloadedWork.run(name: "parley-compaction-free", priority: .idle) { before.drop() } } }
+        defer { Task { try? await OffloadedWork.run(name: "compaction-free", priority: .idle) { before.drop() } } }
         history.adopt(file)
         let lsn: UInt64
         do {

@@ -64,7 +64,7 @@ extension EventStore {
     /// Appends `messages_expired` (and `file_deleted` for the files) for every site with a
     /// retention period, and waits until they are durable.
     private func expire(now: Timestamp, into report: inout MaintenanceReport, releaseBlob: (String) -> Void) async throws {
-        let plans = try await OffloadedWork.run(name: "parley-retention", priority: .idle) { [self] in try planExpiry(now: now) }
+        let plans = try await OffloadedWork.run(name: "retention", priority: .idle) { [self] in try planExpiry(now: now) }
         var last: UInt64?
         var blobs: [String] = []
         for plan in plans {
@@ -156,7 +156,7 @@ extension EventStore {
             let before = file.conversations.reduce(UInt64(0)) { $0 + UInt64($1.1.count) }
             let after = keeping.values.reduce(UInt64(0)) { $0 + UInt64($1.count) }
             guard after < before else { continue }
-            let replacement = try await OffloadedWork.run(name: "parley-history-rewrite", priority: .idle) { [self] in
+            let replacement = try await OffloadedWork.run(name: "history-rewrite", priority: .idle) { [self] in
                 try history.rewrite(file, as: history.nextNumber, keeping: { keeping[$0] })
             }
             if let replacement { history.adopt(replacement) }
@@ -180,7 +180,7 @@ extension EventStore {
         guard purge > 0 else { return nil }
         let snapshots = try listSnapshots()
         guard snapshots.contains(where: { $0.lsn < purge }) || !snapshots.contains(where: { $0.lsn >= purge }) else { return nil }
-        let info = try await OffloadedWork.run(name: "parley-scrub-snapshot", priority: .background) { [self] in try takeSnapshot() }
+        let info = try await OffloadedWork.run(name: "scrub-snapshot", priority: .background) { [self] in try takeSnapshot() }
         return info?.lsn
     }
 }

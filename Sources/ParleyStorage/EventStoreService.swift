@@ -41,7 +41,7 @@ public struct EventStoreService: Service {
         store.close()
         do {
             let store = self.store
-            let info = try await OffloadedWork.run(name: "parley-final-snapshot") { try store.takeSnapshot() }
+            let info = try await OffloadedWork.run(name: "final-snapshot") { try store.takeSnapshot() }
             logger.info("final snapshot written", metadata: ["parley.lsn": "\(info?.lsn ?? 0)"])
         } catch {
             logger.error("final snapshot failed; the log keeps everything", metadata: ["parley.error": "\(error)"])
@@ -105,7 +105,7 @@ public struct EventStoreService: Service {
             guard !Task.isCancelled, schedule.isDue(appliedLSN: store.appliedLSN, now: .now) else { continue }
             do {
                 let store = self.store
-                if let info = try await OffloadedWork.run(name: "parley-snapshot", priority: .background, { try store.takeSnapshot() }) {
+                if let info = try await OffloadedWork.run(name: "snapshot", priority: .background, { try store.takeSnapshot() }) {
                     schedule.taken(lsn: info.lsn, records: info.header?.counts.reduce(0, +) ?? 0, now: .now)
                 }
             } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyLog
 
 /// Runs blocking work (file I/O, compressing a snapshot) on a thread of its own, so that it
 /// never occupies one of the few threads of Swift's cooperative pool.
@@ -15,7 +16,7 @@ public enum OffloadedWork {
         case idle
     }
 
-    /// Runs `work` on a thread of its own at `priority`: `idle` for background work the message
+    /// Runs `work` on a thread of its own named `name` (at most 15 bytes, ``ThreadName``) at `priority`: `idle` for background work the message
     /// path must not wait behind and that may wait for a quiet core (history compaction and the
     /// rest of the maintenance run), `background` for work that must finish even on a core that
     /// never goes quiet (the scheduled snapshot, the scrub snapshot after an erasure).
@@ -24,6 +25,7 @@ public enum OffloadedWork {
     ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
+                ThreadName.apply(name)
                 #if os(Linux)
                 // On Linux the nice value is per thread, and `who` 0 is the calling thread
                 // (setpriority(2), "NOTES"): this thread alone drops to the lowest priority.
@@ -45,7 +47,6 @@ public enum OffloadedWork {
                     continuation.resume(throwing: error)
                 }
             }
-            thread.name = name
             thread.start()
         }
     }

@@ -1,10 +1,22 @@
 import Foundation
-import ParleyLog
+@testable import ParleyLog
 import ParleyTestSupport
 import Synchronization
 import Testing
 
 @Suite struct RecordLogTests {
+    /// The flusher thread carries its own name (it had kept the name of the thread that opened
+    /// the log: a dispatch worker's, in profiles).
+    @Test func theFlusherThreadIsNamed() throws {
+        #if os(Linux)
+        let (log, _) = try RecordLog.open(LogFixture.configuration(CrashSimulatingFileSystem()))
+        defer { log.close() }
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        #expect(names.contains("\(Flusher.threadName)\n"))
+        #endif
+    }
+
     @Test func recordsSurviveReopenAcrossSegmentCuts() throws {
         let fs = try LogFixture.makeLog(count: 500, segmentBytes: 2048)
         let paths = try LogFixture.segmentPaths(fs)

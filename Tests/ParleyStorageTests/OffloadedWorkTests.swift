@@ -3,6 +3,16 @@ import ParleyStorage
 import Testing
 
 @Suite struct OffloadedWorkTests {
+    /// The work's thread carries the name it was given (`top -H`, `perf`).
+    @Test func workRunsOnAThreadOfItsName() async throws {
+        #if os(Linux)
+        let name = try await OffloadedWork.run(name: "named-work") {
+            try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)
+        }
+        #expect(name == "named-work\n")
+        #endif
+    }
+
     /// Each priority sets the policy and nice value of the work's own thread only.
     @Test(arguments: [
         (OffloadedWork.Priority.idle, Int32(5), Int32(19)), (.background, 0, 19), (.normal, 0, 0),

@@ -26,7 +26,7 @@ struct LoginGate: Sendable {
         }
         // bcrypt takes ~0.25 s at cost 12: on a thread of its own, not the cooperative pool.
         let accounts = broker.accounts
-        let agent = try await OffloadedWork.run(name: "parley-login") {
+        let agent = try await OffloadedWork.run(name: "login") {
             accounts.authenticate(login: login, password: password, site: site)
         }
         guard let agent else {
