@@ -147,26 +147,23 @@ public struct ParleyState: Sendable {
                 log.conversation.archivedAt = archived ? (log.conversation.archivedAt ?? at) : nil
             }
         case .messageAppended(let message):
-            guard let (lastLSN, lastSeq) = conversations[message.conversationID].map({ ($0.lastLSN, $0.lastSeq) })
-            else { throw .unknown("conversation", message.conversationID.rawValue, lsn: lsn) }
-            if lastLSN >= lsn || message.seq <= lastSeq { return false }
-            guard message.seq == lastSeq + 1 else {
-                throw .seqGap(message.conversationID, expected: lastSeq + 1, found: message.seq, lsn: lsn)
-            }
-            _ = try updateConversation(message.conversationID, lsn: lsn) { log in
-                log.hotMessages.append(message)
-                log.conversation.lastMessageAt = message.createdAt
+            let (assignee, site, isSupport): (AgentID?, SiteID, Bool)
+            switch Self.append(message, lsn: lsn, to: &conversations[message.conversationID]) {
+            case .unknownConversation: throw .unknown("conversation", message.conversationID.rawValue, lsn: lsn)
+            case .alreadyApplied: return false
+            case .seqGap(let expected): throw .seqGap(message.conversationID, expected: expected, found: message.seq, lsn: lsn)
+            case .appended(let agent, let siteID, let support): (assignee, site, isSupport) = (agent, siteID, support)
             }
             messageCount += 1
             watermarks.observe(.message, message.id.rawValue)
-            if case .visitor = message.sender, let assignee = conversations[message.conversationID]?.conversation.assignedAgentID {
+            if case .visitor = message.sender, let assignee {
                 notify(assignee, .newMessage, message.conversationID, message: message.id, at: message.createdAt)
             }
             // Only when some site has a webhook: the message path pays nothing otherwise.
-            if !webhooks.webhooks.isEmpty, let header = conversations[message.conversationID]?.conversation, header.group == nil {
+            if !webhooks.webhooks.isEmpty, isSupport {
                 switch message.sender {
-                case .visitor: webhooks.record(.messageReceived, subject: .message(message), site: header.siteID, at: message.createdAt, lsn: lsn)
-                case .agent, .bot: webhooks.record(.messageSent, subject: .message(message), site: header.siteID, at: message.createdAt, lsn: lsn)
+                case .visitor: webhooks.record(.messageReceived, subject: .message(message), site: site, at: message.createdAt, lsn: lsn)
+                case .agent, .bot: webhooks.record(.messageSent, subject: .message(message), site: site, at: message.createdAt, lsn: lsn)
                 case .system: break
                 }
             }

@@ -64,6 +64,8 @@ import Testing
         var state = ParleyState()
         #expect(throws: StateError.self) { try state.apply(.agentCreated(SampleData.agent), lsn: 1) }
         #expect(throws: StateError.self) { try state.apply(.messageAppended(SampleData.message(seq: 1)), lsn: 2) }
+        // The refused message left no conversation behind (it is applied in the dictionary's place).
+        #expect(state.conversations.isEmpty)
     }
 
     @Test func readCursorsOnlyMoveForwardAndUnreadCountsFollow() throws {
