@@ -147,13 +147,23 @@ public struct ParleyState: Sendable {
                 log.conversation.archivedAt = archived ? (log.conversation.archivedAt ?? at) : nil
             }
         case .messageAppended(let message):
-            let (assignee, site, isSupport): (AgentID?, SiteID, Bool)
-            switch Self.append(message, lsn: lsn, to: &conversations[message.conversationID]) {
-            case .unknownConversation: throw .unknown("conversation", message.conversationID.rawValue, lsn: lsn)
-            case .alreadyApplied: return false
-            case .seqGap(let expected): throw .seqGap(message.conversationID, expected: expected, found: message.seq, lsn: lsn)
-            case .appended(let agent, let siteID, let support): (assignee, site, isSupport) = (agent, siteID, support)
+            // What the rest needs of the conversation, read while its log is at hand.
+            var assignee: AgentID?
+            var site = SiteID(0)
+            var isSupport = false
+            let appended = try changeConversation(message.conversationID, lsn: lsn) { log throws(StateError) in
+                if message.seq <= log.lastSeq { return false }
+                guard message.seq == log.lastSeq + 1 else {
+                    throw .seqGap(message.conversationID, expected: log.lastSeq + 1, found: message.seq, lsn: lsn)
+                }
+                log.hotMessages.append(message)
+                log.conversation.lastMessageAt = message.createdAt
+                assignee = log.conversation.assignedAgentID
+                site = log.conversation.siteID
+                if case .visitor = log.conversation.party { isSupport = true }
+                return true
             }
+            guard appended else { return false }
             messageCount += 1
             watermarks.observe(.message, message.id.rawValue)
             if case .visitor = message.sender, let assignee {
@@ -337,12 +347,41 @@ public struct ParleyState: Sendable {
     private mutating func updateConversation(
         _ id: ConversationID, lsn: UInt64, _ change: (inout ConversationLog) -> Void
     ) throws(StateError) -> Bool {
-        // Only scalars are read out first, so the in-place change below never copies the history.
-        guard let lastLSN = conversations[id]?.lastLSN else { throw .unknown("conversation", id.rawValue, lsn: lsn) }
-        if lastLSN >= lsn { return false }
-        change(&conversations[id]!)
-        conversations[id]!.lastLSN = lsn
-        return true
+        try changeConversation(id, lsn: lsn) { log throws(StateError) in
+            change(&log)
+            return true
+        }
+    }
+
+    /// Changes conversation `id`'s log when `lsn` is newer than its last record and `change`
+    /// returns `true` (it may decline, or refuse by throwing); returns whether it changed.
+    private mutating func changeConversation(
+        _ id: ConversationID, lsn: UInt64, _ change: (inout ConversationLog) throws(StateError) -> Bool
+    ) throws(StateError) -> Bool {
+        guard let changed = try Self.update(&conversations[id], lsn: lsn, change) else {
+            throw .unknown("conversation", id.rawValue, lsn: lsn)
+        }
+        return changed
+    }
+
+    /// The log in `slot` (a conversation's place in the dictionary) is moved out, changed and
+    /// moved back within one access, never copied: a read through the dictionary's getter
+    /// (`conversations[id]?.lastLSN`) copies the whole log first, every reference in it retained
+    /// and released, which the message path paid twice per message. `nil` when there is no log.
+    private static func update(
+        _ slot: inout ConversationLog?, lsn: UInt64, _ change: (inout ConversationLog) throws(StateError) -> Bool
+    ) throws(StateError) -> Bool? {
+        guard var log = slot.take() else { return nil }
+        let changed: Bool
+        do throws(StateError) {
+            changed = log.lastLSN < lsn ? try change(&log) : false
+        } catch {
+            slot = consume log
+            throw error
+        }
+        if changed { log.lastLSN = lsn }
+        slot = consume log
+        return changed
     }
 
     /// Puts a conversation event in the outbox of the site's webhooks (support conversations only).

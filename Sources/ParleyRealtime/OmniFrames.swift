@@ -50,18 +50,11 @@ public enum OmniFrames {
                 json.field("id", omniID: message.id)
                 json.field("conversation_id", omniID: message.conversationID)
                 json.field("seq", message.seq)
+                json.field("sender_type", OmniWire.senderType(message.sender))
                 switch message.sender {
-                case .visitor(let id):
-                    json.field("sender_type", "customer")
-                    json.field("sender_id", omniID: id)
-                case .agent(let id):
-                    json.field("sender_type", "agent")
-                    json.field("sender_id", omniID: id)
-                case .bot(let id):
-                    json.field("sender_type", "bot")
-                    json.field("sender_id", omniID: id)
-                case .system:
-                    json.field("sender_type", "system")
+                case .visitor(let id): json.field("sender_id", omniID: id)
+                case .agent(let id), .bot(let id): json.field("sender_id", omniID: id)
+                case .system: break
                 }
                 json.field("content", message.content)
                 json.array("attachments", message.fileID.map { [OmniID.format(Identifier<FileKind>($0))] } ?? [])

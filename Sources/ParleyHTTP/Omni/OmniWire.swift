@@ -34,11 +34,22 @@ public enum OmniWire {
 
     /// `sender_type` and `sender_id` of a message (shared with the omni WebSocket frames).
     public static func sender(_ sender: Sender) -> (type: String, id: String?) {
+        let id: String? =
+            switch sender {
+            case .visitor(let id): OmniID.format(id)
+            case .agent(let id), .bot(let id): OmniID.format(id)
+            case .system: nil
+            }
+        return (senderType(sender), id)
+    }
+
+    /// A message's `sender_type`.
+    public static func senderType(_ sender: Sender) -> String {
         switch sender {
-        case .visitor(let id): ("customer", OmniID.format(id))
-        case .agent(let id): ("agent", OmniID.format(id))
-        case .bot(let id): ("bot", OmniID.format(id))
-        case .system: ("system", nil)
+        case .visitor: "customer"
+        case .agent: "agent"
+        case .bot: "bot"
+        case .system: "system"
         }
     }
 
