@@ -117,6 +117,7 @@ let package = Package(
         .target(
             name: "ParleyLog",
             dependencies: [
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

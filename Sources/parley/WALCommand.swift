@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ParleyLog
 import ParleyModel
 import ParleyStorage
@@ -8,7 +9,7 @@ import ParleyStorage
 struct WALCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wal", abstract: "Inspect, verify and (explicitly) repair the write-ahead log.",
-        subcommands: [Inspect.self, Verify.self, Repair.self, ClearFsyncFailure.self])
+        subcommands: [Inspect.self, Verify.self, Repair.self, ClearFsyncFailure.self, FsyncTest.self])
 
     struct Repair: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -35,6 +36,35 @@ struct WALCommand: AsyncParsableCommand {
             } catch let refusal as LogRepair.Refusal {
                 throw CLIFailure(message: refusal.description)
             }
+        }
+    }
+
+    struct FsyncTest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fsync-test",
+            abstract: "Measure this disk's fdatasync as the log uses it: records appended and synced back to back in a scratch file (removed after). Prints JSON: each sync's time, and the wait of a message arriving at a random instant, the floor under acknowledged latency with --fsync always.")
+        @Option(help: "The directory to probe: the data directory, or any on the same disk.") var dataDir: String = "./data"
+        @Option(help: "How long to run, in seconds.") var seconds: Double = 5
+        @Option(help: "Bytes per append (a message record is about 300).") var recordBytes: Int = 300
+
+        func validate() throws {
+            guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be more than 0 and at most 600") }
+            guard (1...(1 << 20)).contains(recordBytes) else { throw ValidationError("--record-bytes must be 1 to 1048576") }
+        }
+
+        func run() async throws {
+            let result: FsyncProbeResult
+            do {
+                result = try FsyncProbe.run(directory: dataDir, seconds: seconds, recordBytes: recordBytes)
+            } catch let error as FileSystemError {
+                throw CLIFailure(message: "\(error)")
+            }
+            try FileOutput.jsonLine(result)
+            let (sync, wait) = (result.syncMicroseconds, result.arrivalWaitMicroseconds)
+            FileOutput.standardError(
+                "\(result.syncs) syncs in \(String(format: "%.1f", result.seconds)) s (\(Int(result.syncsPerSecond))/s); "
+                    + "fdatasync µs p50 \(sync.p50) p99 \(sync.p99) p99.9 \(sync.p999) max \(sync.max); "
+                    + "a message's wait µs p50 \(wait.p50) p99 \(wait.p99) p99.9 \(wait.p999)")
         }
     }
 

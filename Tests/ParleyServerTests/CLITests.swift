@@ -266,3 +266,30 @@ import Testing
         #expect(try ParleyBinary.run(["wal", "inspect", "--data-dir", data]).stdout.contains("retention_set"))
     }
 }
+
+/// `parley wal fsync-test` as an operator runs it before trusting a disk with the log.
+@Suite struct FsyncTestCLITests {
+    @Test func itMeasuresADirectoryAndLeavesItAsItWas() throws {
+        let data = ParleyBinary.temporaryDirectory("fsync-test")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let result = try ParleyBinary.run(["wal", "fsync-test", "--data-dir", data, "--seconds", "0.3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((json["syncs"] as? Int ?? 0) > 0)
+        #expect(json["record_bytes"] as? Int == 300)
+        #expect((json["arrival_wait_us"] as? [String: Any])?["p99"] is Int)
+        #expect(result.stderr.contains("fdatasync µs p50"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data).isEmpty)
+    }
+
+    @Test func badOptionsAndMissingDirectoriesAreRefused() throws {
+        let zero = try ParleyBinary.run(["wal", "fsync-test", "--seconds", "0"])
+        #expect(zero.status == 2)
+        #expect(zero.stderr.contains("--seconds must be more than 0"))
+        #expect(try ParleyBinary.run(["wal", "fsync-test", "--record-bytes", "0"]).status == 2)
+        let missing = try ParleyBinary.run(["wal", "fsync-test", "--data-dir", "/nonexistent/parley", "--seconds", "0.1"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("/nonexistent/parley"))
+    }
+}

@@ -12,20 +12,39 @@ struct Churn: AsyncParsableCommand {
     @Option(help: "New connections per second.")
     var rate: Double = 200
 
+    @Option(help: "Connections held open meanwhile (opened first, closed after): the server's work per new connection beside an established population.")
+    var hold: Int = 0
+
+    @Option(help: "Held connections being set up at once, at most.")
+    var handshakes: Int = 200
+
     func validate() throws {
         guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
+        guard hold >= 0 else { throw ValidationError("--hold must not be negative") }
+        guard handshakes >= 1 else { throw ValidationError("--handshakes must be at least 1") }
     }
 
     func run() async throws {
-        try common.begin(connections: 1)
+        try common.begin(connections: hold + Int(rate * 2) + 1)
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
         let recorder = LatencyRecorder()
+        let url = common.agentURL(account)
+        let held = HeldConnections()
+        if hold > 0 {
+            try await held.open(count: hold, handshakes: handshakes) { _, answered, ended in
+                let connection = LoadConnection.open(url: url, onEnd: ended) { text in
+                    if FrameScan.isType("pong", text) { answered() }
+                }
+                connection.send(#"{"type":"ping"}"#)
+                return connection
+            }
+            guard held.counts.failed == 0 else { throw ValidationError("\(held.counts.failed) of \(hold) held connections failed") }
+        }
         let before = common.serverSample()
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
         let progress = common.progress { "[churn] completed \(recorder.samples)" }
-        let url = common.agentURL(account)
         let interval = Duration.seconds(1 / rate)
         var opened = 0
         await withTaskGroup(of: Void.self) { group in
@@ -54,8 +73,9 @@ struct Churn: AsyncParsableCommand {
         progress.cancel()
         let after = common.serverSample()
         let completed = recorder.samples
+        await held.close()
         Report(
-            scenario: "churn", parameters: ["rate": "\(rate)"], seconds: elapsed.inSeconds, published: opened,
+            scenario: "churn", parameters: ["rate": "\(rate)", "hold": "\(hold)"], seconds: elapsed.inSeconds, published: opened,
             delivered: completed, losses: opened - completed, latency: recorder.latency, server: before, after,
             deliveriesPerServerCPU: false
         ).print(json: common.json)

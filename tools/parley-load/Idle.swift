@@ -34,36 +34,15 @@ struct Idle: AsyncParsableCommand {
         }
         let peer = self.peer
         let before = common.serverSample()
-        let ready = Mutex(0)
-        // Answered or ended, each connection counted once: a run whose connections fail ends.
-        let settled = Mutex(0)
-        let recorder = LatencyRecorder()
-        var open: [LoadConnection] = []
+        let held = HeldConnections()
         let started = ContinuousClock.now
-        for index in 0..<connections {
-            // At most `handshakes` connections being set up at once: a burst of tens of thousands
-            // of SYNs would overflow the server's accept queue.
-            while index - settled.withLock({ $0 }) >= handshakes { try await Task.sleep(for: .milliseconds(2)) }
-            let sent = WallClock.nanoseconds()
-            let counted = Mutex(false)
-            let settle: @Sendable () -> Bool = {
-                counted.withLock { done in
-                    defer { done = true }
-                    return !done
-                }
-            }
-            let answered: @Sendable () -> Void = {
-                if settle() {
-                    ready.withLock { $0 += 1 }
-                    settled.withLock { $0 += 1 }
-                    recorder.sample(microseconds: (WallClock.nanoseconds() - sent) / 1000)
-                }
-            }
+        let counts = held.counts
+        let progress = common.progress {
+            "[idle] connected \(counts.ready) of \(connections), failed \(counts.failed)"
+        }
+        try await held.open(count: connections, handshakes: handshakes) { index, answered, ended in
             let stream = peer == .nats ? NatsConnectionStream() : nil
-            let connection = LoadConnection.open(
-                url: url, onOpen: peer == .nchan ? answered : nil,
-                onEnd: { if settle() { settled.withLock { $0 += 1 } } }
-            ) { text in
+            let connection = LoadConnection.open(url: url, onOpen: peer == .nchan ? answered : nil, onEnd: ended) { text in
                 switch peer {
                 case nil: if FrameScan.isType("pong", text) { answered() }
                 case .nats: stream?.feed(text) { if case .pong = $0 { answered() } }
@@ -75,22 +54,18 @@ struct Idle: AsyncParsableCommand {
             case .nats: connection.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB idle \(index)\r\nPING\r\n")
             case .nchan: break
             }
-            open.append(connection)
+            return connection
         }
-        let progress = common.progress {
-            "[idle] connected \(ready.withLock { $0 }) of \(connections), failed \(settled.withLock { $0 } - ready.withLock { $0 })"
-        }
-        while settled.withLock({ $0 }) < connections { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .seconds(common.duration))
-        let held = ContinuousClock.now - started
+        let holding = ContinuousClock.now - started
         let after = common.serverSample()
         progress.cancel()
-        let closed = LoadConnection.abnormalCloses(open)
-        for connection in open { await connection.close() }
+        let closed = LoadConnection.abnormalCloses(held.connections)
+        await held.close()
         let growth = before.flatMap { b in after.map { $0.rssBytes - b.rssBytes } }
         var report = Report(
-            scenario: "idle", parameters: ["connections": "\(connections)", "peer": peer?.rawValue ?? "parley"], seconds: held.inSeconds, published: 0,
-            delivered: 0, latency: recorder.latency, server: before, after, deliveriesPerServerCPU: false, closed: closed)
+            scenario: "idle", parameters: ["connections": "\(connections)", "peer": peer?.rawValue ?? "parley"], seconds: holding.inSeconds, published: 0,
+            delivered: 0, latency: held.latency.latency, server: before, after, deliveriesPerServerCPU: false, closed: closed)
         report.rssBytesPerConnection = growth.map { Double($0) / Double(connections) }
         report.print(json: common.json)
     }
