@@ -68,6 +68,8 @@ def main():
              "parley": room(run, "parley", "Parley", runs), "batch": room(run, "parley-batch", "Parley, batching", runs),
              "delay": room(run, "parley-delay", f"Parley, {delay} ms write delay", runs)}
     idle = {key: parley(os.path.join(run, f"{key}-idle.json"))["rss_per_connection"] or 0 for key in ["nats", "nchan", "parley"]}
+    disk = json.load(open(os.path.join(run, "disk.json")))
+    wait = disk["arrival_wait_us"]
     ms = lambda us: f"{us / 1000:.2f}"
     millions = lambda r: f"{r['median'] / 1e6:.2f} M (runs: {', '.join(f'{v / 1e6:.2f}' for v in r['runs'])})"
     rows = [
@@ -78,6 +80,9 @@ def main():
         ("durable: acks per server CPU-second", f"{redis['per_cpu_second']:,.0f}", f"{ours['per_cpu_second']:,.0f}",
          f"{ours['per_cpu_second'] / redis['per_cpu_second']:.2f}×", ""),
         ("durable: messages per fsync", "—", f"{ours['per_fsync'] or 0:.1f}", "", "≥ 50"),
+        ("the disk under both (`parley wal fsync-test`, core 0): a message's wait for the next fdatasync, p50 / p99 / p99.9 ms; "
+         "fdatasyncs/s", "the same disk", f"{ms(wait['p50'])} / {ms(wait['p99'])} / {ms(wait['p99_9'])}; {disk['syncs_per_second']:,.0f}/s",
+         "", ""),
         ("one publisher pipelining 32: acks/s, messages per fsync", "—",
          f"{pipelined['rate']:,.0f}, {pipelined['per_fsync'] or 0:.1f} per fsync", "", ""),
         ("room, 1,000 subscribers: delivered per server CPU-second, batching on, vs nats-server", millions(rooms["nats"]),
@@ -124,7 +129,7 @@ def main():
         "![Throughput](images/bench-throughput.png)",
     ]
     table = write_section(doc, "bench-peers", "tools/bench-peers.sh", lines, "Against the peers (`make bench-peers`)")
-    json.dump({"durable": {"peer": redis, "parley": ours}, "pipelined": pipelined, "room": rooms, "idle": idle}, open(os.path.join(run, "summary.json"), "w"), indent=1)
+    json.dump({"durable": {"peer": redis, "parley": ours}, "pipelined": pipelined, "room": rooms, "idle": idle, "disk": disk}, open(os.path.join(run, "summary.json"), "w"), indent=1)
     print(table)
 
 

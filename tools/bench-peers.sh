@@ -19,6 +19,8 @@
 #             and Parley without batching but with a server write delay of $BENCH_WRITE_DELAY_MS ms
 #             (--ws-write-delay-ms: each session's frames of the window in one socket write)
 #   idle      5,000 idle WebSocket subscribers held by each server: RSS growth per connection
+#   disk      the floor under both durable runs' latency: `parley wal fsync-test` on core 0 in
+#             the run's directory (a message's wait for the next fdatasync, docs/OPERATIONS.md)
 #
 # Bounded: each run has a fixed count or duration and a time limit; the whole set takes about
 # two minutes. Peers are Debian's packages (tools/deps.sh bench-peers installs what is missing).
@@ -49,6 +51,10 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 # CPU seconds (user + system) a process has used so far.
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# ---- disk: what an fdatasync costs a message on the core the servers run on
+echo "bench-peers: disk: parley wal fsync-test --seconds 5 (core 0)" >&2
+(pin 0 "$parley" wal fsync-test --data-dir "$out" --seconds 5) > "$out/disk.json" 2>/dev/null
 
 # ---- durable: redis-server with appendfsync always, driven by redis-benchmark
 port=$(free_port)
