@@ -54,7 +54,7 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # ---- disk: what an fdatasync costs a message on the core the servers run on
 echo "bench-peers: disk: parley wal fsync-test --seconds 5 (core 0)" >&2
-(pin 0 "$parley" wal fsync-test --data-dir "$out" --seconds 5) > "$out/disk.json" 2>/dev/null
+(pin 0 "$parley" wal fsync-test --data-dir "$out" --seconds 5) > "$out/disk.json"
 
 # ---- durable: redis-server with appendfsync always, driven by redis-benchmark
 port=$(free_port)

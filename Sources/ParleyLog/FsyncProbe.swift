@@ -29,8 +29,8 @@ public enum FsyncProbe {
             let writeStart = nanoseconds()
             guard writeStart < limit else { break }
             if file.size + recordBytes > reserved {
-                // As a segment does: space reserved ahead, so a sync writes the data alone.
-                reserved = file.size + recordBytes + (1 << 20)
+                // As a segment does (best effort too): space reserved ahead, so a sync writes the data alone.
+                reserved = SegmentWriter.reservation(through: file.size + recordBytes)
                 try? file.reserve(reserved)
             }
             try file.append(record)

@@ -66,9 +66,15 @@ final class SegmentWriter {
     private func reserve(for count: Int) {
         let end = file.size + count
         guard end > reservedThrough, end < maxSegmentBytes else { return }
-        let target = min(maxSegmentBytes, (end / Self.reservationStep + 1) * Self.reservationStep)
+        let target = Self.reservation(through: end, maxSegmentBytes: maxSegmentBytes)
         try? file.reserve(target)
         reservedThrough = target
+    }
+
+    /// The length a file is reserved to when its appends reach `end`: the next
+    /// ``reservationStep`` past it, never past `maxSegmentBytes`.
+    static func reservation(through end: Int, maxSegmentBytes: Int = .max) -> Int {
+        min(maxSegmentBytes, (end / reservationStep + 1) * reservationStep)
     }
 
     func sync() throws { try file.sync() }

@@ -11,8 +11,13 @@ public enum OmniID {
     private static let hexDigits: StaticString = "0123456789abcdef"
 
     public static func format<Kind>(_ id: Identifier<Kind>) -> String {
-        String(unsafeUninitializedCapacity: byteCount(id.rawValue)) { bytes in
-            write(kind: Kind.kind, value: id.rawValue, into: UnsafeMutableRawBufferPointer(bytes))
+        format(kind: Kind.kind, value: id.rawValue)
+    }
+
+    /// The form of `value` as a `kind` id.
+    public static func format(kind: EntityKind, value: UInt64) -> String {
+        String(unsafeUninitializedCapacity: byteCount(value)) { bytes in
+            write(kind: kind, value: value, into: UnsafeMutableRawBufferPointer(bytes))
         }
     }
 

@@ -52,10 +52,15 @@ public struct FrameJSON: ~Copyable {
 
     /// `"key":"<uuid>"`, an id in the omni form (`00000004-…-0000000001c8`) without making the string.
     public mutating func field<Kind>(_ key: StaticString, omniID id: Identifier<Kind>) {
+        field(key, omniKind: Kind.kind, value: id.rawValue)
+    }
+
+    /// `"key":"<uuid>"` for the integer `value` as a `kind` id.
+    public mutating func field(_ key: StaticString, omniKind kind: EntityKind, value: UInt64) {
         self.key(key)
         buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: OmniID.byteCount(id.rawValue)) { bytes in
-            OmniID.write(kind: Kind.kind, value: id.rawValue, into: bytes)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: OmniID.byteCount(value)) { bytes in
+            OmniID.write(kind: kind, value: value, into: bytes)
         }
         buffer.writeInteger(UInt8(ascii: "\""))
     }

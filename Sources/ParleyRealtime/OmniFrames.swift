@@ -51,10 +51,8 @@ public enum OmniFrames {
                 json.field("conversation_id", omniID: message.conversationID)
                 json.field("seq", message.seq)
                 json.field("sender_type", OmniWire.senderType(message.sender))
-                switch message.sender {
-                case .visitor(let id): json.field("sender_id", omniID: id)
-                case .agent(let id), .bot(let id): json.field("sender_id", omniID: id)
-                case .system: break
+                if let sender = OmniWire.senderID(message.sender) {
+                    json.field("sender_id", omniKind: sender.kind, value: sender.value)
                 }
                 json.field("content", message.content)
                 json.array("attachments", message.fileID.map { [OmniID.format(Identifier<FileKind>($0))] } ?? [])

@@ -25,7 +25,8 @@ struct Churn: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try common.begin(connections: hold + Int(rate * 2) + 1)
+        // Churned connections live milliseconds: two seconds' worth open at once is ample.
+        try common.begin(connections: hold + Int(min(rate * 2, 1_000_000)) + 1)
         let setup = LoadSetup(base: common.base)
         let account = try await setup.signUp()
         let recorder = LatencyRecorder()

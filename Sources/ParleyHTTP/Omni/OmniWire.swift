@@ -34,13 +34,17 @@ public enum OmniWire {
 
     /// `sender_type` and `sender_id` of a message (shared with the omni WebSocket frames).
     public static func sender(_ sender: Sender) -> (type: String, id: String?) {
-        let id: String? =
-            switch sender {
-            case .visitor(let id): OmniID.format(id)
-            case .agent(let id), .bot(let id): OmniID.format(id)
-            case .system: nil
-            }
-        return (senderType(sender), id)
+        (senderType(sender), senderID(sender).map { OmniID.format(kind: $0.kind, value: $0.value) })
+    }
+
+    /// The kind and integer of a message's `sender_id` (`nil` for the system), for writing it
+    /// without a string of its own (the omni WebSocket frames).
+    public static func senderID(_ sender: Sender) -> (kind: EntityKind, value: UInt64)? {
+        switch sender {
+        case .visitor(let id): (VisitorKind.kind, id.rawValue)
+        case .agent(let id), .bot(let id): (AgentKind.kind, id.rawValue)
+        case .system: nil
+        }
     }
 
     /// A message's `sender_type`.
