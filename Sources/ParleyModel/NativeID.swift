@@ -1,7 +1,10 @@
 /// The native dialect's id form (CONTRACT §2): a prefix and the integer, e.g. `site_1`,
 /// `user_7`, `visitor_3`, `conv_456`, `msg_1024`.
 public enum NativeID {
-    public static func prefix(_ kind: EntityKind) -> String {
+    public static func prefix(_ kind: EntityKind) -> String { staticPrefix(kind).description }
+
+    /// ``prefix(_:)`` as static bytes, for writers that copy it without making a string.
+    public static func staticPrefix(_ kind: EntityKind) -> StaticString {
         switch kind {
         case .site: "site_"
         case .agent: "user_"
@@ -41,9 +44,10 @@ public enum NativeID {
     }
 
     private static func number(_ utf8: some Collection<UInt8>, kind: EntityKind) -> UInt64? {
-        let prefix = prefix(kind).utf8
-        guard utf8.starts(with: prefix) else { return nil }
-        let digits = utf8.dropFirst(prefix.count)
+        let prefix = staticPrefix(kind)
+        let prefixBytes = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        guard utf8.starts(with: prefixBytes) else { return nil }
+        let digits = utf8.dropFirst(prefixBytes.count)
         guard let first = digits.first, first != 48 || digits.count == 1 else { return nil }
         var value: UInt64 = 0
         for byte in digits {

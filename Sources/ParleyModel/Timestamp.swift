@@ -22,39 +22,64 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// RFC 3339 UTC with milliseconds, e.g. `2024-01-20T14:30:00.000Z`.
     public var rfc3339: String {
+        // Every frame carries one: written straight into the string's 24 bytes, where the
+        // general form below makes a string per field.
+        let text = String(unsafeUninitializedCapacity: Self.rfc3339ByteCount) { bytes in
+            writeRFC3339(into: UnsafeMutableRawPointer(bytes.baseAddress!)) ? Self.rfc3339ByteCount : 0
+        }
+        guard text.isEmpty else { return text }
+        let (parts, millis) = utcParts
+        return Self.padded(parts, millis: millis)
+    }
+
+    /// The length of ``rfc3339`` for a year in 0…9999.
+    public static let rfc3339ByteCount = 24
+
+    /// Whether ``rfc3339`` has its fixed ``rfc3339ByteCount`` bytes: a year in 0…9999
+    /// (0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z).
+    public var hasFourDigitYear: Bool { (-62_167_219_200_000...253_402_300_799_999).contains(milliseconds) }
+
+    /// Writes ``rfc3339``'s ``rfc3339ByteCount`` bytes at `bytes` (a frame's buffer, without a
+    /// string of their own) and returns `true`; for a year outside 0…9999, whose form is
+    /// longer, writes nothing and returns `false`.
+    public func writeRFC3339(into bytes: UnsafeMutableRawPointer) -> Bool {
+        let (parts, millis) = utcParts
+        let year = Int(parts.tm_year) + 1900
+        guard (0...9999).contains(year) else { return false }
+        func put(_ value: Int, _ width: Int, at offset: Int) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes.storeBytes(of: UInt8(truncatingIfNeeded: 48 + value % 10), toByteOffset: index, as: UInt8.self)
+                value /= 10
+            }
+        }
+        func put(_ byte: Unicode.Scalar, at offset: Int) {
+            bytes.storeBytes(of: UInt8(ascii: byte), toByteOffset: offset, as: UInt8.self)
+        }
+        put(year, 4, at: 0)
+        put("-", at: 4)
+        put(Int(parts.tm_mon) + 1, 2, at: 5)
+        put("-", at: 7)
+        put(Int(parts.tm_mday), 2, at: 8)
+        put("T", at: 10)
+        put(Int(parts.tm_hour), 2, at: 11)
+        put(":", at: 13)
+        put(Int(parts.tm_min), 2, at: 14)
+        put(":", at: 16)
+        put(Int(parts.tm_sec), 2, at: 17)
+        put(".", at: 19)
+        put(millis, 3, at: 20)
+        put("Z", at: 23)
+        return true
+    }
+
+    /// The calendar fields of this instant in UTC, and its milliseconds.
+    private var utcParts: (tm, Int) {
         let seconds = milliseconds.floorDivided(by: 1000)
-        let millis = Int(milliseconds - seconds * 1000)
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        let year = Int(parts.tm_year) + 1900
-        guard (0...9999).contains(year) else { return Self.padded(parts, millis: millis) }
-        // Every frame carries one: written straight into the string's 24 bytes, where the
-        // general form below makes a string per field.
-        return String(unsafeUninitializedCapacity: 24) { bytes in
-            func put(_ value: Int, _ width: Int, at offset: Int) {
-                var value = value
-                for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                    bytes[index] = UInt8(truncatingIfNeeded: 48 + value % 10)
-                    value /= 10
-                }
-            }
-            put(year, 4, at: 0)
-            bytes[4] = UInt8(ascii: "-")
-            put(Int(parts.tm_mon) + 1, 2, at: 5)
-            bytes[7] = UInt8(ascii: "-")
-            put(Int(parts.tm_mday), 2, at: 8)
-            bytes[10] = UInt8(ascii: "T")
-            put(Int(parts.tm_hour), 2, at: 11)
-            bytes[13] = UInt8(ascii: ":")
-            put(Int(parts.tm_min), 2, at: 14)
-            bytes[16] = UInt8(ascii: ":")
-            put(Int(parts.tm_sec), 2, at: 17)
-            bytes[19] = UInt8(ascii: ".")
-            put(millis, 3, at: 20)
-            bytes[23] = UInt8(ascii: "Z")
-            return 24
-        }
+        return (parts, Int(milliseconds - seconds * 1000))
     }
 
     /// The general form, for years outside 0…9999 (a year of five digits, or before year 0).

@@ -43,7 +43,7 @@ public enum NativeFrames {
     /// The same frame with its sender looked up already: the only part of it that needs the
     /// state, so the rest can be written outside the state's lock.
     static func message(_ message: Message, sender: NativeWire.UserRef) -> WireFrame {
-        FrameJSON.frame(capacity: 200 + message.content.utf8.count) { json in
+        FrameJSON.frame(capacity: messageCapacity(message, sender: sender)) { json in
             json.field("type", "message")
             json.field("from", NativeWire.from(message.sender))
             json.field("conversation_id", nativeID: message.conversationID)
@@ -59,9 +59,17 @@ public enum NativeFrames {
                     json.field("name", sender.name)
                 }
                 json.field("client_message_id", message.clientMessageID)
-                json.field("created_at", message.createdAt.rfc3339)
+                json.field("created_at", message.createdAt)
             }
         }
+    }
+
+    /// Room for ``message(_:sender:)``'s JSON: its keys and fixed-length values (about 360
+    /// bytes with ids of 20 digits and the slack of the last member's reservation), and the
+    /// texts unescaped (an escaped one grows the buffer).
+    static func messageCapacity(_ message: Message, sender: NativeWire.UserRef) -> Int {
+        400 + message.content.utf8.count + (message.clientMessageID?.utf8.count ?? 0) + sender.id.utf8.count
+            + (sender.username?.utf8.count ?? 0) + (sender.name?.utf8.count ?? 0)
     }
 
     struct Ack: Encodable {
@@ -79,7 +87,7 @@ public enum NativeFrames {
     }
 
     public static func ack(_ message: Message) -> WireFrame {
-        FrameJSON.frame(capacity: 128) { json in
+        FrameJSON.frame(capacity: ackCapacity(message)) { json in
             json.field("type", "ack")
             json.field("client_message_id", message.clientMessageID)
             json.field("message_id", nativeID: message.id)
@@ -87,6 +95,9 @@ public enum NativeFrames {
             json.field("seq", message.seq)
         }
     }
+
+    /// Room for ``ack(_:)``'s JSON (as ``messageCapacity(_:sender:)``).
+    static func ackCapacity(_ message: Message) -> Int { 160 + (message.clientMessageID?.utf8.count ?? 0) }
 
     struct ErrorFrame: Encodable {
         var type = "error"

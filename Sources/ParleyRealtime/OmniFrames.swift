@@ -44,7 +44,7 @@ public enum OmniFrames {
     /// ``messageFrame(_:)``'s JSON, written from the message itself: the ids go into the frame's
     /// bytes without a string of their own (`FrameJSONTests` checks the two agree).
     public static func message(_ message: Message) -> WireFrame {
-        FrameJSON.frame(capacity: 256 + message.content.utf8.count) { json in
+        FrameJSON.frame(capacity: messageCapacity(message)) { json in
             json.field("type", "message.new")
             json.object("data") { json in
                 json.field("id", omniID: message.id)
@@ -57,9 +57,16 @@ public enum OmniFrames {
                 json.field("content", message.content)
                 json.array("attachments", message.fileID.map { [OmniID.format(Identifier<FileKind>($0))] } ?? [])
                 json.field("client_message_id", message.clientMessageID)
-                json.field("created_at", message.createdAt.rfc3339)
+                json.field("created_at", message.createdAt)
             }
         }
+    }
+
+    /// Room for ``message(_:)``'s JSON: its keys and fixed-length values (about 370 bytes with
+    /// an attachment and the slack of the last member's reservation), and the texts unescaped
+    /// (an escaped one grows the buffer).
+    static func messageCapacity(_ message: Message) -> Int {
+        400 + message.content.utf8.count + (message.clientMessageID?.utf8.count ?? 0)
     }
 
     struct AckData: Encodable {
@@ -79,7 +86,7 @@ public enum OmniFrames {
 
     /// ``ackFrame(_:)``'s JSON, written from the message itself (`FrameJSONTests` checks the two agree).
     public static func ack(_ message: Message) -> WireFrame {
-        FrameJSON.frame(capacity: 160) { json in
+        FrameJSON.frame(capacity: ackCapacity(message)) { json in
             json.field("type", "message.ack")
             json.object("data") { json in
                 json.field("client_message_id", message.clientMessageID)
@@ -89,6 +96,9 @@ public enum OmniFrames {
             }
         }
     }
+
+    /// Room for ``ack(_:)``'s JSON (as ``messageCapacity(_:)``).
+    static func ackCapacity(_ message: Message) -> Int { 200 + (message.clientMessageID?.utf8.count ?? 0) }
 
     struct ErrorData: Encodable {
         var code: String

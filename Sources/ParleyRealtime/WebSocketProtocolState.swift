@@ -63,26 +63,26 @@ struct WebSocketProtocolState {
         }
         guard frame.reservedBits.isEmpty else { return fail(.protocolError) }
         switch frame.opcode {
-        case .connectionClose: return receivedClose(frame.unmaskedData)
-        case .ping: return .pong(frame.unmaskedData)
+        case .connectionClose: return receivedClose(FrameUnmasking.payload(of: frame))
+        case .ping: return .pong(FrameUnmasking.payload(of: frame))
         case .pong:
-            var data = frame.unmaskedData
+            var data = FrameUnmasking.payload(of: frame)
             if let expected = unansweredPing, data.readableBytes == 8, data.readInteger(as: UInt64.self) == expected {
                 unansweredPing = nil
             }
             return .none
         case .text, .binary:
             guard fragments == nil else { return fail(.protocolError) }
-            if frame.fin { return message(frame.opcode, frame.unmaskedData) }
+            if frame.fin { return message(frame.opcode, FrameUnmasking.payload(of: frame)) }
             guard frame.length <= maxMessageBytes else { return fail(.messageTooLarge) }
-            fragments = (frame.opcode, frame.unmaskedData)
+            fragments = (frame.opcode, FrameUnmasking.payload(of: frame))
             return .none
         case .continuation:
             guard let started = fragments else { return fail(.protocolError) }
             var data = started.data
             guard data.readableBytes + frame.length <= maxMessageBytes else { return fail(.messageTooLarge) }
             fragments = nil  // one owner of the buffer while it grows
-            var more = frame.unmaskedData
+            var more = FrameUnmasking.payload(of: frame)
             data.writeBuffer(&more)
             if frame.fin { return message(started.opcode, data) }
             fragments = (started.opcode, data)

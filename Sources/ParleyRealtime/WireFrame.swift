@@ -24,11 +24,26 @@ public struct WireFrame: Sendable {
     /// the largest header, which is then set right in front of the text): one allocation, no
     /// copy. `capacity` is a guess at the text's length; the buffer grows if it is short.
     public static func build(capacity: Int, _ write: (inout ByteBuffer) -> Void) -> WireFrame {
-        let room = 10
-        var bytes = ByteBufferAllocator().buffer(capacity: room + capacity)
-        bytes.writeRepeatingByte(0, count: room)
-        bytes.moveReaderIndex(forwardBy: room)
+        var bytes = textBuffer(capacity: capacity)
         write(&bytes)
+        return WireFrame(framing: consume bytes)
+    }
+
+    /// The most bytes a header takes (RFC 6455 §5.2, unmasked).
+    private static let headerRoom = 10
+
+    /// An empty buffer for a frame's text, with room for `capacity` bytes of it and for the
+    /// largest header in front (``init(framing:)`` puts the header there).
+    static func textBuffer(capacity: Int) -> ByteBuffer {
+        var bytes = ByteBufferAllocator().buffer(capacity: headerRoom + capacity)
+        bytes.writeRepeatingByte(0, count: headerRoom)
+        bytes.moveReaderIndex(forwardBy: headerRoom)
+        return bytes
+    }
+
+    /// The frame of the text in `bytes`, a ``textBuffer(capacity:)`` written to: its header is
+    /// set in the room in front of the text (no copy when `bytes` is the buffer's only owner).
+    init(framing bytes: consuming ByteBuffer) {
         let length = bytes.readableBytes
         let headerLength = Self.headerLength(payload: length)
         let start = bytes.readerIndex - headerLength
@@ -43,7 +58,7 @@ public struct WireFrame: Sendable {
             bytes.setInteger(UInt64(length), at: start + 2)
         }
         bytes.moveReaderIndex(to: start)
-        return WireFrame(bytes: bytes, headerLength: headerLength)
+        self.init(bytes: bytes, headerLength: headerLength)
     }
 
     private init(bytes: ByteBuffer, headerLength: Int) {

@@ -118,6 +118,22 @@ import Testing
         #expect(Timestamp(milliseconds: 0).rfc3339 == "1970-01-01T00:00:00.000Z")
     }
 
+    /// The fixed 24-byte form holds from year 0 to year 9999; outside it the form is longer.
+    @Test func fourDigitYearsHaveTheFixedForm() {
+        let first = Timestamp(milliseconds: -62_167_219_200_000)
+        let last = Timestamp(milliseconds: 253_402_300_799_999)
+        #expect(first.hasFourDigitYear && last.hasFourDigitYear)
+        #expect(first.rfc3339 == "0000-01-01T00:00:00.000Z")
+        #expect(last.rfc3339 == "9999-12-31T23:59:59.999Z")
+        #expect(!Timestamp(milliseconds: first.milliseconds - 1).hasFourDigitYear)
+        #expect(!Timestamp(milliseconds: last.milliseconds + 1).hasFourDigitYear)
+        #expect(Timestamp(milliseconds: last.milliseconds + 1).rfc3339 == "10000-01-01T00:00:00.000Z")
+        var bytes = [UInt8](repeating: 0, count: Timestamp.rfc3339ByteCount)
+        #expect(bytes.withUnsafeMutableBytes { Timestamp(milliseconds: 1_705_761_000_042).writeRFC3339(into: $0.baseAddress!) })
+        #expect(String(decoding: bytes, as: UTF8.self) == "2024-01-20T14:30:00.042Z")
+        #expect(!bytes.withUnsafeMutableBytes { Timestamp(milliseconds: last.milliseconds + 1).writeRFC3339(into: $0.baseAddress!) })
+    }
+
     @Test func parsesRFC3339() {
         #expect(Timestamp(rfc3339: "2024-01-20T14:30:00Z")?.milliseconds == 1_705_761_000_000)
         #expect(Timestamp(rfc3339: "2024-01-20T14:30:00.5Z")?.milliseconds == 1_705_761_000_500)

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import ParleyHTTP
 import ParleyModel
 import Testing
 
@@ -36,6 +37,13 @@ import Testing
                     id: MessageID(value), conversationID: ConversationID(value), seq: value, sender: .agent(AgentID(value)),
                     content: "n\(index)", createdAt: .now()))
         }
+        // Dates outside years 0…9999, whose form is longer than the 24 bytes written in place.
+        for milliseconds in [Int64(253_402_300_800_000), -62_167_219_200_001] {
+            result.append(
+                Message(
+                    id: MessageID(77), conversationID: ConversationID(9), seq: 77, sender: .visitor(VisitorID(3)),
+                    content: "then", createdAt: Timestamp(milliseconds: milliseconds)))
+        }
         // Attachments: the file's id on native, the file's UUID in omni's `attachments`.
         for (index, type) in [ContentType.file, .image].enumerated() {
             result.append(
@@ -70,5 +78,30 @@ import Testing
                 #expect(attachments == [OmniID.format(Identifier<FileKind>(file))])
             }
         }
+    }
+
+    /// A frame whose texts need no escaping fits the buffer its writer reserved: no growth (a
+    /// copy of everything written) on the way.
+    @Test func hotFramesFitTheirReservation() throws {
+        let state = ParleyState()
+        var checked = 0
+        for message in messages() {
+            let texts = [message.content, message.clientMessageID ?? ""]
+            guard texts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") } }) else { continue }
+            let sender = NativeWire.sender(message.sender, state: state)
+            let pairs: [(WireFrame, Int)] = [
+                (NativeFrames.message(message, sender: sender), NativeFrames.messageCapacity(message, sender: sender)),
+                (NativeFrames.ack(message), NativeFrames.ackCapacity(message)),
+                (OmniFrames.message(message), OmniFrames.messageCapacity(message)),
+                (OmniFrames.ack(message), OmniFrames.ackCapacity(message)),
+            ]
+            for (frame, capacity) in pairs {
+                // The header's room (10 bytes) and the guess, as the allocator rounds it.
+                let reserved = ByteBufferAllocator().buffer(capacity: 10 + capacity).capacity
+                #expect(frame.bytes.capacity == reserved, "\(String(buffer: frame.payload))")
+            }
+            checked += 1
+        }
+        #expect(checked > 10)
     }
 }
