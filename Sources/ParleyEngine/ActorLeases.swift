@@ -28,21 +28,24 @@ struct ActorLeases<Actor> {
     /// Leases the conversation's actor, making it with `make` when there is none (`nil`: no such
     /// conversation). Making one may first drop actors idle past the timeout.
     mutating func lease(_ id: ConversationID, now: ContinuousClock.Instant, make: () -> Actor?) -> Actor? {
-        if slots[id] == nil {
-            if lastSweep.map({ now - $0 >= sweepInterval }) ?? true { evictIdle(now: now) }
-            guard let actor = make() else { return nil }
-            slots[id] = Slot(actor: actor, lastUsed: now)
+        // Every message takes a lease and returns it: the slot is found by one hash, then
+        // changed in place through its index.
+        if let index = slots.index(forKey: id) {
+            slots.values[index].leases += 1
+            slots.values[index].lastUsed = now
+            return slots.values[index].actor
         }
-        slots[id]!.leases += 1
-        slots[id]!.lastUsed = now
-        return slots[id]!.actor
+        if lastSweep.map({ now - $0 >= sweepInterval }) ?? true { evictIdle(now: now) }
+        guard let actor = make() else { return nil }
+        slots[id] = Slot(actor: actor, leases: 1, lastUsed: now)
+        return actor
     }
 
     /// Returns a lease once the call it was taken for has finished.
     mutating func release(_ id: ConversationID, now: ContinuousClock.Instant) {
-        guard slots[id] != nil else { return }
-        slots[id]!.leases -= 1
-        slots[id]!.lastUsed = now
+        guard let index = slots.index(forKey: id) else { return }
+        slots.values[index].leases -= 1
+        slots.values[index].lastUsed = now
     }
 
     /// Drops every actor with no lease out and unused for the timeout; returns how many.
