@@ -45,8 +45,9 @@ final class LoopFlushQueue: Sendable {
         }
         var native = 0
         var omni = 0
+        var shared = SharedWrites()
         for (session, outlet) in entries {
-            let written = outlet.value.flush(from: session)
+            let written = outlet.value.flush(from: session, sharing: &shared)
             if session.dialect == .native { native += written } else { omni += written }
         }
         RealtimeMetrics.shared.framesSent(native, .native)

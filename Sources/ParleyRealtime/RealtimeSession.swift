@@ -210,14 +210,17 @@ public final class RealtimeSession: Sendable {
     /// The frames queued since the last flush, in order, as the bytes of one socket write
     /// (joined into as few frames as fit for a batching session), and how many WebSocket frames
     /// that is; nil when nothing is queued.
-    func takeWrite() -> (bytes: ByteBuffer, frames: Int)? {
+    func takeWrite(sharing shared: inout SharedWrites) -> (bytes: ByteBuffer, frames: Int)? {
         let batches = batchesFrames
         return state.withLock { state in
             let taken: (bytes: ByteBuffer, events: Int, frames: Int)? = state.outbox.drain { queued in
                 guard !queued.isEmpty else { return nil }
-                guard batches else { return (WireFrame.coalesced(queued), queued.count, queued.count) }
-                let joined = WireFrame.joined(queued, maxPayload: Self.maxBatchBytes)
-                return (WireFrame.coalesced(joined), queued.count, joined.count)
+                let write = shared.write(of: queued, batched: batches) {
+                    guard batches else { return (WireFrame.coalesced(queued), queued.count) }
+                    let joined = WireFrame.joined(queued, maxPayload: Self.maxBatchBytes)
+                    return (WireFrame.coalesced(joined), joined.count)
+                }
+                return (write.bytes, queued.count, write.frames)
             }
             guard let taken else { return nil }
             state.framesWritten += taken.events

@@ -39,9 +39,16 @@ final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
     /// WebSocket frames written (the caller counts them for metrics, once per batch).
     @discardableResult
     func flush(from session: RealtimeSession, force: Bool = false) -> Int {
+        var shared = SharedWrites()
+        return flush(from: session, force: force, sharing: &shared)
+    }
+
+    /// ``flush(from:force:)`` as one of a pass over many sessions (``LoopFlushQueue``): a
+    /// session that queued the same frames as the one before it writes the same bytes.
+    func flush(from session: RealtimeSession, force: Bool = false, sharing shared: inout SharedWrites) -> Int {
         self.session = session
         guard let context, force || context.channel.isWritable else { return 0 }
-        guard let write = session.takeWrite() else { return 0 }
+        guard let write = session.takeWrite(sharing: &shared) else { return 0 }
         context.writeAndFlush(wrapOutboundOut(write.bytes), promise: nil)
         return write.frames
     }

@@ -14,6 +14,9 @@ public struct WireFrame: Sendable {
     /// Header and payload, ready for the socket.
     public let bytes: ByteBuffer
     private let headerLength: Int
+    /// Where the buffer's storage is, noted once when the frame is made: the frame's identity
+    /// for ``isIdentical(to:)``, which runs once per recipient where this runs once per frame.
+    private let storageAddress: UInt
 
     /// Frames `text` (UTF-8 JSON) as one final, unmasked text frame.
     public init(text: some Collection<UInt8>) {
@@ -64,6 +67,7 @@ public struct WireFrame: Sendable {
     private init(bytes: ByteBuffer, headerLength: Int) {
         self.bytes = bytes
         self.headerLength = headerLength
+        self.storageAddress = bytes.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
     }
 
     /// The frame's JSON text, without the header.
@@ -125,4 +129,12 @@ public struct WireFrame: Sendable {
     }
 
     private var payloadCount: Int { bytes.readableBytes - headerLength }
+
+    /// Whether `other` is this very frame: the same bytes of the same buffer (not merely the
+    /// same text). A frame never changes its buffer, and both frames are alive while compared,
+    /// so one address is one buffer.
+    func isIdentical(to other: WireFrame) -> Bool {
+        storageAddress == other.storageAddress && bytes.readerIndex == other.bytes.readerIndex
+            && bytes.readableBytes == other.bytes.readableBytes
+    }
 }
