@@ -28,8 +28,16 @@ public enum EventCodec {
     /// snapshot body's history section.
     public static let currentVersion: UInt8 = 19
 
+    /// Room for `event`'s record: a message's texts and 96 bytes for the rest (the most common
+    /// record, which grew its buffer twice from a flat 96 bytes); 96 for the others.
+    static func capacity(for event: Event) -> Int {
+        guard case .messageAppended(let message) = event else { return 96 }
+        return 96 + message.content.utf8.count + (message.clientMessageID?.utf8.count ?? 0)
+            + (message.metadataJSON?.utf8.count ?? 0)
+    }
+
     public static func encode(_ event: Event) -> (type: UInt8, payload: [UInt8]) {
-        var writer = BinaryWriter(capacity: 96)
+        var writer = BinaryWriter(capacity: capacity(for: event))
         writer.write(currentVersion)
         switch event {
         case .siteCreated(let site):

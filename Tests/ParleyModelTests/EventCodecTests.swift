@@ -1,4 +1,4 @@
-import ParleyModel
+@testable import ParleyModel
 import ParleyTestSupport
 import Testing
 
@@ -14,6 +14,20 @@ import Testing
         #expect(type == event.recordType.rawValue)
         #expect(payload.first == EventCodec.currentVersion)
         #expect(try EventCodec.decode(type: type, payload: payload) == event)
+    }
+
+    /// A message's record fits the room its encoder reserves (its buffer never grows on the way).
+    @Test func aMessageRecordFitsItsReservation() {
+        for length in [0, 1, 110, 200, 4096, 70_000] {
+            for (client, metadata) in [(nil, nil), ("c-\(length)", "{\"plan\":\"pro\",\"n\":\(length)}")] as [(String?, String?)] {
+                let message = Message(
+                    id: MessageID(UInt64.max), conversationID: ConversationID(UInt64.max), seq: UInt64.max,
+                    sender: .agent(AgentID(UInt64.max)), content: String(repeating: "é", count: length / 2), clientMessageID: client,
+                    createdAt: Timestamp(milliseconds: .max), metadataJSON: metadata)
+                let event = Event.messageAppended(message)
+                #expect(EventCodec.encode(event).payload.count <= EventCodec.capacity(for: event), "content of \(length / 2) é")
+            }
+        }
     }
 
     @Test func unknownRecordTypeIsRefused() {
