@@ -100,10 +100,10 @@ public struct Analytics {
         guard let newest = log.conversation.lastMessageAt ?? log.lastMessage?.createdAt, newest >= period.start else { return [] }
         // The same window whether the messages are hot or cold: statistics do not change when
         // compaction moves them.
-        guard let from = try? log.firstSeq(cold: cold, where: { $0.createdAt >= period.start }) else { return log.hotMessages }
+        guard let from = try? log.firstSeq(cold: cold, where: { $0.createdAt >= period.start }) else { return Array(log.hotMessages) }
         let start = from > UInt64(Self.lookback) ? from - UInt64(Self.lookback) : 1
         if start > log.coldThrough { return Array(log.hotMessages[Int(start - log.coldThrough - 1)...]) }
-        return (try? log.messages(in: start...log.lastSeq, cold: cold)) ?? log.hotMessages
+        return (try? log.messages(in: start...log.lastSeq, cold: cold)) ?? Array(log.hotMessages)
     }
 
     /// Messages read before a period's first one, for response times that cross its start.

@@ -8,7 +8,8 @@
 public struct ConversationLog: Hashable, Sendable {
     public var conversation: Conversation
     /// The hot messages in `seq` order; `hotMessages[i].seq == coldThrough + i + 1` always holds.
-    public var hotMessages: [Message]
+    /// Chunked (``MessageRun``): a snapshot's copy of the state shares them chunk by chunk.
+    public var hotMessages: MessageRun
     /// The newest `seq` held by history files instead of RAM (0: every message is hot).
     public var coldThrough: UInt64
     /// The newest `seq` deleted for good (0: none); never above ``coldThrough``.
@@ -18,7 +19,7 @@ public struct ConversationLog: Hashable, Sendable {
     public var lastLSN: UInt64
 
     public init(
-        conversation: Conversation, hotMessages: [Message] = [], coldThrough: UInt64 = 0, purgedThrough: UInt64 = 0,
+        conversation: Conversation, hotMessages: MessageRun = [], coldThrough: UInt64 = 0, purgedThrough: UInt64 = 0,
         readCursors: [Participant: ReadCursor] = [:], lastLSN: UInt64 = 0
     ) {
         self.conversation = conversation
@@ -59,8 +60,8 @@ public struct ConversationLog: Hashable, Sendable {
     mutating func makeCold(through seq: UInt64) -> UInt64 {
         guard seq > coldThrough else { return 0 }
         let count = seq - coldThrough
-        // A fresh array, so the capacity the moved messages took is given back.
-        hotMessages = Array(hotMessages[Int(count)...])
+        // The moved messages' memory is given back (MessageRun.removeFirst).
+        hotMessages.removeFirst(Int(count))
         coldThrough = seq
         return count
     }
