@@ -209,7 +209,8 @@ public final class RealtimeSession: Sendable {
 
     /// The frames queued since the last flush, in order, as the bytes of one socket write
     /// (joined into as few frames as fit for a batching session), and how many WebSocket frames
-    /// that is; nil when nothing is queued.
+    /// that is; nil when nothing is queued. The bytes are `shared`'s when the session before it
+    /// in this flush pass queued the very same frames (``SharedWrites``).
     func takeWrite(sharing shared: inout SharedWrites) -> (bytes: ByteBuffer, frames: Int)? {
         let batches = batchesFrames
         return state.withLock { state in
