@@ -22,14 +22,16 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// RFC 3339 UTC with milliseconds, e.g. `2024-01-20T14:30:00.000Z`.
     public var rfc3339: String {
+        guard hasFourDigitYear else {
+            let (parts, millis) = utcParts
+            return Self.padded(parts, millis: millis)
+        }
         // Every frame carries one: written straight into the string's 24 bytes, where the
         // general form below makes a string per field.
-        let text = String(unsafeUninitializedCapacity: Self.rfc3339ByteCount) { bytes in
-            writeRFC3339(into: UnsafeMutableRawPointer(bytes.baseAddress!)) ? Self.rfc3339ByteCount : 0
+        return String(unsafeUninitializedCapacity: Self.rfc3339ByteCount) { bytes in
+            _ = writeRFC3339(into: UnsafeMutableRawPointer(bytes.baseAddress!))
+            return Self.rfc3339ByteCount
         }
-        guard text.isEmpty else { return text }
-        let (parts, millis) = utcParts
-        return Self.padded(parts, millis: millis)
     }
 
     /// The length of ``rfc3339`` for a year in 0…9999.
@@ -43,9 +45,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// string of their own) and returns `true`; for a year outside 0…9999, whose form is
     /// longer, writes nothing and returns `false`.
     public func writeRFC3339(into bytes: UnsafeMutableRawPointer) -> Bool {
+        guard hasFourDigitYear else { return false }
         let (parts, millis) = utcParts
         let year = Int(parts.tm_year) + 1900
-        guard (0...9999).contains(year) else { return false }
         func put(_ value: Int, _ width: Int, at offset: Int) {
             var value = value
             for index in stride(from: offset + width - 1, through: offset, by: -1) {

@@ -38,9 +38,8 @@ public struct FrameJSON: ~Copyable {
     }
 
     public mutating func field(_ key: StaticString, _ value: String?) {
-        guard var value else { return }  // like JSONEncoder: a nil optional is left out
-        value.withUTF8 { utf8 in
-            let length = FrameBytes.escapedLength(utf8)
+        guard let value else { return }  // like JSONEncoder: a nil optional is left out
+        Self.withEscapedLength(value) { utf8, length in
             member(key, valueBytes: length + 2) { $0.string(utf8, escapedLength: length) }
         }
     }
@@ -99,9 +98,7 @@ public struct FrameJSON: ~Copyable {
     public mutating func array(_ key: StaticString, _ values: [String]) {
         member(key, valueBytes: 1) { $0.byte(UInt8(ascii: "[")) }
         for (index, value) in values.enumerated() {
-            var value = value
-            value.withUTF8 { utf8 in
-                let length = FrameBytes.escapedLength(utf8)
+            Self.withEscapedLength(value) { utf8, length in
                 write(atMost: length + 3) { bytes in
                     if index > 0 { bytes.byte(UInt8(ascii: ",")) }
                     bytes.string(utf8, escapedLength: length)
@@ -118,6 +115,13 @@ public struct FrameJSON: ~Copyable {
         body(&self)
         hasMembers >>= 1
         write(atMost: 1) { $0.byte(UInt8(ascii: "}")) }
+    }
+
+    /// `value`'s UTF-8 and its length as the inside of a JSON string (``FrameBytes``), for a
+    /// member or an array element to reserve room for it.
+    private static func withEscapedLength(_ value: String, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
+        var value = value
+        value.withUTF8 { utf8 in body(utf8, FrameBytes.escapedLength(utf8)) }
     }
 
     /// One member, `,"key":` and the value `value` writes (at most `valueBytes` bytes), in one
