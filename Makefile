@@ -76,6 +76,7 @@ bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target LogBenchmarks --format markdown --no-progress
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target SnapshotBenchmarks --format markdown --no-progress
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target HistoryBenchmarks --format markdown --no-progress
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target StateBenchmarks --format markdown --no-progress
 	tools/bench-load.sh
 
 # Parley beside the peers (Debian's redis-server, nats-server and nginx + nchan, installed when

@@ -50,10 +50,15 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .target(
             name: "ParleyModel",
+            dependencies: [
+                // The state's big tables share their storage with a snapshot's copy (StateMap).
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(

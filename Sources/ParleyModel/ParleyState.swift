@@ -6,8 +6,8 @@
 public struct ParleyState: Sendable {
     public private(set) var sites: [SiteID: Site] = [:]
     public private(set) var agents: [AgentID: Agent] = [:]
-    public internal(set) var visitors: [VisitorID: Visitor] = [:]
-    public internal(set) var conversations: [ConversationID: ConversationLog] = [:]
+    public internal(set) var visitors: StateMap<VisitorID, Visitor> = [:]
+    public internal(set) var conversations: StateMap<ConversationID, ConversationLog> = [:]
     /// The LSN of the newest record applied.
     public private(set) var appliedLSN: UInt64 = 0
     public private(set) var watermarks = IDWatermarks()
@@ -17,15 +17,15 @@ public struct ParleyState: Sendable {
     public private(set) var agentsByLogin: [String: [AgentID]] = [:]
     /// Site key (`pk_…` or `sk_…`) → site.
     public private(set) var sitesByKey: [String: SiteID] = [:]
-    public internal(set) var visitorsByExternalID: [SiteScopedKey: VisitorID] = [:]
+    public internal(set) var visitorsByExternalID: StateMap<SiteScopedKey, VisitorID> = [:]
     /// Each site's support conversations, in id order (group chats are not among them).
     public private(set) var conversationsBySite: [SiteID: [ConversationID]] = [:]
     /// Each site's group chats, in id order.
     public private(set) var groupChatsBySite: [SiteID: [ConversationID]] = [:]
     /// A visitor's conversation that is not closed, if any.
-    public internal(set) var openConversationByVisitor: [VisitorID: ConversationID] = [:]
+    public internal(set) var openConversationByVisitor: StateMap<VisitorID, ConversationID> = [:]
     /// Refresh tokens by hash (only hashes are stored).
-    public private(set) var refreshTokens: [String: RefreshToken] = [:]
+    public private(set) var refreshTokens: StateMap<String, RefreshToken> = [:]
     /// The refresh tokens in expiry order; expired ones are dropped as new ones are issued.
     private var refreshExpiry = ExpiryQueue()
     public private(set) var revokedTokenFamilies: Set<UInt64> = []
@@ -466,7 +466,7 @@ public struct ParleyState: Sendable {
             watermarks.notification = max(watermarks.notification, notification.id)
         }
         watermarks.notification = max(watermarks.notification, tokens.notificationWatermark)
-        refreshTokens = Dictionary(tokens.refreshTokens.map { ($0.tokenHash, $0) }, uniquingKeysWith: { $1 })
+        for token in tokens.refreshTokens { refreshTokens[token.tokenHash] = token }
         refreshExpiry = ExpiryQueue(refreshTokens.values)
         revokedTokenFamilies = tokens.revokedFamilies
         visitorSessions = VisitorSessions(restoring: tokens.visitorSessions)

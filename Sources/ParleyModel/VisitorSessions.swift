@@ -17,9 +17,9 @@ public struct VisitorSessions: Sendable {
     /// Sessions a visitor keeps: a widget makes one per browser profile it runs in.
     public static let perVisitor = 16
 
-    private(set) var sessions: [String: Session] = [:]
+    private(set) var sessions: StateMap<String, Session> = [:]
     /// Each visitor's session hashes, oldest first.
-    private var byVisitor: [VisitorID: [String]] = [:]
+    private var byVisitor: StateMap<VisitorID, [String]> = [:]
 
     public init() {}
 
@@ -33,7 +33,7 @@ public struct VisitorSessions: Sendable {
     public var count: Int { sessions.count }
 
     /// Every session, by hash (for the snapshot).
-    public var all: [String: Session] { sessions }
+    public var all: StateMap<String, Session> { sessions }
 
     /// Adds a session; returns `false` when the hash is already known. Retires the visitor's
     /// oldest session past ``perVisitor``.
