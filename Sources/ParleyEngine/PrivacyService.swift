@@ -65,8 +65,9 @@ public final class PrivacyService: Sendable {
         var conversations: Set<ConversationID> = []
         var open: [ConversationID] = []
         var messages = 0
-        for id in state.conversationsBySite[site] ?? [] {
-            guard let log = state.conversations[id], let party = log.conversation.visitorID, people.contains(party) else { continue }
+        // In id order, as a pass over the site's conversations went.
+        for id in people.flatMap({ state.conversationsByVisitor[$0] ?? [] }).sorted() {
+            guard let log = state.conversations[id], log.conversation.siteID == site else { continue }
             conversations.insert(id)
             messages += log.messageCount
             if log.conversation.closedAt == nil { open.append(id) }

@@ -4,11 +4,11 @@
 /// customer). The state machine of records 27, composed by ``ParleyState``. Codec v10.
 public struct CustomerIdentities: Sendable {
     /// The site's user id of each identified visitor.
-    public private(set) var userIDs: [VisitorID: String] = [:]
+    public private(set) var userIDs: StateMap<VisitorID, String> = [:]
     /// Per site and user id, the customer it names.
-    public private(set) var customers: [SiteScopedKey: VisitorID] = [:]
+    public private(set) var customers: StateMap<SiteScopedKey, VisitorID> = [:]
     /// A merged visitor → the customer it was merged into.
-    public private(set) var mergedInto: [VisitorID: VisitorID] = [:]
+    public private(set) var mergedInto: StateMap<VisitorID, VisitorID> = [:]
 
     public init(identities: [(visitor: VisitorID, site: SiteID, userID: String)] = [], merges: [(VisitorID, VisitorID)] = []) {
         for (visitor, site, userID) in identities {

@@ -46,7 +46,7 @@ public struct IdempotentReply: Hashable, Sendable {
 public struct IdempotencyLedger: Sendable {
     public static let lifetimeMilliseconds: Int64 = 24 * 3600 * 1000
     public static let capacity = 100_000
-    public private(set) var replies: [String: IdempotentReply] = [:]
+    public private(set) var replies: StateMap<String, IdempotentReply> = [:]
     /// Scopes in the order they were recorded (a scope may appear again after re-recording).
     private var order: [(scope: String, recordedAt: Timestamp)] = []
     private var orderStart = 0

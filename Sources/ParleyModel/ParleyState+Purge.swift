@@ -55,8 +55,8 @@ extension ParleyState {
             identities.forget(person, site: record.siteID)
             openConversationByVisitor[person] = nil
         }
-        for conversation in conversationsBySite[visitor.siteID] ?? [] {
-            guard let party = conversations[conversation]?.conversation.visitorID, erased.contains(party) else { continue }
+        // In id order, as a pass over the site's conversations went.
+        for conversation in erased.flatMap({ conversationsByVisitor[$0] ?? [] }).sorted() where conversations[conversation] != nil {
             erasedConversations.insert(conversation)
             _ = purge(conversation, through: .max, lsn: lsn)
             conversations[conversation]!.conversation.subject = nil

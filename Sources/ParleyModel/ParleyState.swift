@@ -18,10 +18,14 @@ public struct ParleyState: Sendable {
     /// Site key (`pk_…` or `sk_…`) → site.
     public private(set) var sitesByKey: [String: SiteID] = [:]
     public internal(set) var visitorsByExternalID: StateMap<SiteScopedKey, VisitorID> = [:]
-    /// Each site's support conversations, in id order (group chats are not among them).
-    public private(set) var conversationsBySite: [SiteID: [ConversationID]] = [:]
+    /// Each site's support conversations, in id order (group chats are not among them). In
+    /// chunks: an opening after a snapshot copies one chunk, not a list of a million ids.
+    public private(set) var conversationsBySite: [SiteID: ChunkedRun<ConversationID>] = [:]
     /// Each site's group chats, in id order.
-    public private(set) var groupChatsBySite: [SiteID: [ConversationID]] = [:]
+    public private(set) var groupChatsBySite: [SiteID: ChunkedRun<ConversationID>] = [:]
+    /// Each visitor's conversations, in id order (derived; not in snapshots): what a widget,
+    /// a customer page or an erasure asks for, without a pass over the site's conversations.
+    public private(set) var conversationsByVisitor: StateMap<VisitorID, [ConversationID]> = [:]
     /// A visitor's conversation that is not closed, if any.
     public internal(set) var openConversationByVisitor: StateMap<VisitorID, ConversationID> = [:]
     /// Refresh tokens by hash (only hashes are stored).
@@ -428,7 +432,10 @@ public struct ParleyState: Sendable {
         conversations[conversation.id] = log
         switch conversation.party {
         case .visitor(let visitor):
-            if isNew { conversationsBySite[conversation.siteID, default: []].append(conversation.id) }
+            if isNew {
+                conversationsBySite[conversation.siteID, default: []].append(conversation.id)
+                conversationsByVisitor[visitor, default: []].append(conversation.id)
+            }
             if conversation.closedAt == nil { openConversationByVisitor[visitor] = conversation.id }
         case .group:
             if isNew { groupChatsBySite[conversation.siteID, default: []].append(conversation.id) }

@@ -85,7 +85,7 @@ public struct ConversationRating: Hashable, Sendable {
 /// Plans and ratings: the billing and feedback domain's state, composed by ``ParleyState``.
 public struct AccountPlans: Sendable {
     public private(set) var plans: [SiteID: SitePlan] = [:]
-    public private(set) var ratings: [ConversationID: ConversationRating] = [:]
+    public private(set) var ratings: StateMap<ConversationID, ConversationRating> = [:]
 
     public init(plans: [SitePlan] = [], ratings: [ConversationRating] = []) {
         for plan in plans { self.plans[plan.siteID] = plan }

@@ -1,7 +1,8 @@
 public import HashTreeCollections
 
 /// A hash map whose copies share their storage piece by piece: the state's big tables
-/// (conversations, visitors, their indexes, tokens and widget sessions) are kept in these.
+/// (conversations, visitors and their indexes, tokens, widget sessions, customer identities,
+/// ratings, files, idempotent replies) are kept in these.
 ///
 /// A snapshot copies the state under its lock in O(1) and encodes the copy on its own thread
 /// (``MessageRun`` says why). The live state, no longer the only owner of its storage, copies

@@ -36,7 +36,7 @@ public struct StoredFile: Hashable, Sendable {
 /// It counts each blob's names (two uploads of the same bytes share one blob) and each site's
 /// bytes (billing storage). Codec v13.
 public struct FileShelf: Sendable {
-    public private(set) var files: [FileID: StoredFile] = [:]
+    public private(set) var files: StateMap<FileID, StoredFile> = [:]
     /// How many files name each blob.
     public private(set) var blobNames: [String: Int] = [:]
     public private(set) var bytesBySite: [SiteID: UInt64] = [:]

@@ -32,7 +32,7 @@ struct StateFrame: Encodable {
         let frame: StateFrame = hub.broker.store.read { state in
             let ids: [ConversationID] = switch identity {
             case .visitor(let visitor, _):
-                (state.conversationsBySite[site] ?? []).filter { state.conversations[$0]?.conversation.visitorID == visitor }
+                state.conversationsByVisitor[visitor] ?? []
             case .agent:
                 (state.conversationsBySite[site] ?? []).filter { state.conversations[$0]?.conversation.status != .closed }
             }

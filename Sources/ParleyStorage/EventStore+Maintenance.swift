@@ -107,7 +107,7 @@ extension EventStore {
             guard let cutoff = policy.cutoff(now: now) else { continue }
             var purges: [HistoryFileAdded.ColdMove] = []
             var count: UInt64 = 0
-            let ids = ((copy.conversationsBySite[policy.siteID] ?? []) + (copy.groupChatsBySite[policy.siteID] ?? [])).sorted()
+            let ids = (Array(copy.conversationsBySite[policy.siteID] ?? []) + (copy.groupChatsBySite[policy.siteID] ?? [])).sorted()
             for id in ids {
                 guard let log = copy.conversations[id], log.lastSeq > log.purgedThrough, log.conversation.createdAt < cutoff,
                     try oldestReadable(log) < cutoff

@@ -44,6 +44,39 @@ import Testing
         #expect(state.team.pending(site: SampleData.site.id, at: SampleData.t0).isEmpty, "accepted: no longer pending")
     }
 
+    /// The derived per-visitor index agrees with a pass over the conversations, live, after a
+    /// snapshot's restore, and through an erasure.
+    @Test func eachVisitorsConversationsAreIndexedInIDOrder() throws {
+        let site = SampleData.site.id
+        var events: [Event] = [.siteCreated(SampleData.site)]
+        for index in 1...5 {
+            events.append(.visitorRegistered(Visitor(
+                id: VisitorID(UInt64(index)), siteID: site, externalID: "v\(index)", name: "Visitor \(index)",
+                firstSeenAt: SampleData.t0, lastSeenAt: SampleData.t0)))
+        }
+        // Conversations 1…40, each for visitor (id × 7) mod 5 + 1, so each visitor's ids interleave.
+        for id in 1...40 {
+            let visitor = VisitorID(UInt64(id * 7 % 5 + 1))
+            events.append(.conversationOpened(Conversation(id: ConversationID(UInt64(id)), siteID: site, visitorID: visitor, createdAt: SampleData.t0)))
+            if id.isMultiple(of: 3) { events.append(.conversationClosed(ConversationID(UInt64(id)), at: SampleData.t0)) }
+        }
+        func expectIndexed(_ state: ParleyState, _ note: String) {
+            for index in 1...5 {
+                let visitor = VisitorID(UInt64(index))
+                let scanned = state.conversations.values.filter { $0.conversation.visitorID == visitor }.map(\.conversation.id).sorted()
+                #expect(state.conversationsByVisitor[visitor] == (scanned.isEmpty ? nil : scanned), "\(note), visitor \(index)")
+            }
+            #expect(Array(state.conversationsBySite[site] ?? []) == state.conversations.keys.sorted(), "\(note)")
+        }
+        var state = try applied(events)
+        #expect(state.conversationsByVisitor[VisitorID(1)]?.count == 8)
+        expectIndexed(state, "live")
+        expectIndexed(try StateCodec.encode(state).withUnsafeBytes { try StateCodec.decode($0) }, "restored")
+        try state.apply(.visitorErased(VisitorID(3), by: nil, at: SampleData.t0), lsn: state.appliedLSN + 1)
+        expectIndexed(state, "after an erasure")
+        #expect(state.conversationsByVisitor[VisitorID(3)].map { $0.allSatisfy { state.conversations[$0]?.conversation.closedAt != nil } } == true)
+    }
+
     @Test func replayingTheSameRecordsChangesNothing() throws {
         var state = try applied(SampleData.everyEvent)
         let before = StateCodec.encode(state)

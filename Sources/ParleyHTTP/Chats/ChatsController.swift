@@ -47,7 +47,7 @@ struct ChatsController {
         }
         return broker.store.read { state in
             let site = caller.site
-            let ids = (state.conversationsBySite[site] ?? []) + (state.groupChatsBySite[site] ?? [])
+            let ids = Array(state.conversationsBySite[site] ?? []) + (state.groupChatsBySite[site] ?? [])
             let chats = ids.compactMap { state.conversations[$0]?.conversation }.filter { conversation in
                 switch query.availability {
                 case .isMember: caller.takesPart(in: conversation)

@@ -90,8 +90,8 @@ struct NativeFilesController {
         case .visitor(let visitor, _):
             if file.uploadedBy == .visitor(visitor) { return true }
             let logs = broker.store.read { state in
-                (state.conversationsBySite[file.siteID] ?? []).compactMap { state.conversations[$0] }
-                    .filter { $0.conversation.visitorID == visitor }
+                (state.conversationsByVisitor[visitor] ?? []).compactMap { state.conversations[$0] }
+                    .filter { $0.conversation.siteID == file.siteID }
             }
             // Outside the state's lock: an older message may be in cold history.
             return logs.contains { log in

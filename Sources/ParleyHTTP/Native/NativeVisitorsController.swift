@@ -73,7 +73,7 @@ struct NativeVisitorsController {
             _ = try NativeScope.site(siteText, principal: principal)
         }
         let conversations = broker.store.read { state in
-            (state.conversationsBySite[visitor.siteID] ?? []).filter { state.conversations[$0]?.conversation.visitorID == visitor.id }.count
+            state.conversationsByVisitor[visitor.id]?.count ?? 0
         }
         let (online, lastSeen) = broker.presence.status(of: visitor)
         return NativeSuccess(

@@ -22,10 +22,6 @@ struct OmniCustomersController {
         let search = query["search"].map { $0.lowercased() }.flatMap { $0.isEmpty ? nil : $0 }
         if let search, search.utf8.count > 256 { throw APIError.validation("search is longer than 256 bytes") }
         let (page, total): ([OmniWire.Customer], Int) = broker.store.read { state in
-            var counts: [VisitorID: Int] = [:]
-            for id in state.conversationsBySite[site] ?? [] {
-                if let visitor = state.conversations[id]?.conversation.visitorID { counts[visitor, default: 0] += 1 }
-            }
             // A session merged into another customer is that customer: listed once.
             let matching = state.visitors.values.filter { visitor in
                 visitor.siteID == site && state.identities.mergedInto[visitor.id] == nil
@@ -35,7 +31,7 @@ struct OmniCustomersController {
             }.sorted { $0.id > $1.id }
             let items = paging.slice(matching).map { visitor in
                 OmniWire.customer(
-                    visitor, userID: state.identities.userIDs[visitor.id], conversations: counts[visitor.id] ?? 0,
+                    visitor, userID: state.identities.userIDs[visitor.id], conversations: state.conversationsByVisitor[visitor.id]?.count ?? 0,
                     presence: broker.presence)
             }
             return (items, matching.count)
@@ -52,7 +48,7 @@ struct OmniCustomersController {
     func body(_ visitor: Visitor, site: SiteID) -> OmniWire.Customer {
         let (conversations, userID) = broker.store.read { state in
             (
-                (state.conversationsBySite[site] ?? []).count { state.conversations[$0]?.conversation.visitorID == visitor.id },
+                state.conversationsByVisitor[visitor.id]?.count ?? 0,
                 state.identities.userIDs[visitor.id]
             )
         }

@@ -49,9 +49,7 @@ public enum OmniWebhookPayload {
         case .customer(let id):
             let customer: OmniWire.Customer? = broker.store.read { state in
                 guard let visitor = state.visitors[id] else { return nil }
-                let conversations = (state.conversationsBySite[visitor.siteID] ?? []).count {
-                    state.conversations[$0]?.conversation.visitorID == id
-                }
+                let conversations = state.conversationsByVisitor[id]?.count ?? 0
                 return OmniWire.customer(
                     visitor, userID: state.identities.userIDs[id], conversations: conversations, presence: broker.presence)
             }

@@ -177,7 +177,7 @@ struct WidgetController {
         let page = try OmniScope.messagePage(query)
         let conversation: ConversationID? = broker.store.read { state in
             state.openConversationByVisitor[visitor.id]
-                ?? (state.conversationsBySite[site.id] ?? []).last { state.conversations[$0]?.conversation.visitorID == visitor.id }
+                ?? state.conversationsByVisitor[visitor.id]?.last
         }
         guard let conversation else {
             return OmniList(
@@ -225,9 +225,7 @@ struct WidgetController {
             conversation = try OmniScope.id(text, field: "conversation_id")
         } else {
             let latest: ConversationID? = broker.store.read { state in
-                (state.conversationsBySite[site.id] ?? []).last { id in
-                    state.conversations[id].map { $0.conversation.visitorID == visitor.id && $0.conversation.closedAt != nil } ?? false
-                }
+                (state.conversationsByVisitor[visitor.id] ?? []).last { state.conversations[$0]?.conversation.closedAt != nil }
             }
             guard let latest else { throw APIError.conflict("no closed conversation to rate") }
             conversation = latest

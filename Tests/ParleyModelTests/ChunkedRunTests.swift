@@ -2,9 +2,9 @@ import ParleyModel
 import ParleyTestSupport
 import Testing
 
-/// The chunked run of hot messages behaves as the array it replaced, through every mix of
-/// appends and drops from the front, and stays a value when shared.
-@Suite struct MessageRunTests {
+/// The chunked run (of hot messages, of a site's conversation ids) behaves as the array it
+/// replaced, through every mix of appends and drops from the front, and stays a value when shared.
+@Suite struct ChunkedRunTests {
     func check(_ run: MessageRun, _ expected: [Message], _ note: String) {
         #expect(run.count == expected.count, "\(note)")
         #expect(Array(run) == expected, "\(note)")
@@ -54,5 +54,16 @@ import Testing
         run.append(SampleData.message(seq: 3))
         check(run, [SampleData.message(seq: 3)], "after emptied")
         check(MessageRun(), [], "new")
+    }
+
+    @Test func conversationIDsInChunks() {
+        var run = ChunkedRun<ConversationID>()
+        for id in 1...1000 { run.append(ConversationID(UInt64(id))) }
+        let copy = run
+        run.append(ConversationID(1001))
+        #expect(Array(copy) == (1...1000).map { ConversationID(UInt64($0)) })
+        #expect(Array(run.reversed().prefix(2)) == [ConversationID(1001), ConversationID(1000)])
+        #expect(run.last { $0.rawValue.isMultiple(of: 7) } == ConversationID(1001))
+        #expect(run.count == 1001 && run[500] == ConversationID(501) && copy != run)
     }
 }
