@@ -48,6 +48,19 @@ let benchmarks: @Sendable () -> Void = {
                 benchmark.stopMeasurement()
             }
         }, setup: { fixture.build() })
+
+    Benchmark(
+        "Restore a state of 1M visitors and conversations (decode)",
+        configuration: Benchmark.Configuration(
+            metrics: [.wallClock, .peakMemoryResident], warmupIterations: 1, maxDuration: .seconds(60), maxIterations: 5),
+        closure: { benchmark in
+            let bytes = fixture.encoded
+            benchmark.startMeasurement()
+            let state = try bytes.withUnsafeBytes { try StateCodec.decode($0) }
+            benchmark.stopMeasurement()
+            precondition(state.conversations.count == StateFixture.conversations)
+            blackHole(state)
+        }, setup: { fixture.build() })
 }
 
 /// 1M visitors, each with one open conversation on one site; built once, shared by the
@@ -56,11 +69,13 @@ final class StateFixture: Sendable {
     static let conversations = 1_000_000
     static let t0 = Timestamp(milliseconds: 1_705_761_000_000)
     static let site = SiteID(1)
-    private let built = Mutex<ParleyState?>(nil)
+    private let built = Mutex<(state: ParleyState, encoded: [UInt8])?>(nil)
     /// A state only the unshared benchmark changes (its own storage, never copied).
     private let unshared = Mutex<ParleyState?>(nil)
 
-    var state: ParleyState { built.withLock { $0! } }
+    var state: ParleyState { built.withLock { $0!.state } }
+    /// The state as a snapshot's body holds it (before compression).
+    var encoded: [UInt8] { built.withLock { $0!.encoded } }
 
     func withUnshared(_ body: (inout ParleyState) -> Void) {
         unshared.withLock { state in
@@ -104,6 +119,7 @@ final class StateFixture: Sendable {
             apply(.visitorRegistered(visitor(index)))
             apply(.conversationOpened(conversation(index)))
         }
-        built.withLock { $0 = state }
+        let encoded = StateCodec.encode(state)
+        built.withLock { $0 = (state, encoded) }
     }
 }
