@@ -61,7 +61,10 @@ extension ParleyState {
             _ = purge(conversation, through: .max, lsn: lsn)
             conversations[conversation]!.conversation.subject = nil
             conversations[conversation]!.conversation.metadataJSON = nil
-            if conversations[conversation]!.conversation.closedAt == nil { conversations[conversation]!.conversation.closedAt = at }
+            if conversations[conversation]!.conversation.closedAt == nil {
+                conversations[conversation]!.conversation.closedAt = at
+                openConversationsBySite[conversations[conversation]!.conversation.siteID]?.remove(conversation)
+            }
             plans.dropComment(of: conversation)
         }
         let doomedFiles = files.files.values.filter { file in

@@ -23,6 +23,9 @@ public struct ParleyState: Sendable {
     public private(set) var conversationsBySite: [SiteID: ChunkedRun<ConversationID>] = [:]
     /// Each site's group chats, in id order.
     public private(set) var groupChatsBySite: [SiteID: ChunkedRun<ConversationID>] = [:]
+    /// Each site's support conversations that are not closed (derived; not in snapshots): an
+    /// agent's connect frame and the site and agent pages, without a pass over the site.
+    public internal(set) var openConversationsBySite: [SiteID: StateSet<ConversationID>] = [:]
     /// Each visitor's conversations, in id order (derived; not in snapshots): what a widget,
     /// a customer page or an erasure asks for, without a pass over the site's conversations.
     public private(set) var conversationsByVisitor: StateMap<VisitorID, [ConversationID]> = [:]
@@ -136,6 +139,7 @@ public struct ParleyState: Sendable {
             let applied = try updateConversation(id, lsn: lsn) { log in
                 log.conversation.closedAt = log.conversation.closedAt ?? at
             }
+            if applied, let site = conversations[id]?.conversation.siteID { openConversationsBySite[site]?.remove(id) }
             if applied, let visitor = conversations[id]?.conversation.visitorID, openConversationByVisitor[visitor] == id {
                 openConversationByVisitor[visitor] = nil
             }
@@ -436,7 +440,10 @@ public struct ParleyState: Sendable {
                 conversationsBySite[conversation.siteID, default: []].append(conversation.id)
                 conversationsByVisitor[visitor, default: []].append(conversation.id)
             }
-            if conversation.closedAt == nil { openConversationByVisitor[visitor] = conversation.id }
+            if conversation.closedAt == nil {
+                openConversationByVisitor[visitor] = conversation.id
+                openConversationsBySite[conversation.siteID, default: StateSet()].insert(conversation.id)
+            }
         case .group:
             if isNew { groupChatsBySite[conversation.siteID, default: []].append(conversation.id) }
         }

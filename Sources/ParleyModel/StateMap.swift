@@ -37,18 +37,33 @@ public struct StateMap<Key: Hashable, Value>: Sequence {
     @inlinable public var keys: Projection<Key> { Projection(map: self) { $0.key } }
     @inlinable public var values: Projection<Value> { Projection(map: self) { $0.value } }
 
-    /// The value for `key`; set to `nil` to remove it. Changed in place (no copy of the value
-    /// out and back, which would copy the value's own storage).
+    /// The value for `key`; set to `nil` to remove it.
+    ///
+    /// A change takes the value out of the trie and puts it back, so the value is changed while
+    /// only this code holds it (a copy out and back would copy the value's own storage, every
+    /// hot-message chunk list of a conversation). It does not use `TreeDictionary`'s in-place
+    /// update (its subscript's `_modify`): in swift-collections 1.6 that crashed with a bad
+    /// pointer in `_HashNode._prepareValueUpdate` when a copy of the map was read on another
+    /// thread meanwhile, which is what a snapshot does (`StateMapStressTests` reproduces it in
+    /// three runs of four with the in-place update, and passes with this one).
     @inlinable
     public subscript(key: Key) -> Value? {
         get { entries[key] }
-        _modify { yield &entries[key] }
+        _modify {
+            var value = entries.removeValue(forKey: key)
+            defer { if let value { entries.updateValue(value, forKey: key) } }
+            yield &value
+        }
     }
 
     @inlinable
     public subscript(key: Key, default defaultValue: @autoclosure () -> Value) -> Value {
         get { entries[key, default: defaultValue()] }
-        _modify { yield &entries[key, default: defaultValue()] }
+        _modify {
+            var value = entries.removeValue(forKey: key) ?? defaultValue()
+            defer { entries.updateValue(value, forKey: key) }
+            yield &value
+        }
     }
 
     @inlinable @discardableResult

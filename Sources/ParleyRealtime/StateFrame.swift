@@ -34,7 +34,7 @@ struct StateFrame: Encodable {
             case .visitor(let visitor, _):
                 state.conversationsByVisitor[visitor] ?? []
             case .agent:
-                (state.conversationsBySite[site] ?? []).filter { state.conversations[$0]?.conversation.status != .closed }
+                state.openConversationsBySite[site]?.sorted() ?? []
             }
             let conversations = ids.compactMap { id -> ConversationState? in
                 guard let log = state.conversations[id], let visitor = log.conversation.visitorID else { return nil }

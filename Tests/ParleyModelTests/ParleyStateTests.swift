@@ -44,8 +44,8 @@ import Testing
         #expect(state.team.pending(site: SampleData.site.id, at: SampleData.t0).isEmpty, "accepted: no longer pending")
     }
 
-    /// The derived per-visitor index agrees with a pass over the conversations, live, after a
-    /// snapshot's restore, and through an erasure.
+    /// The derived indexes (each visitor's conversations, each site's open ones) agree with a
+    /// pass over the conversations, live, after a snapshot's restore, and through an erasure.
     @Test func eachVisitorsConversationsAreIndexedInIDOrder() throws {
         let site = SampleData.site.id
         var events: [Event] = [.siteCreated(SampleData.site)]
@@ -67,6 +67,8 @@ import Testing
                 #expect(state.conversationsByVisitor[visitor] == (scanned.isEmpty ? nil : scanned), "\(note), visitor \(index)")
             }
             #expect(Array(state.conversationsBySite[site] ?? []) == state.conversations.keys.sorted(), "\(note)")
+            let open = state.conversations.values.filter { $0.conversation.closedAt == nil }.map(\.conversation.id).sorted()
+            #expect(state.openConversationsBySite[site]?.sorted() == open, "\(note): the open ones")
         }
         var state = try applied(events)
         #expect(state.conversationsByVisitor[VisitorID(1)]?.count == 8)

@@ -40,10 +40,8 @@ struct NativeAgentsController {
         guard ["online", "offline", "all"].contains(filter) else { throw APIError.validation("status must be online, offline or all") }
         let agents: [AgentBody] = broker.store.read { state in
             var active: [AgentID: Int] = [:]
-            for id in state.conversationsBySite[site] ?? [] {
-                if let conversation = state.conversations[id]?.conversation, conversation.closedAt == nil,
-                    let agent = conversation.assignedAgentID
-                {
+            for id in state.openConversationsBySite[site] ?? StateSet() {
+                if let agent = state.conversations[id]?.conversation.assignedAgentID {
                     active[agent, default: 0] += 1
                 }
             }

@@ -49,7 +49,7 @@ struct NativeSitesController {
             public_key: site.publicKey, secret_key: seesSecret ? site.secretKey : nil, created_at: site.createdAt.rfc3339,
             status: "active", role: role,
             active_conversations: broker.store.read { state in
-                (state.conversationsBySite[site.id] ?? []).count { state.conversations[$0]?.conversation.closedAt == nil }
+                state.openConversationsBySite[site.id]?.count ?? 0
             })
     }
 
