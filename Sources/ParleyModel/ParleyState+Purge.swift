@@ -59,12 +59,14 @@ extension ParleyState {
         for conversation in erased.flatMap({ conversationsByVisitor[$0] ?? [] }).sorted() where conversations[conversation] != nil {
             erasedConversations.insert(conversation)
             _ = purge(conversation, through: .max, lsn: lsn)
-            conversations[conversation]!.conversation.subject = nil
-            conversations[conversation]!.conversation.metadataJSON = nil
-            if conversations[conversation]!.conversation.closedAt == nil {
-                conversations[conversation]!.conversation.closedAt = at
-                openConversationsBySite[conversations[conversation]!.conversation.siteID]?.remove(conversation)
+            let closedSite = conversations.modify(conversation) { log -> SiteID? in
+                log.conversation.subject = nil
+                log.conversation.metadataJSON = nil
+                guard log.conversation.closedAt == nil else { return nil }
+                log.conversation.closedAt = at
+                return log.conversation.siteID
             }
+            if let site = closedSite ?? nil { openConversationsBySite[site]?.remove(conversation) }
             plans.dropComment(of: conversation)
         }
         let doomedFiles = files.files.values.filter { file in
@@ -91,8 +93,10 @@ extension ParleyState {
     /// Purges one conversation through `seq` (clamped to its last); returns how many messages went.
     private mutating func purge(_ id: ConversationID, through seq: UInt64, lsn: UInt64) -> UInt64 {
         // In place: the conversation's history is never copied.
-        let (removed, cold) = conversations[id]!.purge(through: seq)
-        conversations[id]!.lastLSN = max(conversations[id]!.lastLSN, lsn)
+        let (removed, cold) = conversations.modify(id) { log in
+            defer { log.lastLSN = max(log.lastLSN, lsn) }
+            return log.purge(through: seq)
+        }!
         history.purged(cold)
         messageCount -= Int(removed)
         return removed

@@ -330,7 +330,7 @@ public struct ParleyState: Sendable {
             guard history.add(added.number) else { return false }
             for move in added.moves {
                 // In place (no copy of the conversation's history); the LSN stays the conversation's own.
-                history.moved(conversations[move.conversation]!.makeCold(through: move.through))
+                history.moved(conversations.modify(move.conversation) { $0.makeCold(through: move.through) }!)
             }
         case .retentionSet(var policy):
             guard sites[policy.siteID] != nil else { throw .unknown("site", policy.siteID.rawValue, lsn: lsn) }
@@ -363,32 +363,20 @@ public struct ParleyState: Sendable {
 
     /// Changes conversation `id`'s log when `lsn` is newer than its last record and `change`
     /// returns `true` (it may decline, or refuse by throwing); returns whether it changed.
+    ///
+    /// The log is changed where it lies in the map (``StateMap/modify(_:_:)``), never copied: a
+    /// read through the map's getter (`conversations[id]?.lastLSN`) copies the whole log first,
+    /// every reference in it retained and released, which the message path paid twice per
+    /// message.
     private mutating func changeConversation(
         _ id: ConversationID, lsn: UInt64, _ change: (inout ConversationLog) throws(StateError) -> Bool
     ) throws(StateError) -> Bool {
-        guard let changed = try Self.update(&conversations[id], lsn: lsn, change) else {
-            throw .unknown("conversation", id.rawValue, lsn: lsn)
+        let changed = try conversations.modify(id) { (log: inout ConversationLog) throws(StateError) -> Bool in
+            guard log.lastLSN < lsn, try change(&log) else { return false }
+            log.lastLSN = lsn
+            return true
         }
-        return changed
-    }
-
-    /// The log in `slot` (a conversation's place in the dictionary) is moved out, changed and
-    /// moved back within one access, never copied: a read through the dictionary's getter
-    /// (`conversations[id]?.lastLSN`) copies the whole log first, every reference in it retained
-    /// and released, which the message path paid twice per message. `nil` when there is no log.
-    private static func update(
-        _ slot: inout ConversationLog?, lsn: UInt64, _ change: (inout ConversationLog) throws(StateError) -> Bool
-    ) throws(StateError) -> Bool? {
-        guard var log = slot.take() else { return nil }
-        let changed: Bool
-        do throws(StateError) {
-            changed = log.lastLSN < lsn ? try change(&log) : false
-        } catch {
-            slot = consume log
-            throw error
-        }
-        if changed { log.lastLSN = lsn }
-        slot = consume log
+        guard let changed else { throw .unknown("conversation", id.rawValue, lsn: lsn) }
         return changed
     }
 

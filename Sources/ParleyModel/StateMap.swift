@@ -39,13 +39,20 @@ public struct StateMap<Key: Hashable, Value>: Sequence {
 
     /// The value for `key`; set to `nil` to remove it.
     ///
-    /// A change takes the value out of the trie and puts it back, so the value is changed while
-    /// only this code holds it (a copy out and back would copy the value's own storage, every
-    /// hot-message chunk list of a conversation). It does not use `TreeDictionary`'s in-place
-    /// update (its subscript's `_modify`): in swift-collections 1.6 that crashed with a bad
-    /// pointer in `_HashNode._prepareValueUpdate` when a copy of the map was read on another
-    /// thread meanwhile, which is what a snapshot does (`StateMapStressTests` reproduces it in
-    /// three runs of four with the in-place update, and passes with this one).
+    /// A change through this subscript takes the value out of the trie and puts it back (the
+    /// value is changed while only this code holds it; a copy out and back would copy the
+    /// value's own storage). Changes on a hot path go through ``modify(_:_:)`` or the
+    /// `default:` subscript, which change the value where it lies.
+    ///
+    /// Why not `TreeDictionary`'s own optional subscript `_modify`: in swift-collections 1.6 it
+    /// keeps an unowned reference (`_UnsafePath.node`) to each node it has just replaced by a
+    /// private copy, and the assertions of `_UnsafePath.descendToChild` read that old node
+    /// again. When a copy of the map is read on another thread meanwhile, as a snapshot does,
+    /// that thread may drop the last reference to the old node in between: in a debug build the
+    /// assertion then reads freed memory ("Bad pointer dereference" in
+    /// `_HashNode._prepareValueUpdate`, seen twice in the full suite and reproduced by
+    /// `StateMapStressTests`). The `default:` accessor (`prepareDefaultedValueUpdate`) keeps
+    /// no such reference.
     @inlinable
     public subscript(key: Key) -> Value? {
         get { entries[key] }
@@ -56,15 +63,28 @@ public struct StateMap<Key: Hashable, Value>: Sequence {
         }
     }
 
+    /// The value for `key`, `defaultValue()` inserted first when there is none; changed in
+    /// place: after a copy, the path from the root to the entry is copied, nothing else.
     @inlinable
     public subscript(key: Key, default defaultValue: @autoclosure () -> Value) -> Value {
         get { entries[key, default: defaultValue()] }
-        _modify {
-            var value = entries.removeValue(forKey: key) ?? defaultValue()
-            defer { entries.updateValue(value, forKey: key) }
-            yield &value
-        }
+        _modify { yield &entries[key, default: defaultValue()] }
     }
+
+    /// Changes the value for `key` in place with `body` and returns what it returns; `nil`,
+    /// without calling `body`, when there is no value. (One lookup to find the key, one access
+    /// to change it where it lies: see ``subscript(_:)`` for why not the optional accessor.)
+    @inlinable
+    public mutating func modify<Result, Failure: Error>(
+        _ key: Key, _ body: (inout Value) throws(Failure) -> Result
+    ) throws(Failure) -> Result? {
+        guard entries.keys.contains(key) else { return nil }
+        return try body(&entries[key, default: Self.absent()])
+    }
+
+    /// The `default:` of ``modify(_:_:)``'s access, which runs only for a key it has just found.
+    @usableFromInline
+    static func absent() -> Value { preconditionFailure("StateMap.modify: the key it found is gone") }
 
     @inlinable @discardableResult
     public mutating func updateValue(_ value: Value, forKey key: Key) -> Value? {

@@ -4,13 +4,14 @@ import Synchronization
 import Testing
 
 /// A snapshot copies the state under its lock and reads the copy on its own thread while the
-/// flusher goes on changing the live state. swift-collections 1.6's in-place update of a
-/// `TreeDictionary` (its subscript's `_modify`) crashed in that pattern ("Bad pointer
-/// dereference" in `_HashNode._prepareValueUpdate`, in three of six runs of this test and in
-/// the fault-injection suite); ``StateMap`` changes an entry by taking it out and putting it
-/// back instead. This test drives that pattern: changes through the subscripts, removals and a
-/// sliding window of keys, against a reader thread that copies and walks the map, for at most
-/// 300,000 changes or four seconds.
+/// flusher goes on changing the live state. swift-collections 1.6's optional-subscript update of a
+/// `TreeDictionary` (its `_modify`) crashed in that pattern ("Bad pointer dereference" in
+/// `_HashNode._prepareValueUpdate`, in three of six runs of this test and in the fault-injection
+/// suite): its debug assertions read a node it had just replaced, which the reader may have freed
+/// meanwhile (``StateMap/subscript(_:)`` says more). This test drives that pattern through every
+/// way ``StateMap`` changes an entry (the optional subscript, the `default:` subscript and
+/// `modify`, which change it in place, removals and a sliding window of keys) against a reader
+/// thread that copies and walks the map, for at most 300,000 changes or four seconds.
 @Suite struct StateMapStressTests {
     @Test func aCopyReadOnAnotherThreadWhileTheMapChanges() async {
         let shared = Mutex(StateMap<String, (Int, String)>())
@@ -38,6 +39,7 @@ import Testing
             shared.withLock { map in
                 map[key] = (n, key)
                 map[key, default: (0, "")].0 += 1
+                if n >= 10 { _ = map.modify("scope-\(n - 10)-\((n - 10) % 7)") { $0.1 += "'" } }
                 if n >= window, map[old]?.0 == n - window + 1 { map[old] = nil }
             }
             expected[key] = n + 1

@@ -20,7 +20,7 @@ import Testing
         var expected: [Int: [Int]] = [:]
         for step in 0..<3000 {
             let key = Int.random(in: 0..<600, using: &generator)
-            switch Int.random(in: 0..<6, using: &generator) {
+            switch Int.random(in: 0..<7, using: &generator) {
             case 0:
                 map[key] = [step]
                 expected[key] = [step]
@@ -34,6 +34,13 @@ import Testing
                 #expect(map.updateValue([step, step], forKey: key) == expected.updateValue([step, step], forKey: key))
             case 4:
                 #expect(map.removeValue(forKey: key) == expected.removeValue(forKey: key))
+            case 5:
+                let changed = map.modify(key) { value -> Int in
+                    value.append(step)
+                    return value.count
+                }
+                expected[key]?.append(step)
+                #expect(changed == expected[key]?.count)
             default:
                 map[key] = nil
                 expected[key] = nil
@@ -56,12 +63,15 @@ import Testing
         map[2] = nil
         map[5001] = [5001]
         map[3, default: []].append(30)
+        #expect(map.modify(4) { $0.append(40) } != nil)
+        #expect(map.modify(-4) { $0.append(40) } == nil)
         var expectedCopy = Dictionary(uniqueKeysWithValues: (1...5000).map { ($0, [$0]) })
         check(copy, expectedCopy, "the copy")
         expectedCopy[1] = [1, 10]
         expectedCopy[2] = nil
         expectedCopy[5001] = [5001]
         expectedCopy[3] = [3, 30]
+        expectedCopy[4] = [4, 40]
         check(map, expectedCopy, "the original")
         #expect(copy != map && copy == StateMap(uniqueKeysWithValues: (1...5000).map { ($0, [$0]) }))
     }
