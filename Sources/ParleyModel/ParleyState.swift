@@ -18,6 +18,10 @@ public struct ParleyState: Sendable {
     /// Site key (`pk_…` or `sk_…`) → site.
     public private(set) var sitesByKey: [String: SiteID] = [:]
     public internal(set) var visitorsByExternalID: StateMap<SiteScopedKey, VisitorID> = [:]
+    /// Each site's visitors (derived; not in snapshots): the customers list reads its site's,
+    /// not every visitor of the server. A set, not a list in id order: a visitor's id is taken
+    /// before its record is appended, so records may be applied out of id order.
+    public private(set) var visitorsBySite: [SiteID: StateSet<VisitorID>] = [:]
     /// Each site's support conversations, in id order (group chats are not among them). In
     /// chunks: an opening after a snapshot copies one chunk, not a list of a million ids.
     public private(set) var conversationsBySite: [SiteID: ChunkedRun<ConversationID>] = [:]
@@ -98,9 +102,7 @@ public struct ParleyState: Sendable {
             if let existing = visitors[visitor.id], existing.lastLSN >= lsn { return false }
             guard sites[visitor.siteID] != nil else { throw .unknown("site", visitor.siteID.rawValue, lsn: lsn) }
             visitor.lastLSN = lsn
-            visitors[visitor.id] = visitor
-            visitorsByExternalID[SiteScopedKey(site: visitor.siteID, key: visitor.externalID)] = visitor.id
-            watermarks.observe(.visitor, visitor.id.rawValue)
+            index(visitor)
         case .visitorSeen(let id, let name, let email, let metadata, let at):
             guard var visitor = visitors[id] else { throw .unknown("visitor", id.rawValue, lsn: lsn) }
             if visitor.lastLSN >= lsn { return false }
@@ -418,6 +420,14 @@ public struct ParleyState: Sendable {
         watermarks.observe(.agent, agent.id.rawValue)
     }
 
+    /// Keeps a registered visitor and its indexes.
+    private mutating func index(_ visitor: Visitor) {
+        visitors[visitor.id] = visitor
+        visitorsByExternalID[SiteScopedKey(site: visitor.siteID, key: visitor.externalID)] = visitor.id
+        visitorsBySite[visitor.siteID, default: StateSet()].insert(visitor.id)
+        watermarks.observe(.visitor, visitor.id.rawValue)
+    }
+
     private mutating func insert(_ log: ConversationLog) {
         let conversation = log.conversation
         let isNew = conversations[conversation.id] == nil
@@ -477,11 +487,7 @@ public struct ParleyState: Sendable {
         watermarks.tokenFamily = max(tokens.refreshTokens.map(\.family).max() ?? 0, tokens.revokedFamilies.max() ?? 0)
         for site in sites { insert(site) }
         for agent in agents { insert(agent) }
-        for visitor in visitors {
-            self.visitors[visitor.id] = visitor
-            visitorsByExternalID[SiteScopedKey(site: visitor.siteID, key: visitor.externalID)] = visitor.id
-            watermarks.observe(.visitor, visitor.id.rawValue)
-        }
+        for visitor in visitors { index(visitor) }
         // A merged visitor's session id names the customer it was merged into.
         for (merged, customer) in identities.mergedInto {
             if let visitor = self.visitors[merged] {

@@ -44,14 +44,17 @@ import Testing
         #expect(state.team.pending(site: SampleData.site.id, at: SampleData.t0).isEmpty, "accepted: no longer pending")
     }
 
-    /// The derived indexes (each visitor's conversations, each site's open ones) agree with a
-    /// pass over the conversations, live, after a snapshot's restore, and through an erasure.
+    /// The derived indexes (each visitor's conversations, each site's open ones, each site's
+    /// visitors) agree with a pass over the conversations and visitors, live, after a snapshot's
+    /// restore, and through an erasure.
     @Test func eachVisitorsConversationsAreIndexedInIDOrder() throws {
         let site = SampleData.site.id
-        var events: [Event] = [.siteCreated(SampleData.site)]
-        for index in 1...5 {
+        let other = Site(id: SiteID(99), name: "Other", domain: "https://other.example", publicKey: "pk_99", secretKey: "sk_99", createdAt: SampleData.t0)
+        var events: [Event] = [.siteCreated(SampleData.site), .siteCreated(other)]
+        // Visitors 1…5 on the site, 6…8 on the other, registered out of id order.
+        for index in [2, 1, 6, 3, 5, 8, 4, 7] {
             events.append(.visitorRegistered(Visitor(
-                id: VisitorID(UInt64(index)), siteID: site, externalID: "v\(index)", name: "Visitor \(index)",
+                id: VisitorID(UInt64(index)), siteID: index > 5 ? other.id : site, externalID: "v\(index)", name: "Visitor \(index)",
                 firstSeenAt: SampleData.t0, lastSeenAt: SampleData.t0)))
         }
         // Conversations 1…40, each for visitor (id × 7) mod 5 + 1, so each visitor's ids interleave.
@@ -69,6 +72,10 @@ import Testing
             #expect(Array(state.conversationsBySite[site] ?? []) == state.conversations.keys.sorted(), "\(note)")
             let open = state.conversations.values.filter { $0.conversation.closedAt == nil }.map(\.conversation.id).sorted()
             #expect(state.openConversationsBySite[site]?.sorted() == open, "\(note): the open ones")
+            for (id, expected) in [(site, (1...5).map { VisitorID(UInt64($0)) }), (other.id, (6...8).map { VisitorID(UInt64($0)) })] {
+                let scanned = state.visitors.values.filter { $0.siteID == id }.map(\.id).sorted()
+                #expect(scanned == expected && state.visitorsBySite[id]?.sorted() == scanned, "\(note): the visitors of site \(id)")
+            }
         }
         var state = try applied(events)
         #expect(state.conversationsByVisitor[VisitorID(1)]?.count == 8)

@@ -22,9 +22,10 @@ struct OmniCustomersController {
         let search = query["search"].map { $0.lowercased() }.flatMap { $0.isEmpty ? nil : $0 }
         if let search, search.utf8.count > 256 { throw APIError.validation("search is longer than 256 bytes") }
         let (page, total): ([OmniWire.Customer], Int) = broker.store.read { state in
+            // The site's visitors only (an index, not a pass over every visitor of the server).
             // A session merged into another customer is that customer: listed once.
-            let matching = state.visitors.values.filter { visitor in
-                visitor.siteID == site && state.identities.mergedInto[visitor.id] == nil
+            let matching = (state.visitorsBySite[site] ?? StateSet()).compactMap { state.visitors[$0] }.filter { visitor in
+                state.identities.mergedInto[visitor.id] == nil
                     && (search.map { term in
                         [visitor.name, visitor.email ?? "", visitor.externalID].contains { $0.lowercased().contains(term) }
                     } ?? true)
