@@ -37,15 +37,24 @@ import Testing
 
     static func stop(_ nodes: Node...) { stop(nodes) }
 
+    /// Closes the nodes' stores (their data directories stay, for a test that reuses them).
     static func stop(_ nodes: [Node]) {
         for node in nodes { node.store.close() }
+    }
+
+    static func discard(_ nodes: Node...) { discard(nodes) }
+
+    /// Closes the nodes' stores and removes their data directories: the end of a test.
+    static func discard(_ nodes: [Node]) {
+        stop(nodes)
+        for node in nodes { try? FileManager.default.removeItem(atPath: node.directory) }
     }
 
     @Test func twoNodesShareOneOrderIdsDedupeAndClosing() async throws {
         let redis = try RedisServerProcess()
         defer { redis.stop() }
         let (a, b) = try await Self.twoNodes(redis)
-        defer { Self.stop(a, b) }
+        defer { Self.discard(a, b) }
         // Sites and visitors made on both nodes: ids from separate blocks, never the same.
         let site = try await a.broker.directory.createSite(name: "Shop", domain: "https://shop.example")
         let other = try await b.broker.directory.createSite(name: "Other", domain: "")
@@ -110,7 +119,7 @@ import Testing
         let redis = try RedisServerProcess()
         defer { redis.stop() }
         let (a, b) = try await Self.twoNodes(redis)
-        defer { Self.stop(a, b) }
+        defer { Self.discard(a, b) }
         let site = try await a.broker.directory.createSite(name: "Shop", domain: "")
         try await waitUntil { b.store.read { $0.sites[site.id] != nil } }
         for round in 0..<20 {
@@ -168,8 +177,10 @@ import Testing
         let redis = try RedisServerProcess()
         defer { redis.stop() }
         let fatal = Mutex<String?>(nil)
+        let directory = ParleyBinary.temporaryDirectory("cluster-node")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try await EventStore.openCluster(
-            StorageConfiguration(dataDirectory: ParleyBinary.temporaryDirectory("cluster-node"), usesLockFile: false),
+            StorageConfiguration(dataDirectory: directory, usesLockFile: false),
             cluster: ClusterConfiguration(redis: redis.configuration), onFatalError: { reason in fatal.withLock { $0 = reason } })
         defer { store.close() }
         let broker = Broker(store: store, passwords: PasswordHasher(cost: 4))
@@ -200,7 +211,7 @@ import Testing
         let redis = try RedisServerProcess()
         defer { redis.stop() }
         let (a, b) = try await Self.twoNodes(redis)
-        defer { Self.stop(a, b) }
+        defer { Self.discard(a, b) }
         #expect(await a.store.claim("webhook:7:0", for: .seconds(5)))
         #expect(await !b.store.claim("webhook:7:0", for: .seconds(5)))
         #expect(await b.store.claim("webhook:7:1", for: .seconds(5)))
@@ -214,7 +225,7 @@ import Testing
         let redis = try RedisServerProcess()
         defer { redis.stop() }
         let (a, b) = try await Self.twoNodes(redis)
-        defer { Self.stop(a, b) }
+        defer { Self.discard(a, b) }
         let site = try await a.broker.directory.createSite(name: "Shop", domain: "")
         let (visitor, _) = try await a.broker.directory.registerVisitor(site: site.id, externalID: "v-1", name: "Vera")
         let conversation = try await a.broker.openConversation(site: site.id, visitor: visitor.id)
@@ -238,7 +249,7 @@ import Testing
         // A new node (no snapshot of its own; the stream no longer starts at 1) starts from the
         // shared snapshot and the entries after it.
         let c = try await Self.start(redis)
-        defer { c.store.close() }
+        defer { Self.discard(c) }
         #expect(c.store.startReport.snapshot == nil && c.store.startReport.replayedRecords == 5)
         try await waitUntil { c.store.appliedLSN == b.store.appliedLSN }
         #expect(c.store.read { StateCodec.encode($0) } == b.store.read { StateCodec.encode($0) })
@@ -250,6 +261,7 @@ import Testing
         defer { redis.stop() }
         let a = try await Self.start(redis)
         var b = try await Self.start(redis)
+        defer { for directory in [a.directory, b.directory] { try? FileManager.default.removeItem(atPath: directory) } }
         defer { a.store.close() }
         let site = try await a.broker.directory.createSite(name: "Shop", domain: "")
         let (visitor, _) = try await a.broker.directory.registerVisitor(site: site.id, externalID: "v-1", name: "Vera")

@@ -36,7 +36,7 @@ import Testing
         let a = try await Self.start(redis)
         let b = try await Self.start(redis)
         var nodes = [a, b]
-        defer { ClusterBrokerTests.stop(nodes) }
+        defer { ClusterBrokerTests.discard(nodes) }
         let site = try await a.broker.directory.createSite(name: "Shop", domain: "")
         try await waitUntil { b.store.read { $0.sites[site.id] != nil } }
         let (vera, _) = try await a.broker.directory.registerVisitor(site: site.id, externalID: "vera", name: "Vera")

@@ -37,7 +37,7 @@ import Testing
         let redis = try RedisServerProcess()
         defer { redis.stop() }
         let (a, b) = try await ClusterBrokerTests.twoNodes(redis)
-        defer { ClusterBrokerTests.stop(a, b) }
+        defer { ClusterBrokerTests.discard(a, b) }
         let client = RedisClient(configuration: redis.configuration)
         defer { Task { await client.shutdown() } }
         let filesA = FileLibrary(store: a.store, blobs: try BlobStore(dataDirectory: a.directory))
