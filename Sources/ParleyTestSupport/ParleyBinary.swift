@@ -20,8 +20,18 @@ public enum ParleyBinary {
         public var stderr: String
     }
 
-    /// Runs `parley` with `arguments` to completion.
-    public static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `parley` with `arguments` to completion, waiting on a thread of its own: the
+    /// blocking reads and wait of ``runBlocking(_:)`` on a task's thread would hold one of the
+    /// cooperative pool's threads (two on this machine) for the whole run, and every other test's
+    /// tasks, timers included, would queue behind it in a parallel run.
+    public static func run(_ arguments: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try runBlocking(arguments) }) }.start()
+        }
+    }
+
+    /// Runs `parley` with `arguments` to completion on the calling thread.
+    public static func runBlocking(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments

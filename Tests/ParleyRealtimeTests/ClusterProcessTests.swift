@@ -49,7 +49,7 @@ import FoundationNetworking
         for _ in 0..<3 { nodes.append(try await start(redis: redis.port)) }
         defer { Node.stop(nodes) }
         // The site through node 0's admin API; the visitor through node 1; the conversation through node 2.
-        let created = try ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"])
+        let created = try await ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"])
         #expect(created.status == 0, "\(created.stderr)")
         let (registered, visitor) = try await call(
             nodes[1].port, "POST", "/v1/visitors", ["site_id": "site_1", "visitor_id": "v1", "name": "Vera"])
@@ -61,7 +61,7 @@ import FoundationNetworking
         let conversationID = try #require(conversation["id"] as? String)
 
         // An agent for the omni socket: made through node 0, logged in through node 2.
-        let agent = try ParleyBinary.run([
+        let agent = try await ParleyBinary.run([
             "admin", "create-agent", "--data-dir", nodes[0].data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",
             "--password", "correct horse", "--role", "owner",
         ])
@@ -192,8 +192,8 @@ import FoundationNetworking
         var nodes: [Node] = []
         for _ in 0..<2 { nodes.append(try await start(redis: redis.port, extra: ["--presence-grace-seconds", "0"])) }
         defer { Node.stop(nodes) }
-        #expect(try ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"]).status == 0)
-        let agent = try ParleyBinary.run([
+        #expect(try await ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"]).status == 0)
+        let agent = try await ParleyBinary.run([
             "admin", "create-agent", "--data-dir", nodes[0].data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",
             "--password", "correct horse", "--role", "owner",
         ])
@@ -276,7 +276,7 @@ import FoundationNetworking
         defer { redis.stop() }
         let data = ParleyBinary.temporaryDirectory("cluster-refused")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let refused = try ParleyBinary.run([
+        let refused = try await ParleyBinary.run([
             "serve", "--port", "\(ParleyBinary.freePort())", "--data-dir", data, "--redis", "redis://127.0.0.1:\(redis.port)",
         ])
         #expect(refused.status != 0)
@@ -284,7 +284,7 @@ import FoundationNetworking
         let relaxed = try await start(redis: redis.port, data: data, extra: ["--redis-durability", "relaxed"])
         kill(relaxed.process.processIdentifier, SIGKILL)
         _ = await ParleyBinary.waitForExit(relaxed.process, timeout: .seconds(10))
-        let away = try ParleyBinary.run(["serve", "--port", "\(ParleyBinary.freePort())", "--data-dir", data, "--redis", "redis://127.0.0.1:1"])
+        let away = try await ParleyBinary.run(["serve", "--port", "\(ParleyBinary.freePort())", "--data-dir", data, "--redis", "redis://127.0.0.1:1"])
         #expect(away.status != 0 && away.stderr.contains("cannot start"), "\(away.stderr)")
     }
 

@@ -14,7 +14,7 @@ import Testing
         var nodes: [Node] = []
         for _ in 0..<2 { nodes.append(try await Node.start(redis: redis.port)) }
         defer { Node.stop(nodes) }
-        #expect(try ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"]).status == 0)
+        #expect(try await ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"]).status == 0)
         let (_, visitor, _) = try await Node.call(nodes[0].port, "POST", "/v1/visitors", ["site_id": "site_1", "visitor_id": "v1", "name": "Vera"])
         let session = try #require(visitor["session_token"] as? String)
         let ports = nodes.map(\.port)

@@ -15,8 +15,8 @@ import Testing
         let first = try await Node.start(redis: redis.port)
         defer { Node.stop([first]) }
         let data = first.data
-        #expect(try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"]).status == 0)
-        let agent = try ParleyBinary.run([
+        #expect(try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"]).status == 0)
+        let agent = try await ParleyBinary.run([
             "admin", "create-agent", "--data-dir", data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",
             "--password", "correct horse", "--role", "owner",
         ])
@@ -57,13 +57,13 @@ import Testing
         let startError = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(exited && refused.terminationStatus != 0 && startError.contains("cluster log ends at LSN 0"), "\(startError)")
 
-        let reseed = try ParleyBinary.run(["cluster", "reseed", "--data-dir", data, "--redis", url])
+        let reseed = try await ParleyBinary.run(["cluster", "reseed", "--data-dir", data, "--redis", url])
         #expect(reseed.status == 0, "\(reseed.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(reseed.stdout.utf8)) as? [String: Any])
         #expect(report["token_key_restored"] as? Bool == true && report["conversations"] as? Int == 1)
-        let again = try ParleyBinary.run(["cluster", "reseed", "--data-dir", data, "--redis", url])
+        let again = try await ParleyBinary.run(["cluster", "reseed", "--data-dir", data, "--redis", url])
         #expect(again.status == 1 && again.stderr.contains("nothing is missing"), "\(again.stderr)")
-        #expect(try ParleyBinary.run(["cluster", "reseed", "--data-dir", data]).status == 2, "--redis is required")
+        #expect(try await ParleyBinary.run(["cluster", "reseed", "--data-dir", data]).status == 2, "--redis is required")
 
         let node = try await Node.start(redis: redis.port, data: data)
         defer { Node.stop([node]) }

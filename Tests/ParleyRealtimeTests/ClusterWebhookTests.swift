@@ -19,8 +19,8 @@ import Testing
             var nodes: [Node] = []
             for _ in 0..<3 { nodes.append(try await Node.start(redis: redis.port, extra: ["--allow-private-webhooks"])) }
             defer { Node.stop(nodes) }
-            #expect(try ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"]).status == 0)
-            let created = try ParleyBinary.run([
+            #expect(try await ParleyBinary.run(["admin", "create-site", "--data-dir", nodes[0].data, "--name", "Shop"]).status == 0)
+            let created = try await ParleyBinary.run([
                 "admin", "create-agent", "--data-dir", nodes[0].data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",
                 "--password", "correct horse", "--role", "owner",
             ])

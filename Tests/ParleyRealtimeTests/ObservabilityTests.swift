@@ -48,10 +48,10 @@ import FoundationNetworking
     }
 
     /// A data directory with a site and its owner `ann`, and a started server on a free port.
-    static func startServer(_ name: String) throws -> (data: String, port: Int, server: Process) {
+    static func startServer(_ name: String) async throws -> (data: String, port: Int, server: Process) {
         let data = ParleyBinary.temporaryDirectory(name)
-        _ = try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop", "--domain", "https://shop.example"])
-        _ = try ParleyBinary.run([
+        _ = try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop", "--domain", "https://shop.example"])
+        _ = try await ParleyBinary.run([
             "admin", "create-agent", "--data-dir", data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",
             "--password", "correct horse", "--role", "owner",
         ])
@@ -61,7 +61,7 @@ import FoundationNetworking
     }
 
     @Test func everyLayerHasItsSeries() async throws {
-        let (data, port, server) = try Self.startServer("metrics")
+        let (data, port, server) = try await Self.startServer("metrics")
         defer {
             server.terminate()
             try? FileManager.default.removeItem(atPath: data)
@@ -128,7 +128,7 @@ import FoundationNetworking
     /// Every dialect's error body quotes the request's id (the `X-Request-Id` the client sent
     /// or the one the server made), where that dialect keeps details.
     @Test func errorBodiesCarryTheRequestID() async throws {
-        let (data, port, server) = try Self.startServer("error-ids")
+        let (data, port, server) = try await Self.startServer("error-ids")
         defer {
             server.terminate()
             try? FileManager.default.removeItem(atPath: data)
@@ -162,7 +162,7 @@ import FoundationNetworking
     }
 
     @Test func readinessTurnsDrainingAtSIGTERM() async throws {
-        let (data, port, server) = try Self.startServer("ready")
+        let (data, port, server) = try await Self.startServer("ready")
         defer { try? FileManager.default.removeItem(atPath: data) }
         #expect(await ParleyBinary.waitUntilHealthy(port: port))
         let (ready, _) = try await Self.request(port, "GET", "/ready")
@@ -194,10 +194,10 @@ import FoundationNetworking
     @Test func jsonLogsCarryRequestIDsAndNoSecrets() async throws {
         let data = ParleyBinary.temporaryDirectory("logs")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let site = try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop", "--domain", "https://shop.example"])
+        let site = try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop", "--domain", "https://shop.example"])
         let siteJSON = try JSONSerialization.jsonObject(with: Data(site.stdout.utf8)) as? [String: Any]
         let secretKey = try #require(siteJSON?["secret_key"] as? String)
-        _ = try ParleyBinary.run([
+        _ = try await ParleyBinary.run([
             "admin", "create-agent", "--data-dir", data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",
             "--password", "correct horse", "--role", "owner",
         ])

@@ -11,9 +11,9 @@ import Testing
     @Test func sigtermClosesSessionsWith1001() async throws {
         let data = ParleyBinary.temporaryDirectory("ws-sigterm")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let site = try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop", "--domain", "https://shop.example"])
+        let site = try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop", "--domain", "https://shop.example"])
         #expect(site.status == 0)
-        let agent = try ParleyBinary.run([
+        let agent = try await ParleyBinary.run([
             "admin", "create-agent", "--data-dir", data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",
             "--password", "correct horse", "--role", "owner",
         ])

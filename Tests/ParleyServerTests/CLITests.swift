@@ -9,45 +9,45 @@ import Testing
 /// `parley snapshot …`, `parley wal …` and `parley admin …` as an operator runs them.
 @Suite(.serialized) struct CLITests {
     /// A data directory with traffic and one snapshot in the middle of it.
-    func seededDirectory(_ name: String) throws -> (String, snapshotLSN: UInt64) {
+    func seededDirectory(_ name: String) async throws -> (String, snapshotLSN: UInt64) {
         let data = ParleyBinary.temporaryDirectory(name)
-        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "200", "--quiet"]).status == 0)
-        let created = try ParleyBinary.run(["snapshot", "create", "--data-dir", data])
+        #expect(try await ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "200", "--quiet"]).status == 0)
+        let created = try await ParleyBinary.run(["snapshot", "create", "--data-dir", data])
         #expect(created.status == 0, "\(created.stderr)")
         let lsn = try #require(
             (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["lsn"] as? Int)
-        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "100", "--quiet"]).status == 0)
+        #expect(try await ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "100", "--quiet"]).status == 0)
         return (data, UInt64(lsn))
     }
 
-    @Test func usageErrorsExitTwo() throws {
-        let result = try ParleyBinary.run(["serve", "--fsync", "sometimes"])
+    @Test func usageErrorsExitTwo() async throws {
+        let result = try await ParleyBinary.run(["serve", "--fsync", "sometimes"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("--fsync"))
-        let delay = try ParleyBinary.run(["serve", "--ws-write-delay-ms", "101"])
+        let delay = try await ParleyBinary.run(["serve", "--ws-write-delay-ms", "101"])
         #expect(delay.status == 2)
         #expect(delay.stderr.contains("--ws-write-delay-ms must be 0 to 100"))
-        #expect(try ParleyBinary.run(["snapshot", "restore"]).status == 2)
-        #expect(try ParleyBinary.run(["admin", "create-agent", "--site-id", "site_x", "--username", "a", "--email", "a@b.co", "--password", "12345678"]).status == 2)
+        #expect(try await ParleyBinary.run(["snapshot", "restore"]).status == 2)
+        #expect(try await ParleyBinary.run(["admin", "create-agent", "--site-id", "site_x", "--username", "a", "--email", "a@b.co", "--password", "12345678"]).status == 2)
     }
 
-    @Test func adminCreatesSitesAndAgentsAsJSON() throws {
+    @Test func adminCreatesSitesAndAgentsAsJSON() async throws {
         let data = ParleyBinary.temporaryDirectory("admin")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let site = try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop", "--domain", "https://shop.example"])
+        let site = try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop", "--domain", "https://shop.example"])
         #expect(site.status == 0)
         let siteJSON = try #require(try JSONSerialization.jsonObject(with: Data(site.stdout.utf8)) as? [String: Any])
         #expect(siteJSON["site_id"] as? String == "site_1")
         #expect((siteJSON["public_key"] as? String)?.hasPrefix("pk_") == true)
         #expect((siteJSON["secret_key"] as? String)?.hasPrefix("sk_") == true)
-        let agent = try ParleyBinary.run([
+        let agent = try await ParleyBinary.run([
             "admin", "create-agent", "--data-dir", data, "--site-id", "site_1", "--username", "alice", "--email",
             "alice@shop.example", "--password", "correct horse", "--role", "owner",
         ])
         #expect(agent.status == 0, "\(agent.stderr)")
         let agentJSON = try #require(try JSONSerialization.jsonObject(with: Data(agent.stdout.utf8)) as? [String: Any])
         #expect(agentJSON["agent_id"] as? String == "user_1")
-        let duplicate = try ParleyBinary.run([
+        let duplicate = try await ParleyBinary.run([
             "admin", "create-agent", "--data-dir", data, "--site-id", "site_1", "--username", "alice", "--email",
             "other@shop.example", "--password", "correct horse",
         ])
@@ -55,32 +55,32 @@ import Testing
         #expect(duplicate.stderr.contains("CONFLICT"))
     }
 
-    @Test func snapshotListInspectAndVerify() throws {
-        let (data, lsn) = try seededDirectory("snap")
+    @Test func snapshotListInspectAndVerify() async throws {
+        let (data, lsn) = try await seededDirectory("snap")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let list = try ParleyBinary.run(["snapshot", "list", "--data-dir", data])
+        let list = try await ParleyBinary.run(["snapshot", "list", "--data-dir", data])
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(entries.count == 1)
         let file = try #require(entries.first?["file"] as? String)
         #expect(entries.first?["lsn"] as? Int == Int(lsn))
-        let inspect = try ParleyBinary.run(["snapshot", "inspect", file])
+        let inspect = try await ParleyBinary.run(["snapshot", "inspect", file])
         #expect(inspect.status == 0)
         #expect(inspect.stdout.contains("\"messages\" : 200"))
-        #expect(try ParleyBinary.run(["snapshot", "verify", file]).status == 0)
+        #expect(try await ParleyBinary.run(["snapshot", "verify", file]).status == 0)
 
         var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         bytes[bytes.count - 10] ^= 0xff
         try bytes.write(to: URL(fileURLWithPath: file))
-        let damaged = try ParleyBinary.run(["snapshot", "verify", file])
+        let damaged = try await ParleyBinary.run(["snapshot", "verify", file])
         #expect(damaged.status == 1)
         #expect(damaged.stderr.contains("checksum"))
     }
 
-    @Test func walVerifyNamesTheDamagedFileAndOffset() throws {
-        let (data, _) = try seededDirectory("wal")
+    @Test func walVerifyNamesTheDamagedFileAndOffset() async throws {
+        let (data, _) = try await seededDirectory("wal")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        #expect(try ParleyBinary.run(["wal", "verify", "--data-dir", data]).status == 0)
-        let inspect = try ParleyBinary.run(["wal", "inspect", "--data-dir", data, "--limit", "3"])
+        #expect(try await ParleyBinary.run(["wal", "verify", "--data-dir", data]).status == 0)
+        let inspect = try await ParleyBinary.run(["wal", "inspect", "--data-dir", data, "--limit", "3"])
         #expect(inspect.stdout.split(separator: "\n").count == 3)
         #expect(inspect.stdout.contains("\"type\":\"site_created\""))
 
@@ -89,7 +89,7 @@ import Testing
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[600] ^= 0x01
         try bytes.write(to: URL(fileURLWithPath: path))
-        let verify = try ParleyBinary.run(["wal", "verify", "--data-dir", data])
+        let verify = try await ParleyBinary.run(["wal", "verify", "--data-dir", data])
         #expect(verify.status == 1)
         #expect(verify.stderr.contains(path))
         #expect(verify.stderr.contains("offset"))
@@ -100,7 +100,7 @@ import Testing
     @Test func corruptionStopsTheStartUntilAnOperatorCutsTheLog() async throws {
         let data = ParleyBinary.temporaryDirectory("wal-repair")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "200", "--quiet"]).status == 0)
+        #expect(try await ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "200", "--quiet"]).status == 0)
         let segments = try LogReader.segmentNames(fileSystem: PosixFileSystem(), directory: data + "/wal")
         let last = try #require(segments.last)
         let path = data + "/wal/" + last.name
@@ -122,10 +122,10 @@ import Testing
         #expect(refused.terminationStatus != 0, "the start refuses")
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, "and changes nothing")
 
-        let repair = try ParleyBinary.run(["wal", "repair", "--data-dir", data, "--truncate-at", "\(path):\(frameStart)"])
+        let repair = try await ParleyBinary.run(["wal", "repair", "--data-dir", data, "--truncate-at", "\(path):\(frameStart)"])
         #expect(repair.status == 0, "\(repair.stderr)")
         #expect(FileManager.default.fileExists(atPath: "\(path).\(frameStart).broken"))
-        #expect(try ParleyBinary.run(["wal", "verify", "--data-dir", data]).status == 0)
+        #expect(try await ParleyBinary.run(["wal", "verify", "--data-dir", data]).status == 0)
         let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data])
         defer { server.terminate() }
         #expect(await ParleyBinary.waitUntilHealthy(port: port))
@@ -137,7 +137,7 @@ import Testing
     @Test func anFsyncFailureMarkerStopsTheStartInTheSameBoot() async throws {
         let data = ParleyBinary.temporaryDirectory("fsync-marker")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "20", "--quiet"]).status == 0)
+        #expect(try await ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "20", "--quiet"]).status == 0)
         let marker = FsyncFailureMarker.path(dataDirectory: data)
         let boot = try #require(PosixFileSystem().bootIdentifier())
         func writeMarker(boot: String) throws {
@@ -147,14 +147,14 @@ import Testing
         let port = ParleyBinary.freePort()
 
         try writeMarker(boot: boot)
-        let refused = try ParleyBinary.run(["serve", "--port", "\(port)", "--data-dir", data])
+        let refused = try await ParleyBinary.run(["serve", "--port", "\(port)", "--data-dir", data])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("clear-fsync-failure"), "\(refused.stderr)")
         #expect(FileManager.default.fileExists(atPath: marker))
 
-        let cleared = try ParleyBinary.run(["wal", "clear-fsync-failure", "--data-dir", data])
+        let cleared = try await ParleyBinary.run(["wal", "clear-fsync-failure", "--data-dir", data])
         #expect(cleared.status == 0 && !FileManager.default.fileExists(atPath: marker))
-        #expect(try ParleyBinary.run(["wal", "clear-fsync-failure", "--data-dir", data]).status == 0, "nothing to clear is fine")
+        #expect(try await ParleyBinary.run(["wal", "clear-fsync-failure", "--data-dir", data]).status == 0, "nothing to clear is fine")
 
         // A marker from another boot: that page cache is gone; the start clears it and serves.
         try writeMarker(boot: "00000000-0000-0000-0000-000000000000")
@@ -164,14 +164,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
-    @Test func restoreReplaysUpToAnLSNOrATime() throws {
-        let (data, snapshotLSN) = try seededDirectory("restore")
+    @Test func restoreReplaysUpToAnLSNOrATime() async throws {
+        let (data, snapshotLSN) = try await seededDirectory("restore")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let snapshot = try #require(try SnapshotStore(directory: data + "/snapshots").list().first)
         let target = ParleyBinary.temporaryDirectory("restored")
         defer { try? FileManager.default.removeItem(atPath: target) }
         let stop = snapshotLSN + 25
-        let restored = try ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target, "--to-lsn", "\(stop)"])
+        let restored = try await ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target, "--to-lsn", "\(stop)"])
         #expect(restored.status == 0, "\(restored.stderr)")
         #expect(restored.stderr.contains("restore:"))
         let store = try EventStore.open(StorageConfiguration(dataDirectory: target))
@@ -181,12 +181,12 @@ import Testing
         store.close()
 
         // Restoring to a time before the snapshot is a usage error; a non-empty target too.
-        let early = try ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target + "-t", "--to-time", "2001-01-01T00:00:00Z"])
+        let early = try await ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target + "-t", "--to-time", "2001-01-01T00:00:00Z"])
         #expect(early.status == 2)
-        let occupied = try ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target])
+        let occupied = try await ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target])
         #expect(occupied.status == 2)
         // The whole log: everything comes back.
-        let full = try ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target + "-full", "--to-time", "2999-01-01T00:00:00Z"])
+        let full = try await ParleyBinary.run(["snapshot", "restore", snapshot.path, "--data-dir", target + "-full", "--to-time", "2999-01-01T00:00:00Z"])
         defer { try? FileManager.default.removeItem(atPath: target + "-full") }
         #expect(full.status == 0)
         let all = try EventStore.open(StorageConfiguration(dataDirectory: target + "-full"))
@@ -201,29 +201,29 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test func compactInfoRestoreAndBackupKeepTheColdHistory() throws {
+    @Test func compactInfoRestoreAndBackupKeepTheColdHistory() async throws {
         let data = ParleyBinary.temporaryDirectory("history")
         let restored = ParleyBinary.temporaryDirectory("history-restored")
         let backup = ParleyBinary.temporaryDirectory("history-backup")
         defer { for path in [data, restored, backup] { try? FileManager.default.removeItem(atPath: path) } }
         // 300 messages in 10 conversations of 30; all but the newest 5 of each move out of RAM.
-        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "300", "--quiet"]).status == 0)
-        #expect(try ParleyBinary.run(["history", "compact", "--data-dir", data, "--keep", "0"]).status == 2)
-        let compacted = try ParleyBinary.run(["history", "compact", "--data-dir", data, "--keep", "5"])
+        #expect(try await ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "300", "--quiet"]).status == 0)
+        #expect(try await ParleyBinary.run(["history", "compact", "--data-dir", data, "--keep", "0"]).status == 2)
+        let compacted = try await ParleyBinary.run(["history", "compact", "--data-dir", data, "--keep", "5"])
         #expect(compacted.status == 0, "\(compacted.stderr)")
         let summary = try Self.json(compacted.stdout)
         #expect(summary["cold_messages"] as? Int == 250 && summary["hot_messages"] as? Int == 50)
         #expect(summary["live_files"] as? [Int] == [1])
-        let info = try Self.json(try ParleyBinary.run(["history", "info", "--data-dir", data]).stdout)
+        let info = try Self.json(try await ParleyBinary.run(["history", "info", "--data-dir", data]).stdout)
         #expect(info["cold_messages"] as? Int == 250 && (info["bytes_on_disk"] as? Int ?? 0) > 0)
 
         // A restore of the snapshot compaction took brings the history file along.
-        let list = try ParleyBinary.run(["snapshot", "list", "--data-dir", data])
+        let list = try await ParleyBinary.run(["snapshot", "list", "--data-dir", data])
         let newest = try #require((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])?.first?["file"] as? String)
-        let restore = try ParleyBinary.run(["snapshot", "restore", newest, "--data-dir", restored])
+        let restore = try await ParleyBinary.run(["snapshot", "restore", newest, "--data-dir", restored])
         #expect(restore.status == 0, "\(restore.stderr)")
         #expect(FileManager.default.fileExists(atPath: restored + "/history/history-00000000000000000001.hist"))
-        #expect(try Self.json(try ParleyBinary.run(["history", "info", "--data-dir", restored]).stdout)["cold_messages"] as? Int == 250)
+        #expect(try Self.json(try await ParleyBinary.run(["history", "info", "--data-dir", restored]).stdout)["cold_messages"] as? Int == 250)
 
         // So does a backup, and it starts.
         let script = ParleyBinary.packageRoot.appendingPathComponent("tools/backup.sh").path
@@ -236,19 +236,19 @@ import Testing
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let copied = try Self.json(try ParleyBinary.run(["history", "info", "--data-dir", backup]).stdout)
+        let copied = try Self.json(try await ParleyBinary.run(["history", "info", "--data-dir", backup]).stdout)
         #expect(copied["cold_messages"] as? Int == 250 && copied["live_files"] as? [Int] == [1])
     }
 
-    @Test func eraseVisitorAndSetRetentionThroughTheBinary() throws {
+    @Test func eraseVisitorAndSetRetentionThroughTheBinary() async throws {
         let data = ParleyBinary.temporaryDirectory("erase")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        #expect(try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "100", "--quiet"]).status == 0)
-        #expect(try ParleyBinary.run(["snapshot", "create", "--data-dir", data]).status == 0)
-        #expect(try ParleyBinary.run(["history", "compact", "--data-dir", data, "--keep", "2"]).status == 0)
+        #expect(try await ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "100", "--quiet"]).status == 0)
+        #expect(try await ParleyBinary.run(["snapshot", "create", "--data-dir", data]).status == 0)
+        #expect(try await ParleyBinary.run(["history", "compact", "--data-dir", data, "--keep", "2"]).status == 0)
         // Visitor 1 is "seed-1-0", named "Visitor 0": in the log, a snapshot and a history file.
         #expect(!DataDirectoryScan.rawHits("seed-1-0", in: data).isEmpty)
-        let erased = try ParleyBinary.run(["admin", "erase-visitor", "--data-dir", data, "--visitor-id", "visitor_1"])
+        let erased = try await ParleyBinary.run(["admin", "erase-visitor", "--data-dir", data, "--visitor-id", "visitor_1"])
         #expect(erased.status == 0, "\(erased.stderr)")
         let summary = try Self.json(erased.stdout)
         #expect(summary["conversations"] as? Int == 1 && summary["messages"] as? Int == 10 && summary["history_files_rewritten"] as? Int == 1)
@@ -256,24 +256,24 @@ import Testing
         #expect(DataDirectoryScan.rawHits("Visitor 0", in: data) == [])
         #expect(try DataDirectoryScan.decodedHits("Visitor 0", in: data) == [])
         #expect(!DataDirectoryScan.rawHits("Visitor 1", in: data).isEmpty)
-        #expect(try ParleyBinary.run(["admin", "erase-visitor", "--data-dir", data, "--visitor-id", "visitor_99"]).status == 1)
-        #expect(try ParleyBinary.run(["admin", "erase-visitor", "--data-dir", data, "--visitor-id", "nobody"]).status == 2)
+        #expect(try await ParleyBinary.run(["admin", "erase-visitor", "--data-dir", data, "--visitor-id", "visitor_99"]).status == 1)
+        #expect(try await ParleyBinary.run(["admin", "erase-visitor", "--data-dir", data, "--visitor-id", "nobody"]).status == 2)
 
-        let retention = try ParleyBinary.run(["admin", "set-retention", "--data-dir", data, "--site-id", "site_1", "--days", "30"])
+        let retention = try await ParleyBinary.run(["admin", "set-retention", "--data-dir", data, "--site-id", "site_1", "--days", "30"])
         #expect(retention.status == 0, "\(retention.stderr)")
         #expect(try Self.json(retention.stdout)["days"] as? Int == 30)
-        #expect(try ParleyBinary.run(["admin", "set-retention", "--data-dir", data, "--site-id", "site_1", "--days", "-1"]).status == 2)
-        #expect(try ParleyBinary.run(["wal", "inspect", "--data-dir", data]).stdout.contains("retention_set"))
+        #expect(try await ParleyBinary.run(["admin", "set-retention", "--data-dir", data, "--site-id", "site_1", "--days", "-1"]).status == 2)
+        #expect(try await ParleyBinary.run(["wal", "inspect", "--data-dir", data]).stdout.contains("retention_set"))
     }
 }
 
 /// `parley wal fsync-test` as an operator runs it before trusting a disk with the log.
 @Suite struct FsyncTestCLITests {
-    @Test func itMeasuresADirectoryAndLeavesItAsItWas() throws {
+    @Test func itMeasuresADirectoryAndLeavesItAsItWas() async throws {
         let data = ParleyBinary.temporaryDirectory("fsync-test")
         defer { try? FileManager.default.removeItem(atPath: data) }
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let result = try ParleyBinary.run(["wal", "fsync-test", "--data-dir", data, "--seconds", "0.3"])
+        let result = try await ParleyBinary.run(["wal", "fsync-test", "--data-dir", data, "--seconds", "0.3"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect((json["syncs"] as? Int ?? 0) > 0)
@@ -283,12 +283,12 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: data).isEmpty)
     }
 
-    @Test func badOptionsAndMissingDirectoriesAreRefused() throws {
-        let zero = try ParleyBinary.run(["wal", "fsync-test", "--seconds", "0"])
+    @Test func badOptionsAndMissingDirectoriesAreRefused() async throws {
+        let zero = try await ParleyBinary.run(["wal", "fsync-test", "--seconds", "0"])
         #expect(zero.status == 2)
         #expect(zero.stderr.contains("--seconds must be more than 0"))
-        #expect(try ParleyBinary.run(["wal", "fsync-test", "--record-bytes", "0"]).status == 2)
-        let missing = try ParleyBinary.run(["wal", "fsync-test", "--data-dir", "/nonexistent/parley", "--seconds", "0.1"])
+        #expect(try await ParleyBinary.run(["wal", "fsync-test", "--record-bytes", "0"]).status == 2)
+        let missing = try await ParleyBinary.run(["wal", "fsync-test", "--data-dir", "/nonexistent/parley", "--seconds", "0.1"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/nonexistent/parley"))
     }

@@ -18,7 +18,7 @@ import FoundationNetworking
     @Test func anAcknowledgedUploadSurvivesKill9() async throws {
         let data = ParleyBinary.temporaryDirectory("files-kill9")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let created = try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"])
+        let created = try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"])
         let site = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any]
         let key = try #require(site?["secret_key"] as? String)
         var server = try await start(data)
@@ -65,7 +65,7 @@ import FoundationNetworking
         let newest = try #require(snapshots.last)
         let restored = ParleyBinary.temporaryDirectory("files-restored")
         defer { try? FileManager.default.removeItem(atPath: restored) }
-        let restore = try ParleyBinary.run(["snapshot", "restore", data + "/snapshots/" + newest, "--data-dir", restored])
+        let restore = try await ParleyBinary.run(["snapshot", "restore", data + "/snapshots/" + newest, "--data-dir", restored])
         #expect(restore.status == 0, "\(restore.stderr)")
         let copy = try await start(restored)
         defer { copy.process.terminate() }

@@ -47,7 +47,7 @@ import FoundationNetworking
     @Test func documentsSurviveKill9AndSnapshots() async throws {
         let data = ParleyBinary.temporaryDirectory("knowledge-kill9")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let created = try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"])
+        let created = try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"])
         let site = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any]
         let key = try #require(site?["secret_key"] as? String)
         var server = try await start(data)

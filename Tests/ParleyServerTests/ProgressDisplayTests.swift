@@ -8,7 +8,7 @@ import Testing
 
     // script(1) is in util-linux (Debian: bsdutils, an essential package).
     @Test
-    func progressIsDrawnOnATerminalOnly() throws {
+    func progressIsDrawnOnATerminalOnly() async throws {
         let data = ParleyBinary.temporaryDirectory("progress")
         defer { try? FileManager.default.removeItem(atPath: data) }
         // On a terminal (a pseudo-terminal made by script(1)): a status line redrawn in place.
@@ -29,10 +29,10 @@ import Testing
         #expect(drawn.contains("seeded 30000 messages"))
 
         // Piped: the summary alone.
-        let piped = try ParleyBinary.run(["wal", "verify", "--data-dir", data])
+        let piped = try await ParleyBinary.run(["wal", "verify", "--data-dir", data])
         #expect(piped.status == 0)
         #expect(!piped.stderr.contains("\r") && piped.stderr.hasPrefix("ok: "))
-        let seeded = try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "30000", "--quiet", "--fsync", "none"])
+        let seeded = try await ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "30000", "--quiet", "--fsync", "none"])
         #expect(seeded.status == 0 && !seeded.stderr.contains("\r") && !seeded.stderr.contains("seed: "))
     }
 }

@@ -51,7 +51,7 @@ import FoundationNetworking
     @Test func anIdempotentCreateIsAnsweredAgainAfterKill9() async throws {
         let data = ParleyBinary.temporaryDirectory("rest-idempotency")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        #expect(try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"]).status == 0)
+        #expect(try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"]).status == 0)
         var server = try await start(data)
         let (_, visitor) = try await call(server.port, "POST", "/v1/visitors", ["site_id": "site_1", "visitor_id": "v1", "name": "Vera"])
         let session = try #require(visitor["session_token"] as? String)
@@ -80,7 +80,7 @@ import FoundationNetworking
     func fiveHundredAcknowledgedSendsSurviveTheStop(signal: Int32) async throws {
         let data = ParleyBinary.temporaryDirectory("rest-\(signal)")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let created = try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"])
+        let created = try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"])
         #expect(created.status == 0)
         var server = try await start(data)
         let (status, visitor) = try await call(server.port, "POST", "/v1/visitors", ["site_id": "site_1", "visitor_id": "v1", "name": "Vera"])

@@ -13,7 +13,7 @@ import FoundationNetworking
     @Test func sigtermDrainsLeavesASnapshotAndTheNextStartReplaysNothing() async throws {
         let data = ParleyBinary.temporaryDirectory("sigterm")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let seeded = try ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "300", "--quiet"])
+        let seeded = try await ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "300", "--quiet"])
         #expect(seeded.status == 0, "\(seeded.stderr)")
 
         let port = ParleyBinary.freePort()
@@ -28,7 +28,7 @@ import FoundationNetworking
             #expect(metrics.contains(name), "metrics lack \(name)")
         }
         // The lock keeps offline tools away from a live data directory.
-        let locked = try ParleyBinary.run(["snapshot", "create", "--data-dir", data])
+        let locked = try await ParleyBinary.run(["snapshot", "create", "--data-dir", data])
         #expect(locked.status == 1)
         #expect(locked.stderr.contains("in use"))
 

@@ -36,7 +36,7 @@ import FoundationNetworking
     @Test func pendingDeliveriesSurviveKill9AndGoOutInOrder() async throws {
         let data = ParleyBinary.temporaryDirectory("webhook-kill9")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let created = try ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"])
+        let created = try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop"])
         #expect(created.status == 0)
         let site = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any]
         let key = try #require(site?["secret_key"] as? String)
