@@ -59,14 +59,15 @@ extension ParleyState {
         for conversation in erased.flatMap({ conversationsByVisitor[$0] ?? [] }).sorted() where conversations[conversation] != nil {
             erasedConversations.insert(conversation)
             _ = purge(conversation, through: .max, lsn: lsn)
-            let closedSite = conversations.modify(conversation) { log -> SiteID? in
+            // The site whose open conversations lose this one, if erasing closes it.
+            let closedOnSite = conversations.modify(conversation) { log -> SiteID? in
                 log.conversation.subject = nil
                 log.conversation.metadataJSON = nil
                 guard log.conversation.closedAt == nil else { return nil }
                 log.conversation.closedAt = at
                 return log.conversation.siteID
             }
-            if let site = closedSite ?? nil { openConversationsBySite[site]?.remove(conversation) }
+            if case let site?? = closedOnSite { openConversationsBySite[site]?.remove(conversation) }
             plans.dropComment(of: conversation)
         }
         let doomedFiles = files.files.values.filter { file in
@@ -94,8 +95,9 @@ extension ParleyState {
     private mutating func purge(_ id: ConversationID, through seq: UInt64, lsn: UInt64) -> UInt64 {
         // In place: the conversation's history is never copied.
         let (removed, cold) = conversations.modify(id) { log in
-            defer { log.lastLSN = max(log.lastLSN, lsn) }
-            return log.purge(through: seq)
+            let purged = log.purge(through: seq)
+            log.lastLSN = max(log.lastLSN, lsn)
+            return purged
         }!
         history.purged(cold)
         messageCount -= Int(removed)

@@ -102,7 +102,7 @@ public struct ParleyState: Sendable {
             if let existing = visitors[visitor.id], existing.lastLSN >= lsn { return false }
             guard sites[visitor.siteID] != nil else { throw .unknown("site", visitor.siteID.rawValue, lsn: lsn) }
             visitor.lastLSN = lsn
-            index(visitor)
+            insert(visitor)
         case .visitorSeen(let id, let name, let email, let metadata, let at):
             guard var visitor = visitors[id] else { throw .unknown("visitor", id.rawValue, lsn: lsn) }
             if visitor.lastLSN >= lsn { return false }
@@ -420,8 +420,8 @@ public struct ParleyState: Sendable {
         watermarks.observe(.agent, agent.id.rawValue)
     }
 
-    /// Keeps a registered visitor and its indexes.
-    private mutating func index(_ visitor: Visitor) {
+    /// Keeps a registered visitor and indexes it (by its site's external id and by site).
+    private mutating func insert(_ visitor: Visitor) {
         visitors[visitor.id] = visitor
         visitorsByExternalID[SiteScopedKey(site: visitor.siteID, key: visitor.externalID)] = visitor.id
         visitorsBySite[visitor.siteID, default: StateSet()].insert(visitor.id)
@@ -487,7 +487,7 @@ public struct ParleyState: Sendable {
         watermarks.tokenFamily = max(tokens.refreshTokens.map(\.family).max() ?? 0, tokens.revokedFamilies.max() ?? 0)
         for site in sites { insert(site) }
         for agent in agents { insert(agent) }
-        for visitor in visitors { index(visitor) }
+        for visitor in visitors { insert(visitor) }
         // A merged visitor's session id names the customer it was merged into.
         for (merged, customer) in identities.mergedInto {
             if let visitor = self.visitors[merged] {

@@ -31,7 +31,7 @@ public enum ParleyBinary {
     }
 
     /// Runs `parley` with `arguments` to completion on the calling thread.
-    public static func runBlocking(_ arguments: [String]) throws -> Result {
+    private static func runBlocking(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
