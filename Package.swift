@@ -66,6 +66,12 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        // Intel's ISA-L, for its CRC-32C (crc32_iscsi; Sources/ParleyLog/CRC32C.swift).
+        .systemLibrary(
+            name: "CISAL",
+            pkgConfig: "libisal",
+            providers: [.apt(["libisal-dev"])]
+        ),
         .systemLibrary(
             name: "CVips",
             pkgConfig: "vips",
@@ -122,6 +128,7 @@ let package = Package(
         .target(
             name: "ParleyLog",
             dependencies: [
+                "CISAL",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -127,7 +127,7 @@ else:
         extra = {"deps": [], "deps-test": ["iproute2", "python3-venv", "chromium", "prometheus", "nginx", "openssl", "redis-server"],
                  "deps-bench-peers": ["redis-server", "redis-tools", "nats-server", "nginx", "libnginx-mod-nchan", "util-linux", "python3-venv"],
                  "deps-docker": ["podman", "runc", "debootstrap"]}[target]
-        for need in ["liblz4-dev", "libvips-dev", "pkg-config", "libstemmer-dev", "libxml2-dev", "zlib1g-dev", "poppler-utils", "libhiredis-dev"] + extra:
+        for need in ["liblz4-dev", "libisal-dev", "libvips-dev", "pkg-config", "libstemmer-dev", "libxml2-dev", "zlib1g-dev", "poppler-utils", "libhiredis-dev"] + extra:
             if need not in packages:
                 fail(f"{need} is not installed by make {target}")
         # Where this machine's apt knows its packages, each name must be one of them.

@@ -19,7 +19,8 @@ usage() { echo "usage: $0 build|test|bench-peers|docker" >&2; exit 2; }
 # (CStemmer, Snowball stemming), libxml2-dev (CLibXML2, the HTML and DOCX XML parser), zlib1g-dev
 # (ZIPFoundation opens DOCX files), poppler-utils (pdftotext, run for PDF uploads). Several
 # nodes on Redis: libhiredis-dev (CHiredis, Redis's reply reader and command formatter).
-packages="liblz4-dev libvips-dev lz4 pkg-config curl libstemmer-dev libxml2-dev zlib1g-dev poppler-utils libhiredis-dev"
+# libisal-dev: CISAL, Intel's ISA-L, whose crc32_iscsi is the log's and snapshots' CRC-32C.
+packages="liblz4-dev libisal-dev libvips-dev lz4 pkg-config curl libstemmer-dev libxml2-dev zlib1g-dev poppler-utils libhiredis-dev"
 case "$1" in
   build) ;;
   # iproute2: `ss`, which the load smoke test reads the server's sockets with; python3 and

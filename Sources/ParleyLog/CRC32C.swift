@@ -1,46 +1,30 @@
-/// CRC-32C (Castagnoli), the checksum of every log frame and snapshot.
-///
-/// Slicing-by-8 over a table built once; about 1.5 GB/s on one core, far above what a disk
-/// or the log needs. `update` chains: the checksum of A+B is `update(update(seed, A), B)`.
-public enum CRC32C {
-    private static let polynomial: UInt32 = 0x82F6_3B78
+import CISAL
 
-    private static let tables: [[UInt32]] = {
-        var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
-        for index in 0..<256 {
-            var crc = UInt32(index)
-            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ polynomial : crc >> 1 }
-            tables[0][index] = crc
-        }
-        for index in 0..<256 {
-            for slice in 1..<8 {
-                let previous = tables[slice - 1][index]
-                tables[slice][index] = (previous >> 8) ^ tables[0][Int(previous & 0xff)]
-            }
-        }
-        return tables
-    }()
+/// CRC-32C (Castagnoli), the checksum of every log frame, snapshot and history file.
+///
+/// Computed by Intel's ISA-L (`crc32_iscsi`, Debian's `libisal`), which picks the processor's
+/// CRC32 instruction at run time where it has one (SSE4.2 on x86-64, the CRC extension on
+/// Arm) and a table otherwise. `update` chains: the checksum of A+B is
+/// `update(update(seed, A), B)`.
+///
+/// `crc32_iscsi` neither inverts its seed nor its result (iSCSI's convention), so the standard
+/// CRC-32C of `bytes` continuing from `crc` is `~crc32_iscsi(bytes, ~crc)`.
+public enum CRC32C {
+    /// The most bytes handed to one `crc32_iscsi` call (its length is a C `int`).
+    private static let chunk = 1 << 30
 
     /// Continues the checksum `crc` over `bytes` (start with 0).
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard var base = bytes.baseAddress else { return crc }
         var value = ~crc
-        var index = 0
-        let count = bytes.count
-        tables.withUnsafeBufferPointer { tables in
-            let t0 = tables[0], t1 = tables[1], t2 = tables[2], t3 = tables[3]
-            let t4 = tables[4], t5 = tables[5], t6 = tables[6], t7 = tables[7]
-            while count - index >= 8 {
-                let low = value ^ (UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8
-                    | UInt32(bytes[index + 2]) << 16 | UInt32(bytes[index + 3]) << 24)
-                value = t7[Int(low & 0xff)] ^ t6[Int((low >> 8) & 0xff)] ^ t5[Int((low >> 16) & 0xff)]
-                    ^ t4[Int(low >> 24)] ^ t3[Int(bytes[index + 4])] ^ t2[Int(bytes[index + 5])]
-                    ^ t1[Int(bytes[index + 6])] ^ t0[Int(bytes[index + 7])]
-                index += 8
-            }
-            while index < count {
-                value = (value >> 8) ^ t0[Int((value ^ UInt32(bytes[index])) & 0xff)]
-                index += 1
-            }
+        var remaining = bytes.count
+        while remaining > 0 {
+            let length = min(remaining, chunk)
+            // crc32_iscsi reads the buffer only; its parameter lacks `const`.
+            value = crc32_iscsi(UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: UInt8.self)),
+                                Int32(length), value)
+            base += length
+            remaining -= length
         }
         return ~value
     }

@@ -146,5 +146,32 @@ import Testing
         let long = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
         let chained = CRC32C.update(CRC32C.checksum(long.prefix(333)), long.dropFirst(333))
         #expect(chained == CRC32C.checksum(long))
+        // RFC 3720 (iSCSI), appendix B.4.
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+        #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E)
+        #expect(CRC32C.checksum((0..<32).map { UInt8(31 - $0) }) == 0x113F_DB5C)
+        #expect(CRC32C.checksum([UInt8]()) == 0)
+    }
+
+    /// ISA-L's CRC against the definition, one bit at a time, at every length up to 300 and
+    /// every start within a word (its fast paths differ by length and alignment).
+    @Test func crc32cMatchesABitwiseReferenceAtEveryLengthAndAlignment() {
+        func reference(_ crc: UInt32, _ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var value = ~crc
+            for byte in bytes {
+                value ^= UInt32(byte)
+                for _ in 0..<8 { value = (value & 1) != 0 ? (value >> 1) ^ 0x82F6_3B78 : value >> 1 }
+            }
+            return ~value
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<320).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for start in 0..<8 {
+            for length in 0...300 {
+                let slice = bytes[start..<(start + length)]
+                #expect(CRC32C.update(0x1234_5678, slice) == reference(0x1234_5678, slice), "start \(start), length \(length)")
+            }
+        }
     }
 }
