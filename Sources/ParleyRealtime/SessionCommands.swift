@@ -18,6 +18,10 @@ final class SessionCommands: Sendable {
     private struct Local {
         var typingBudget = TokenBuckets()
         var typingIn: Set<ConversationID> = []
+        /// A visitor session's conversation last found to be its visitor's: a conversation's
+        /// visitor never changes, so the next frame naming it needs no look-up in the state
+        /// (an erased visitor's sessions are closed; a conversation gone is refused by the append).
+        var ownConversation: ConversationID?
     }
     private let local = Mutex(Local())
 
@@ -135,12 +139,15 @@ final class SessionCommands: Sendable {
             guard let id = session.dialect.parse(text, as: ConversationID.self) else {
                 throw FrameError.validation("conversation_id must be \(session.dialect.idExample)")
             }
+            let identity = session.identity
+            let isVisitor = identity.side == .visitor
+            if isVisitor, local.withLock({ $0.ownConversation == id }) { return id }
             // Checked under the state's lock: copying the conversation out for each frame cost
             // a retain and a release per field.
-            let identity = session.identity
             guard broker.store.read({ state in state.conversations[id].map { Hub.sees(identity, $0.conversation) } ?? false }) else {
                 throw FrameError.notFound
             }
+            if isVisitor { local.withLock { $0.ownConversation = id } }
             return id
         }
         guard case .visitor(let visitor, _) = session.identity else {

@@ -141,6 +141,29 @@ import Testing
         }
     }
 
+    /// A visitor session remembers the conversation it last wrote to by id; naming another
+    /// visitor's conversation after that is still refused, and its own still accepted.
+    @Test func aVisitorCannotWriteToAnotherVisitorsConversation() async throws {
+        try await RealtimeFixture.withServer { fixture in
+            let first = try await fixture.visitorSocket("v-1", token: try await fixture.visitor("v-1"))
+            let second = try await fixture.visitorSocket("v-2", token: try await fixture.visitor("v-2"))
+            await first.send(["type": "message", "content": "Hi"])
+            let own = try #require(await first.next("ack")?["conversation_id"] as? String)
+            await second.send(["type": "message", "content": "Hello"])
+            let other = try #require(await second.next("ack")?["conversation_id"] as? String)
+            await first.send(["type": "message", "conversation_id": own, "content": "again"])
+            #expect(await first.next("ack")?["conversation_id"] as? String == own)
+            await first.send(["type": "message", "conversation_id": other, "content": "intrusion"])
+            #expect(await first.next("error")?["code"] as? String == "NOT_FOUND")
+            await first.send(["type": "message", "conversation_id": own, "content": "and again"])
+            let ack = try #require(await first.next("ack"))
+            #expect(ack["conversation_id"] as? String == own)
+            #expect(ack["seq"] as? Int == 3)
+            await first.close()
+            await second.close()
+        }
+    }
+
     @Test func badFramesGetAnErrorFrameAndTheSessionStays() async throws {
         try await RealtimeFixture.withServer { fixture in
             let agent = try await fixture.agentSocket()
