@@ -8,8 +8,9 @@
 #
 #   durable   redis-server (appendonly, appendfsync always), redis-benchmark -c 256 -t set -d 110
 #             beside parley-load durable --publishers 256 --size 110; acks per second, latency
-#             percentiles, server CPU; and Parley's one pipelining publisher (--pipeline 32),
-#             messages per fsync
+#             percentiles, server CPU, $BENCH_RUNS runs each, redis and Parley alternating so
+#             that a host which slows down meanwhile slows both (medians reported, all listed);
+#             and Parley's one pipelining publisher (--pipeline 32), messages per fsync
 #   room      one channel, 1,000 WebSocket subscribers, one publisher at full rate (a window of
 #             64 unacknowledged): nats-server 2.9 over its WebSocket listener (parley-load speaks
 #             the NATS text protocol: peer-room --peer nats), nginx + nchan (WebSocket subscribers
@@ -23,7 +24,7 @@
 #             the run's directory (a message's wait for the next fdatasync, docs/OPERATIONS.md)
 #
 # Bounded: each run has a fixed count or duration and a time limit; the whole set takes about
-# two minutes. Peers are Debian's packages (tools/deps.sh bench-peers installs what is missing).
+# eight minutes. Peers are Debian's packages (tools/deps.sh bench-peers installs what is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product parley >/dev/null
@@ -56,22 +57,26 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 echo "bench-peers: disk: parley wal fsync-test --seconds 5 (core 0)" >&2
 (pin 0 "$parley" wal fsync-test --data-dir "$out" --seconds 5) > "$out/disk.json"
 
-# ---- durable: redis-server with appendfsync always, driven by redis-benchmark
-port=$(free_port)
-mkdir -p "$out/redis"
-(pin 0 redis-server --port "$port" --bind 127.0.0.1 --dir "$out/redis" --appendonly yes --appendfsync always \
-  --save '' --daemonize no --logfile "$out/redis.log") &
-redis=$!; pids+=("$redis")
-for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-echo "bench-peers: durable: redis-benchmark -c 256 -t set -d 110 -n $redis_requests" >&2
-before=$(cpu_seconds "$redis")
-started=$(date +%s.%N)
-(pin 1 timeout 300 redis-benchmark -h 127.0.0.1 -p "$port" -c 256 -t set -d 110 -n "$redis_requests" --precision 3) > "$out/redis-durable.txt"
-ended=$(date +%s.%N)
-after=$(cpu_seconds "$redis")
-printf '{"cpu": %s, "seconds": %s}\n' "$(awk "BEGIN { print $after - $before }")" "$(awk "BEGIN { print $ended - $started }")" \
-  > "$out/redis-durable.json"
-stop "$redis"
+# ---- durable: redis-server with appendfsync always, driven by redis-benchmark (a fresh server
+# and directory per run)
+redis_durable() {  # run number
+  local port redis before started ended after
+  port=$(free_port)
+  mkdir -p "$out/redis-$1"
+  (pin 0 redis-server --port "$port" --bind 127.0.0.1 --dir "$out/redis-$1" --appendonly yes --appendfsync always \
+    --save '' --daemonize no --logfile "$out/redis-$1.log") &
+  redis=$!; pids+=("$redis")
+  for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "bench-peers: durable $1: redis-benchmark -c 256 -t set -d 110 -n $redis_requests" >&2
+  before=$(cpu_seconds "$redis")
+  started=$(date +%s.%N)
+  (pin 1 timeout 300 redis-benchmark -h 127.0.0.1 -p "$port" -c 256 -t set -d 110 -n "$redis_requests" --precision 3) > "$out/redis-durable-$1.txt"
+  ended=$(date +%s.%N)
+  after=$(cpu_seconds "$redis")
+  printf '{"cpu": %s, "seconds": %s}\n' "$(awk "BEGIN { print $after - $before }")" "$(awk "BEGIN { print $ended - $started }")" \
+    > "$out/redis-durable-$1.json"
+  stop "$redis"
+}
 
 # ---- Parley: a fresh release server per scenario, fsync always
 parley_run() {  # name, then the parley-load scenario's arguments; $server_delay: --ws-write-delay-ms
@@ -86,7 +91,10 @@ parley_run() {  # name, then the parley-load scenario's arguments; $server_delay
   printf '%s\t%s\n' "$name" "$*" >> "$out/commands"
   stop "$server"
 }
-parley_run parley-durable durable --publishers 256 --size 110 --duration "$seconds"
+for run in $(seq 1 "$runs"); do
+  redis_durable "$run"
+  parley_run "parley-durable-$run" durable --publishers 256 --size 110 --duration "$seconds"
+done
 parley_run parley-pipelined durable --publishers 1 --pipeline 32 --size 110 --duration "$seconds"
 for run in $(seq 1 "$runs"); do
   parley_run "parley-room-$run" room --subscribers "$subscribers" --rate max --duration "$seconds"

@@ -67,7 +67,7 @@ def main():
     summary = json.load(open(sys.argv[1]))
     images = sys.argv[2]
     durable = summary["durable"]
-    latency_plot("Ack latency, 256 publishers, fsync on every write",
+    latency_plot("Ack latency, 256 publishers, fsync on every write (median run)",
                  [durable["peer"], durable["parley"]], os.path.join(images, "bench-durable-latency.png"))
     rooms = summary["room"]
     latency_plot("Publish → deliver latency, one room, 1,000 subscribers (median run)",
