@@ -65,13 +65,39 @@ struct FrameBytes {
     /// The length of `utf8` as the inside of a JSON string (``string(_:escapedLength:)``).
     static func escapedLength(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
         var length = utf8.count
-        for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: length += 1
-            default: length += 5
+        var index = 0
+        // Eight bytes at a time while none of them needs an escape (nearly all text), then
+        // byte by byte from the first word that has one.
+        if let base = utf8.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= utf8.count, !needsEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
             }
         }
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: length += 1
+                default: length += 5
+                }
+            }
+            index += 1
+        }
         return length
+    }
+
+    /// Whether any byte of `word` is under 0x20, `"` or `\`, with no false negatives (a false
+    /// positive only sends that word to the byte loop). The usual has-zero-byte test: for each
+    /// byte b, `(b - k) & ~b & 0x80` is set when b < k (b < 0x80); `"` and `\` become zero bytes
+    /// after an exclusive or.
+    @inline(__always)
+    private static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let control = (word &- ones &* 0x20) & ~word & highs != 0
+        return control || hasZero(word ^ (ones &* UInt64(UInt8(ascii: "\"")))) || hasZero(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
     }
 
     private static let hexDigits: StaticString = "0123456789abcdef"

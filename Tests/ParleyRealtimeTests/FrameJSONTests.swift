@@ -55,6 +55,40 @@ import Testing
         return result
     }
 
+    /// The word-at-a-time scan of ``FrameBytes/escapedLength(_:)`` against the byte-by-byte
+    /// definition: each byte value that is escaped, and its neighbours, at every position of
+    /// strings up to 40 bytes, among ASCII and UTF-8 bytes.
+    @Test func escapedLengthMatchesItsDefinitionAtEveryPosition() {
+        func reference(_ bytes: [UInt8]) -> Int {
+            bytes.reduce(0) { length, byte in
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: length + 2
+                case 0..<0x20: length + 6
+                default: length + 1
+                }
+            }
+        }
+        let probes: [UInt8] = [0x00, 0x01, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xA2, 0xDC, 0xFF]
+        let fillers: [UInt8] = [UInt8(ascii: "a"), 0xE4, 0x20]
+        for filler in fillers {
+            for length in 0...40 {
+                let plain = [UInt8](repeating: filler, count: length)
+                #expect(plain.withUnsafeBufferPointer { FrameBytes.escapedLength($0) } == reference(plain))
+                for position in 0..<length {
+                    for probe in probes {
+                        var bytes = plain
+                        bytes[position] = probe
+                        #expect(bytes.withUnsafeBufferPointer { FrameBytes.escapedLength($0) } == reference(bytes))
+                        if position + 9 < length {
+                            bytes[position + 9] = UInt8(ascii: "\\")
+                            #expect(bytes.withUnsafeBufferPointer { FrameBytes.escapedLength($0) } == reference(bytes))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func hotFramesMatchJSONEncoder() throws {
         let state = ParleyState()
         for message in messages() {
