@@ -77,6 +77,8 @@ import Testing
         let redis = try RedisServerProcess()
         defer { redis.stop() }
         let (a, b) = try await ClusterBrokerTests.twoNodes(redis)
+        // The nodes are stopped and started again on the same directories below; they go last.
+        defer { for directory in [a.directory, b.directory] { try? FileManager.default.removeItem(atPath: directory) } }
         let client = RedisClient(configuration: redis.configuration)
         defer { Task { await client.shutdown() } }
         let keys = RedisLog.Keys()
