@@ -24,7 +24,7 @@
 #             the run's directory (a message's wait for the next fdatasync, docs/OPERATIONS.md)
 #
 # Bounded: each run has a fixed count or duration and a time limit; the whole set takes about
-# eight minutes. Peers are Debian's packages (tools/deps.sh bench-peers installs what is missing).
+# five minutes. Peers are Debian's packages (tools/deps.sh bench-peers installs what is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product parley >/dev/null
