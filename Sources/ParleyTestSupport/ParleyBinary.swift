@@ -62,6 +62,39 @@ public enum ParleyBinary {
         return process
     }
 
+    /// What ``serve(_:stderr:)`` reports when no attempt became healthy.
+    public struct NotHealthy: Error, CustomStringConvertible {
+        public var attempts: Int
+        public var description: String { "parley serve did not answer GET /health after \(attempts) attempts" }
+    }
+
+    /// Starts `parley serve --port <a free port>` with `arguments` and returns once it answers
+    /// `GET /health`. A port free a moment ago can be taken before the server binds it (another
+    /// test's outgoing connection draws its local port from the same range; the server then
+    /// exits with "Address already in use", and a full run of the suite met that on CI), so a
+    /// server that exits before it is healthy is started again on another port, up to
+    /// `attempts` times.
+    public static func serve(
+        _ arguments: [String], stderr: FileHandle? = nil, environment: [String: String] = [:], attempts: Int = 5
+    ) async throws -> (process: Process, port: Int) {
+        for _ in 0..<attempts {
+            let port = freePort()
+            let process = try start(["serve", "--port", "\(port)"] + arguments, stderr: stderr, environment: environment)
+            if await waitUntilHealthy(port: port, process: process) { return (process, port) }
+            if process.isRunning {
+                // Running but never healthy: not a port taken; another port would not help.
+                process.terminate()
+                break
+            }
+        }
+        throw NotHealthy(attempts: attempts)
+    }
+
+    /// Like ``waitUntilHealthy(port:timeout:)``, but `false` as soon as `process` has exited.
+    public static func waitUntilHealthy(port: Int, process: Process, timeout: Duration = .seconds(120)) async -> Bool {
+        await waitUntilHealthy(port: port, timeout: timeout, while: { process.isRunning })
+    }
+
     /// A fresh temporary directory path (not created).
     public static func temporaryDirectory(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("parley-\(name)-\(UUID().uuidString)").path
@@ -73,11 +106,15 @@ public enum ParleyBinary {
     /// from being read as a server that never came up (a server that cannot start still fails: every attempt
     /// is refused).
     public static func waitUntilHealthy(port: Int, timeout: Duration = .seconds(120)) async -> Bool {
+        await waitUntilHealthy(port: port, timeout: timeout, while: { true })
+    }
+
+    private static func waitUntilHealthy(port: Int, timeout: Duration, while alive: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/health")!)
         request.timeoutInterval = 10
         var attempts = 0
-        while attempts < healthAttempts || ContinuousClock.now < deadline {
+        while (attempts < healthAttempts || ContinuousClock.now < deadline) && alive() {
             attempts += 1
             if let (_, response) = try? await URLSession.shared.data(for: request),
                 (response as? HTTPURLResponse)?.statusCode == 200
@@ -91,6 +128,18 @@ public enum ParleyBinary {
 
     /// The fewest `GET /health` requests ``waitUntilHealthy(port:timeout:)`` makes before it gives up.
     private static let healthAttempts = 100
+
+    /// Sends SIGTERM and waits (on the calling thread, for a `defer`) until the process has
+    /// exited: a server still draining writes its final snapshot, and would bring back a data
+    /// directory a test removes right after. SIGKILL past `timeout`.
+    public static func stop(_ process: Process, timeout: Duration = .seconds(20)) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
 
     /// Waits for a process to exit; `false` if it is still running at the deadline.
     public static func waitForExit(_ process: Process, timeout: Duration) async -> Bool {

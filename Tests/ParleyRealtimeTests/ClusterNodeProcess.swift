@@ -14,12 +14,8 @@ struct ClusterNodeProcess {
     var data: String
 
     static func start(redis: Int, data: String = ParleyBinary.temporaryDirectory("cluster-node"), extra: [String] = []) async throws -> Self {
-        let port = ParleyBinary.freePort()
-        let process = try ParleyBinary.start([
-            "serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off",
-            "--redis", "redis://127.0.0.1:\(redis)",
-        ] + extra)
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        let (process, port) = try await ParleyBinary.serve(
+            ["--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off", "--redis", "redis://127.0.0.1:\(redis)"] + extra)
         return Self(process: process, port: port, data: data)
     }
 

@@ -47,7 +47,7 @@ import FoundationNetworking
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, body)
     }
 
-    /// A data directory with a site and its owner `ann`, and a started server on a free port.
+    /// A data directory with a site and its owner `ann`, and a server started on a free port and healthy.
     static func startServer(_ name: String) async throws -> (data: String, port: Int, server: Process) {
         let data = ParleyBinary.temporaryDirectory(name)
         _ = try await ParleyBinary.run(["admin", "create-site", "--data-dir", data, "--name", "Shop", "--domain", "https://shop.example"])
@@ -55,18 +55,16 @@ import FoundationNetworking
             "admin", "create-agent", "--data-dir", data, "--site-id", "site_1", "--username", "ann", "--email", "ann@shop.example",
             "--password", "correct horse", "--role", "owner",
         ])
-        let port = ParleyBinary.freePort()
-        let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4"])
+        let (server, port) = try await ParleyBinary.serve(["--data-dir", data, "--bcrypt-cost", "4"])
         return (data, port, server)
     }
 
     @Test func everyLayerHasItsSeries() async throws {
         let (data, port, server) = try await Self.startServer("metrics")
         defer {
-            server.terminate()
+            ParleyBinary.stop(server)
             try? FileManager.default.removeItem(atPath: data)
         }
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
         let login = #"{"username":"ann","password":"correct horse"}"#
         let (status, body) = try await Self.request(port, "POST", "/v1/auth/support/login", json: login)
         #expect(status == 200)
@@ -130,10 +128,9 @@ import FoundationNetworking
     @Test func errorBodiesCarryTheRequestID() async throws {
         let (data, port, server) = try await Self.startServer("error-ids")
         defer {
-            server.terminate()
+            ParleyBinary.stop(server)
             try? FileManager.default.removeItem(atPath: data)
         }
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
         let cases: [(path: String, method: String, keys: [String])] = [
             ("/v1/conversations", "GET", ["error", "details", "request_id"]),
             ("/api/v1/conversations", "GET", ["request_id"]),
@@ -164,7 +161,6 @@ import FoundationNetworking
     @Test func readinessTurnsDrainingAtSIGTERM() async throws {
         let (data, port, server) = try await Self.startServer("ready")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
         let (ready, _) = try await Self.request(port, "GET", "/ready")
         #expect(ready == 200)
         // A session that never answers the close keeps the drain going for up to three

@@ -18,9 +18,7 @@ import Testing
             "--password", "correct horse", "--role", "owner",
         ])
         #expect(agent.status == 0)
-        let port = ParleyBinary.freePort()
-        let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4"])
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        let (server, port) = try await ParleyBinary.serve(["--data-dir", data, "--bcrypt-cost", "4"])
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/auth/support/login")!)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")

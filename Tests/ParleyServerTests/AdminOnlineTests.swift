@@ -23,10 +23,8 @@ import FoundationNetworking
         let data = ParleyBinary.temporaryDirectory("admin-online")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let offlineSite = try Self.json(try await Self.admin(["create-site", "--data-dir", data, "--name", "Offline"]).stdout)
-        let port = ParleyBinary.freePort()
-        let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4"])
-        defer { if server.isRunning { server.terminate() } }
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        let (server, port) = try await ParleyBinary.serve(["--data-dir", data, "--bcrypt-cost", "4"])
+        defer { ParleyBinary.stop(server) }
 
         // The token is the server's user's alone.
         let attributes = try FileManager.default.attributesOfItem(atPath: data + "/admin-token")

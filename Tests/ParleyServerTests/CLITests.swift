@@ -127,7 +127,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: "\(path).\(frameStart).broken"))
         #expect(try await ParleyBinary.run(["wal", "verify", "--data-dir", data]).status == 0)
         let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data])
-        defer { server.terminate() }
+        defer { ParleyBinary.stop(server) }
         #expect(await ParleyBinary.waitUntilHealthy(port: port))
     }
 
@@ -159,7 +159,7 @@ import Testing
         // A marker from another boot: that page cache is gone; the start clears it and serves.
         try writeMarker(boot: "00000000-0000-0000-0000-000000000000")
         let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data])
-        defer { server.terminate() }
+        defer { ParleyBinary.stop(server) }
         #expect(await ParleyBinary.waitUntilHealthy(port: port))
         #expect(!FileManager.default.fileExists(atPath: marker))
     }

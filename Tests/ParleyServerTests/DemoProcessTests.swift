@@ -44,7 +44,7 @@ import FoundationNetworking
         #expect(await ParleyBinary.waitForExit(server.process, timeout: .seconds(10)))
 
         server = try await start(data)
-        defer { server.process.terminate() }
+        defer { ParleyBinary.stop(server.process) }
         #expect(server.banner.contains("Parley demo ready (site_"), "a restart finds the demo site it made")
         #expect(try key(in: try await page(server.port)) == first)
     }

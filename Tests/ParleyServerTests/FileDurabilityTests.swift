@@ -9,10 +9,7 @@ import FoundationNetworking
 /// An acknowledged upload survives `kill -9`; blobs that no file names are swept at start.
 @Suite(.serialized) struct FileDurabilityTests {
     func start(_ data: String) async throws -> (process: Process, port: Int) {
-        let port = ParleyBinary.freePort()
-        let process = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off"])
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
-        return (process, port)
+        try await ParleyBinary.serve(["--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off"])
     }
 
     @Test func anAcknowledgedUploadSurvivesKill9() async throws {
@@ -68,7 +65,7 @@ import FoundationNetworking
         let restore = try await ParleyBinary.run(["snapshot", "restore", data + "/snapshots/" + newest, "--data-dir", restored])
         #expect(restore.status == 0, "\(restore.stderr)")
         let copy = try await start(restored)
-        defer { copy.process.terminate() }
+        defer { ParleyBinary.stop(copy.process) }
         var fromCopy = URLRequest(url: URL(string: "http://127.0.0.1:\(copy.port)/v1/files/\(id)/download")!)
         fromCopy.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
         let (restoredBytes, restoredResponse) = try await URLSession.shared.data(for: fromCopy)

@@ -10,10 +10,7 @@ import FoundationNetworking
 /// the log), and after a restart from a snapshot (SIGTERM writes one); a deleted one stays gone.
 @Suite(.serialized) struct KnowledgeDurabilityTests {
     func start(_ data: String) async throws -> (process: Process, port: Int) {
-        let port = ParleyBinary.freePort()
-        let process = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off"])
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
-        return (process, port)
+        try await ParleyBinary.serve(["--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off"])
     }
 
     func call(_ port: Int, _ method: String, _ path: String, key: String, body: Data? = nil, type: String = "application/json") async throws
@@ -64,7 +61,7 @@ import FoundationNetworking
         #expect(await ParleyBinary.waitForExit(server.process, timeout: .seconds(10)))
 
         server = try await start(data)
-        defer { server.process.terminate() }
+        defer { ParleyBinary.stop(server.process) }
         #expect(try await titles(server.port, key: key, query: "возврат") == ["Returns"])
         let (_, list) = try await call(server.port, "GET", "/knowledge/documents", key: key)
         #expect((list["meta"] as? [String: Any])?["total"] as? Int == 1)

@@ -15,9 +15,7 @@ import FoundationNetworking
     }
 
     func start(_ data: String) async throws -> Server {
-        let port = ParleyBinary.freePort()
-        let process = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off"])
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        let (process, port) = try await ParleyBinary.serve(["--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off"])
         return Server(process: process, port: port)
     }
 
@@ -63,7 +61,7 @@ import FoundationNetworking
         #expect(await ParleyBinary.waitForExit(server.process, timeout: .seconds(10)))
 
         server = try await start(data)
-        defer { server.process.terminate() }
+        defer { ParleyBinary.stop(server.process) }
         let (again, replayed, response) = try await exchange(
             server.port, "POST", "/v1/conversations", ["subject": "Refund", "visitor_id": "v1", "site_id": "site_1"], visitor: session,
             idempotencyKey: "open-refund")
@@ -99,7 +97,7 @@ import FoundationNetworking
         if signal == SIGTERM { #expect(server.process.terminationStatus == 0) }
 
         server = try await start(data)
-        defer { server.process.terminate() }
+        defer { ParleyBinary.stop(server.process) }
         let (_, newest) = try await call(server.port, "GET", "/v1/messages?conversation_id=\(conversationID)&limit=1", visitor: session)
         #expect((newest["messages"] as? [[String: Any]])?.first?["seq"] as? Int == 500)
         // Walk the whole history oldest → newest with `after`, starting just before seq 1.

@@ -10,16 +10,44 @@ import FoundationNetworking
 
 /// The real `parley` binary over real sockets: health, metrics, SIGTERM drain, kill -9.
 @Suite(.serialized) struct ServeProcessTests {
+    /// A server whose port is taken exits at once with a clear error, and the tests' wait for it
+    /// stops when it exits rather than at its two-minute deadline (``ParleyBinary/serve(_:stderr:environment:attempts:)``
+    /// then starts it again on another port).
+    @Test func aServerWhosePortIsTakenExitsAndIsNotWaitedFor() async throws {
+        let data = ParleyBinary.temporaryDirectory("port-taken")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        // Holds a port: listening, never answering.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) } }
+        #expect(bound == 0 && listen(holder, 1) == 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(holder, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let errors = Pipe()
+        let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data], stderr: errors.fileHandleForWriting)
+        let started = ContinuousClock.now
+        #expect(await ParleyBinary.waitUntilHealthy(port: port, process: server) == false)
+        #expect(ContinuousClock.now - started < .seconds(60))
+        #expect(await ParleyBinary.waitForExit(server, timeout: .seconds(10)))
+        #expect(server.terminationStatus != 0)
+        try errors.fileHandleForWriting.close()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(message.contains("Address already in use"), "\(message.suffix(300))")
+    }
+
     @Test func sigtermDrainsLeavesASnapshotAndTheNextStartReplaysNothing() async throws {
         let data = ParleyBinary.temporaryDirectory("sigterm")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let seeded = try await ParleyBinary.run(["admin", "seed", "--data-dir", data, "--messages", "300", "--quiet"])
         #expect(seeded.status == 0, "\(seeded.stderr)")
 
-        let port = ParleyBinary.freePort()
-        let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data])
-        defer { if server.isRunning { server.terminate() } }
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        let (server, port) = try await ParleyBinary.serve(["--data-dir", data])
+        defer { ParleyBinary.stop(server) }
 
         let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
         let metrics = String(decoding: body, as: UTF8.self)
@@ -51,7 +79,7 @@ import FoundationNetworking
         let port = ParleyBinary.freePort()
         let server = try ParleyBinary.start(
             ["serve"], environment: ["PARLEY_PORT": "\(port)", "PARLEY_DATA_DIR": data, "PARLEY_FSYNC": "interval:20"])
-        defer { if server.isRunning { server.terminate() } }
+        defer { ParleyBinary.stop(server) }
         #expect(await ParleyBinary.waitUntilHealthy(port: port))
         #expect(FileManager.default.fileExists(atPath: data + "/LOCK"))
         server.terminate()

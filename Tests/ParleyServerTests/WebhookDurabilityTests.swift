@@ -25,12 +25,7 @@ import FoundationNetworking
     }
 
     func start(_ data: String) async throws -> (process: Process, port: Int) {
-        let port = ParleyBinary.freePort()
-        let process = try ParleyBinary.start([
-            "serve", "--port", "\(port)", "--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off", "--allow-private-webhooks",
-        ])
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
-        return (process, port)
+        try await ParleyBinary.serve(["--data-dir", data, "--bcrypt-cost", "4", "--rate-limits", "off", "--allow-private-webhooks"])
     }
 
     @Test func pendingDeliveriesSurviveKill9AndGoOutInOrder() async throws {
@@ -68,7 +63,7 @@ import FoundationNetworking
             #expect(await ParleyBinary.waitForExit(server.process, timeout: .seconds(10)))
             receiver.script([], then: .status(200))
             server = try await start(data)
-            defer { server.process.terminate() }
+            defer { ParleyBinary.stop(server.process) }
 
             let accepted: @Sendable ([WebhookReceiver.Delivery]) -> [WebhookReceiver.Delivery] = { $0.filter { $0.answered == 200 } }
             #expect(await receiver.wait(timeout: .seconds(60)) { accepted($0).count >= 100 }, "accepted \(accepted(receiver.received).count)")
