@@ -65,7 +65,9 @@ public enum ParleyBinary {
     /// What ``serve(_:stderr:)`` reports when no attempt became healthy.
     public struct NotHealthy: Error, CustomStringConvertible {
         public var attempts: Int
-        public var description: String { "parley serve did not answer GET /health after \(attempts) attempts" }
+        /// The end of the last attempt's standard error (when the caller did not take it).
+        public var output: String
+        public var description: String { "parley serve did not answer GET /health after \(attempts) attempts: \(output)" }
     }
 
     /// Starts `parley serve --port <a free port>` with `arguments` and returns once it answers
@@ -77,17 +79,33 @@ public enum ParleyBinary {
     public static func serve(
         _ arguments: [String], stderr: FileHandle? = nil, environment: [String: String] = [:], attempts: Int = 5
     ) async throws -> (process: Process, port: Int) {
+        var output = ""
         for _ in 0..<attempts {
             let port = freePort()
-            let process = try start(["serve", "--port", "\(port)"] + arguments, stderr: stderr, environment: environment)
-            if await waitUntilHealthy(port: port, process: process) { return (process, port) }
-            if process.isRunning {
-                // Running but never healthy: not a port taken; another port would not help.
-                process.terminate()
-                break
+            // Unless the caller takes it, standard error goes to an unlinked file, read only
+            // when the server fails to start, so the failure says why.
+            let (writer, reader) = try stderr == nil ? unlinkedFile() : (nil, nil)
+            defer {
+                try? writer?.close()
+                try? reader?.close()
             }
+            let process = try start(["serve", "--port", "\(port)"] + arguments, stderr: stderr ?? writer, environment: environment)
+            if await waitUntilHealthy(port: port, process: process) { return (process, port) }
+            let running = process.isRunning
+            if running { stop(process) }
+            output = String(decoding: (reader?.readDataToEndOfFile() ?? Data()).suffix(2_000), as: UTF8.self)
+            // Running but never healthy: not a port taken; another port would not help.
+            if running { break }
         }
-        throw NotHealthy(attempts: attempts)
+        throw NotHealthy(attempts: attempts, output: output)
+    }
+
+    /// A file open for writing and for reading, already removed from its directory.
+    private static func unlinkedFile() throws -> (FileHandle, FileHandle) {
+        let path = temporaryDirectory("stderr")
+        FileManager.default.createFile(atPath: path, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return (try FileHandle(forWritingTo: URL(fileURLWithPath: path)), try FileHandle(forReadingFrom: URL(fileURLWithPath: path)))
     }
 
     /// Like ``waitUntilHealthy(port:timeout:)``, but `false` as soon as `process` has exited.

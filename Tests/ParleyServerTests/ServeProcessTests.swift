@@ -40,6 +40,19 @@ import FoundationNetworking
         #expect(message.contains("Address already in use"), "\(message.suffix(300))")
     }
 
+    /// A server that cannot start at all is tried a few times, and the error says why.
+    @Test func aServerThatCannotStartIsReportedWithItsError() async throws {
+        let started = ContinuousClock.now
+        do {
+            _ = try await ParleyBinary.serve(["--no-such-option"], attempts: 2)
+            Issue.record("parley serve --no-such-option started")
+        } catch let error as ParleyBinary.NotHealthy {
+            #expect(error.attempts == 2)
+            #expect(error.output.contains("no-such-option"), "\(error.output)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(60))
+    }
+
     @Test func sigtermDrainsLeavesASnapshotAndTheNextStartReplaysNothing() async throws {
         let data = ParleyBinary.temporaryDirectory("sigterm")
         defer { try? FileManager.default.removeItem(atPath: data) }
