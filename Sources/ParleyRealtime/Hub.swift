@@ -149,18 +149,14 @@ public final class Hub: BrokerSubscriber, Service {
 
     /// Fans out `messages` (one conversation, ascending `seq`), each encoded once per dialect.
     private func route(_ messages: [Message]) {
-        guard let last = messages.last else { return }
-        // One read of the state per run: the conversation, and the senders' names for native
-        // sessions (nearly every audience has one: a widget's visitor, a native agent). The
-        // frames are written after it, so the flusher's apply and readers do not wait for them.
-        let read = broker.store.read { state -> (Conversation, [NativeWire.UserRef])? in
-            guard let conversation = state.conversations[last.conversationID]?.conversation else { return nil }
-            return (conversation, messages.map { NativeWire.sender($0.sender, state: state) })
-        }
-        guard let (conversation, senders) = read else { return }
+        guard let last = messages.last, let conversation = broker.conversation(last.conversationID) else { return }
         let sessions = audience(conversation, channel: "messages")
         guard !sessions.isEmpty else { return }
         let dialects = DialectFrames.Dialects(of: sessions)
+        // Only the native sender's names come from the state, and only when a native session
+        // receives the run: they are read under its lock and the frames written after it, so the
+        // flusher's apply and readers do not wait for them.
+        let senders = dialects.native ? broker.store.read { state in messages.map { NativeWire.sender($0.sender, state: state) } } : []
         let prepared = messages.indices.map { index in
             PreparedMessage(
                 message: messages[index], frames: DialectFrames(dialects) { $0.message(messages[index], nativeSender: senders[index]) })

@@ -62,7 +62,7 @@ public enum ParleyBinary {
         return process
     }
 
-    /// What ``serve(_:stderr:)`` reports when no attempt became healthy.
+    /// What ``serve(_:stderr:environment:attempts:)`` reports when no attempt became healthy.
     public struct NotHealthy: Error, CustomStringConvertible {
         public var attempts: Int
         /// The end of the last attempt's standard error (when the caller did not take it).
