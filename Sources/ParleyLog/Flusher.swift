@@ -12,18 +12,20 @@ enum Flusher {
     static let threadName = "log-flusher"
 
     static func start(
-        shared: SharedState, policy: FsyncPolicy, metrics: LogMetrics, logger: Logger,
+        shared: SharedState, policy: FsyncPolicy, commitDelay: Duration, metrics: LogMetrics, logger: Logger,
         onCommit: (@Sendable ([LogRecord]) -> [UInt64: String])?, onFatalError: @escaping @Sendable (LogError) -> Void
     ) {
         let thread = Thread {
             ThreadName.apply(threadName)
-            run(shared: shared, policy: policy, metrics: metrics, logger: logger, onCommit: onCommit, onFatalError: onFatalError)
+            run(
+                shared: shared, policy: policy, commitDelay: commitDelay, metrics: metrics, logger: logger,
+                onCommit: onCommit, onFatalError: onFatalError)
         }
         thread.start()
     }
 
     private static func run(
-        shared: SharedState, policy: FsyncPolicy, metrics: LogMetrics, logger: Logger,
+        shared: SharedState, policy: FsyncPolicy, commitDelay: Duration, metrics: LogMetrics, logger: Logger,
         onCommit: (@Sendable ([LogRecord]) -> [UInt64: String])?, onFatalError: @Sendable (LogError) -> Void
     ) {
         defer { shared.markExited() }
@@ -31,12 +33,16 @@ enum Flusher {
         var unsynced = false
         var writtenThrough = shared.withLock { $0.durableLSN }
         var lastBatchRecords = 0
+        var pacer = SyncPacer(minimumInterval: policy == .always ? commitDelay : .zero)
         while true {
             // Under load, the writers get the core before the next batch is taken: on a server
             // whose threads share a core, the flusher would otherwise take the batch the moment
             // its sync returns, in the middle of the event loop's turn, and sync twice as often
             // for the same messages. Where the flusher has a core of its own, this returns at once.
             if lastBatchRecords >= Self.busyBatchRecords { sched_yield() }
+            // The commit delay: what arrives while it runs shares the next sync.
+            let delay = pacer.delay(at: .now)
+            if delay > .zero { Thread.sleep(forTimeInterval: Double(delay / .nanoseconds(1)) / 1e9) }
             let deadline: Date? =
                 if case .interval(let ms) = policy, unsynced { Date(timeIntervalSinceNow: Double(ms) / 1000) } else { nil }
             let (batch, closing) = shared.waitForBatch(until: deadline)
@@ -53,6 +59,7 @@ enum Flusher {
                 let intervalDue: Bool =
                     if case .interval(let ms) = policy { ContinuousClock.now - lastSync >= .milliseconds(ms) } else { false }
                 if unsynced && (policy == .always || syncRequested || intervalDue || (batch == nil && deadline != nil)) {
+                    pacer.syncStarted(at: .now)
                     try shared.writer.sync()
                     syncs += 1
                     unsynced = false

@@ -1,14 +1,19 @@
+import Foundation
+
 /// Measures what `fdatasync` costs the log on a disk (`parley wal fsync-test`): appends records
 /// of a given size to a scratch file and syncs after each, back to back, as the log's flusher
 /// does under load with `--fsync always`, through the same file layer (space reserved ahead,
-/// `pwrite`, `fdatasync`). The scratch file is removed afterwards.
+/// `pwrite`, `fdatasync`). With a commit delay, the syncs are paced as the flusher paces them
+/// (``SyncPacer``): a message arriving during the delay joins the next batch. The scratch file
+/// is removed afterwards.
 public enum FsyncProbe {
     /// The scratch file's name in the probed directory.
     public static let scratchName = "fsync-probe.tmp"
 
     /// Runs for `seconds` in `directory` (which must exist).
     public static func run(
-        directory: String, seconds: Double, recordBytes: Int, fileSystem: any FileSystem = PosixFileSystem()
+        directory: String, seconds: Double, recordBytes: Int, commitDelay: Duration = .zero,
+        fileSystem: any FileSystem = PosixFileSystem()
     ) throws -> FsyncProbeResult {
         precondition(seconds > 0 && recordBytes > 0, "a probe runs for some time with some bytes")
         let path = joinPath(directory, scratchName)
@@ -25,7 +30,10 @@ public enum FsyncProbe {
         let limit = UInt64(seconds * 1e9)
         var timeline = FsyncTimeline()
         var reserved = 0
+        var pacer = SyncPacer(minimumInterval: commitDelay)
         while true {
+            let delay = pacer.delay(at: .now)
+            if delay > .zero { Thread.sleep(forTimeInterval: Double(delay / .nanoseconds(1)) / 1e9) }
             let writeStart = nanoseconds()
             guard writeStart < limit else { break }
             if file.size + recordBytes > reserved {
@@ -35,6 +43,7 @@ public enum FsyncProbe {
             }
             try file.append(record)
             let syncStart = nanoseconds()
+            pacer.syncStarted(at: .now)
             try file.sync()
             timeline.append(.init(writeStart: writeStart, syncStart: syncStart, syncEnd: nanoseconds()))
         }

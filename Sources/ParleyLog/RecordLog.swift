@@ -20,6 +20,9 @@ public final class RecordLog: Sendable {
     public struct Configuration: Sendable {
         public var directory: String
         public var fsync: FsyncPolicy
+        /// Under ``FsyncPolicy/always``, the least time between the starts of two syncs
+        /// (``SyncPacer``); zero syncs each batch at once.
+        public var commitDelay: Duration
         /// A segment is cut once it would grow past this many bytes (default 64 MiB).
         public var segmentBytes: Int
         public var fileSystem: any FileSystem
@@ -27,11 +30,12 @@ public final class RecordLog: Sendable {
         public var initialLSN: UInt64
 
         public init(
-            directory: String, fsync: FsyncPolicy = .always, segmentBytes: Int = 64 << 20,
+            directory: String, fsync: FsyncPolicy = .always, commitDelay: Duration = .zero, segmentBytes: Int = 64 << 20,
             fileSystem: any FileSystem = PosixFileSystem(), initialLSN: UInt64 = 1
         ) {
             self.directory = directory
             self.fsync = fsync
+            self.commitDelay = commitDelay
             self.segmentBytes = segmentBytes
             self.fileSystem = fileSystem
             self.initialLSN = initialLSN
@@ -119,7 +123,8 @@ public final class RecordLog: Sendable {
         let shared = SharedState(state: state, writer: writer)
         let log = RecordLog(configuration: configuration, shared: shared, logger: logger)
         Flusher.start(
-            shared: shared, policy: configuration.fsync, metrics: log.metrics, logger: logger, onCommit: onCommit,
+            shared: shared, policy: configuration.fsync, commitDelay: configuration.commitDelay, metrics: log.metrics,
+            logger: logger, onCommit: onCommit,
             onFatalError: onFatalError)
         let report = OpenReport(
             segmentCount: segments.count, firstLSN: recovery.firstLSN, nextLSN: recovery.nextLSN,

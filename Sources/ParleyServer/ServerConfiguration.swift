@@ -13,6 +13,9 @@ public struct ServerConfiguration: Sendable {
     public var port = 8080
     public var dataDirectory = "./data"
     public var fsync = FsyncPolicy.always
+    /// `--commit-delay-us`: under `fsync` `always`, the least time between the starts of two
+    /// log syncs (``SyncPacer``); zero (the default) syncs each batch at once.
+    public var commitDelay: Duration = .zero
     public var segmentBytes = 64 << 20
     public var snapshotEveryRecords = 100_000
     public var snapshotEverySeconds = 300
@@ -49,9 +52,11 @@ public struct ServerConfiguration: Sendable {
 
     /// The storage part of the configuration.
     public var storage: StorageConfiguration {
-        StorageConfiguration(
+        var storage = StorageConfiguration(
             dataDirectory: dataDirectory, fsync: fsync, segmentBytes: segmentBytes,
             snapshotEveryRecords: snapshotEveryRecords, snapshotEverySeconds: snapshotEverySeconds,
             snapshotsToKeep: snapshotsToKeep, compaction: compaction, compactionEverySeconds: compactionEverySeconds)
+        storage.commitDelay = commitDelay
+        return storage
     }
 }

@@ -122,7 +122,7 @@ public final class EventStore: Sendable {
         var replayed = 0
         let (log, logReport) = try RecordLog.open(
             RecordLog.Configuration(
-                directory: configuration.walDirectory, fsync: configuration.fsync,
+                directory: configuration.walDirectory, fsync: configuration.fsync, commitDelay: configuration.commitDelay,
                 segmentBytes: configuration.segmentBytes, fileSystem: fs, initialLSN: snapshotLSN + 1),
             logger: logger, replayFrom: snapshotLSN + 1, removingSegmentsBelow: snapshotLSN + 1,
             replay: { record in

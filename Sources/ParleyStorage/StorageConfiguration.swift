@@ -6,6 +6,9 @@ public struct StorageConfiguration: Sendable {
     /// The data directory: `wal/` (log segments), `snapshots/` and the `LOCK` file live in it.
     public var dataDirectory: String
     public var fsync: FsyncPolicy
+    /// Under `fsync` ``FsyncPolicy/always``, the least time between the starts of two log
+    /// syncs (``SyncPacer``, `--commit-delay-us`); zero syncs each batch at once.
+    public var commitDelay: Duration = .zero
     public var segmentBytes: Int
     /// Take a snapshot after this many records since the last one …
     public var snapshotEveryRecords: Int

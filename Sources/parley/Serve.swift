@@ -31,6 +31,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "When an acknowledged write is durable: always | interval[:ms] | none (PARLEY_FSYNC).")
     var fsync: String = environment("FSYNC") ?? "always"
 
+    @Option(help: "With --fsync always, start two log syncs at least this many microseconds apart, 0 to 100000; what arrives meanwhile shares the next sync, acks still follow it (PARLEY_COMMIT_DELAY_US).")
+    var commitDelayUs: Int = environment("COMMIT_DELAY_US").flatMap(Int.init) ?? 0
+
     @Option(help: "Cut a log segment at this many bytes (PARLEY_SEGMENT_BYTES).")
     var segmentBytes: Int = environment("SEGMENT_BYTES").flatMap(Int.init) ?? 64 << 20
 
@@ -122,6 +125,9 @@ struct Serve: AsyncParsableCommand {
         guard FsyncPolicy(parsing: fsync) != nil else {
             throw ValidationError("--fsync must be always, none, interval or interval:<milliseconds>")
         }
+        guard (0...SyncPacer.maximumMicroseconds).contains(commitDelayUs) else {
+            throw ValidationError("--commit-delay-us must be 0 to \(SyncPacer.maximumMicroseconds)")
+        }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
         guard segmentBytes >= 4096 else { throw ValidationError("--segment-bytes must be at least 4096") }
         guard snapshotEveryRecords > 0, snapshotEverySeconds > 0 else {
@@ -164,6 +170,7 @@ struct Serve: AsyncParsableCommand {
         configuration.port = port
         configuration.dataDirectory = dataDir
         configuration.fsync = FsyncPolicy(parsing: fsync) ?? .always
+        configuration.commitDelay = .microseconds(commitDelayUs)
         configuration.segmentBytes = segmentBytes
         if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
         configuration.cluster = clusterOptions.cluster
@@ -212,7 +219,7 @@ struct Serve: AsyncParsableCommand {
             "parley serving",
             metadata: [
                 "parley.address": "\(host):\(port)", "parley.tls": "\(tlsCert != nil)", "parley.data_dir": "\(dataDir)", "parley.fsync": "\(configuration.fsync)",
-                "parley.applied_lsn": "\(server.store.appliedLSN)", "parley.event_loops": "\(eventLoops)",
+                "parley.commit_delay_us": "\(commitDelayUs)", "parley.applied_lsn": "\(server.store.appliedLSN)", "parley.event_loops": "\(eventLoops)",
                 "parley.open_files_limit": "\(openFiles.map(String.init) ?? "unknown")",
             ])
         if let site = server.demo {

@@ -46,16 +46,22 @@ struct WALCommand: AsyncParsableCommand {
         @Option(help: "The directory to probe: the data directory, or any on the same disk.") var dataDir: String = "./data"
         @Option(help: "How long to run, in seconds.") var seconds: Double = 5
         @Option(help: "Bytes per append (a message record is about 300).") var recordBytes: Int = 300
+        @Option(help: "Start two syncs at least this many microseconds apart, as serve --commit-delay-us does (0: back to back).")
+        var commitDelayUs: Int = 0
 
         func validate() throws {
             guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be more than 0 and at most 600") }
             guard (1...(1 << 20)).contains(recordBytes) else { throw ValidationError("--record-bytes must be 1 to 1048576") }
+            guard (0...SyncPacer.maximumMicroseconds).contains(commitDelayUs) else {
+                throw ValidationError("--commit-delay-us must be 0 to \(SyncPacer.maximumMicroseconds)")
+            }
         }
 
         func run() async throws {
             let result: FsyncProbeResult
             do {
-                result = try FsyncProbe.run(directory: dataDir, seconds: seconds, recordBytes: recordBytes)
+                result = try FsyncProbe.run(
+                    directory: dataDir, seconds: seconds, recordBytes: recordBytes, commitDelay: .microseconds(commitDelayUs))
             } catch let error as FileSystemError {
                 throw CLIFailure(message: "\(error)")
             }

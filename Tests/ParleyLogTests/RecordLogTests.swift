@@ -175,3 +175,55 @@ import Testing
         }
     }
 }
+
+/// The commit delay (`--commit-delay-us`, ``SyncPacer``) through a real log.
+@Suite struct CommitDelayTests {
+    private static func open(_ commitDelay: Duration) throws -> (RecordLog, String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-log-\(UUID())").path
+        let (log, _) = try RecordLog.open(
+            RecordLog.Configuration(directory: directory, fsync: .always, commitDelay: commitDelay))
+        return (log, directory)
+    }
+
+    /// One writer waiting for each ack gets one sync per record, each starting at least the
+    /// delay after the one before.
+    @Test func syncsStartAtLeastTheDelayApart() async throws {
+        let (log, directory) = try Self.open(.milliseconds(25))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let started = ContinuousClock.now
+        for index in 0..<6 {
+            let lsn = try await log.appendAndWait(type: 1, payload: Array("r\(index)".utf8))
+            #expect(log.durableLSN >= lsn)
+        }
+        let elapsed = ContinuousClock.now - started
+        log.close()
+        #expect(log.statistics.syncs >= 6)
+        #expect(elapsed >= .milliseconds(5 * 25))
+    }
+
+    /// Records appended while the delay runs share the next sync, and each is acknowledged
+    /// only once it is durable. (Without the delay, the first of two appends 100 ms apart is
+    /// synced alone, at once.) Synchronous, polling: an awaiting test resumes late on a busy
+    /// cooperative pool (the whole suite in parallel), past the delay.
+    @Test func recordsAppendedDuringTheDelayShareOneSync() throws {
+        let (log, directory) = try Self.open(.seconds(3))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func waitUntilDurable(_ lsn: UInt64) {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while log.durableLSN < lsn, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.001) }
+        }
+        waitUntilDurable(try log.append(type: 1, payload: Array("first".utf8)))
+        let first = try log.append(type: 1, payload: Array("a".utf8))
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(log.durableLSN < first)
+        let second = try log.append(type: 1, payload: Array("b".utf8))
+        waitUntilDurable(second)
+        #expect(log.durableLSN >= second)
+        log.close()
+        // The first record's sync, then one for both.
+        #expect(log.statistics.syncs == 2)
+        var count = 0
+        _ = try LogReader.scan(directory: directory) { _ in count += 1 }
+        #expect(count == 3)
+    }
+}

@@ -27,6 +27,9 @@ import Testing
         let delay = try await ParleyBinary.run(["serve", "--ws-write-delay-ms", "101"])
         #expect(delay.status == 2)
         #expect(delay.stderr.contains("--ws-write-delay-ms must be 0 to 100"))
+        let commitDelay = try await ParleyBinary.run(["serve", "--commit-delay-us", "100001"])
+        #expect(commitDelay.status == 2)
+        #expect(commitDelay.stderr.contains("--commit-delay-us must be 0 to 100000"))
         #expect(try await ParleyBinary.run(["snapshot", "restore"]).status == 2)
         #expect(try await ParleyBinary.run(["admin", "create-agent", "--site-id", "site_x", "--username", "a", "--email", "a@b.co", "--password", "12345678"]).status == 2)
     }
@@ -283,7 +286,23 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: data).isEmpty)
     }
 
+    /// Paced as `serve --commit-delay-us` paces the log: 0.3 s at one sync per 50 ms is at most seven.
+    @Test func aCommitDelayPacesTheSyncs() async throws {
+        let data = ParleyBinary.temporaryDirectory("fsync-test-paced")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let result = try await ParleyBinary.run(
+            ["wal", "fsync-test", "--data-dir", data, "--seconds", "0.3", "--commit-delay-us", "50000"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let syncs = json["syncs"] as? Int ?? 0
+        #expect((1...7).contains(syncs), "\(syncs) syncs")
+    }
+
     @Test func badOptionsAndMissingDirectoriesAreRefused() async throws {
+        let delay = try await ParleyBinary.run(["wal", "fsync-test", "--commit-delay-us=-1"])
+        #expect(delay.status == 2)
+        #expect(delay.stderr.contains("--commit-delay-us must be 0 to 100000"))
         let zero = try await ParleyBinary.run(["wal", "fsync-test", "--seconds", "0"])
         #expect(zero.status == 2)
         #expect(zero.stderr.contains("--seconds must be more than 0"))
