@@ -17,7 +17,7 @@ run() {  # name, then the scenario's arguments
 }
 
 run room room --subscribers 20 --rate 50 --duration 1
-run support support --conversations 20 --rate 50 --duration 1
+run support support --conversations 20 --rate 50 --duration 1 --host-pauses
 run durable durable --publishers 8 --duration 1
 run pipelined durable --publishers 2 --pipeline 16 --duration 1
 run churn churn --rate 20 --duration 1
@@ -45,6 +45,12 @@ for name in ["room", "support", "durable", "pipelined", "churn", "idle"]:
     if name != "idle" and not r["delivered"]:
         failures.append(f"{name}: nothing delivered")
     print(f"load-smoke: {name}: delivered {r['delivered']}, latency p99 {r['latencyMicroseconds']['p99']} µs")
+# --host-pauses: the probe ran through the measurement.
+pauses = json.load(open(os.path.join(out, "support.json"))).get("hostPauses")
+if not pauses or pauses["wakes"] < 100:
+    failures.append(f"support: the host-pause probe did not run ({pauses})")
+else:
+    print(f"load-smoke: support: {pauses['wakes']} probe wakes, {pauses['pauses']} pauses, real-time {pauses['realtime']}")
 if peers < 3:
     failures.append(f"idle: the server saw {peers} source addresses, not 3")
 print(f"load-smoke: idle: the server saw {peers} loopback source addresses")

@@ -77,6 +77,19 @@ import Testing
         #expect(ProcessSample.cpuSeconds(from: nil, to: before) == nil)
     }
 
+    /// `--host-pauses`: the probe wakes every millisecond until stopped, and on this quiet
+    /// test machine a wake more than 3 ms late is counted as a pause (none expected, so only
+    /// the tally's shape is checked).
+    @Test func theHostPauseProbeCountsItsWakes() async throws {
+        let probe = HostPauseProbe()
+        try await Task.sleep(for: .milliseconds(200))
+        let pauses = probe.stop()
+        #expect(pauses.wakes > 10)
+        #expect(pauses.pauses <= pauses.wakes)
+        #expect(pauses.pausedPercent >= 0 && pauses.pausedPercent <= 100)
+        #expect(pauses.longestSeconds <= pauses.pausedSeconds)
+    }
+
     @Test func theMessageFrameCarriesItsConversationAndStamp() {
         let frame = ByteBuffer(string: FrameScan.message(to: "conv_7", size: 60, now: 1_795_000_000_000_000_042))
         #expect(FrameScan.isType("message", frame))

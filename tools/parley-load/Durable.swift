@@ -35,6 +35,7 @@ struct Durable: AsyncParsableCommand {
         let appendsBefore = await setup.counter("parley_log_appends_total")
         let fsyncsBefore = await setup.counter("parley_log_fsyncs_total")
         let before = common.serverSample()
+        let pauseProbe = common.startPauseProbe()
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
         let progress = common.progress { "[durable] acked \(recorder.samples)" }
@@ -63,13 +64,15 @@ struct Durable: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         progress.cancel()
         let after = common.serverSample()
+        let pauses = pauseProbe?.stop()
         let appends = await setup.counter("parley_log_appends_total") - appendsBefore
         let fsyncs = await setup.counter("parley_log_fsyncs_total") - fsyncsBefore
         let count = recorder.samples
-        Report(
+        var report = Report(
             scenario: "durable", parameters: ["publishers": "\(publishers)", "size": "\(size)", "pipeline": "\(pipeline)"],
             seconds: elapsed.inSeconds, published: count, delivered: count, latency: recorder.latency, server: before, after,
-            messagesPerFsync: fsyncs > 0 ? appends / fsyncs : nil, closed: closed
-        ).print(json: common.json)
+            messagesPerFsync: fsyncs > 0 ? appends / fsyncs : nil, closed: closed)
+        report.hostPauses = pauses
+        report.print(json: common.json)
     }
 }

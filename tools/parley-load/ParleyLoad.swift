@@ -42,6 +42,9 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "Print the results as JSON.")
     var json = false
 
+    @Flag(help: "Count the host's pauses of the machine while measuring: a SCHED_FIFO thread sleeping 1 ms at a time; wakes over 3 ms late are reported.")
+    var hostPauses = false
+
     @Flag(help: "No live progress line.")
     var quiet = false
 
@@ -65,6 +68,9 @@ struct CommonOptions: ParsableArguments {
 
     /// The server's CPU time and RSS now (nil without `--server-pid`).
     func serverSample() -> ProcessSample? { serverPid.flatMap(ProcessSample.read) }
+
+    /// The host-pause probe for the measured stretch (nil without `--host-pauses`).
+    func startPauseProbe() -> HostPauseProbe? { hostPauses ? HostPauseProbe() : nil }
 
     /// Descriptors kept free for everything but the connections (REST calls, /proc reads, stdio).
     static let spareDescriptors = 200

@@ -23,6 +23,8 @@ struct Report: Encodable, Sendable {
     var rssBytesPerConnection: Double? = nil
     /// `room`: delivered messages per WebSocket frame the subscribers received (1 unless batching).
     var messagesPerFrame: Double? = nil
+    /// `--host-pauses`: what the probe on the server's core saw while measuring.
+    var hostPauses: HostPauseProbe.Pauses? = nil
 
     /// The rates, the server's share (from `/proc` samples taken before and after the measured
     /// stretch) and the close codes are derived here, the same way for every scenario.
@@ -80,6 +82,16 @@ struct Report: Encodable, Sendable {
         }
         if let perFsync = messagesPerFsync { rows.append(("messages per fsync", String(format: "%.1f", perFsync))) }
         if let perFrame = messagesPerFrame { rows.append(("messages per frame", String(format: "%.2f", perFrame))) }
+        if let pauses = hostPauses {
+            let place = pauses.realtime ? "SCHED_FIFO" : "not real-time"
+            rows.append((
+                "host pauses > 3 ms",
+                String(
+                    format: "%d, %.1f ms (%.2f %% of the run), longest %.1f ms", pauses.pauses,
+                    pauses.pausedSeconds * 1000, pauses.pausedPercent, pauses.longestSeconds * 1000)
+                    + "  (\(place), \(pauses.wakes) wakes)"
+            ))
+        }
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { Swift.print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
     }

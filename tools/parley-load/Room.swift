@@ -72,6 +72,7 @@ struct Room: AsyncParsableCommand {
             }
         }
         let before = common.serverSample()
+        let pauseProbe = common.startPauseProbe()
         let framesBefore = frames.load(ordering: .relaxed)
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
@@ -109,6 +110,7 @@ struct Room: AsyncParsableCommand {
         try await Drain.wait(sent: sent, acknowledged: ackedCount) { recorder.delivered >= ackedCount() * subscribers }
         let expected = acked.withLock { $0 }
         let after = common.serverSample()
+        let pauses = pauseProbe?.stop()
         let framesReceived = frames.load(ordering: .relaxed) - framesBefore
         progress.cancel()
         // Sessions the server closed while we ran (4008: a subscriber read too slowly).
@@ -123,6 +125,7 @@ struct Room: AsyncParsableCommand {
             losses: recorder.losses(expected: expected, subscribers: subscribers), duplicates: recorder.duplicates,
             latency: recorder.latency, server: before, after, closed: closed)
         report.messagesPerFrame = framesReceived > 0 ? Double(recorder.delivered) / Double(framesReceived) : nil
+        report.hostPauses = pauses
         report.print(json: common.json)
     }
 }

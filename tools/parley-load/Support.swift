@@ -71,6 +71,7 @@ struct Support: AsyncParsableCommand {
 
         let omniIDs = visitors.map { Self.omniConversation($0.conversationID) }
         let before = common.serverSample()
+        let pauseProbe = common.startPauseProbe()
         let started = ContinuousClock.now
         let deadline = started + .seconds(common.duration)
         let progress = common.progress { "[support] delivered \(recorder.delivered)" }
@@ -101,15 +102,17 @@ struct Support: AsyncParsableCommand {
         try await Drain.wait(sent: sent, acknowledged: ackedCount) { recorder.delivered >= ackedCount() }
         let expected = acked.withLock { $0 }
         let after = common.serverSample()
+        let pauses = pauseProbe?.stop()
         progress.cancel()
         let closed = LoadConnection.abnormalCloses(receivers + senders)
         for connection in senders + receivers { await connection.close() }
-        Report(
+        var report = Report(
             scenario: "support",
             parameters: ["conversations": "\(conversations)", "rate": "\(rate)", "size": "\(size)"],
             seconds: publishedFor.inSeconds, published: expected.values.reduce(0) { $0 + $1.count },
             delivered: recorder.delivered, losses: recorder.losses(perSubscriber: expected), duplicates: recorder.duplicates,
-            latency: recorder.latency, server: before, after, closed: closed
-        ).print(json: common.json)
+            latency: recorder.latency, server: before, after, closed: closed)
+        report.hostPauses = pauses
+        report.print(json: common.json)
     }
 }
