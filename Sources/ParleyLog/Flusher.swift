@@ -41,8 +41,7 @@ enum Flusher {
             // for the same messages. Where the flusher has a core of its own, this returns at once.
             if lastBatchRecords >= Self.busyBatchRecords { sched_yield() }
             // The commit delay: what arrives while it runs shares the next sync.
-            let delay = pacer.delay(at: .now)
-            if delay > .zero { Thread.sleep(forTimeInterval: Double(delay / .nanoseconds(1)) / 1e9) }
+            pacer.waitForTurn()
             let deadline: Date? =
                 if case .interval(let ms) = policy, unsynced { Date(timeIntervalSinceNow: Double(ms) / 1000) } else { nil }
             let (batch, closing) = shared.waitForBatch(until: deadline)
@@ -59,7 +58,7 @@ enum Flusher {
                 let intervalDue: Bool =
                     if case .interval(let ms) = policy { ContinuousClock.now - lastSync >= .milliseconds(ms) } else { false }
                 if unsynced && (policy == .always || syncRequested || intervalDue || (batch == nil && deadline != nil)) {
-                    pacer.syncStarted(at: .now)
+                    pacer.syncStarting()
                     try shared.writer.sync()
                     syncs += 1
                     unsynced = false

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Measures what `fdatasync` costs the log on a disk (`parley wal fsync-test`): appends records
 /// of a given size to a scratch file and syncs after each, back to back, as the log's flusher
 /// does under load with `--fsync always`, through the same file layer (space reserved ahead,
@@ -32,8 +30,7 @@ public enum FsyncProbe {
         var reserved = 0
         var pacer = SyncPacer(minimumInterval: commitDelay)
         while true {
-            let delay = pacer.delay(at: .now)
-            if delay > .zero { Thread.sleep(forTimeInterval: Double(delay / .nanoseconds(1)) / 1e9) }
+            pacer.waitForTurn()
             let writeStart = nanoseconds()
             guard writeStart < limit else { break }
             if file.size + recordBytes > reserved {
@@ -43,7 +40,7 @@ public enum FsyncProbe {
             }
             try file.append(record)
             let syncStart = nanoseconds()
-            pacer.syncStarted(at: .now)
+            pacer.syncStarting()
             try file.sync()
             timeline.append(.init(writeStart: writeStart, syncStart: syncStart, syncEnd: nanoseconds()))
         }

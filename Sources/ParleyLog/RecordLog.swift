@@ -124,8 +124,7 @@ public final class RecordLog: Sendable {
         let log = RecordLog(configuration: configuration, shared: shared, logger: logger)
         Flusher.start(
             shared: shared, policy: configuration.fsync, commitDelay: configuration.commitDelay, metrics: log.metrics,
-            logger: logger, onCommit: onCommit,
-            onFatalError: onFatalError)
+            logger: logger, onCommit: onCommit, onFatalError: onFatalError)
         let report = OpenReport(
             segmentCount: segments.count, firstLSN: recovery.firstLSN, nextLSN: recovery.nextLSN,
             replayedRecords: recovery.replayedRecords, repair: recovery.repair)

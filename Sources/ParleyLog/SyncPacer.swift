@@ -1,3 +1,5 @@
+import Foundation
+
 /// The commit delay (`parley serve --commit-delay-us`): under ``FsyncPolicy/always``, two
 /// `fdatasync`s of the log start at least ``minimumInterval`` apart. The flusher asks
 /// ``delay(at:)`` before it takes its next batch and waits that long, so everything appended
@@ -31,5 +33,18 @@ public struct SyncPacer: Sendable {
     /// The flusher starts an `fdatasync` at `now`.
     public mutating func syncStarted(at now: ContinuousClock.Instant) {
         lastSyncStart = now
+    }
+
+    /// The flusher's side: sleeps for ``delay(at:)`` before it takes a batch, and notes each
+    /// sync's start. Without a delay neither reads the clock (the log's flush path).
+    public func waitForTurn() {
+        guard minimumInterval > .zero else { return }
+        let delay = delay(at: .now)
+        if delay > .zero { Thread.sleep(forTimeInterval: Double(delay / .nanoseconds(1)) / 1e9) }
+    }
+
+    /// ``syncStarted(at:)`` now, when there is a delay.
+    public mutating func syncStarting() {
+        if minimumInterval > .zero { lastSyncStart = .now }
     }
 }
