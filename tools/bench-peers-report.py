@@ -32,7 +32,17 @@ def redis_benchmark(text_path, numbers_path):
     return {
         "name": "redis-server", "rate": rate, "p50": p50, "p99": p99, "max": high, "curve": curve,
         "cpu": numbers["cpu"], "per_cpu_second": completed / max(numbers["cpu"], 0.001),
+        **cost_per_ack(numbers["cpu"], numbers.get("kernel"), completed),
     }
+
+
+def cost_per_ack(cpu, kernel, acks):
+    """The server's CPU per acknowledged message, µs, split into its own code (user) and the
+    kernel's work for it (system calls, and on loopback the receiving side of what it sends);
+    none where the run did not record the kernel's part."""
+    if kernel is None or not acks:
+        return {}
+    return {"user_us": (cpu - kernel) / acks * 1e6, "kernel_us": kernel / acks * 1e6}
 
 
 def parley(path):
@@ -44,6 +54,7 @@ def parley(path):
         "per_cpu_second": r.get("deliveredPerServerCPUSecond") or 0, "per_fsync": r.get("messagesPerFsync"),
         "losses": r["losses"], "duplicates": r["duplicates"], "rss_per_connection": r.get("rssBytesPerConnection"),
         "closed": r.get("sessionsClosedByServer", 0),
+        **cost_per_ack(r.get("serverCPUSeconds") or 0, r.get("serverKernelSeconds"), r["delivered"]),
     }
 
 
@@ -57,8 +68,11 @@ def durable(results, name):
     summary.update({"name": name, "runs": [r["rate"] for r in results], "rate": median("rate"), "p50": median("p50"),
                     "p99": median("p99"), "per_cpu_second": median("per_cpu_second"),
                     "per_cpu_second_runs": [r["per_cpu_second"] for r in results]})
-    if all(r.get("per_fsync") is not None for r in results):
-        summary["per_fsync"] = median("per_fsync")
+    for key in ("per_fsync", "user_us", "kernel_us"):
+        if all(r.get(key) is not None for r in results):
+            summary[key] = median(key)
+        else:
+            summary.pop(key, None)
     for key in ("losses", "duplicates"):
         if key in middle:
             summary[key] = sum(r[key] for r in results)
@@ -91,6 +105,8 @@ def main():
     wait = disk["arrival_wait_us"]
     ms = lambda us: f"{us / 1000:.2f}"
     millions = lambda r: f"{r['median'] / 1e6:.2f} M (runs: {', '.join(f'{v / 1e6:.2f}' for v in r['runs'])})"
+    cost = lambda r: f"{r['user_us']:.1f} + {r['kernel_us']:.1f}" if "user_us" in r and "kernel_us" in r else "—"
+    ratio = lambda a, b, key: f"{a[key] / max(b[key], 0.001):.2f}×" if key in a and key in b else "—"
     thousands = lambda value, values: f"{value:,.0f} (runs: {', '.join(f'{v / 1e3:.1f} k' for v in values)})"
     rows = [
         (f"durable, 256 publishers each waiting for its ack: acks/s, median of {runs} runs alternating with the peer's",
@@ -99,7 +115,9 @@ def main():
          f"p99 {ours['p99'] / redis['p99']:.2f}×", "p99 ≤ 1.0×"),
         ("durable: acks per server CPU-second (median)", thousands(redis["per_cpu_second"], redis["per_cpu_second_runs"]),
          thousands(ours["per_cpu_second"], ours["per_cpu_second_runs"]), f"{ours['per_cpu_second'] / redis['per_cpu_second']:.2f}×", ""),
-        ("durable: messages per fsync (median)", "—", f"{ours['per_fsync'] or 0:.1f}", "", "≥ 50"),
+        ("durable: server CPU per ack, µs: its own code + the kernel's (medians)", cost(redis), cost(ours),
+         f"{ratio(ours, redis, 'user_us')} user, {ratio(ours, redis, 'kernel_us')} kernel", ""),
+        ("durable: messages per fsync (median)", "—", f"{ours.get('per_fsync') or 0:.1f}", "", "≥ 50"),
         ("the disk under both (`parley wal fsync-test`, core 0): a message's wait for the next fdatasync, p50 / p99 / p99.9 ms; "
          "fdatasyncs/s", "the same disk", f"{ms(wait['p50'])} / {ms(wait['p99'])} / {ms(wait['p99_9'])}; {disk['syncs_per_second']:,.0f}/s",
          "", ""),
@@ -140,7 +158,7 @@ def main():
         f"`parley-load {commands['parley-pipelined']}`; room `parley-load {commands['nats-room-1']}` "
         f"(`--peer nchan` for nchan) beside `parley-load {commands['parley-room-1']}` (and with `--batch`; and against `parley serve --ws-write-delay-ms {delay}`); idle `parley-load {commands['parley-idle']}` "
         "(`--peer nats|nchan` for the peers). nats-server and nginx + nchan are Debian's (2.9, 1.22 + nchan 1.3.6), one "
-        "worker for nginx, CPU and RSS read from `/proc` of the process that serves. Losses / duplicates: durable "
+        "worker for nginx, CPU (its user and system parts apart) and RSS read from `/proc` of the process that serves. Losses / duplicates: durable "
         f"{ours['losses']} / {ours['duplicates']}, pipelined {pipelined['losses']} / {pipelined['duplicates']}, room "
         + ", ".join(f"{r['name']} {r['losses']} / {r['duplicates']}" for r in rooms.values())
         + "; sessions closed by a server: " + ", ".join(f"{r['name']} {r['closed']}" for r in rooms.values()) + ".",

@@ -49,8 +49,9 @@ trap cleanup EXIT
 
 pin() { if command -v taskset >/dev/null; then exec taskset -c "$1" "${@:2}"; else exec "${@:2}"; fi; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# CPU seconds (user + system) a process has used so far.
+# CPU seconds (user + system) a process has used so far, and the kernel's (system) part of them.
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+kernel_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print $15 / hz }' "/proc/$1/stat"; }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # ---- disk: what an fdatasync costs a message on the core the servers run on
@@ -60,7 +61,7 @@ echo "bench-peers: disk: parley wal fsync-test --seconds 5 (core 0)" >&2
 # ---- durable: redis-server with appendfsync always, driven by redis-benchmark (a fresh server
 # and directory per run)
 redis_durable() {  # run number
-  local port redis before started ended after
+  local port redis before kernel_before started ended after kernel_after
   port=$(free_port)
   mkdir -p "$out/redis-$1"
   (pin 0 redis-server --port "$port" --bind 127.0.0.1 --dir "$out/redis-$1" --appendonly yes --appendfsync always \
@@ -68,12 +69,13 @@ redis_durable() {  # run number
   redis=$!; pids+=("$redis")
   for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   echo "bench-peers: durable $1: redis-benchmark -c 256 -t set -d 110 -n $redis_requests" >&2
-  before=$(cpu_seconds "$redis")
+  before=$(cpu_seconds "$redis"); kernel_before=$(kernel_seconds "$redis")
   started=$(date +%s.%N)
   (pin 1 timeout 300 redis-benchmark -h 127.0.0.1 -p "$port" -c 256 -t set -d 110 -n "$redis_requests" --precision 3) > "$out/redis-durable-$1.txt"
   ended=$(date +%s.%N)
-  after=$(cpu_seconds "$redis")
-  printf '{"cpu": %s, "seconds": %s}\n' "$(awk "BEGIN { print $after - $before }")" "$(awk "BEGIN { print $ended - $started }")" \
+  after=$(cpu_seconds "$redis"); kernel_after=$(kernel_seconds "$redis")
+  printf '{"cpu": %s, "kernel": %s, "seconds": %s}\n' "$(awk "BEGIN { print $after - $before }")" \
+    "$(awk "BEGIN { print $kernel_after - $kernel_before }")" "$(awk "BEGIN { print $ended - $started }")" \
     > "$out/redis-durable-$1.json"
   stop "$redis"
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Testing
 
@@ -69,12 +70,18 @@ import Testing
         #expect(latency.p50 >= 999 && latency.max <= 2_002)
     }
 
-    @Test func reportHelpers() {
+    @Test func reportHelpers() throws {
         #expect(LoadConnection.abnormalCloses([]).isEmpty)
         #expect(Duration.milliseconds(1500).inSeconds == 1.5)
-        let before = ProcessSample(cpuSeconds: 1.25, rssBytes: 0)
-        #expect(ProcessSample.cpuSeconds(from: before, to: ProcessSample(cpuSeconds: 3.5, rssBytes: 0)) == 2.25)
+        let before = ProcessSample(cpuSeconds: 1.25, kernelSeconds: 0.5, rssBytes: 0)
+        let after = ProcessSample(cpuSeconds: 3.5, kernelSeconds: 1.25, rssBytes: 0)
+        #expect(ProcessSample.cpuSeconds(from: before, to: after) == 2.25)
+        #expect(ProcessSample.kernelSeconds(from: before, to: after) == 0.75)
         #expect(ProcessSample.cpuSeconds(from: nil, to: before) == nil)
+        #expect(ProcessSample.kernelSeconds(from: before, to: nil) == nil)
+        // This process's own sample: the kernel's part is a part.
+        let own = try #require(ProcessSample.read(pid: getpid()))
+        #expect(own.kernelSeconds >= 0 && own.kernelSeconds <= own.cpuSeconds)
     }
 
     /// `--host-pauses`: the probe wakes every millisecond until stopped, and on this quiet

@@ -3,9 +3,13 @@ import Glibc
 #endif
 import Foundation
 
-/// The server's CPU seconds and resident memory, read from `/proc/<pid>` (Linux).
+/// The server's CPU seconds (and the kernel's part of them) and resident memory, read from
+/// `/proc/<pid>` (Linux).
 struct ProcessSample: Sendable {
     var cpuSeconds: Double
+    /// The part of ``cpuSeconds`` spent in the kernel on the process's behalf (`stime`): system
+    /// calls, and on loopback the receiving side of every TCP segment the server sends.
+    var kernelSeconds: Double
     var rssBytes: Int
 
     static func read(pid: Int32) -> ProcessSample? {
@@ -23,13 +27,19 @@ struct ProcessSample: Sendable {
         {
             rss = kilobytes * 1024
         }
-        return ProcessSample(cpuSeconds: (user + system) / ticks, rssBytes: rss)
+        return ProcessSample(cpuSeconds: (user + system) / ticks, kernelSeconds: system / ticks, rssBytes: rss)
     }
 
     /// Server CPU seconds spent between two samples (nil without a pid).
     static func cpuSeconds(from before: ProcessSample?, to after: ProcessSample?) -> Double? {
         guard let before, let after else { return nil }
         return after.cpuSeconds - before.cpuSeconds
+    }
+
+    /// The kernel's part of ``cpuSeconds(from:to:)``.
+    static func kernelSeconds(from before: ProcessSample?, to after: ProcessSample?) -> Double? {
+        guard let before, let after else { return nil }
+        return after.kernelSeconds - before.kernelSeconds
     }
 }
 

@@ -13,6 +13,8 @@ struct Report: Encodable, Sendable {
     /// Publish → deliver (room) or publish → ack (durable), microseconds.
     var latencyMicroseconds: LatencyRecorder.Summary
     var serverCPUSeconds: Double?
+    /// The kernel's part of ``serverCPUSeconds`` (the rest ran the server's own code).
+    var serverKernelSeconds: Double?
     var serverRSSBytes: Int?
     var deliveredPerServerCPUSecond: Double?
     var messagesPerFsync: Double?
@@ -45,6 +47,7 @@ struct Report: Encodable, Sendable {
         latencyMicroseconds = latency
         let cpu = ProcessSample.cpuSeconds(from: before, to: after)
         serverCPUSeconds = cpu
+        serverKernelSeconds = ProcessSample.kernelSeconds(from: before, to: after)
         serverRSSBytes = after?.rssBytes
         deliveredPerServerCPUSecond = deliveriesPerServerCPU ? cpu.map { Double(delivered) / max($0, 0.001) } : nil
         self.messagesPerFsync = messagesPerFsync
@@ -71,7 +74,10 @@ struct Report: Encodable, Sendable {
                 "\(l.p50) / \(l.p90) / \(l.p99) / \(l.p999) / \(l.max)  (n=\(l.count))"
             ),
         ]
-        if let cpu = serverCPUSeconds { rows.append(("server CPU", String(format: "%.2f s", cpu))) }
+        if let cpu = serverCPUSeconds {
+            let kernel = serverKernelSeconds.map { String(format: " (kernel %.2f s, %.0f %%)", $0, 100 * $0 / max(cpu, 0.001)) } ?? ""
+            rows.append(("server CPU", String(format: "%.2f s", cpu) + kernel))
+        }
         if let rss = serverRSSBytes { rows.append(("server RSS", String(format: "%.1f MiB", Double(rss) / 1_048_576))) }
         if let rate = deliveredPerServerCPUSecond { rows.append(("delivered / server CPU s", String(format: "%.0f", rate))) }
         if sessionsClosedByServer > 0 {
