@@ -82,6 +82,41 @@ import Testing
         // This process's own sample: the kernel's part is a part.
         let own = try #require(ProcessSample.read(pid: getpid()))
         #expect(own.kernelSeconds >= 0 && own.kernelSeconds <= own.cpuSeconds)
+        #expect(own.threads[getpid()] != nil)  // the main thread's id is the process's
+    }
+
+    /// A `/proc/…/stat` line: the name may hold spaces and parentheses; utime and stime are
+    /// fields 14 and 15 in clock ticks.
+    @Test func statLinesAreRead() throws {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let line = "4242 (log (a) flusher) S 1 4242 4242 0 -1 4194368 10 0 0 0 \(Int(3 * ticks)) \(Int(ticks)) 0 0 20 0 9 0 1 2 3"
+        let read = try #require(ProcessSample.times(stat: line))
+        #expect(read.name == "log (a) flusher")
+        #expect(read.user == 3 && read.system == 1)
+        #expect(ProcessSample.times(stat: "4242 (short) S 1 2") == nil)
+    }
+
+    /// Threads are matched by id and summed by name; a new thread counts whole, a gone one not.
+    @Test func threadsAreComparedByIdAndSummedByName() {
+        func sample(_ threads: [Int32: ThreadCPU]) -> ProcessSample {
+            ProcessSample(cpuSeconds: 0, kernelSeconds: 0, rssBytes: 0, threads: threads)
+        }
+        let before = sample([
+            1: ThreadCPU(name: "loop", cpuSeconds: 2, kernelSeconds: 1),
+            2: ThreadCPU(name: "pool", cpuSeconds: 1, kernelSeconds: 0),
+            3: ThreadCPU(name: "gone", cpuSeconds: 5, kernelSeconds: 5),
+        ])
+        let after = sample([
+            1: ThreadCPU(name: "loop", cpuSeconds: 6, kernelSeconds: 2.5),
+            2: ThreadCPU(name: "pool", cpuSeconds: 1.5, kernelSeconds: 0.25),
+            4: ThreadCPU(name: "pool", cpuSeconds: 1, kernelSeconds: 0.5),
+        ])
+        #expect(
+            ThreadCPU.spent(from: before, to: after) == [
+                ThreadCPU(name: "loop", cpuSeconds: 4, kernelSeconds: 1.5),
+                ThreadCPU(name: "pool", cpuSeconds: 1.5, kernelSeconds: 0.75),
+            ])
+        #expect(ThreadCPU.spent(from: nil, to: after).isEmpty)
     }
 
     /// `--host-pauses`: the probe wakes every millisecond until stopped, and on this quiet

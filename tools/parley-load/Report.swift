@@ -15,6 +15,8 @@ struct Report: Encodable, Sendable {
     var serverCPUSeconds: Double?
     /// The kernel's part of ``serverCPUSeconds`` (the rest ran the server's own code).
     var serverKernelSeconds: Double?
+    /// The server's threads that used CPU in the measured stretch, busiest first.
+    var serverThreads: [ThreadCPU]?
     var serverRSSBytes: Int?
     var deliveredPerServerCPUSecond: Double?
     var messagesPerFsync: Double?
@@ -48,6 +50,8 @@ struct Report: Encodable, Sendable {
         let cpu = ProcessSample.cpuSeconds(from: before, to: after)
         serverCPUSeconds = cpu
         serverKernelSeconds = ProcessSample.kernelSeconds(from: before, to: after)
+        let threads = ThreadCPU.spent(from: before, to: after).filter { $0.cpuSeconds > 0 }
+        serverThreads = threads.isEmpty ? nil : threads
         serverRSSBytes = after?.rssBytes
         deliveredPerServerCPUSecond = deliveriesPerServerCPU ? cpu.map { Double(delivered) / max($0, 0.001) } : nil
         self.messagesPerFsync = messagesPerFsync
@@ -77,6 +81,10 @@ struct Report: Encodable, Sendable {
         if let cpu = serverCPUSeconds {
             let kernel = serverKernelSeconds.map { String(format: " (kernel %.2f s, %.0f %%)", $0, 100 * $0 / max(cpu, 0.001)) } ?? ""
             rows.append(("server CPU", String(format: "%.2f s", cpu) + kernel))
+        }
+        if let threads = serverThreads {
+            let shown = threads.prefix(4).map { "\($0.name) " + String(format: "%.2f s (kernel %.2f)", $0.cpuSeconds, $0.kernelSeconds) }
+            rows.append(("server threads", shown.joined(separator: ", ") + (threads.count > 4 ? ", …" : "")))
         }
         if let rss = serverRSSBytes { rows.append(("server RSS", String(format: "%.1f MiB", Double(rss) / 1_048_576))) }
         if let rate = deliveredPerServerCPUSecond { rows.append(("delivered / server CPU s", String(format: "%.0f", rate))) }
