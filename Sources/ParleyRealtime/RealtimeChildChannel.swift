@@ -10,7 +10,7 @@ import NIOWebSocket
 /// Each accepted connection: HTTP/1.1 for the REST APIs and web clients (Hummingbird's
 /// responder, one task while the connection lives), or a WebSocket upgrade on `/ws` and
 /// `/api/v1/ws`, after which the connection is plain channel handlers (NIO's frame codec,
-/// ``MaskedFramesOnly``, ``SessionOutlet``, ``WebSocketConnectionHandler``) and its task ends:
+/// ``SessionOutlet``, ``WebSocketConnectionHandler``) and its task ends:
 /// an idle WebSocket holds no task, task group or async stream (issue 18).
 public struct RealtimeChildChannel: ServerChildChannel, HTTPChannelHandler {
     public enum Upgrade: Sendable {
@@ -51,6 +51,9 @@ public struct RealtimeChildChannel: ServerChildChannel, HTTPChannelHandler {
             let attempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                 maxFrameSize: gateway.configuration.maxFrameBytes,
+                // The connection handler answers the decoder's errors itself (1009, 1002):
+                // no pass-through handler for every frame a client sends.
+                enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     attempted.value = true
                     let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri

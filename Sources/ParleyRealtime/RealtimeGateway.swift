@@ -36,13 +36,13 @@ public struct RealtimeGateway: Sendable {
     }
 
     /// Puts a freshly upgraded connection's handlers in place (on its event loop): the session
-    /// outlet and the masking check around NIO's frame codec, and the connection handler last.
+    /// outlet in front of NIO's frame encoder, and the connection handler last.
     func installConnection(on channel: any Channel, request: UpgradeRequest) throws {
         let outlet = try SessionOutlet.install(on: channel, queue: hub.flushQueues.queue(for: channel.eventLoop))
         let connection = RealtimeConnection(gateway: self, request: request, outlet: outlet)
         try channel.pipeline.syncOperations.addHandler(
             WebSocketConnectionHandler(
-                connection: connection, maxMessageBytes: configuration.maxFrameBytes,
+                connection: connection, outlet: outlet.handler.value, maxMessageBytes: configuration.maxFrameBytes,
                 pingInterval: TimeAmount(configuration.pingInterval), closeTimeout: .seconds(5)))
     }
 }

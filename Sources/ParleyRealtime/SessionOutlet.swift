@@ -7,13 +7,17 @@ import NIOWebSocket
 /// frames (pings, pongs, close) still go through the encoder; all writes happen on the
 /// channel's event loop, in order.
 ///
+/// It is an outbound handler only, so the frames a client sends do not pass through it on
+/// their way in (a hop per frame): the connection handler, last on the inbound side, tells it
+/// when the channel becomes writable again.
+///
 /// ``flush(from:)`` writes everything the session queued in one turn with one flush: one
 /// gathered socket write however many frames piled up. While the channel is over its
 /// write-buffer watermark the frames stay in the session's outbox, and the outlet flushes again
 /// when the channel becomes writable: a client that does not read fills its own outbox only,
 /// and is closed (4008) when that overflows.
-final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
+final class SessionOutlet: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Only touched on the channel's event loop.
@@ -29,9 +33,12 @@ final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
         session = nil
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, let session { RealtimeMetrics.shared.framesSent(flush(from: session), session.dialect) }
-        context.fireChannelWritabilityChanged()
+    /// The channel's writability changed (``WebSocketConnectionHandler`` passes the inbound
+    /// event on): what waited in the outbox leaves once it can.
+    func writabilityChanged() {
+        if let context, context.channel.isWritable, let session {
+            RealtimeMetrics.shared.framesSent(flush(from: session), session.dialect)
+        }
     }
 
     /// Writes what `session` queued, unless the channel is over its watermark (then it resumes
@@ -62,15 +69,12 @@ final class SessionOutlet: ChannelInboundHandler, RemovableChannelHandler {
         func schedule(_ session: RealtimeSession) { queue.schedule(session, handler) }
     }
 
-    /// Installs the outlet in front of the frame encoder and ``MaskedFramesOnly`` behind the
-    /// frame decoder (on the channel's event loop).
+    /// Installs the outlet in front of the frame encoder (on the channel's event loop).
     static func install(on channel: any Channel, queue: LoopFlushQueue) throws -> Handle {
         let pipeline = channel.pipeline.syncOperations
         let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
-        let decoder = try pipeline.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
         let outlet = SessionOutlet()
         try pipeline.addHandler(outlet, position: .before(encoder))
-        try pipeline.addHandler(MaskedFramesOnly(), position: .after(decoder))
         return Handle(handler: NIOLoopBound(outlet, eventLoop: channel.eventLoop), queue: queue)
     }
 }

@@ -3,11 +3,13 @@ import NIOCore
 import NIOWebSocket
 
 /// One WebSocket connection served as a plain SwiftNIO channel handler (issue 18): no task, task
-/// group or stream per connection. It sits last in the pipeline, behind the frame decoder and
-/// ``MaskedFramesOnly``; decisions come from ``WebSocketProtocolState``, and whole messages go
-/// to the connection's ``RealtimeConnection``, which works through them in order (a task only
-/// while it has some). Keepalive pings run on an event-loop timer; a peer that leaves one
-/// unanswered for a whole period is closed (1001).
+/// group or stream per connection. It sits last in the pipeline, right behind the frame decoder
+/// (the only other inbound handler: a client's frame makes two hops); decisions come from
+/// ``WebSocketProtocolState`` (unmasked frames and the decoder's errors included), and whole
+/// messages go to the connection's ``RealtimeConnection``, which works through them in order (a
+/// task only while it has some). Keepalive pings run on an event-loop timer; a peer that leaves
+/// one unanswered for a whole period is closed (1001). Changes of the channel's writability go
+/// to the session's ``SessionOutlet`` (outbound only, so it does not see them itself).
 ///
 /// Reading stops while the connection has ``RealtimeConnection/highWater`` messages waiting
 /// (TCP backpressure for a client that sends faster than its frames are carried out), and
@@ -20,6 +22,8 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     private var state: WebSocketProtocolState
     /// Dropped when the handler leaves the pipeline (breaking the handler ↔ connection cycle).
     private var connection: RealtimeConnection?
+    /// The session's writer, told when the channel can take writes again; dropped with the handler.
+    private var outlet: SessionOutlet?
     private var context: ChannelHandlerContext?
     private let pingInterval: TimeAmount
     private let closeTimeout: TimeAmount
@@ -31,9 +35,13 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     /// The close code the connection ends with (sent by the server or answered), for metrics.
     private var closeCode: UInt16?
 
-    init(connection: RealtimeConnection, maxMessageBytes: Int, pingInterval: TimeAmount, closeTimeout: TimeAmount) {
+    init(
+        connection: RealtimeConnection, outlet: SessionOutlet?, maxMessageBytes: Int, pingInterval: TimeAmount,
+        closeTimeout: TimeAmount
+    ) {
         self.connection = connection
-        self.state = WebSocketProtocolState(maxMessageBytes: maxMessageBytes)
+        self.outlet = outlet
+        self.state = WebSocketProtocolState(maxMessageBytes: maxMessageBytes, requiresMaskedFrames: true)
         self.pingInterval = pingInterval
         self.closeTimeout = closeTimeout
     }
@@ -48,6 +56,12 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         stopTimers()
         self.context = nil
         connection = nil
+        outlet = nil
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        outlet?.writabilityChanged()
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -93,11 +107,18 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // NIO's `WebSocketProtocolErrorHandler` has answered a decoder error (1009, 1002) and
-        // closes the channel; anything else (a reset connection) ends it here.
-        if let error = error as? NIOWebSocketError, closeCode == nil { closeCode = error == .invalidFrameLength ? 1009 : 1002 }
-        state.markClosed()
-        if !(error is NIOWebSocketError) { context.close(promise: nil) }
+        // NIO's frame decoder refused the peer's bytes (a frame over the limit, a bad control
+        // frame): answered with a close (1009, 1002) and dropped. Anything else (a reset
+        // connection) ends the connection here.
+        guard let error = error as? NIOWebSocketError else {
+            state.markClosed()
+            context.close(promise: nil)
+            return
+        }
+        switch state.decoderFailed(error) {
+        case .closeAndDrop(let code): closeAndDrop(context, code, reason: nil)
+        default: context.close(promise: nil)
+        }
     }
 
     func read(context: ChannelHandlerContext) {

@@ -6,11 +6,12 @@ import NIOWebSocket
 /// and their pongs, and the close handshake. ``WebSocketConnectionHandler`` carries out the
 /// actions on the channel.
 ///
-/// Close codes: a protocol violation (reserved bits or opcode, a continuation without a start,
-/// a new message inside a fragmented one, a malformed close frame) 1002; text that is not UTF-8
-/// 1007; a message over the limit 1009; a peer that left a ping unanswered for a whole period
-/// 1001. (Frames over the limit and fragmented control frames are refused earlier, by NIO's
-/// frame decoder and `WebSocketProtocolErrorHandler`: 1009 and 1002.)
+/// Close codes: a protocol violation (an unmasked frame from a client, RFC 6455 §5.1; reserved
+/// bits or opcode, a continuation without a start, a new message inside a fragmented one, a
+/// malformed close frame) 1002; text that is not UTF-8 1007; a message over the limit 1009; a
+/// peer that left a ping unanswered for a whole period 1001. Frames over the limit and
+/// fragmented or long control frames fail in NIO's frame decoder before they are frames; its
+/// error comes here too (``decoderFailed(_:)``): 1009 and 1002.
 struct WebSocketProtocolState {
     enum Phase: Equatable {
         /// Frames flow both ways.
@@ -39,13 +40,17 @@ struct WebSocketProtocolState {
 
     private(set) var phase = Phase.open
     let maxMessageBytes: Int
+    /// Frames must carry a mask key (a server's side of the connection: every client frame is
+    /// masked); an unmasked one fails the connection with 1002.
+    let requiresMaskedFrames: Bool
     /// The first frames of a fragmented message: its opcode and the bytes so far.
     private var fragments: (opcode: WebSocketOpcode, data: ByteBuffer)?
     /// The payload of the keepalive ping the peer has not answered yet.
     private var unansweredPing: UInt64?
 
-    init(maxMessageBytes: Int) {
+    init(maxMessageBytes: Int, requiresMaskedFrames: Bool = false) {
         self.maxMessageBytes = maxMessageBytes
+        self.requiresMaskedFrames = requiresMaskedFrames
     }
 
     /// What to do with a frame from the peer (already unmasked by the caller's decoder chain).
@@ -61,7 +66,7 @@ struct WebSocketProtocolState {
             return .none
         case .open: break
         }
-        guard frame.reservedBits.isEmpty else { return fail(.protocolError) }
+        guard frame.reservedBits.isEmpty, frame.maskKey != nil || !requiresMaskedFrames else { return fail(.protocolError) }
         switch frame.opcode {
         case .connectionClose: return receivedClose(FrameUnmasking.payload(of: frame))
         case .ping: return .pong(FrameUnmasking.payload(of: frame))
@@ -115,6 +120,17 @@ struct WebSocketProtocolState {
 
     static func peerMaySend(_ code: UInt16) -> Bool {
         (1000...1003).contains(code) || (1007...1011).contains(code) || (3000...4999).contains(code)
+    }
+
+    /// NIO's frame decoder refused what the peer sent (a frame over the limit: 1009; a
+    /// fragmented or over-long control frame: 1002): close with that code, unless the
+    /// connection is closing or closed already (then only drop it).
+    mutating func decoderFailed(_ error: NIOWebSocketError) -> Action {
+        guard phase == .open else {
+            markClosed()
+            return .drop
+        }
+        return fail(error == .invalidFrameLength ? .messageTooLarge : .protocolError)
     }
 
     private mutating func fail(_ code: WebSocketErrorCode) -> Action {

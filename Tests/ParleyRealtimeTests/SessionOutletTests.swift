@@ -13,6 +13,7 @@ import Testing
     struct Fixture {
         let channel: EmbeddedChannel
         let session: RealtimeSession
+        let outlet: SessionOutlet.Handle
 
         init(outboxLimit: Int = 1 << 20, writeDelay: TimeAmount = .zero) throws {
             channel = EmbeddedChannel()
@@ -20,7 +21,7 @@ import Testing
                 WebSocketFrameEncoder(), ByteToMessageHandler(WebSocketFrameDecoder()),
             ])
             let queue = LoopFlushQueue(eventLoop: channel.eventLoop, writeDelay: writeDelay)
-            let outlet = try SessionOutlet.install(on: channel, queue: queue)
+            outlet = try SessionOutlet.install(on: channel, queue: queue)
             session = RealtimeSession(
                 id: 1, identity: .agent(AgentID(1), site: SiteID(1)), dialect: .native, outboxLimit: outboxLimit,
                 replayLimit: 10, outlet: outlet)
@@ -88,9 +89,21 @@ import Testing
         fixture.session.send(frame("y"))
         fixture.channel.embeddedEventLoop.run()
         #expect(try fixture.written().isEmpty)
+        // The outlet is an outbound handler: the inbound event does not reach it by itself...
         fixture.channel.isWritable = true
         fixture.channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try fixture.written().isEmpty)
+        // ... the connection handler passes it on (`WebSocketConnectionHandler.channelWritabilityChanged`).
+        fixture.outlet.handler.value.writabilityChanged()
         #expect(try fixture.written() == [WireFrame.coalesced([frame("x"), frame("y")])])
+    }
+
+    /// A client's frames pass the outlet by: it is not on the inbound side of the pipeline.
+    @Test func theOutletIsNotOnTheInboundPath() throws {
+        let fixture = try Fixture()
+        let context = try fixture.channel.pipeline.syncOperations.context(handlerType: SessionOutlet.self)
+        #expect(!(context.handler is any _ChannelInboundHandler))
+        #expect(context.handler is any _ChannelOutboundHandler)
     }
 
     @Test func anOutboxThatOverflowsWhileUnwritableAsksToClose() throws {

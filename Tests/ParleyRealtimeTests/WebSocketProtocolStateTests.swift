@@ -76,6 +76,41 @@ import Testing
         #expect(state.phase == .closed)
     }
 
+    /// RFC 6455 §5.1: a server fails a connection whose client sent an unmasked frame (1002); a
+    /// masked one is read as usual. The requirement is the server's (the default leaves it off).
+    @Test func aServerRefusesUnmaskedFrames() {
+        var server = WebSocketProtocolState(maxMessageBytes: 64, requiresMaskedFrames: true)
+        let masked = WebSocketFrame(fin: true, opcode: .text, maskKey: [1, 2, 3, 4], data: masking("hi", with: [1, 2, 3, 4]))
+        #expect(server.received(masked) == .text("hi"))
+        #expect(server.received(frame(.text, Array("hi".utf8))) == .closeAndDrop(.protocolError))
+        #expect(server.phase == .closed)
+        var unchecked = WebSocketProtocolState(maxMessageBytes: 64)
+        #expect(unchecked.received(frame(.text, Array("hi".utf8))) == .text("hi"))
+    }
+
+    /// What NIO's frame decoder refuses before it is a frame: over the limit 1009, a bad control
+    /// frame 1002; once closing, the connection is only dropped.
+    @Test func theDecodersErrorsCloseWithTheirCodes() {
+        var tooLong = WebSocketProtocolState(maxMessageBytes: 64)
+        #expect(tooLong.decoderFailed(.invalidFrameLength) == .closeAndDrop(.messageTooLarge))
+        #expect(tooLong.phase == .closed)
+        var fragmented = WebSocketProtocolState(maxMessageBytes: 64)
+        #expect(fragmented.decoderFailed(.fragmentedControlFrame) == .closeAndDrop(.protocolError))
+        var long = WebSocketProtocolState(maxMessageBytes: 64)
+        #expect(long.decoderFailed(.multiByteControlFrameLength) == .closeAndDrop(.protocolError))
+        var closing = WebSocketProtocolState(maxMessageBytes: 64)
+        _ = closing.beginClose()
+        #expect(closing.decoderFailed(.invalidFrameLength) == .drop)
+        #expect(closing.phase == .closed)
+    }
+
+    /// `text` masked with `key` as a client sends it.
+    func masking(_ text: String, with key: WebSocketMaskingKey) -> ByteBuffer {
+        var buffer = ByteBuffer(string: text)
+        buffer.webSocketMask(key)
+        return buffer
+    }
+
     @Test func aPeersCloseIsAnsweredWithItsCodeWhenValid() {
         let cases: [(WebSocketFrame, WebSocketErrorCode)] = [
             (close(nil), .normalClosure),
