@@ -49,9 +49,8 @@ trap cleanup EXIT
 
 pin() { if command -v taskset >/dev/null; then exec taskset -c "$1" "${@:2}"; else exec "${@:2}"; fi; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# CPU seconds (user + system) a process has used so far, and the kernel's (system) part of them.
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
-kernel_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print $15 / hz }' "/proc/$1/stat"; }
+# CPU seconds (user + system) a process has used so far, then the kernel's (system) part of them.
+cpu_times() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz, $15 / hz }' "/proc/$1/stat"; }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # ---- disk: what an fdatasync costs a message on the core the servers run on
@@ -69,11 +68,11 @@ redis_durable() {  # run number
   redis=$!; pids+=("$redis")
   for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   echo "bench-peers: durable $1: redis-benchmark -c 256 -t set -d 110 -n $redis_requests" >&2
-  before=$(cpu_seconds "$redis"); kernel_before=$(kernel_seconds "$redis")
+  read -r before kernel_before < <(cpu_times "$redis")
   started=$(date +%s.%N)
   (pin 1 timeout 300 redis-benchmark -h 127.0.0.1 -p "$port" -c 256 -t set -d 110 -n "$redis_requests" --precision 3) > "$out/redis-durable-$1.txt"
   ended=$(date +%s.%N)
-  after=$(cpu_seconds "$redis"); kernel_after=$(kernel_seconds "$redis")
+  read -r after kernel_after < <(cpu_times "$redis")
   printf '{"cpu": %s, "kernel": %s, "seconds": %s}\n' "$(awk "BEGIN { print $after - $before }")" \
     "$(awk "BEGIN { print $kernel_after - $kernel_before }")" "$(awk "BEGIN { print $ended - $started }")" \
     > "$out/redis-durable-$1.json"

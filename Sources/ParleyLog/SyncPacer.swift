@@ -45,6 +45,6 @@ public struct SyncPacer: Sendable {
 
     /// ``syncStarted(at:)`` now, when there is a delay.
     public mutating func syncStarting() {
-        if minimumInterval > .zero { lastSyncStart = .now }
+        if minimumInterval > .zero { syncStarted(at: .now) }
     }
 }

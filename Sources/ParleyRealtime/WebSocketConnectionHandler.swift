@@ -36,7 +36,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     private var closeCode: UInt16?
 
     init(
-        connection: RealtimeConnection, outlet: SessionOutlet?, maxMessageBytes: Int, pingInterval: TimeAmount,
+        connection: RealtimeConnection, outlet: SessionOutlet, maxMessageBytes: Int, pingInterval: TimeAmount,
         closeTimeout: TimeAmount
     ) {
         self.connection = connection
