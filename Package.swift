@@ -278,6 +278,18 @@ let package = Package(
             path: "tools/parley-load",
             swiftSettings: swiftSettings
         ),
+        // The floor under `durable`: redis's job (SET, append, fdatasync, +OK) in a minimal
+        // SwiftNIO server, for `make bench-peers` (docs/PERFORMANCE.md).
+        .executableTarget(
+            name: "resp-floor",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "tools/resp-floor",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ParleyTestSupport",
             dependencies: [
@@ -360,9 +372,10 @@ let package = Package(
         .testTarget(
             name: "ParleyLoadTests",
             dependencies: [
-                "parley-load", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "parley-load", "resp-floor", .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from perfdoc import write_section, written_by  # noqa: E402
 
 
-def redis_benchmark(text_path, numbers_path):
+def redis_benchmark(text_path, numbers_path, name="redis-server"):
     """redis-benchmark's own report: throughput, its latency summary and percentile distribution."""
     text = open(text_path).read()
     numbers = json.load(open(numbers_path))
@@ -30,7 +30,7 @@ def redis_benchmark(text_path, numbers_path):
             curve.append([float(match.group(1)), float(match.group(2)) * 1000])
     completed = int(re.search(r"(\d+) requests completed", text).group(1))
     return {
-        "name": "redis-server", "rate": rate, "p50": p50, "p99": p99, "max": high, "curve": curve,
+        "name": name, "rate": rate, "p50": p50, "p99": p99, "max": high, "curve": curve,
         "cpu": numbers["cpu"], "per_cpu_second": completed / max(numbers["cpu"], 0.001),
         **cost_per_ack(numbers["cpu"], numbers.get("kernel"), completed),
     }
@@ -96,6 +96,8 @@ def main():
     redis = durable([redis_benchmark(os.path.join(run, f"redis-durable-{i}.txt"), os.path.join(run, f"redis-durable-{i}.json"))
                      for i in range(1, runs + 1)], "redis-server")
     ours = durable([parley(os.path.join(run, f"parley-durable-{i}.json")) for i in range(1, runs + 1)], "Parley")
+    floor = durable([redis_benchmark(os.path.join(run, f"floor-durable-{i}.txt"), os.path.join(run, f"floor-durable-{i}.json"),
+                                     "resp-floor") for i in range(1, runs + 1)], "resp-floor (SwiftNIO)")
     pipelined = parley(os.path.join(run, "parley-pipelined.json"))
     rooms = {"nats": room(run, "nats", "nats-server", runs), "nchan": room(run, "nchan", "nginx + nchan", runs),
              "parley": room(run, "parley", "Parley", runs), "batch": room(run, "parley-batch", "Parley, batching", runs),
@@ -117,6 +119,10 @@ def main():
          thousands(ours["per_cpu_second"], ours["per_cpu_second_runs"]), f"{ours['per_cpu_second'] / redis['per_cpu_second']:.2f}×", ""),
         ("durable: server CPU per ack, µs: its own code + the kernel's (medians)", cost(redis), cost(ours),
          f"{ratio(ours, redis, 'user_us')} user, {ratio(ours, redis, 'kernel_us')} kernel", ""),
+        ("durable floor: redis's job (SET, append, fdatasync, +OK) in a minimal SwiftNIO server, `resp-floor`, under the same "
+         "redis-benchmark: acks/s; server CPU per ack, µs, its own code + the kernel's (medians; Parley's column: the floor)",
+         f"{thousands(redis['rate'], redis['runs'])}; {cost(redis)}", f"{thousands(floor['rate'], floor['runs'])}; {cost(floor)}",
+         f"{floor['rate'] / redis['rate']:.2f}×; {ratio(floor, redis, 'user_us')} user", ""),
         ("durable: messages per fsync (median)", "—", f"{ours.get('per_fsync') or 0:.1f}", "", "≥ 50"),
         ("the disk under both (`parley wal fsync-test`, core 0): a message's wait for the next fdatasync, p50 / p99 / p99.9 ms; "
          "fdatasyncs/s", "the same disk", f"{ms(wait['p50'])} / {ms(wait['p99'])} / {ms(wait['p99_9'])}; {disk['syncs_per_second']:,.0f}/s",
@@ -154,7 +160,7 @@ def main():
         *[f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows],
         "",
         "Commands: peer `redis-server --appendonly yes --appendfsync always` (Debian's 7.0), "
-        f"`redis-benchmark -c 256 -t set -d 110 -n …`; Parley `parley-load {commands['parley-durable-1']}` and "
+        f"`redis-benchmark -c 256 -t set -d 110 -n …` (and the same against `resp-floor --port … --file …`); Parley `parley-load {commands['parley-durable-1']}` and "
         f"`parley-load {commands['parley-pipelined']}`; room `parley-load {commands['nats-room-1']}` "
         f"(`--peer nchan` for nchan) beside `parley-load {commands['parley-room-1']}` (and with `--batch`; and against `parley serve --ws-write-delay-ms {delay}`); idle `parley-load {commands['parley-idle']}` "
         "(`--peer nats|nchan` for the peers). nats-server and nginx + nchan are Debian's (2.9, 1.22 + nchan 1.3.6), one "
@@ -167,7 +173,7 @@ def main():
         "![Throughput](images/bench-throughput.png)",
     ]
     table = write_section(doc, "bench-peers", "tools/bench-peers.sh", lines, "Against the peers (`make bench-peers`)")
-    json.dump({"durable": {"peer": redis, "parley": ours}, "pipelined": pipelined, "room": rooms, "idle": idle, "disk": disk}, open(os.path.join(run, "summary.json"), "w"), indent=1)
+    json.dump({"durable": {"peer": redis, "parley": ours, "floor": floor}, "pipelined": pipelined, "room": rooms, "idle": idle, "disk": disk}, open(os.path.join(run, "summary.json"), "w"), indent=1)
     print(table)
 
 

@@ -10,7 +10,10 @@
 #             beside parley-load durable --publishers 256 --size 110; acks per second, latency
 #             percentiles, server CPU, $BENCH_RUNS runs each, redis and Parley alternating so
 #             that a host which slows down meanwhile slows both (medians reported, all listed);
-#             and Parley's one pipelining publisher (--pipeline 32), messages per fsync
+#             and Parley's one pipelining publisher (--pipeline 32), messages per fsync; and
+#             resp-floor (tools/resp-floor), redis's job in a minimal SwiftNIO server under the
+#             same redis-benchmark, alternating with both: the floor SwiftNIO and Swift put
+#             under Parley's figures
 #   room      one channel, 1,000 WebSocket subscribers, one publisher at full rate (a window of
 #             64 unacknowledged): nats-server 2.9 over its WebSocket listener (parley-load speaks
 #             the NATS text protocol: peer-room --peer nats), nginx + nchan (WebSocket subscribers
@@ -29,8 +32,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product parley >/dev/null
 swift build -c release --product parley-load >/dev/null
+swift build -c release --product resp-floor >/dev/null
 parley=.build/release/parley
 load=.build/release/parley-load
+floor=.build/release/resp-floor
 venv=${VENV:-.build/venv}
 seconds=${BENCH_SECONDS:-10}
 runs=${BENCH_RUNS:-3}
@@ -58,25 +63,31 @@ echo "bench-peers: disk: parley wal fsync-test --seconds 5 (core 0)" >&2
 (pin 0 "$parley" wal fsync-test --data-dir "$out" --seconds 5) > "$out/disk.json"
 
 # ---- durable: redis-server with appendfsync always, driven by redis-benchmark (a fresh server
-# and directory per run)
-redis_durable() {  # run number
-  local port redis before kernel_before started ended after kernel_after
+# and directory per run); and resp-floor, the same job in a minimal SwiftNIO server, driven the
+# same way (what SwiftNIO and Swift cost before any of Parley's own work: the floor under
+# Parley's durable figures)
+resp_durable() {  # redis|floor, run number
+  local kind=$1 port server before kernel_before started ended after kernel_after
   port=$(free_port)
-  mkdir -p "$out/redis-$1"
-  (pin 0 redis-server --port "$port" --bind 127.0.0.1 --dir "$out/redis-$1" --appendonly yes --appendfsync always \
-    --save '' --daemonize no --logfile "$out/redis-$1.log") &
-  redis=$!; pids+=("$redis")
+  mkdir -p "$out/$kind-$2"
+  if [ "$kind" = redis ]; then
+    (pin 0 redis-server --port "$port" --bind 127.0.0.1 --dir "$out/$kind-$2" --appendonly yes --appendfsync always \
+      --save '' --daemonize no --logfile "$out/$kind-$2.log") &
+  else
+    (pin 0 "$floor" --port "$port" --file "$out/$kind-$2/appendonly.aof" > "$out/$kind-$2.log") &
+  fi
+  server=$!; pids+=("$server")
   for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  echo "bench-peers: durable $1: redis-benchmark -c 256 -t set -d 110 -n $redis_requests" >&2
-  read -r before kernel_before < <(cpu_times "$redis")
+  echo "bench-peers: durable $2 ($kind): redis-benchmark -c 256 -t set -d 110 -n $redis_requests" >&2
+  read -r before kernel_before < <(cpu_times "$server")
   started=$(date +%s.%N)
-  (pin 1 timeout 300 redis-benchmark -h 127.0.0.1 -p "$port" -c 256 -t set -d 110 -n "$redis_requests" --precision 3) > "$out/redis-durable-$1.txt"
+  (pin 1 timeout 300 redis-benchmark -h 127.0.0.1 -p "$port" -c 256 -t set -d 110 -n "$redis_requests" --precision 3) > "$out/$kind-durable-$2.txt"
   ended=$(date +%s.%N)
-  read -r after kernel_after < <(cpu_times "$redis")
+  read -r after kernel_after < <(cpu_times "$server")
   printf '{"cpu": %s, "kernel": %s, "seconds": %s}\n' "$(awk "BEGIN { print $after - $before }")" \
     "$(awk "BEGIN { print $kernel_after - $kernel_before }")" "$(awk "BEGIN { print $ended - $started }")" \
-    > "$out/redis-durable-$1.json"
-  stop "$redis"
+    > "$out/$kind-durable-$2.json"
+  stop "$server"
 }
 
 # ---- Parley: a fresh release server per scenario, fsync always
@@ -93,8 +104,9 @@ parley_run() {  # name, then the parley-load scenario's arguments; $server_delay
   stop "$server"
 }
 for run in $(seq 1 "$runs"); do
-  redis_durable "$run"
+  resp_durable redis "$run"
   parley_run "parley-durable-$run" durable --publishers 256 --size 110 --duration "$seconds"
+  resp_durable floor "$run"
 done
 parley_run parley-pipelined durable --publishers 1 --pipeline 32 --size 110 --duration "$seconds"
 for run in $(seq 1 "$runs"); do

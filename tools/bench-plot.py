@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter  # noqa: E402
 
-COLOURS = {"Parley": "#1f6feb", "Parley, batching": "#0a3069", "redis-server": "#d1242f", "nats-server": "#2da44e", "nginx + nchan": "#8250df"}
+COLOURS = {"Parley": "#1f6feb", "Parley, batching": "#0a3069", "redis-server": "#d1242f", "nats-server": "#2da44e", "nginx + nchan": "#8250df", "resp-floor (SwiftNIO)": "#bf8700"}
 
 
 def nines(percentile):
@@ -68,15 +68,14 @@ def main():
     images = sys.argv[2]
     durable = summary["durable"]
     latency_plot("Ack latency, 256 publishers, fsync on every write (median run)",
-                 [durable["peer"], durable["parley"]], os.path.join(images, "bench-durable-latency.png"))
+                 [durable[key] for key in ["peer", "floor", "parley"] if key in durable],
+                 os.path.join(images, "bench-durable-latency.png"))
     rooms = summary["room"]
     latency_plot("Publish → deliver latency, one room, 1,000 subscribers (median run)",
                  [rooms[key] for key in ["nats", "nchan", "parley", "batch", "delay"] if key in rooms],
                  os.path.join(images, "bench-room-latency.png"))
-    bars = [
-        {"benchmark": "durable acks/s", "name": durable["peer"]["name"], "value": durable["peer"]["rate"]},
-        {"benchmark": "durable acks/s", "name": "Parley", "value": durable["parley"]["rate"]},
-    ] + [{"benchmark": "room, delivered per CPU-s", "name": rooms[key]["name"], "value": rooms[key]["median"]}
+    bars = [{"benchmark": "durable acks/s", "name": durable[key]["name"], "value": durable[key]["rate"]}
+            for key in ["peer", "floor", "parley"] if key in durable] + [{"benchmark": "room, delivered per CPU-s", "name": rooms[key]["name"], "value": rooms[key]["median"]}
          for key in ["nats", "nchan", "parley", "batch", "delay"] if key in rooms]
     throughput_plot(bars, os.path.join(images, "bench-throughput.png"))
     print(f"bench-plot: wrote bench-durable-latency.png, bench-room-latency.png and bench-throughput.png in {images}")

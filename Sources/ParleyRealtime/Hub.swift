@@ -255,8 +255,10 @@ public final class Hub: BrokerSubscriber, Service {
     public var hasNativeAgents: Bool { nativeAgentSessions.load(ordering: .relaxed) > 0 }
 
     /// Whether any native agent session of `site` is open (the `analysis` event's audience).
+    /// Asked for each customer message while native agents are connected, so it looks without
+    /// copying the site's sessions out (with 1,000 agents, an array of them per message).
     public func hasNativeAgents(of site: SiteID) -> Bool {
-        index.withLock { $0.audience(visitor: nil, site: site, channel: "messages") }.contains { $0.dialect == .native }
+        index.withLock { $0.hasNativeAgent(of: site) }
     }
 
     /// Sends a native frame (its JSON text) to the native agent sessions that see the

@@ -77,6 +77,12 @@ struct HubIndex {
         return result
     }
 
+    /// Whether a native agent session of `site` receives `messages` (the `analysis` event's
+    /// audience), without collecting the site's sessions: stops at the first one.
+    func hasNativeAgent(of site: SiteID) -> Bool {
+        channelAgentsBySite["messages"]?[site]?.values.contains { $0.dialect == .native } ?? false
+    }
+
     /// Who hears that `identity` came or went: a visitor's site agents, an agent's site visitors.
     func presenceAudience(of identity: SessionIdentity) -> [RealtimeSession] {
         let sessions = switch identity {

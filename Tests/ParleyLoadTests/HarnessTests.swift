@@ -11,14 +11,49 @@ import Testing
         #expect(content.utf8.count == 40)
         let innerFirst = ByteBuffer(
             string: #"{"message":{"type":"text","seq":17,"content":"\#(content)"},"type":"message","from":"visitor"}"#)
-        #expect(FrameScan.isType("message", innerFirst))
-        #expect(!FrameScan.isType("ack", innerFirst))
+        #expect(FrameScan.isType(.message, innerFirst))
+        #expect(!FrameScan.isType(.ack, innerFirst))
         #expect(FrameScan.seq(innerFirst) == 17)
         #expect(FrameScan.stamp(innerFirst) == 1_795_000_000_123_456_789)
         #expect(FrameScan.seq(ByteBuffer(string: #"{"type":"pong"}"#)) == nil)
         // A partial match of the pattern right before the real one, and a pattern at the very end.
         #expect(FrameScan.find(Array("ab".utf8), in: ByteBuffer(string: "aab")) == 3)
         #expect(FrameScan.find(Array("abc".utf8), in: ByteBuffer(string: "ab")) == nil)
+    }
+
+    /// Markers are found by their anchor byte (`q` of `"seq":`, `=` of `t=`): at the very start
+    /// and end of a frame, after near misses around the anchor, and the stamp wherever it is.
+    @Test func markersAreFoundByTheirAnchor() {
+        #expect(FrameScan.Marker.seq.anchor == 3 && FrameScan.Marker.stamp.anchor == 1 && FrameScan.Marker.pong.anchor == 0)
+        #expect(FrameScan.seq(ByteBuffer(string: #""seq":5"#)) == 5)
+        #expect(FrameScan.seq(ByteBuffer(string: #"{"seq":"#)) == nil)
+        #expect(FrameScan.seq(ByteBuffer(string: #"{"q":1,"sq":2,seq":3,"seq" :4,"seq":42}"#)) == 42)
+        #expect(FrameScan.stamp(ByteBuffer(string: "=1 a=2 t 3 t=99")) == 99)
+        #expect(FrameScan.isType(.pong, ByteBuffer(string: #"{"type":"pong"}"#)))
+        #expect(!FrameScan.isType(.pong, ByteBuffer(string: #"{"type":"pon"}"#)))
+        // The stamp is looked for after the seq, then from the start.
+        let after = FrameScan.seqAndStamp(ByteBuffer(string: #"{"type":"message","seq":8,"content":"t=77;xx"}"#))
+        #expect(after?.seq == 8 && after?.stamp == 77)
+        let before = FrameScan.seqAndStamp(ByteBuffer(string: #"{"content":"t=66;xx","seq":9}"#))
+        #expect(before?.seq == 9 && before?.stamp == 66)
+        #expect(FrameScan.seqAndStamp(ByteBuffer(string: #"{"seq":9}"#)) == nil)
+        // A slice whose reader index is not at its storage's start.
+        var buffer = ByteBuffer(string: #"xx"seq":7"#)
+        buffer.moveReaderIndex(forwardBy: 2)
+        #expect(FrameScan.seq(buffer) == 7)
+    }
+
+    /// Seen `seq` values are bits: duplicates found, missing values counted, values past the
+    /// bitmap kept in a set.
+    @Test func seenSeqsCountDuplicatesAndMissingValues() {
+        var seen = SeenSeqs()
+        #expect(seen.insert(1) && seen.insert(64) && seen.insert(0) && seen.insert(1_000))
+        #expect(!seen.insert(64) && !seen.insert(1))
+        let large = SeenSeqs.bitmapLimit + 5
+        #expect(seen.insert(large) && !seen.insert(large))
+        #expect(seen.contains(1_000) && !seen.contains(999) && !seen.contains(5_000) && seen.contains(large))
+        #expect(seen.missing(of: [0, 1, 2, 63, 64, 1_000, large, large + 1]) == 3)
+        #expect(SeenSeqs().missing(of: [1, 2]) == 2)
     }
 
     /// nats-server coalesces several protocol messages in one WebSocket frame and may split one
@@ -134,7 +169,7 @@ import Testing
 
     @Test func theMessageFrameCarriesItsConversationAndStamp() {
         let frame = ByteBuffer(string: FrameScan.message(to: "conv_7", size: 60, now: 1_795_000_000_000_000_042))
-        #expect(FrameScan.isType("message", frame))
+        #expect(FrameScan.isType(.message, frame))
         #expect(FrameScan.find(Array(#""conversation_id":"conv_7""#.utf8), in: frame) != nil)
         #expect(FrameScan.stamp(frame) == 1_795_000_000_000_000_042)
     }

@@ -43,4 +43,23 @@ import Testing
         #expect(ids(index.audience(visitor: VisitorID(7), site: site, channel: "messages")) == [3])
         #expect(index.sessions.count == 3)
     }
+
+    /// The `analysis` event's question: is a native agent of the site connected (omni agents,
+    /// visitors and other sites' agents do not count; the last one leaving ends it).
+    @Test func aSiteHasNativeAgentsWhileOneIsConnected() {
+        var index = HubIndex()
+        let omniAgent = session(1, .agent(AgentID(1), site: site), .omni)
+        let visitor = session(2, .visitor(VisitorID(7), site: site), .native)
+        let foreignAgent = session(3, .agent(AgentID(2), site: otherSite), .native)
+        for session in [omniAgent, visitor, foreignAgent] { index.insert(session) }
+        index.subscribe(omniAgent, to: ["messages"])
+        #expect(!index.hasNativeAgent(of: site))
+        #expect(index.hasNativeAgent(of: otherSite))
+
+        let nativeAgent = session(4, .agent(AgentID(3), site: site), .native)
+        index.insert(nativeAgent)
+        #expect(index.hasNativeAgent(of: site))
+        _ = index.remove(nativeAgent)
+        #expect(!index.hasNativeAgent(of: site))
+    }
 }

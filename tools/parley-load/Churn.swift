@@ -35,7 +35,7 @@ struct Churn: AsyncParsableCommand {
         if hold > 0 {
             try await held.open(count: hold, handshakes: handshakes) { _, answered, ended in
                 let connection = LoadConnection.open(url: url, onEnd: ended) { text in
-                    if FrameScan.isType("pong", text) { answered() }
+                    if FrameScan.isType(.pong, text) { answered() }
                 }
                 connection.send(#"{"type":"ping"}"#)
                 return connection
@@ -57,7 +57,7 @@ struct Churn: AsyncParsableCommand {
                     let (answers, answered) = AsyncStream.makeStream(of: Void.self)
                     // A connection that ends unanswered counts as lost, not as a hang.
                     let connection = LoadConnection.open(url: url, onEnd: { answered.finish() }) { text in
-                        if FrameScan.isType("pong", text) { answered.yield() }
+                        if FrameScan.isType(.pong, text) { answered.yield() }
                     }
                     connection.send(#"{"type":"ping"}"#)
                     var iterator = answers.makeAsyncIterator()

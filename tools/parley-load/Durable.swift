@@ -50,7 +50,7 @@ struct Durable: AsyncParsableCommand {
                         conversationID: visitor.conversationID, size: size, deadline: deadline, recorder: recorder)
                     // A connection that ends stops its publisher.
                     let connection = LoadConnection.open(url: url, onEnd: { publisher.ended() }) { text in
-                        if FrameScan.isType("ack", text) { publisher.acked() }
+                        if FrameScan.isType(.ack, text) { publisher.acked() }
                     }
                     publisher.start(on: connection, pipeline: pipeline)
                     await publisher.waitUntilDone()

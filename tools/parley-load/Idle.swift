@@ -44,7 +44,7 @@ struct Idle: AsyncParsableCommand {
             let stream = peer == .nats ? NatsConnectionStream() : nil
             let connection = LoadConnection.open(url: url, onOpen: peer == .nchan ? answered : nil, onEnd: ended) { text in
                 switch peer {
-                case nil: if FrameScan.isType("pong", text) { answered() }
+                case nil: if FrameScan.isType(.pong, text) { answered() }
                 case .nats: stream?.feed(text) { if case .pong = $0 { answered() } }
                 case .nchan: break
                 }

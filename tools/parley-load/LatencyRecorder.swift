@@ -5,22 +5,29 @@ import Histogram
 import Synchronization
 
 /// What a run measured: publish → deliver latency (µs, HdrHistogram), deliveries, and per
-/// subscriber the `seq` values seen, for losses and duplicates.
+/// subscriber the `seq` values seen (``SeenSeqs``), for losses and duplicates.
 final class LatencyRecorder: Sendable {
     private struct State: Sendable {
         var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var delivered = 0
         var duplicates = 0
-        var seen: [Int: Set<UInt64>] = [:]
+        /// By subscriber index (small, from 0).
+        var seen: [SeenSeqs] = []
+
+        func seenBy(_ subscriber: Int) -> SeenSeqs { subscriber >= 0 && subscriber < seen.count ? seen[subscriber] : SeenSeqs() }
     }
 
     private let state = Mutex(State())
 
     /// A message with `seq`, stamped `sentAt` (ns, wall clock), reached `subscriber`.
     func delivered(subscriber: Int, seq: UInt64, sentAt: UInt64, now: UInt64 = WallClock.nanoseconds()) {
+        precondition(subscriber >= 0, "a subscriber is an index")
         state.withLock { state in
             state.delivered += 1
-            if !state.seen[subscriber, default: []].insert(seq).inserted { state.duplicates += 1 }
+            if subscriber >= state.seen.count {
+                state.seen.append(contentsOf: repeatElement(SeenSeqs(), count: subscriber + 1 - state.seen.count))
+            }
+            if !state.seen[subscriber].insert(seq) { state.duplicates += 1 }
             _ = state.latency.record(now > sentAt ? (now - sentAt) / 1000 : 0)
         }
     }
@@ -61,7 +68,7 @@ final class LatencyRecorder: Sendable {
     /// Messages that a subscriber never got, each subscriber with its own acknowledged set.
     func losses(perSubscriber expected: [Int: Set<UInt64>]) -> Int {
         state.withLock { state in
-            expected.reduce(0) { total, entry in total + entry.value.subtracting(state.seen[entry.key] ?? []).count }
+            expected.reduce(0) { total, entry in total + state.seenBy(entry.key).missing(of: entry.value) }
         }
     }
 
@@ -69,7 +76,7 @@ final class LatencyRecorder: Sendable {
     func losses(expected: Set<UInt64>, subscribers: Int) -> Int {
         state.withLock { state in
             (0..<subscribers).reduce(0) { total, subscriber in
-                total + expected.subtracting(state.seen[subscriber] ?? []).count
+                total + state.seenBy(subscriber).missing(of: expected)
             }
         }
     }

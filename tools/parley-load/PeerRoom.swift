@@ -52,7 +52,7 @@ struct PeerRoom: AsyncParsableCommand {
         var connections: [LoadConnection] = []
         for index in 0..<subscribers {
             let deliver: @Sendable (ByteBuffer) -> Void = { payload in
-                if let seq = FrameScan.seq(payload), let stamp = FrameScan.stamp(payload) {
+                if let (seq, stamp) = FrameScan.seqAndStamp(payload) {
                     recorder.delivered(subscriber: index, seq: seq, sentAt: stamp)
                 }
             }

@@ -47,11 +47,11 @@ struct Room: AsyncParsableCommand {
             ) { frame in
                 frames.add(1, ordering: .relaxed)
                 FrameScan.events(frame) { text in
-                    if FrameScan.isType("message", text) {
-                        if let seq = FrameScan.seq(text), let stamp = FrameScan.stamp(text) {
+                    if FrameScan.isType(.message, text) {
+                        if let (seq, stamp) = FrameScan.seqAndStamp(text) {
                             recorder.delivered(subscriber: index, seq: seq, sentAt: stamp)
                         }
-                    } else if FrameScan.isType("pong", text) {
+                    } else if FrameScan.isType(.pong, text) {
                         readiness.answered()
                     }
                 }
@@ -66,7 +66,7 @@ struct Room: AsyncParsableCommand {
         let publisher = LoadConnection.open(
             url: common.visitorURL(account, visitor)
         ) { text in
-            if FrameScan.isType("ack", text), let seq = FrameScan.seq(text) {
+            if FrameScan.isType(.ack, text), let seq = FrameScan.seq(text) {
                 acked.withLock { _ = $0.insert(seq) }
                 ackStream.yield(seq)
             }

@@ -48,18 +48,18 @@ struct Support: AsyncParsableCommand {
             let receiver = LoadConnection.open(
                 url: common.visitorURL(account, visitor), onEnd: readiness.ended
             ) { text in
-                if FrameScan.isType("message", text), let seq = FrameScan.seq(text), let stamp = FrameScan.stamp(text) {
+                if FrameScan.isType(.message, text), let (seq, stamp) = FrameScan.seqAndStamp(text) {
                     recorder.delivered(subscriber: index, seq: seq, sentAt: stamp)
-                } else if FrameScan.isType("pong", text) {
+                } else if FrameScan.isType(.pong, text) {
                     readiness.answered()
                 }
             }
             receiver.send(#"{"type":"ping"}"#)
             receivers.append(receiver)
             let sender = LoadConnection.open(url: "\(common.webSocketBase())/api/v1/ws", onEnd: readiness.ended) { text in
-                if FrameScan.isType("message.ack", text), let seq = FrameScan.seq(text) {
+                if FrameScan.isType(.messageAck, text), let seq = FrameScan.seq(text) {
                     acked.withLock { _ = $0[index, default: []].insert(seq) }
-                } else if FrameScan.isType("pong", text) {
+                } else if FrameScan.isType(.pong, text) {
                     readiness.answered()
                 }
             }
