@@ -129,9 +129,9 @@ import Testing
         #expect(repair.status == 0, "\(repair.stderr)")
         #expect(FileManager.default.fileExists(atPath: "\(path).\(frameStart).broken"))
         #expect(try await ParleyBinary.run(["wal", "verify", "--data-dir", data]).status == 0)
-        let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data])
-        defer { ParleyBinary.stop(server) }
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        // A port of its own (retried if taken): `port` was free some seconds ago.
+        let server = try await ParleyBinary.serve(["--data-dir", data])
+        ParleyBinary.stop(server.process)
     }
 
     /// After an fsync failure the start refuses in the same boot (the page cache may hold log
@@ -160,10 +160,11 @@ import Testing
         #expect(try await ParleyBinary.run(["wal", "clear-fsync-failure", "--data-dir", data]).status == 0, "nothing to clear is fine")
 
         // A marker from another boot: that page cache is gone; the start clears it and serves.
+        // (On a port of its own, retried if another test took it meanwhile: `port` was free
+        // seconds ago, and a full parallel run on CI once met it taken.)
         try writeMarker(boot: "00000000-0000-0000-0000-000000000000")
-        let server = try ParleyBinary.start(["serve", "--port", "\(port)", "--data-dir", data])
-        defer { ParleyBinary.stop(server) }
-        #expect(await ParleyBinary.waitUntilHealthy(port: port))
+        let server = try await ParleyBinary.serve(["--data-dir", data])
+        defer { ParleyBinary.stop(server.process) }
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
