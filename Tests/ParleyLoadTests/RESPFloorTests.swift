@@ -46,7 +46,7 @@ import Testing
     @Test func malformedCommandsCloseTheConnection() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("resp-floor-\(UUID()).aof").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        for bad in ["PING\r\n", "*1\r\n+PING\r\n", "*x\r\n", "*1\r\n$99999999999\r\n", "*1\r\n$2\rX"] {
+        for bad in ["PING\r\n", "*1\r\n+PING\r\n", "*x\r\n", "*1\r\n$99999999999\r\n", "*1\r\n$2\rX", "*999999999\r\n"] {
             let channel = try channel(file: path)
             #expect(channel.isActive)
             _ = try? channel.writeInbound(ByteBuffer(string: bad))

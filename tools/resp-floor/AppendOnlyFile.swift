@@ -13,8 +13,6 @@ final class AppendOnlyFile {
     /// The connections waiting for the pending commands' replies, with those replies.
     private var waiting: [(context: ChannelHandlerContext, reply: ByteBuffer)] = []
     private var scheduled = false
-    private(set) var syncs = 0
-    private(set) var commands = 0
 
     init(path: String) throws {
         descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -29,7 +27,6 @@ final class AppendOnlyFile {
         var command = command
         buffer.writeBuffer(&command)
         waiting.append((context, reply))
-        commands += 1
         guard !scheduled else { return }
         scheduled = true
         // A task runs after the event loop has handled every channel made ready in this pass.
@@ -60,7 +57,6 @@ final class AppendOnlyFile {
             }
         }
         guard fdatasync(descriptor) == 0 else { fatalError("resp-floor: fdatasync failed: errno \(errno)") }
-        syncs += 1
         buffer.clear()
         let replies = waiting
         waiting.removeAll(keepingCapacity: true)

@@ -3,8 +3,8 @@ import NIOCore
 /// One client command: its arguments (the first is the command's name) and the command's own
 /// bytes as they arrived, which is what an append-only file keeps (as redis's does).
 struct RESPCommand {
-    var arguments: [ByteBuffer]
-    var raw: ByteBuffer
+    let arguments: [ByteBuffer]
+    let raw: ByteBuffer
 }
 
 /// Reads RESP commands (arrays of bulk strings, as redis clients send them) out of the byte
@@ -16,10 +16,14 @@ struct RESPCommandDecoder: ByteToMessageDecoder {
 
     /// The largest argument accepted (redis's own limit is 512 MB; this tool needs 110 bytes).
     static let maxArgumentBytes = 1 << 20
+    /// The most arguments a command may have (a SET has three): a larger count is refused before
+    /// anything is reserved for it.
+    static let maxArguments = 1024
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         var cursor = buffer
         guard let count = try Self.line(&cursor, marker: UInt8(ascii: "*"), malformed: .notAnArray) else { return .needMoreData }
+        guard count <= Self.maxArguments else { throw Malformed.badLength }
         var arguments: [ByteBuffer] = []
         arguments.reserveCapacity(count)
         for _ in 0..<count {
